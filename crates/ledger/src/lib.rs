@@ -1,1 +1,17 @@
+//! The consortium ledger: domain types, canonical encoding, the validation
+//! rules, the SQLite store and chain verification. Knows nothing of networking.
 #![forbid(unsafe_code)]
+
+pub mod encode;
+mod error;
+pub mod payload;
+pub mod read;
+pub mod rules;
+mod schema;
+pub mod store;
+pub mod types;
+pub mod verify;
+
+pub use error::{LedgerError, RejectCode, Rejection};
+pub use store::{Applied, Head, Ledger};
+pub use types::*;

@@ -1,0 +1,77 @@
+//! Canonical encoding, hashes and signing domains.
+//!
+//! The encoding is `postcard` over the types in `types`: fixed field order,
+//! varint integers, no maps, so one value has one encoding. Decoding re-encodes
+//! and compares, so a non-canonical byte string is rejected rather than
+//! silently accepted with a different hash.
+use crate::types::{Block, BlockHeader, Certificate, Entry, Id, SignedEntry};
+use crate::LedgerError;
+use credence_crypto::hash::digest;
+use credence_crypto::{Identity, PublicIdentity};
+use serde::{de::DeserializeOwned, Serialize};
+
+pub const ENTRY_SIG_DOMAIN: &[u8] = b"credence.entry.sig.v1";
+pub const BLOCK_SIG_DOMAIN: &[u8] = b"credence.block.sig.v1";
+const ENTRY_ID_DOMAIN: &[u8] = b"credence.entry.id.v1";
+const BLOCK_HASH_DOMAIN: &[u8] = b"credence.block.v1";
+const ENTRIES_ROOT_DOMAIN: &[u8] = b"credence.entries.v1";
+
+pub fn to_bytes<T: Serialize>(v: &T) -> Vec<u8> {
+    postcard::to_allocvec(v).expect("postcard encoding into a Vec cannot fail")
+}
+
+/// Decode and insist the bytes are the canonical encoding of what they decode to.
+pub fn from_bytes<T: DeserializeOwned + Serialize>(what: &'static str, bytes: &[u8]) -> Result<T, LedgerError> {
+    let v: T = postcard::from_bytes(bytes).map_err(|e| LedgerError::Decode { what, why: e.to_string() })?;
+    if to_bytes(&v) != bytes {
+        return Err(LedgerError::Decode { what, why: "not the canonical encoding".into() });
+    }
+    Ok(v)
+}
+
+/// What entry signatures sign: the encoded entry.
+pub fn entry_bytes(e: &Entry) -> Vec<u8> {
+    to_bytes(e)
+}
+
+/// An entry's id: the hash of its encoding (signatures excluded).
+pub fn entry_id(e: &Entry) -> Id {
+    digest(ENTRY_ID_DOMAIN, &[&entry_bytes(e)])
+}
+
+pub fn sign_entry(entry: Entry, signers: &[&Identity]) -> SignedEntry {
+    let bytes = entry_bytes(&entry);
+    let signatures = signers.iter().map(|s| s.sign(ENTRY_SIG_DOMAIN, &bytes)).collect();
+    SignedEntry { entry, signatures }
+}
+
+/// Add one more signature (e.g. the enrolling lender's after the subject's).
+pub fn cosign_entry(se: &mut SignedEntry, signer: &Identity) {
+    let bytes = entry_bytes(&se.entry);
+    se.signatures.push(signer.sign(ENTRY_SIG_DOMAIN, &bytes));
+}
+
+pub fn entries_root(entries: &[SignedEntry]) -> [u8; 32] {
+    digest(ENTRIES_ROOT_DOMAIN, &[&to_bytes(&entries)])
+}
+
+pub fn header_hash(h: &BlockHeader) -> [u8; 32] {
+    digest(BLOCK_HASH_DOMAIN, &[&to_bytes(h)])
+}
+
+pub fn block_hash(b: &Block) -> [u8; 32] {
+    header_hash(&b.header)
+}
+
+pub fn certify(block_hash: &[u8; 32], signer: &Identity) -> Certificate {
+    Certificate { signer: signer.party_id(), signature: signer.sign(BLOCK_SIG_DOMAIN, block_hash) }
+}
+
+pub fn check_certificate(block_hash: &[u8; 32], cert: &Certificate, signer: &PublicIdentity) -> Result<(), LedgerError> {
+    if signer.party_id() != cert.signer {
+        return Err(LedgerError::BadCertificate("certificate signer is not the expected member".into()));
+    }
+    signer
+        .verify(BLOCK_SIG_DOMAIN, block_hash, &cert.signature)
+        .map_err(|_| LedgerError::BadCertificate("signature over the block hash does not verify".into()))
+}

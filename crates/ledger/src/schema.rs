@@ -1,0 +1,168 @@
+//! SQLite schema and its versioned migrations.
+//!
+//! `blocks` is the ledger itself; every other table is state derived from it by
+//! the rules, written in the same transaction as the block, so the file is
+//! never half-applied. `credence verify` rebuilds that state from `blocks`
+//! alone and compares.
+use crate::LedgerError;
+use rusqlite::Connection;
+
+/// Each step moves the schema one version up; never edit a released step.
+const MIGRATIONS: &[&str] = &[
+    // v1
+    r#"
+    CREATE TABLE blocks (
+        height      INTEGER PRIMARY KEY,
+        hash        BLOB NOT NULL UNIQUE,
+        parent      BLOB NOT NULL,
+        timestamp   INTEGER NOT NULL,
+        proposer    BLOB NOT NULL,
+        body        BLOB NOT NULL,
+        certificate BLOB NOT NULL
+    );
+    CREATE TABLE entries (
+        entry_id BLOB PRIMARY KEY,
+        height   INTEGER NOT NULL,
+        idx      INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        subject  BLOB,
+        body     BLOB NOT NULL,
+        UNIQUE (height, idx)
+    );
+    CREATE INDEX entries_subject ON entries(subject, height);
+    CREATE TABLE members (
+        party   BLOB PRIMARY KEY,
+        name    TEXT NOT NULL,
+        role    TEXT NOT NULL,
+        sign_pk BLOB NOT NULL,
+        enc_pk  BLOB NOT NULL,
+        key_id  BLOB NOT NULL UNIQUE,
+        since   INTEGER NOT NULL
+    );
+    CREATE TABLE subjects (
+        party       BLOB PRIMARY KEY,
+        sign_pk     BLOB NOT NULL,
+        enc_pk      BLOB NOT NULL,
+        key_id      BLOB NOT NULL UNIQUE,
+        enrolled_by BLOB NOT NULL,
+        height      INTEGER NOT NULL,
+        at          INTEGER NOT NULL
+    );
+    CREATE TABLE records (
+        record_id     BLOB PRIMARY KEY,
+        subject       BLOB NOT NULL,
+        furnisher     BLOB NOT NULL,
+        kind          TEXT NOT NULL,
+        corrects      BLOB,
+        status        TEXT NOT NULL,          -- live | superseded | deleted
+        compliance    TEXT,                   -- XB disputed, XH resolved
+        commitments   BLOB NOT NULL,
+        entry_id      BLOB NOT NULL,
+        height        INTEGER NOT NULL,
+        at            INTEGER NOT NULL
+    );
+    CREATE INDEX records_subject ON records(subject, kind, status, record_id);
+    CREATE INDEX records_furnisher ON records(furnisher);
+    CREATE TABLE record_access (
+        record_id BLOB NOT NULL,
+        party     BLOB NOT NULL,
+        via       TEXT NOT NULL,              -- sealed | shared
+        wrap      BLOB,                       -- the shared wrap, for `shared`
+        height    INTEGER NOT NULL,
+        at        INTEGER NOT NULL,
+        PRIMARY KEY (record_id, party)
+    );
+    CREATE INDEX record_access_party ON record_access(party, height);
+    CREATE TABLE consents (
+        consent_id     BLOB PRIMARY KEY,
+        subject        BLOB NOT NULL,
+        grantee        BLOB NOT NULL,
+        purpose        TEXT NOT NULL,
+        predicates     BLOB NOT NULL,
+        expires_at     INTEGER NOT NULL,
+        explicit       INTEGER NOT NULL,
+        granted_height INTEGER NOT NULL,
+        granted_at     INTEGER NOT NULL,
+        revoked_height INTEGER,
+        revoked_at     INTEGER
+    );
+    CREATE INDEX consents_subject ON consents(subject, grantee);
+    CREATE INDEX consents_grantee ON consents(grantee);
+    CREATE TABLE queries (
+        query_id        BLOB PRIMARY KEY,
+        requester       BLOB NOT NULL,
+        subject         BLOB NOT NULL,
+        consent_id      BLOB NOT NULL,
+        predicate       BLOB NOT NULL,
+        predicate_text  TEXT NOT NULL,
+        responder       BLOB NOT NULL,
+        target          BLOB,
+        asked_height    INTEGER NOT NULL,
+        asked_at        INTEGER NOT NULL,
+        answered_height INTEGER,
+        answered_at     INTEGER,
+        holds           INTEGER,
+        branch          INTEGER,
+        answer_entry    BLOB
+    );
+    CREATE INDEX queries_subject ON queries(subject, asked_height);
+    CREATE INDEX queries_requester ON queries(requester, asked_height);
+    CREATE INDEX queries_open ON queries(responder, answered_height);
+    CREATE TABLE scores (
+        score_id   BLOB PRIMARY KEY,
+        agency     BLOB NOT NULL,
+        subject    BLOB NOT NULL,
+        period     INTEGER NOT NULL,
+        commitment BLOB NOT NULL,
+        entry_id   BLOB NOT NULL,
+        height     INTEGER NOT NULL,
+        at         INTEGER NOT NULL,
+        UNIQUE (agency, subject, period)
+    );
+    CREATE TABLE disputes (
+        dispute_id      BLOB PRIMARY KEY,
+        subject         BLOB NOT NULL,
+        record_id       BLOB NOT NULL,
+        reason          TEXT NOT NULL,
+        opened_height   INTEGER NOT NULL,
+        opened_at       INTEGER NOT NULL,
+        resolved_height INTEGER,
+        resolved_at     INTEGER,
+        outcome         TEXT,
+        correction      BLOB
+    );
+    CREATE INDEX disputes_record ON disputes(record_id);
+    "#,
+];
+
+/// The derived-state tables `verify` compares, with a stable row order.
+pub const STATE_TABLES: &[(&str, &str)] = &[
+    ("entries", "entry_id"),
+    ("members", "party"),
+    ("subjects", "party"),
+    ("records", "record_id"),
+    ("record_access", "record_id, party"),
+    ("consents", "consent_id"),
+    ("queries", "query_id"),
+    ("scores", "score_id"),
+    ("disputes", "dispute_id"),
+];
+
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Bring the database to the current schema, one transaction per step.
+pub fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > current_version() {
+        return Err(LedgerError::SchemaTooNew { found, supported: current_version() });
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! The member's SQLite copy of the ledger: blocks plus the state derived from
+//! them, one transaction per block, idempotent on height.
+use crate::encode::{block_hash, entries_root, from_bytes, to_bytes};
+use crate::error::{LedgerError, RejectCode, Rejection};
+use crate::rules::{validate_and_apply, BlockCtx, Deferred, RuleError};
+use crate::schema;
+use crate::types::{Block, Certificate, SignedEntry};
+use rayon::prelude::*;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+
+/// The chain's tip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    pub height: u64,
+    pub hash: [u8; 32],
+    pub timestamp: u64,
+}
+
+/// What `apply_block` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The block was validated and stored.
+    Stored,
+    /// The same block was already stored at that height (a re-delivery).
+    AlreadyHad,
+}
+
+pub struct Ledger {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ledger({:?})", self.path)
+    }
+}
+
+impl Ledger {
+    /// Open (creating if needed) a ledger file, in WAL mode, migrated.
+    pub fn open(path: &Path) -> Result<Self, LedgerError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        schema::migrate(&mut conn)?;
+        Ok(Ledger { conn, path: Some(path.to_path_buf()) })
+    }
+
+    /// Open an existing ledger file read-only (for `verify` and readers).
+    pub fn open_read_only(path: &Path) -> Result<Self, LedgerError> {
+        if !path.exists() {
+            return Err(LedgerError::NotFound(format!("ledger file {}", path.display())));
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if v > schema::current_version() {
+            return Err(LedgerError::SchemaTooNew { found: v, supported: schema::current_version() });
+        }
+        Ok(Ledger { conn, path: Some(path.to_path_buf()) })
+    }
+
+    /// A fresh ledger in memory (used by `verify` to replay from scratch).
+    pub fn in_memory() -> Result<Self, LedgerError> {
+        let mut conn = Connection::open_in_memory()?;
+        schema::migrate(&mut conn)?;
+        Ok(Ledger { conn, path: None })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Read access for the query functions in `rules` and `read`.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn head(&self) -> Result<Option<Head>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row("SELECT height, hash, timestamp FROM blocks ORDER BY height DESC LIMIT 1", [], |r| {
+                let hash: Vec<u8> = r.get(1)?;
+                let mut h = [0u8; 32];
+                h.copy_from_slice(&hash);
+                Ok(Head { height: r.get::<_, i64>(0)? as u64, hash: h, timestamp: r.get::<_, i64>(2)? as u64 })
+            })
+            .optional()?)
+    }
+
+    /// The stored block and certificate at `height`, decoded.
+    pub fn block(&self, height: u64) -> Result<Option<(Block, Certificate)>, LedgerError> {
+        let row: Option<(Vec<u8>, Vec<u8>)> = self
+            .conn
+            .query_row("SELECT body, certificate FROM blocks WHERE height = ?1", [height as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((b, c)) => Ok(Some((from_bytes("block", &b)?, from_bytes("certificate", &c)?))),
+        }
+    }
+
+    /// Validate `block` against the state and store it with its certificate,
+    /// all in one transaction. Re-applying the stored block is a no-op; a
+    /// different block at a stored height is a `Conflict`.
+    ///
+    /// The certificate is checked by the caller (it knows who may certify).
+    pub fn apply_block(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, LedgerError> {
+        let height = block.header.height;
+        let hash = block_hash(block);
+        let stored: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT hash FROM blocks WHERE height = ?1", [height as i64], |r| r.get(0))
+            .optional()?;
+        if let Some(h) = stored {
+            return if h == hash { Ok(Applied::AlreadyHad) } else { Err(LedgerError::Conflict { height }) };
+        }
+        let head = self.head()?;
+        let bad = |why: String| LedgerError::InvalidBlock { height, why };
+        match head {
+            None if height != 0 => return Err(bad("the ledger is empty, so the next block is height 0".into())),
+            None if block.header.parent != [0u8; 32] => return Err(bad("block 0 has an all-zero parent".into())),
+            Some(h) if height != h.height + 1 => {
+                return Err(bad(format!("expected height {}, the block after the head", h.height + 1)))
+            }
+            Some(h) if block.header.parent != h.hash => return Err(bad("parent hash is not the head's hash".into())),
+            Some(h) if block.header.timestamp < h.timestamp => return Err(bad("timestamp is before the parent's".into())),
+            _ => {}
+        }
+        if entries_root(&block.entries) != block.header.entries_root {
+            return Err(bad("entries do not match the header's entries root".into()));
+        }
+        if block.entries.is_empty() {
+            return Err(bad("a block carries at least one entry".into()));
+        }
+        let tx = self.conn.transaction()?;
+        if height > 0 {
+            let proposer_known: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM members WHERE party = ?1)",
+                [&block.header.proposer.0[..]],
+                |r| r.get(0),
+            )?;
+            if !proposer_known {
+                return Err(bad("the proposer is not a member".into()));
+            }
+        }
+        let mut deferred: Vec<(usize, Deferred)> = Vec::new();
+        for (index, se) in block.entries.iter().enumerate() {
+            let ctx = BlockCtx { height, timestamp: block.header.timestamp, index };
+            let mut d = Vec::new();
+            match validate_and_apply(&tx, &ctx, se, &mut d) {
+                Ok(()) => deferred.extend(d.into_iter().map(|x| (index, x))),
+                Err(RuleError::Sql(e)) => return Err(e.into()),
+                Err(RuleError::Reject(rejection)) => {
+                    return Err(LedgerError::InvalidEntry { height, index, kind: se.entry.kind(), rejection })
+                }
+            }
+        }
+        // Signatures and proofs, in parallel; the first failure (by entry order) wins.
+        let failures: Vec<(usize, Rejection)> =
+            deferred.par_iter().filter_map(|(i, d)| d.run().err().map(|r| (*i, r))).collect();
+        if let Some((index, rejection)) = failures.into_iter().min_by_key(|(i, _)| *i) {
+            return Err(LedgerError::InvalidEntry { height, index, kind: block.entries[index].entry.kind(), rejection });
+        }
+        tx.execute(
+            "INSERT INTO blocks (height, hash, parent, timestamp, proposer, body, certificate) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+            params![
+                height as i64, &hash[..], &block.header.parent[..], block.header.timestamp as i64,
+                &block.header.proposer.0[..], to_bytes(block), to_bytes(cert)
+            ],
+        )?;
+        tx.commit()?;
+        tracing::debug!(height, entries = block.entries.len(), "block stored");
+        Ok(Applied::Stored)
+    }
+
+    /// Check candidate entries as if they were the next block at `timestamp`,
+    /// without storing anything: the proposer's filter. Returns one result per
+    /// candidate; an entry that depends on a rejected one is judged without it.
+    pub fn check_candidates(&mut self, timestamp: u64, candidates: &[SignedEntry]) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
+        let height = self.head()?.map(|h| h.height + 1).unwrap_or(0);
+        let mut results: Vec<Option<Result<(), Rejection>>> = vec![None; candidates.len()];
+        // Rounds: stateful checks with a savepoint per entry; then the deferred
+        // checks in parallel. Entries whose deferred checks fail are dropped and
+        // the round repeats, so nothing accepted leans on a dropped entry.
+        loop {
+            let tx = self.conn.transaction()?;
+            let mut deferred: Vec<(usize, Deferred)> = Vec::new();
+            let mut index = 0usize;
+            for (i, se) in candidates.iter().enumerate() {
+                if matches!(results[i], Some(Err(_))) {
+                    continue;
+                }
+                let ctx = BlockCtx { height, timestamp, index };
+                tx.execute_batch("SAVEPOINT cand")?;
+                let mut d = Vec::new();
+                match validate_and_apply(&tx, &ctx, se, &mut d) {
+                    Ok(()) => {
+                        tx.execute_batch("RELEASE cand")?;
+                        deferred.extend(d.into_iter().map(|x| (i, x)));
+                        results[i] = Some(Ok(()));
+                        index += 1;
+                    }
+                    Err(RuleError::Sql(e)) => return Err(e.into()),
+                    Err(RuleError::Reject(r)) => {
+                        tx.execute_batch("ROLLBACK TO cand; RELEASE cand")?;
+                        results[i] = Some(Err(r));
+                    }
+                }
+            }
+            let failed: Vec<(usize, Rejection)> =
+                deferred.par_iter().filter_map(|(i, d)| d.run().err().map(|r| (*i, r))).collect();
+            drop(tx); // rolls back: nothing is stored
+            if failed.is_empty() {
+                break;
+            }
+            for (i, r) in failed {
+                results[i] = Some(Err(r));
+            }
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Rejection::new(RejectCode::Malformed, "not checked"))))
+            .collect())
+    }
+}

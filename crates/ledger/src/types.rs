@@ -1,0 +1,368 @@
+//! The ledger's domain types: entries, blocks, and what they refer to.
+//!
+//! Everything here is encoded canonically with `postcard` (see `encode`); ids
+//! are 32 random or hashed bytes chosen by the entry's author and checked for
+//! uniqueness by the rules.
+use credence_crypto::proof::{Commitment, Predicate, PredicateProof, ValidityProof};
+use credence_crypto::seal::{SealedRecord, WrappedKey};
+use credence_crypto::{PartyId, PublicIdentity, Signature};
+use serde::{Deserialize, Serialize};
+
+/// A 32-byte identifier (record, consent, query, score, dispute).
+pub type Id = [u8; 32];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Agency,
+    Lender,
+    Regulator,
+}
+
+impl Role {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Agency => "agency",
+            Role::Lender => "lender",
+            Role::Regulator => "regulator",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "agency" => Some(Role::Agency),
+            "lender" | "bank" => Some(Role::Lender),
+            "regulator" => Some(Role::Regulator),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub name: String,
+    pub role: Role,
+    pub key: PublicIdentity,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Days a furnisher has to resolve a dispute (FCRA §611: 30).
+    pub dispute_days: u32,
+    /// Most entries a block may carry.
+    pub max_block_entries: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { dispute_days: 30, max_block_entries: 4096 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Genesis {
+    pub consortium: String,
+    pub created_at: u64,
+    pub members: Vec<Member>,
+    pub policy: Policy,
+}
+
+/// What a record describes; fixes how many fields it commits and in which order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RecordKind {
+    /// A Metro 2-like account update: fields in `tradeline::*` order.
+    Tradeline,
+    /// A verified monthly income: one field.
+    Income,
+}
+
+/// Committed field positions of a tradeline.
+pub mod tradeline {
+    pub const BALANCE: usize = 0;
+    pub const CREDIT_LIMIT: usize = 1;
+    pub const PAST_DUE: usize = 2;
+    pub const SCHEDULED_PAYMENT: usize = 3;
+    pub const DAYS_PAST_DUE: usize = 4;
+    pub const SERIOUS_DELINQUENCY: usize = 5;
+    pub const FIELDS: usize = 6;
+}
+
+/// Committed field positions of an income record.
+pub mod income {
+    pub const MONTHLY_INCOME: usize = 0;
+    pub const FIELDS: usize = 1;
+}
+
+impl RecordKind {
+    pub fn field_count(&self) -> usize {
+        match self {
+            RecordKind::Tradeline => tradeline::FIELDS,
+            RecordKind::Income => income::FIELDS,
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecordKind::Tradeline => "tradeline",
+            RecordKind::Income => "income",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordFurnished {
+    pub record_id: Id,
+    pub subject: PartyId,
+    pub furnisher: PartyId,
+    pub kind: RecordKind,
+    /// The record this one replaces (same subject, furnisher and kind).
+    pub corrects: Option<Id>,
+    pub commitments: Vec<Commitment>,
+    /// All commitments in [0, 2^32): makes sums over records sound.
+    pub validity: ValidityProof,
+    pub sealed: SealedRecord,
+}
+
+/// FCRA §604 permissible purposes (a closed list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Purpose {
+    CreditApplication,
+    AccountReview,
+    Collection,
+    /// Needs the subject's explicit consent (`Consent::explicit`).
+    Employment,
+    InsuranceUnderwriting,
+    ConsumerRequest,
+    CourtOrderOrRegulator,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 7] = [
+        Purpose::CreditApplication,
+        Purpose::AccountReview,
+        Purpose::Collection,
+        Purpose::Employment,
+        Purpose::InsuranceUnderwriting,
+        Purpose::ConsumerRequest,
+        Purpose::CourtOrderOrRegulator,
+    ];
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Purpose::CreditApplication => "credit-application",
+            Purpose::AccountReview => "account-review",
+            Purpose::Collection => "collection",
+            Purpose::Employment => "employment",
+            Purpose::InsuranceUnderwriting => "insurance-underwriting",
+            Purpose::ConsumerRequest => "consumer-request",
+            Purpose::CourtOrderOrRegulator => "court-order-or-regulator",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s.trim().to_ascii_lowercase())
+    }
+}
+
+/// Which questions a consent allows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AllowedPredicates {
+    Any,
+    /// Predicate kinds by tag (see `predicate_tag`).
+    Only(Vec<u8>),
+}
+
+impl AllowedPredicates {
+    pub fn allows(&self, p: &Predicate) -> bool {
+        match self {
+            AllowedPredicates::Any => true,
+            AllowedPredicates::Only(tags) => tags.contains(&predicate_tag(p)),
+        }
+    }
+}
+
+/// The predicate's kind tag: the first byte of its canonical encoding.
+pub fn predicate_tag(p: &Predicate) -> u8 {
+    p.encode()[0]
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub consent_id: Id,
+    pub subject: PartyId,
+    pub grantee: PartyId,
+    pub purpose: Purpose,
+    pub predicates: AllowedPredicates,
+    /// Unix seconds; the consent is live while the block time is before it.
+    pub expires_at: u64,
+    /// The subject explicitly agreed (required for employment).
+    pub explicit: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryAsked {
+    pub query_id: Id,
+    pub requester: PartyId,
+    pub subject: PartyId,
+    pub consent_id: Id,
+    pub predicate: Predicate,
+    /// The agency asked to answer.
+    pub responder: PartyId,
+    /// For `BalanceAtMost`: the record whose balance is asked about.
+    pub target: Option<Id>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryAnswered {
+    pub query_id: Id,
+    pub responder: PartyId,
+    /// The ledger objects the proof is over (a score id or record ids, in the
+    /// order the rules derive them); must equal what the rules derive now.
+    pub inputs: Vec<Id>,
+    pub proof: PredicateProof,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreCommitted {
+    pub score_id: Id,
+    pub agency: PartyId,
+    pub subject: PartyId,
+    /// e.g. 202611 for November 2026: one score per subject per period.
+    pub period: u32,
+    pub commitment: Commitment,
+    pub validity: ValidityProof,
+    /// The score and its opening, sealed to the agency and the subject.
+    pub sealed: SealedRecord,
+}
+
+/// FCRA §611 dispute reasons (closed list, no free text on the ledger).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DisputeReason {
+    NotMine,
+    WrongBalance,
+    WrongStatus,
+    AlreadyPaid,
+    Other,
+}
+
+impl DisputeReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DisputeReason::NotMine => "not-mine",
+            DisputeReason::WrongBalance => "wrong-balance",
+            DisputeReason::WrongStatus => "wrong-status",
+            DisputeReason::AlreadyPaid => "already-paid",
+            DisputeReason::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::NotMine, Self::WrongBalance, Self::WrongStatus, Self::AlreadyPaid, Self::Other]
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DisputeOutcome {
+    /// The furnisher checked and the record stands (compliance XH).
+    Verified,
+    /// A correcting record (which `corrects` the disputed one) was furnished.
+    Corrected { correction: Id },
+    /// The record is withdrawn.
+    Deleted,
+}
+
+impl DisputeOutcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DisputeOutcome::Verified => "verified",
+            DisputeOutcome::Corrected { .. } => "corrected",
+            DisputeOutcome::Deleted => "deleted",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Entry {
+    Genesis(Genesis),
+    /// Membership changes ride on consensus epochs; rejected until then.
+    MemberProposed { proposal_id: Id, proposer: PartyId, member: Member },
+    MemberVote { proposal_id: Id, voter: PartyId, approve: bool },
+    KeyRotated { party: PartyId, new_key: PublicIdentity, compromised: bool },
+    /// Signed by the subject, then by the enrolling lender.
+    SubjectEnrolled { subject: PublicIdentity, lender: PartyId },
+    RecordFurnished(RecordFurnished),
+    ConsentGranted(Consent),
+    ConsentRevoked { consent_id: Id, subject: PartyId },
+    /// An existing record's content key wrapped for a newly consented member.
+    RecordShared { record_id: Id, sharer: PartyId, recipient: PartyId, wrap: WrappedKey },
+    QueryAsked(QueryAsked),
+    QueryAnswered(QueryAnswered),
+    ScoreCommitted(ScoreCommitted),
+    DisputeOpened { dispute_id: Id, subject: PartyId, record_id: Id, reason: DisputeReason },
+    DisputeResolved { dispute_id: Id, furnisher: PartyId, outcome: DisputeOutcome },
+}
+
+impl Entry {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Genesis(_) => "genesis",
+            Entry::MemberProposed { .. } => "member-proposed",
+            Entry::MemberVote { .. } => "member-vote",
+            Entry::KeyRotated { .. } => "key-rotated",
+            Entry::SubjectEnrolled { .. } => "subject-enrolled",
+            Entry::RecordFurnished(_) => "record-furnished",
+            Entry::ConsentGranted(_) => "consent-granted",
+            Entry::ConsentRevoked { .. } => "consent-revoked",
+            Entry::RecordShared { .. } => "record-shared",
+            Entry::QueryAsked(_) => "query-asked",
+            Entry::QueryAnswered(_) => "query-answered",
+            Entry::ScoreCommitted(_) => "score-committed",
+            Entry::DisputeOpened { .. } => "dispute-opened",
+            Entry::DisputeResolved { .. } => "dispute-resolved",
+        }
+    }
+
+    /// The subject an entry concerns, for the access log and audit.
+    pub fn subject(&self) -> Option<PartyId> {
+        match self {
+            Entry::SubjectEnrolled { subject, .. } => Some(subject.party_id()),
+            Entry::RecordFurnished(r) => Some(r.subject),
+            Entry::ConsentGranted(c) => Some(c.subject),
+            Entry::ConsentRevoked { subject, .. } => Some(*subject),
+            Entry::QueryAsked(q) => Some(q.subject),
+            Entry::ScoreCommitted(s) => Some(s.subject),
+            Entry::DisputeOpened { subject, .. } => Some(*subject),
+            _ => None,
+        }
+    }
+}
+
+/// An entry with its signatures, in the order the rules require them
+/// (`rules::required_signers`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedEntry {
+    pub entry: Entry,
+    pub signatures: Vec<Signature>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockHeader {
+    pub height: u64,
+    pub parent: [u8; 32],
+    /// Unix seconds, never before the parent's.
+    pub timestamp: u64,
+    pub proposer: PartyId,
+    /// Hash of the encoded entries.
+    pub entries_root: [u8; 32],
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    pub header: BlockHeader,
+    pub entries: Vec<SignedEntry>,
+}
+
+/// Evidence that a block is final. With the local sequencer it is the
+/// proposer's signature over the block hash; consensus will put its
+/// finalization certificate here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    pub signer: PartyId,
+    pub signature: Signature,
+}

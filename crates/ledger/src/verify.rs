@@ -1,0 +1,132 @@
+//! Re-check a ledger file from genesis: every hash, signature and proof, then
+//! that the file's derived state is exactly what replaying its blocks gives.
+use crate::encode::{block_hash, check_certificate, from_bytes};
+use crate::rules::member;
+use crate::schema::STATE_TABLES;
+use crate::store::{Head, Ledger};
+use crate::types::{Block, Certificate, Entry};
+use crate::LedgerError;
+use rusqlite::types::Value;
+use std::path::Path;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub blocks: u64,
+    pub entries: u64,
+    pub head: Option<Head>,
+}
+
+/// The first problem found, with where it is.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyFailure {
+    #[error("cannot read the ledger: {0}")]
+    Unreadable(#[from] LedgerError),
+    #[error("block {height}: {why}")]
+    Block { height: u64, why: String },
+    #[error("block {height}, entry {index} ({kind}): {why}")]
+    Entry { height: u64, index: usize, kind: String, why: String },
+    #[error("stored state table `{table}` differs from the replayed ledger: {why}")]
+    State { table: &'static str, why: String },
+}
+
+impl VerifyFailure {
+    /// The height of the first bad block, where there is one.
+    pub fn height(&self) -> Option<u64> {
+        match self {
+            VerifyFailure::Block { height, .. } | VerifyFailure::Entry { height, .. } => Some(*height),
+            _ => None,
+        }
+    }
+}
+
+/// Verify the ledger at `path`; `progress` is called with (height, total blocks).
+pub fn verify_file(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport, VerifyFailure> {
+    let file = Ledger::open_read_only(path)?;
+    let mut replay = Ledger::in_memory()?;
+    let total: i64 = file.conn().query_row("SELECT COUNT(*) FROM blocks", [], |r| r.get(0)).map_err(LedgerError::from)?;
+    let mut st = file
+        .conn()
+        .prepare("SELECT height, hash, parent, timestamp, proposer, body, certificate FROM blocks ORDER BY height")
+        .map_err(LedgerError::from)?;
+    let mut rows = st.query([]).map_err(LedgerError::from)?;
+    let mut expected = 0u64;
+    let mut entries = 0u64;
+    while let Some(r) = rows.next().map_err(LedgerError::from)? {
+        let height = r.get::<_, i64>(0).map_err(LedgerError::from)? as u64;
+        let bad = |why: String| VerifyFailure::Block { height, why };
+        if height != expected {
+            return Err(VerifyFailure::Block {
+                height: expected,
+                why: format!("missing: the next stored block is {height}"),
+            });
+        }
+        let hash: Vec<u8> = r.get(1).map_err(LedgerError::from)?;
+        let parent: Vec<u8> = r.get(2).map_err(LedgerError::from)?;
+        let timestamp: i64 = r.get(3).map_err(LedgerError::from)?;
+        let proposer: Vec<u8> = r.get(4).map_err(LedgerError::from)?;
+        let body: Vec<u8> = r.get(5).map_err(LedgerError::from)?;
+        let cert: Vec<u8> = r.get(6).map_err(LedgerError::from)?;
+        let block: Block = from_bytes("block", &body).map_err(|e| bad(e.to_string()))?;
+        let cert: Certificate = from_bytes("certificate", &cert).map_err(|e| bad(e.to_string()))?;
+        if block.header.height != height {
+            return Err(bad(format!("the stored body says height {}", block.header.height)));
+        }
+        let h = block_hash(&block);
+        if h[..] != hash[..] {
+            return Err(bad("the body does not hash to the stored block hash".into()));
+        }
+        if block.header.parent[..] != parent[..]
+            || block.header.timestamp as i64 != timestamp
+            || block.header.proposer.0[..] != proposer[..]
+        {
+            return Err(bad("stored header columns disagree with the block body".into()));
+        }
+        // Who may certify: the proposer, a member before this block (at genesis,
+        // a founding member).
+        let signer = if height == 0 {
+            match block.entries.first().map(|e| &e.entry) {
+                Some(Entry::Genesis(g)) => g.members.iter().find(|m| m.key.party_id() == block.header.proposer).map(|m| m.key),
+                _ => None,
+            }
+        } else {
+            member(replay.conn(), &block.header.proposer).map_err(LedgerError::from)?.map(|m| m.key)
+        };
+        let Some(signer) = signer else { return Err(bad("the proposer is not a member".into())) };
+        if cert.signer != block.header.proposer {
+            return Err(bad("the certificate is not the proposer's".into()));
+        }
+        check_certificate(&h, &cert, &signer).map_err(|e| bad(e.to_string()))?;
+        match replay.apply_block(&block, &cert) {
+            Ok(_) => {}
+            Err(LedgerError::InvalidEntry { height, index, kind, rejection }) => {
+                return Err(VerifyFailure::Entry { height, index, kind: kind.into(), why: rejection.to_string() })
+            }
+            Err(e) => return Err(bad(e.to_string())),
+        }
+        entries += block.entries.len() as u64;
+        progress(height, total as u64);
+        expected += 1;
+    }
+    for (table, key) in STATE_TABLES {
+        compare_table(&file, &replay, table, key)?;
+    }
+    Ok(VerifyReport { blocks: expected, entries, head: replay.head()? })
+}
+
+fn compare_table(file: &Ledger, replay: &Ledger, table: &'static str, key: &str) -> Result<(), VerifyFailure> {
+    let dump = |l: &Ledger| -> Result<Vec<Vec<Value>>, LedgerError> {
+        let mut st = l.conn().prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+        let n = st.column_count();
+        let rows = st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect::<Result<Vec<_>, _>>())?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let a = dump(file)?;
+    let b = dump(replay)?;
+    if a.len() != b.len() {
+        return Err(VerifyFailure::State { table, why: format!("{} rows stored, {} replayed", a.len(), b.len()) });
+    }
+    if let Some(i) = a.iter().zip(&b).position(|(x, y)| x != y) {
+        return Err(VerifyFailure::State { table, why: format!("row {} (ordered by {key}) differs", i + 1) });
+    }
+    Ok(())
+}
