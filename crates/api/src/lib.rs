@@ -1,1 +1,23 @@
+//! The one use-case surface of Credence. The desktop shell, the CLI and the
+//! tests call this crate and nothing below it.
 #![forbid(unsafe_code)]
+
+pub mod actions;
+pub mod bundle;
+pub mod dataset;
+pub mod demo;
+mod error;
+pub mod home;
+pub mod reads;
+pub mod scoring;
+
+pub use credence_crypto as crypto;
+pub use credence_ledger as ledger;
+pub use credence_node as node;
+pub use error::{ApiError, ErrorCode, Result};
+
+/// Parse a 32-byte id given in hex (records, queries, consents, subjects).
+pub fn parse_id(what: &str, s: &str) -> Result<[u8; 32]> {
+    let v = hex::decode(s.trim()).map_err(|_| ApiError::invalid(format!("{what} must be 64 hex digits")))?;
+    v.try_into().map_err(|_| ApiError::invalid(format!("{what} must be 64 hex digits (32 bytes)")))
+}

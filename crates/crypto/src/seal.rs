@@ -5,10 +5,34 @@
 //! KeyIds sit beside their wraps so opening costs one X25519; the author signs
 //! header, wraps and ciphertext together.
 use crate::{CryptoError, Identity, KeyId, PartyId, PublicIdentity, Secret, Signature};
+use chacha20poly1305::aead::{Aead as _, KeyInit, Payload};
+use chacha20poly1305::ChaCha20Poly1305;
+use hpke::{Deserializable, OpModeR, OpModeS, Serializable};
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
 
 pub const SEAL_VERSION: u8 = 1;
+
+/// Length of the fixed header encoding: version (1) || context (32) || author (32).
+pub const HEADER_LEN: usize = 65;
+
+/// HPKE `info` prefix for content-key wraps; the header encoding follows it, so
+/// a wrap only opens for the record (header) it was made for.
+pub const WRAP_INFO_PREFIX: &[u8] = b"credence.seal.v1";
+
+/// Domain of the author's signature.
+const SIG_DOMAIN: &[u8] = b"credence.seal.sig.v1";
+
+/// Length of a wrapped content key: 32-byte key + 16-byte Poly1305 tag.
+const WRAP_CT_LEN: usize = 32 + 16;
+
+type HpkeAead = hpke::aead::ChaCha20Poly1305;
+type HpkeKdf = hpke::kdf::HkdfSha256;
+type HpkeKem = hpke::kem::X25519HkdfSha256;
+type HpkePrivateKey = <HpkeKem as hpke::Kem>::PrivateKey;
+type HpkePublicKey = <HpkeKem as hpke::Kem>::PublicKey;
+type HpkeEncappedKey = <HpkeKem as hpke::Kem>::EncappedKey;
 
 /// What the payload's AEAD binds as associated data (fixed 65-byte encoding:
 /// version || context || author).
@@ -19,6 +43,36 @@ pub struct SealHeader {
     /// ciphertext to its place on the ledger.
     pub context: [u8; 32],
     pub author: PartyId,
+}
+
+impl SealHeader {
+    /// The fixed 65-byte encoding `version || context || author`.
+    pub fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[0] = self.version;
+        out[1..33].copy_from_slice(&self.context);
+        out[33..].copy_from_slice(&self.author.0);
+        out
+    }
+
+    fn check_version(&self) -> Result<(), CryptoError> {
+        if self.version == SEAL_VERSION {
+            Ok(())
+        } else {
+            Err(CryptoError::Malformed {
+                what: "sealed record",
+                why: format!("unsupported version {} (expected {SEAL_VERSION})", self.version),
+            })
+        }
+    }
+
+    /// HPKE `info` for this header's wraps.
+    fn wrap_info(&self) -> Vec<u8> {
+        let mut info = Vec::with_capacity(WRAP_INFO_PREFIX.len() + HEADER_LEN);
+        info.extend_from_slice(WRAP_INFO_PREFIX);
+        info.extend_from_slice(&self.encode());
+        info
+    }
 }
 
 /// The content key wrapped for one recipient.
@@ -50,48 +104,564 @@ impl std::fmt::Debug for ContentKey {
     }
 }
 
+impl ContentKey {
+    fn cipher(&self) -> ChaCha20Poly1305 {
+        ChaCha20Poly1305::new(self.0.expose().into())
+    }
+}
+
+/// The payload nonce: all zero. Safe because every content key encrypts exactly
+/// one message (a fresh key per record; `wrap_for` re-wraps, never re-encrypts).
+const PAYLOAD_NONCE: [u8; 12] = [0u8; 12];
+
+/// HPKE base-mode single-shot seal with the suite sealed records use.
+/// Returns `(enc, ciphertext || tag)`. Public so that `tests/hpke_vectors.rs`
+/// can check this exact call against RFC 9180; records use `seal`/`wrap_for`.
+pub fn hpke_seal<R: RngCore + CryptoRng>(
+    recipient_pk: &[u8; 32],
+    info: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+    rng: &mut R,
+) -> Result<([u8; 32], Vec<u8>), CryptoError> {
+    let pk = HpkePublicKey::from_bytes(recipient_pk).map_err(|_| CryptoError::Malformed {
+        what: "recipient X25519 public key",
+        why: "not 32 bytes".into(),
+    })?;
+    // Sealed in place in a buffer sized for the tag, so no reallocation leaves a
+    // copy of the plaintext behind.
+    let mut buf = Vec::with_capacity(plaintext.len() + 16);
+    buf.extend_from_slice(plaintext);
+    let sealed = hpke::single_shot_seal_in_place_detached::<HpkeAead, HpkeKdf, HpkeKem, R>(
+        &OpModeS::Base,
+        &pk,
+        info,
+        &mut buf,
+        aad,
+        rng,
+    );
+    match sealed {
+        Ok((enc, tag)) => {
+            buf.extend_from_slice(&tag.to_bytes());
+            let mut enc_bytes = [0u8; 32];
+            enc_bytes.copy_from_slice(&enc.to_bytes());
+            Ok((enc_bytes, buf))
+        }
+        Err(_) => {
+            buf.zeroize();
+            // The only failure for X25519 is an all-zero DH result, i.e. a
+            // low-order recipient key.
+            Err(CryptoError::Malformed {
+                what: "recipient X25519 public key",
+                why: "rejected by HPKE (low-order point)".into(),
+            })
+        }
+    }
+}
+
+/// HPKE base-mode single-shot open, the counterpart of [`hpke_seal`]. Any
+/// failure (bad enc, wrong key, altered ciphertext/info/aad) is `OpenFailed`.
+pub fn hpke_open(
+    recipient_sk: &Secret<[u8; 32]>,
+    enc: &[u8; 32],
+    info: &[u8],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Secret<Vec<u8>>, CryptoError> {
+    let sk = HpkePrivateKey::from_bytes(recipient_sk.expose()).map_err(|_| CryptoError::OpenFailed)?;
+    let encapped = HpkeEncappedKey::from_bytes(enc).map_err(|_| CryptoError::OpenFailed)?;
+    let body_len = ciphertext.len().checked_sub(16).ok_or(CryptoError::OpenFailed)?;
+    let tag = hpke::aead::AeadTag::<HpkeAead>::from_bytes(&ciphertext[body_len..])
+        .map_err(|_| CryptoError::OpenFailed)?;
+    // Opened in place; on success the buffer moves (no copy) into a `Secret`,
+    // on failure it is wiped (it may hold partly decrypted bytes).
+    let mut buf = ciphertext[..body_len].to_vec();
+    let opened = hpke::single_shot_open_in_place_detached::<HpkeAead, HpkeKdf, HpkeKem>(
+        &OpModeR::Base,
+        &sk,
+        &encapped,
+        info,
+        &mut buf,
+        aad,
+        &tag,
+    );
+    match opened {
+        Ok(()) => Ok(Secret::new(buf)),
+        Err(_) => {
+            buf.zeroize();
+            Err(CryptoError::OpenFailed)
+        }
+    }
+}
+
+/// What the author signs: header || u32 count || per wrap (key_id || enc ||
+/// u32 len || ciphertext) || u32 len || payload ciphertext. Every variable-length
+/// part is length-prefixed so no two records share a signed message.
+fn signed_message(header: &SealHeader, wraps: &[WrappedKey], ciphertext: &[u8]) -> Vec<u8> {
+    let wraps_len: usize = wraps.iter().map(|w| 16 + 32 + 4 + w.ciphertext.len()).sum();
+    let mut msg = Vec::with_capacity(HEADER_LEN + 4 + wraps_len + 4 + ciphertext.len());
+    msg.extend_from_slice(&header.encode());
+    msg.extend_from_slice(&len_u32(wraps.len()).to_be_bytes());
+    for w in wraps {
+        msg.extend_from_slice(&w.key_id.0);
+        msg.extend_from_slice(&w.enc);
+        msg.extend_from_slice(&len_u32(w.ciphertext.len()).to_be_bytes());
+        msg.extend_from_slice(&w.ciphertext);
+    }
+    msg.extend_from_slice(&len_u32(ciphertext.len()).to_be_bytes());
+    msg.extend_from_slice(ciphertext);
+    msg
+}
+
+/// Lengths are encoded as u32; a record cannot get near 4 GiB (the payload AEAD
+/// and the ledger refuse far smaller), so overflow is a programming error.
+fn len_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("sealed record part longer than 4 GiB")
+}
+
+fn no_recipients() -> CryptoError {
+    CryptoError::Malformed { what: "sealed record", why: "no recipients".into() }
+}
+
+/// Wrap `key` for `recipient` under `header` (HPKE info binds the header, aad
+/// binds the recipient's KeyId).
+fn wrap_with<R: RngCore + CryptoRng>(
+    key: &ContentKey,
+    header: &SealHeader,
+    recipient: &PublicIdentity,
+    rng: &mut R,
+) -> Result<WrappedKey, CryptoError> {
+    let key_id = recipient.key_id();
+    let (enc, ciphertext) = hpke_seal(&recipient.enc, &header.wrap_info(), &key_id.0, key.0.expose(), rng)?;
+    Ok(WrappedKey { key_id, enc, ciphertext })
+}
+
 /// Seal `plaintext` for `recipients`; returns the record and its content key
 /// (for later sharing with a newly consented recipient).
 pub fn seal<R: RngCore + CryptoRng>(
-    _author: &Identity,
-    _context: [u8; 32],
-    _plaintext: &[u8],
-    _recipients: &[PublicIdentity],
-    _rng: &mut R,
+    author: &Identity,
+    context: [u8; 32],
+    plaintext: &[u8],
+    recipients: &[PublicIdentity],
+    rng: &mut R,
 ) -> Result<(SealedRecord, ContentKey), CryptoError> {
-    todo!("seal")
+    if recipients.is_empty() {
+        return Err(no_recipients());
+    }
+    let header = SealHeader { version: SEAL_VERSION, context, author: author.party_id() };
+
+    let mut raw = [0u8; 32];
+    rng.fill_bytes(&mut raw);
+    let key = ContentKey(Secret::new(raw));
+    raw.zeroize();
+
+    let aad = header.encode();
+    let ciphertext = key
+        .cipher()
+        .encrypt((&PAYLOAD_NONCE).into(), Payload { msg: plaintext, aad: &aad })
+        .map_err(|_| CryptoError::Malformed {
+            what: "plaintext",
+            why: "too long for ChaCha20-Poly1305".into(),
+        })?;
+
+    // One wrap per distinct X25519 key: a recipient listed twice gets one wrap.
+    let mut wraps: Vec<WrappedKey> = Vec::with_capacity(recipients.len());
+    for r in recipients {
+        let kid = r.key_id();
+        if wraps.iter().any(|w| w.key_id == kid) {
+            continue;
+        }
+        wraps.push(wrap_with(&key, &header, r, rng)?);
+    }
+
+    let signature = author.sign(SIG_DOMAIN, &signed_message(&header, &wraps, &ciphertext));
+    Ok((SealedRecord { header, recipients: wraps, ciphertext, signature }, key))
 }
 
 /// Wrap an existing content key for one more recipient (for `RecordShared`).
 pub fn wrap_for<R: RngCore + CryptoRng>(
-    _key: &ContentKey,
-    _header: &SealHeader,
-    _recipient: &PublicIdentity,
-    _rng: &mut R,
+    key: &ContentKey,
+    header: &SealHeader,
+    recipient: &PublicIdentity,
+    rng: &mut R,
 ) -> Result<WrappedKey, CryptoError> {
-    todo!("wrap_for")
+    header.check_version()?;
+    wrap_with(key, header, recipient, rng)
 }
 
 impl SealedRecord {
     /// Check that `author` is the header's author and signed this record.
-    pub fn verify_author(&self, _author: &PublicIdentity) -> Result<(), CryptoError> {
-        todo!()
+    pub fn verify_author(&self, author: &PublicIdentity) -> Result<(), CryptoError> {
+        self.header.check_version()?;
+        if self.recipients.is_empty() {
+            return Err(no_recipients());
+        }
+        if self.header.author != author.party_id() {
+            return Err(CryptoError::BadSignature { what: "sealed record (not signed by the header's author)" });
+        }
+        let msg = signed_message(&self.header, &self.recipients, &self.ciphertext);
+        author.verify(SIG_DOMAIN, &msg, &self.signature).map_err(|e| match e {
+            CryptoError::BadSignature { .. } => CryptoError::BadSignature { what: "sealed record" },
+            other => other,
+        })
     }
 
     /// Recover the content key using `me`'s X25519 key from the record's own
     /// wraps or from `extra` wraps shared later.
-    pub fn content_key(&self, _me: &Identity, _extra: &[WrappedKey]) -> Result<ContentKey, CryptoError> {
-        todo!()
+    pub fn content_key(&self, me: &Identity, extra: &[WrappedKey]) -> Result<ContentKey, CryptoError> {
+        self.header.check_version()?;
+        if self.recipients.is_empty() {
+            return Err(no_recipients());
+        }
+        let mine = me.key_id();
+        let mut candidates = self.recipients.iter().chain(extra).filter(|w| w.key_id == mine).peekable();
+        if candidates.peek().is_none() {
+            return Err(CryptoError::NotARecipient);
+        }
+        let sk = Secret::new(me.x25519_secret().to_bytes());
+        let info = self.header.wrap_info();
+        // Normally exactly one wrap names me; if a later-shared one also does,
+        // a damaged wrap must not hide a good one, so try each in order.
+        for w in candidates {
+            // A wrong-length wrap cannot hold a content key; skip the X25519.
+            if w.ciphertext.len() != WRAP_CT_LEN {
+                continue;
+            }
+            if let Ok(pt) = hpke_open(&sk, &w.enc, &info, &w.key_id.0, &w.ciphertext) {
+                if let Ok(mut k) = <[u8; 32]>::try_from(pt.expose().as_slice()) {
+                    let key = ContentKey(Secret::new(k));
+                    k.zeroize();
+                    return Ok(key);
+                }
+            }
+        }
+        Err(CryptoError::OpenFailed)
     }
 
     /// Decrypt the payload with a content key.
-    pub fn open_with_key(&self, _key: &ContentKey) -> Result<Secret<Vec<u8>>, CryptoError> {
-        todo!()
+    pub fn open_with_key(&self, key: &ContentKey) -> Result<Secret<Vec<u8>>, CryptoError> {
+        self.header.check_version()?;
+        let aad = self.header.encode();
+        key.cipher()
+            .decrypt((&PAYLOAD_NONCE).into(), Payload { msg: &self.ciphertext, aad: &aad })
+            .map(Secret::new)
+            .map_err(|_| CryptoError::OpenFailed)
     }
 
     /// `content_key` then `open_with_key`.
     pub fn open(&self, me: &Identity, extra: &[WrappedKey]) -> Result<Secret<Vec<u8>>, CryptoError> {
         let k = self.content_key(me, extra)?;
         self.open_with_key(&k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::OsRng;
+
+    fn ids(n: usize) -> Vec<Identity> {
+        (0..n).map(|_| Identity::generate(&mut OsRng)).collect()
+    }
+
+    fn pubs(ids: &[Identity]) -> Vec<PublicIdentity> {
+        ids.iter().map(Identity::public).collect()
+    }
+
+    fn round_trip(n: usize) {
+        let author = Identity::generate(&mut OsRng);
+        let rcpts = ids(n);
+        let pt = b"balance=1234;limit=5000;late=0".to_vec();
+        let (rec, key) = seal(&author, [7u8; 32], &pt, &pubs(&rcpts), &mut OsRng).unwrap();
+        assert_eq!(rec.recipients.len(), n);
+        assert_eq!(rec.header, SealHeader { version: SEAL_VERSION, context: [7u8; 32], author: author.party_id() });
+        rec.verify_author(&author.public()).unwrap();
+        for (w, r) in rec.recipients.iter().zip(&rcpts) {
+            assert_eq!(w.key_id, r.key_id());
+            assert_eq!(w.ciphertext.len(), WRAP_CT_LEN);
+        }
+        for r in &rcpts {
+            assert_eq!(rec.open(r, &[]).unwrap().expose(), &pt);
+            assert_eq!(rec.content_key(r, &[]).unwrap().0.expose(), key.0.expose());
+        }
+        assert_eq!(rec.open_with_key(&key).unwrap().expose(), &pt);
+        // The payload ciphertext is the plaintext plus one tag: nothing else leaks in.
+        assert_eq!(rec.ciphertext.len(), pt.len() + 16);
+    }
+
+    #[test]
+    fn round_trip_1_recipient() {
+        round_trip(1);
+    }
+
+    #[test]
+    fn round_trip_3_recipients() {
+        round_trip(3);
+    }
+
+    #[test]
+    fn round_trip_10_recipients() {
+        round_trip(10);
+    }
+
+    #[test]
+    fn empty_plaintext_round_trips() {
+        let author = Identity::generate(&mut OsRng);
+        let r = Identity::generate(&mut OsRng);
+        let (rec, _) = seal(&author, [0u8; 32], b"", &[r.public()], &mut OsRng).unwrap();
+        rec.verify_author(&author.public()).unwrap();
+        assert!(rec.open(&r, &[]).unwrap().expose().is_empty());
+    }
+
+    #[test]
+    fn non_recipient_gets_not_a_recipient() {
+        let author = Identity::generate(&mut OsRng);
+        let rcpts = ids(3);
+        let (rec, _) = seal(&author, [1u8; 32], b"secret", &pubs(&rcpts), &mut OsRng).unwrap();
+        let outsider = Identity::generate(&mut OsRng);
+        assert_eq!(rec.open(&outsider, &[]).unwrap_err(), CryptoError::NotARecipient);
+        // The author is not a recipient either unless listed.
+        assert_eq!(rec.open(&author, &[]).unwrap_err(), CryptoError::NotARecipient);
+    }
+
+    #[test]
+    fn empty_recipient_list_is_malformed() {
+        let author = Identity::generate(&mut OsRng);
+        let err = seal(&author, [0u8; 32], b"x", &[], &mut OsRng).unwrap_err();
+        assert!(matches!(err, CryptoError::Malformed { .. }), "{err:?}");
+
+        let r = Identity::generate(&mut OsRng);
+        let (mut rec, _) = seal(&author, [0u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
+        rec.recipients.clear();
+        assert!(matches!(rec.verify_author(&author.public()), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(rec.open(&r, &[]), Err(CryptoError::Malformed { .. })));
+    }
+
+    #[test]
+    fn other_version_is_malformed() {
+        let author = Identity::generate(&mut OsRng);
+        let r = Identity::generate(&mut OsRng);
+        let (rec, key) = seal(&author, [0u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
+        let mut v2 = rec.clone();
+        v2.header.version = 2;
+        assert!(matches!(v2.verify_author(&author.public()), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(v2.open(&r, &[]), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(v2.open_with_key(&key), Err(CryptoError::Malformed { .. })));
+        let other = Identity::generate(&mut OsRng).public();
+        assert!(matches!(wrap_for(&key, &v2.header, &other, &mut OsRng), Err(CryptoError::Malformed { .. })));
+    }
+
+    #[test]
+    fn duplicate_recipients_are_collapsed() {
+        let author = Identity::generate(&mut OsRng);
+        let a = Identity::generate(&mut OsRng);
+        let b = Identity::generate(&mut OsRng);
+        let list = [a.public(), b.public(), a.public(), b.public(), a.public()];
+        let (rec, _) = seal(&author, [2u8; 32], b"dup", &list, &mut OsRng).unwrap();
+        let kids: Vec<KeyId> = rec.recipients.iter().map(|w| w.key_id).collect();
+        assert_eq!(kids, vec![a.key_id(), b.key_id()]);
+        rec.verify_author(&author.public()).unwrap();
+        assert_eq!(rec.open(&a, &[]).unwrap().expose(), b"dup");
+        assert_eq!(rec.open(&b, &[]).unwrap().expose(), b"dup");
+    }
+
+    #[test]
+    fn wrong_author_is_rejected() {
+        let author = Identity::generate(&mut OsRng);
+        let r = Identity::generate(&mut OsRng);
+        let (rec, _) = seal(&author, [3u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
+        let impostor = Identity::generate(&mut OsRng);
+        assert!(matches!(rec.verify_author(&impostor.public()), Err(CryptoError::BadSignature { .. })));
+        // An impostor re-signing under the genuine author's id still fails: the
+        // key checked is the one whose party id is in the header.
+        let mut forged = rec.clone();
+        forged.signature = impostor.sign(
+            SIG_DOMAIN,
+            &signed_message(&forged.header, &forged.recipients, &forged.ciphertext),
+        );
+        assert!(matches!(forged.verify_author(&author.public()), Err(CryptoError::BadSignature { .. })));
+    }
+
+    #[test]
+    fn wrong_content_key_fails_to_open() {
+        let author = Identity::generate(&mut OsRng);
+        let r = Identity::generate(&mut OsRng);
+        let (rec, _) = seal(&author, [4u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
+        let (_, other_key) = seal(&author, [4u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
+        assert_eq!(rec.open_with_key(&other_key).unwrap_err(), CryptoError::OpenFailed);
+    }
+
+    /// Each byte is flipped in its lowest and in its highest bit; the top bit of an
+    /// X25519 `enc` is ignored by the DH itself, so that flip must be caught by
+    /// HPKE's binding of `enc` into the key schedule.
+    const MASKS: [u8; 2] = [0x01, 0x80];
+
+    #[test]
+    fn any_flipped_byte_is_detected() {
+        let author = Identity::generate(&mut OsRng);
+        let rcpts = ids(2);
+        let apk = author.public();
+        let (rec, _) = seal(&author, [5u8; 32], b"small record", &pubs(&rcpts), &mut OsRng).unwrap();
+        rec.verify_author(&apk).unwrap();
+
+        // Payload ciphertext (body and tag): signature and AEAD both catch it.
+        for i in 0..rec.ciphertext.len() {
+            for m in MASKS {
+                let mut t = rec.clone();
+                t.ciphertext[i] ^= m;
+                assert!(t.verify_author(&apk).is_err(), "ciphertext byte {i} mask {m:#x}: verify passed");
+                for r in &rcpts {
+                    assert_eq!(t.open(r, &[]).unwrap_err(), CryptoError::OpenFailed, "ciphertext byte {i}");
+                }
+            }
+        }
+
+        // Each wrap's enc and ciphertext: signature catches it, and the wrap's
+        // owner can no longer open (HPKE binds enc and authenticates the ct).
+        for (wi, owner) in rcpts.iter().enumerate() {
+            for i in 0..32 {
+                for m in MASKS {
+                    let mut t = rec.clone();
+                    t.recipients[wi].enc[i] ^= m;
+                    assert!(t.verify_author(&apk).is_err(), "wrap {wi} enc byte {i}: verify passed");
+                    assert_eq!(t.open(owner, &[]).unwrap_err(), CryptoError::OpenFailed, "wrap {wi} enc byte {i}");
+                }
+            }
+            for i in 0..rec.recipients[wi].ciphertext.len() {
+                for m in MASKS {
+                    let mut t = rec.clone();
+                    t.recipients[wi].ciphertext[i] ^= m;
+                    assert!(t.verify_author(&apk).is_err(), "wrap {wi} ct byte {i}: verify passed");
+                    assert_eq!(t.open(owner, &[]).unwrap_err(), CryptoError::OpenFailed, "wrap {wi} ct byte {i}");
+                }
+            }
+            for i in 0..16 {
+                let mut t = rec.clone();
+                t.recipients[wi].key_id.0[i] ^= 1;
+                assert!(t.verify_author(&apk).is_err(), "wrap {wi} key id byte {i}: verify passed");
+                assert_eq!(t.open(owner, &[]).unwrap_err(), CryptoError::NotARecipient);
+            }
+        }
+
+        // Header context and author: bound by the signature, the payload AAD and
+        // the wraps' HPKE info.
+        for i in 0..32 {
+            for m in MASKS {
+                let mut t = rec.clone();
+                t.header.context[i] ^= m;
+                assert!(t.verify_author(&apk).is_err(), "context byte {i}: verify passed");
+                for r in &rcpts {
+                    assert!(t.open(r, &[]).is_err(), "context byte {i}: opened");
+                }
+                let mut t = rec.clone();
+                t.header.author.0[i] ^= m;
+                assert!(t.verify_author(&apk).is_err(), "author byte {i}: verify passed");
+                for r in &rcpts {
+                    assert!(t.open(r, &[]).is_err(), "author byte {i}: opened");
+                }
+            }
+        }
+        let mut t = rec.clone();
+        t.header.version ^= 1;
+        assert!(t.verify_author(&apk).is_err());
+        assert!(t.open(&rcpts[0], &[]).is_err());
+
+        // Signature: open does not check it, verify_author must.
+        for i in 0..64 {
+            for m in MASKS {
+                let mut t = rec.clone();
+                t.signature.0[i] ^= m;
+                assert!(t.verify_author(&apk).is_err(), "signature byte {i} mask {m:#x}: verify passed");
+            }
+        }
+
+        // Reordering or dropping wraps changes the signed message too.
+        let mut t = rec.clone();
+        t.recipients.swap(0, 1);
+        assert!(t.verify_author(&apk).is_err());
+        let mut t = rec.clone();
+        t.recipients.pop();
+        assert!(t.verify_author(&apk).is_err());
+    }
+
+    #[test]
+    fn wrap_for_lets_a_new_recipient_open_via_extra() {
+        let author = Identity::generate(&mut OsRng);
+        let first = Identity::generate(&mut OsRng);
+        let (rec, key) = seal(&author, [6u8; 32], b"shared later", &[first.public()], &mut OsRng).unwrap();
+        let newcomer = Identity::generate(&mut OsRng);
+        assert_eq!(rec.open(&newcomer, &[]).unwrap_err(), CryptoError::NotARecipient);
+
+        let w = wrap_for(&key, &rec.header, &newcomer.public(), &mut OsRng).unwrap();
+        assert_eq!(w.key_id, newcomer.key_id());
+        assert_eq!(rec.open(&newcomer, std::slice::from_ref(&w)).unwrap().expose(), b"shared later");
+        // The extra wrap does not change the signed record.
+        rec.verify_author(&author.public()).unwrap();
+        // A key obtained through content_key can be re-wrapped again.
+        let k2 = rec.content_key(&newcomer, std::slice::from_ref(&w)).unwrap();
+        let third = Identity::generate(&mut OsRng);
+        let w3 = wrap_for(&k2, &rec.header, &third.public(), &mut OsRng).unwrap();
+        assert_eq!(rec.open(&third, &[w3]).unwrap().expose(), b"shared later");
+        // A damaged extra wrap is OpenFailed, and does not hide a good one.
+        let mut bad = w.clone();
+        bad.ciphertext[0] ^= 1;
+        assert_eq!(rec.open(&newcomer, std::slice::from_ref(&bad)).unwrap_err(), CryptoError::OpenFailed);
+        assert_eq!(rec.open(&newcomer, &[bad, w]).unwrap().expose(), b"shared later");
+    }
+
+    #[test]
+    fn wrap_moved_to_another_record_fails() {
+        let author = Identity::generate(&mut OsRng);
+        let r = Identity::generate(&mut OsRng);
+        let other = Identity::generate(&mut OsRng);
+        let (a, ka) = seal(&author, [8u8; 32], b"record A", &[other.public()], &mut OsRng).unwrap();
+        let (b, _) = seal(&author, [9u8; 32], b"record B", &[other.public()], &mut OsRng).unwrap();
+        let wa = wrap_for(&ka, &a.header, &r.public(), &mut OsRng).unwrap();
+        assert_eq!(a.open(&r, std::slice::from_ref(&wa)).unwrap().expose(), b"record A");
+        // Different header: the HPKE info differs, so the wrap does not open.
+        assert_eq!(b.open(&r, std::slice::from_ref(&wa)).unwrap_err(), CryptoError::OpenFailed);
+
+        // Same header (same author and context) but another record: the wrap
+        // opens to A's content key, which does not authenticate B's payload.
+        let (c, _) = seal(&author, [8u8; 32], b"record C", &[other.public()], &mut OsRng).unwrap();
+        assert_eq!(c.header, a.header);
+        assert_eq!(c.open(&r, std::slice::from_ref(&wa)).unwrap_err(), CryptoError::OpenFailed);
+
+        // Splicing A's own wrap into B's recipient list breaks B's signature and
+        // does not open B.
+        let mut spliced = b.clone();
+        spliced.recipients[0] = a.recipients[0].clone();
+        assert!(spliced.verify_author(&author.public()).is_err());
+        assert_eq!(spliced.open(&other, &[]).unwrap_err(), CryptoError::OpenFailed);
+    }
+
+    #[test]
+    fn serde_round_trip_keeps_record_valid() {
+        let author = Identity::generate(&mut OsRng);
+        let r = Identity::generate(&mut OsRng);
+        let (rec, _) = seal(&author, [10u8; 32], b"json", &[r.public()], &mut OsRng).unwrap();
+        let back: SealedRecord = serde_json::from_str(&serde_json::to_string(&rec).unwrap()).unwrap();
+        assert_eq!(back, rec);
+        back.verify_author(&author.public()).unwrap();
+        assert_eq!(back.open(&r, &[]).unwrap().expose(), b"json");
+    }
+
+    #[test]
+    fn debug_output_redacts_content_key() {
+        let author = Identity::generate(&mut OsRng);
+        let r = Identity::generate(&mut OsRng);
+        let (_, key) = seal(&author, [11u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
+        let dbg = format!("{key:?}");
+        assert_eq!(dbg, "ContentKey(<redacted>)");
+        assert!(!dbg.contains(&hex::encode(key.0.expose())));
+    }
+
+    #[test]
+    fn low_order_recipient_key_is_rejected() {
+        let author = Identity::generate(&mut OsRng);
+        // The all-zero point has order 1: HPKE must refuse to encapsulate to it.
+        let bad = PublicIdentity { sign: author.public().sign, enc: [0u8; 32] };
+        let err = seal(&author, [0u8; 32], b"x", &[bad], &mut OsRng).unwrap_err();
+        assert!(matches!(err, CryptoError::Malformed { what: "recipient X25519 public key", .. }), "{err:?}");
     }
 }

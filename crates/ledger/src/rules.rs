@@ -737,3 +737,35 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
     )?;
     Ok(())
 }
+
+/// Rebuild the predicate inputs of an answer from the ids it names (the
+/// commitments of records and scores never change once on the ledger), so an
+/// answer can be re-verified later even after newer records arrived.
+pub fn inputs_from_ids(conn: &Connection, q: &QueryAsked, ids: &[Id]) -> Result<PredicateInputs, crate::LedgerError> {
+    use crate::types::{income, tradeline};
+    let missing = |id: &Id| crate::LedgerError::NotFound(format!("answer input {}", hex::encode(&id[..8])));
+    let mut inputs = PredicateInputs::default();
+    for id in ids {
+        match q.predicate {
+            Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => {
+                let c: Vec<u8> = conn
+                    .query_row("SELECT commitment FROM scores WHERE score_id = ?1", [&id[..]], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| missing(id))?;
+                inputs.primary.push(Commitment(arr32(c)));
+            }
+            _ => {
+                let r = record(conn, id)?.ok_or_else(|| missing(id))?;
+                let (list, idx) = match (q.predicate, r.kind) {
+                    (Predicate::BalanceAtMost { .. } | Predicate::TotalDebtBelow { .. }, _) => (&mut inputs.primary, tradeline::BALANCE),
+                    (Predicate::NoSeriousDelinquency, _) => (&mut inputs.primary, tradeline::SERIOUS_DELINQUENCY),
+                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Tradeline) => (&mut inputs.primary, tradeline::SCHEDULED_PAYMENT),
+                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Income) => (&mut inputs.secondary, income::MONTHLY_INCOME),
+                    _ => return Err(missing(id)),
+                };
+                list.push(*r.commitments.get(idx).ok_or_else(|| missing(id))?);
+            }
+        }
+    }
+    Ok(inputs)
+}

@@ -1,1 +1,86 @@
+//! A member node: its ledger, and how finalized blocks reach it.
+//!
+//! Today blocks come from `LocalSequencer`, a single-process orderer for tests
+//! and the local demo — it is not consensus. It hands each block to every
+//! member through `Node::on_finalized`, the one path by which a node stores a
+//! block, which the BFT consensus integration will call in its place.
 #![forbid(unsafe_code)]
+
+mod sequencer;
+
+pub use sequencer::{LocalConsortium, Receipt};
+
+use credence_crypto::{Identity, PartyId, PublicIdentity};
+use credence_ledger::encode::{block_hash, check_certificate};
+use credence_ledger::rules::member;
+use credence_ledger::{Applied, Block, Certificate, Entry, Ledger, LedgerError, Rejection};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("member {member} refused block {height}: {why}")]
+    Refused { member: String, height: u64, why: String },
+    #[error("entry rejected: {0}")]
+    Rejected(Rejection),
+    #[error("no member named {0} in this consortium")]
+    UnknownMember(String),
+}
+
+/// One member's node: its identity, and its own copy of the ledger.
+pub struct Node {
+    pub name: String,
+    identity: Identity,
+    ledger: Ledger,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Node({}, {:?})", self.name, self.ledger)
+    }
+}
+
+impl Node {
+    pub fn new(name: impl Into<String>, identity: Identity, ledger: Ledger) -> Self {
+        Node { name: name.into(), identity, ledger }
+    }
+
+    pub fn party(&self) -> PartyId {
+        self.identity.party_id()
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
+    }
+
+    pub(crate) fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Store a finalized block: check who certified it, then validate every
+    /// entry by the rules and apply it in one transaction. Idempotent.
+    pub fn on_finalized(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, NodeError> {
+        let height = block.header.height;
+        let refuse = |why: String| NodeError::Refused { member: self.name.clone(), height, why };
+        let signer: Option<PublicIdentity> = if height == 0 {
+            match block.entries.first().map(|e| &e.entry) {
+                Some(Entry::Genesis(g)) => g.members.iter().find(|m| m.key.party_id() == cert.signer).map(|m| m.key),
+                _ => None,
+            }
+        } else {
+            member(self.ledger.conn(), &cert.signer).map_err(LedgerError::from)?.map(|m| m.key)
+        };
+        let Some(signer) = signer else { return Err(refuse("certified by a non-member".into())) };
+        if cert.signer != block.header.proposer {
+            return Err(refuse("the certificate is not the proposer's".into()));
+        }
+        check_certificate(&block_hash(block), cert, &signer).map_err(|e| refuse(e.to_string()))?;
+        Ok(self.ledger.apply_block(block, cert)?)
+    }
+}

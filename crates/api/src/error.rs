@@ -1,0 +1,115 @@
+use credence_crypto::CryptoError;
+use credence_ledger::{LedgerError, RejectCode, Rejection};
+use credence_node::NodeError;
+
+/// Stable codes for front ends to match on (the desktop UI, the CLI's JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The input was malformed; the message names the field or line.
+    InvalidInput,
+    WrongPassphrase,
+    NotFound,
+    /// The ledger's rules refused the entry.
+    Rejected(RejectCode),
+    /// No live consent covers what was asked.
+    NoConsent,
+    /// The caller cannot open what it asked to read.
+    NotPermitted,
+    /// A proof did not verify.
+    ProofFailed,
+    Storage,
+    Io,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid-input",
+            ErrorCode::WrongPassphrase => "wrong-passphrase",
+            ErrorCode::NotFound => "not-found",
+            ErrorCode::Rejected(c) => c.as_str(),
+            ErrorCode::NoConsent => "no-consent",
+            ErrorCode::NotPermitted => "not-permitted",
+            ErrorCode::ProofFailed => "proof-failed",
+            ErrorCode::Storage => "storage",
+            ErrorCode::Io => "io",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// Every failure of the API: a code and a sentence that says what to do.
+/// Messages never carry secrets or raw credit values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into() }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        let code = match r.code {
+            RejectCode::NoLiveConsent | RejectCode::PredicateNotAllowed => ErrorCode::NoConsent,
+            c => ErrorCode::Rejected(c),
+        };
+        ApiError::new(code, format!("refused by the ledger rules ({}): {}", r.code, r.message))
+    }
+}
+
+impl From<CryptoError> for ApiError {
+    fn from(e: CryptoError) -> Self {
+        let code = match &e {
+            CryptoError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            CryptoError::NotARecipient => ErrorCode::NotPermitted,
+            CryptoError::ThresholdOutOfRange { .. } | CryptoError::Malformed { .. } => ErrorCode::InvalidInput,
+            CryptoError::ProofRejected(_) => ErrorCode::ProofFailed,
+            CryptoError::Keystore(_) => ErrorCode::Io,
+            _ => ErrorCode::Internal,
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Rejected(r) => r.into(),
+            LedgerError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+            e => ApiError::new(ErrorCode::Storage, e.to_string()),
+        }
+    }
+}
+
+impl From<NodeError> for ApiError {
+    fn from(e: NodeError) -> Self {
+        match e {
+            NodeError::Ledger(l) => l.into(),
+            NodeError::Rejected(r) => r.into(),
+            NodeError::UnknownMember(m) => ApiError::not_found(format!("no member named {m}")),
+            e => ApiError::new(ErrorCode::Internal, e.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> Self {
+        ApiError::new(ErrorCode::Io, e.to_string())
+    }
+}
+
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;

@@ -1,0 +1,86 @@
+//! A member's or borrower's home folder: the encrypted keystore and, for a
+//! member, its ledger database. Keys and ledger live in separate files.
+use crate::error::{ApiError, ErrorCode, Result};
+use credence_crypto::keystore::{self, KdfParams};
+use credence_crypto::{Identity, Secret};
+use std::path::{Path, PathBuf};
+
+pub const KEYSTORE_FILE: &str = "keystore.json";
+pub const LEDGER_FILE: &str = "ledger.db";
+
+/// A named identity, unlocked.
+pub struct Actor {
+    pub name: String,
+    pub identity: Identity,
+}
+
+impl std::fmt::Debug for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Actor({}, {:?})", self.name, self.identity.party_id())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Home {
+    pub dir: PathBuf,
+}
+
+impl Home {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Home { dir: dir.into() }
+    }
+    pub fn keystore(&self) -> PathBuf {
+        self.dir.join(KEYSTORE_FILE)
+    }
+    pub fn ledger(&self) -> PathBuf {
+        self.dir.join(LEDGER_FILE)
+    }
+
+    /// Create the folder and a keystore with a fresh identity. Refuses to
+    /// overwrite an existing keystore.
+    pub fn create(&self, name: &str, passphrase: &Secret<String>, params: KdfParams) -> Result<Actor> {
+        check_name(name)?;
+        if self.keystore().exists() {
+            return Err(ApiError::invalid(format!("{} already holds a keystore; open it instead", self.dir.display())));
+        }
+        std::fs::create_dir_all(&self.dir)?;
+        let identity = Identity::generate(&mut rand::rngs::OsRng);
+        keystore::write(&self.keystore(), passphrase, &[(name.to_string(), identity.clone())], params)?;
+        Ok(Actor { name: name.to_string(), identity })
+    }
+
+    /// Unlock the home's keystore (its first identity).
+    pub fn unlock(&self, passphrase: &Secret<String>) -> Result<Actor> {
+        let mut all = unlock_all(&self.keystore(), passphrase)?;
+        let (name, identity) = all.remove(0);
+        Ok(Actor { name, identity })
+    }
+}
+
+/// Every identity in a keystore file.
+pub fn unlock_all(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(String, Identity)>> {
+    if !path.exists() {
+        return Err(ApiError::not_found(format!("no keystore at {}", path.display())));
+    }
+    let all = keystore::read(path, passphrase).map_err(|e| match e {
+        credence_crypto::CryptoError::WrongPassphrase => ApiError::new(
+            ErrorCode::WrongPassphrase,
+            "wrong passphrase for this keystore (or the file was altered); nothing was changed",
+        ),
+        e => e.into(),
+    })?;
+    if all.is_empty() {
+        return Err(ApiError::invalid(format!("the keystore {} holds no identity", path.display())));
+    }
+    Ok(all)
+}
+
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        return Err(ApiError::invalid("a name is 1 to 64 letters, digits, '-' or '_'"));
+    }
+    Ok(())
+}

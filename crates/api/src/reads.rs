@@ -1,0 +1,69 @@
+//! Use cases that read: a borrower's own records and access log, the asker's
+//! verification of an answer, the regulator's audit trail.
+use crate::actions::open_record;
+use crate::error::{ApiError, ErrorCode, Result};
+use credence_crypto::proof::{verify_predicate, ProofContext};
+use credence_crypto::{Identity, PartyId};
+use credence_ledger::payload::Payload;
+use credence_ledger::read::{self, AccessEvent, QueryFilter, QueryInfo, RecordInfo};
+use credence_ledger::{rules, Id, Ledger};
+
+/// A member's display name, or the short id of a subject.
+pub fn party_name(view: &Ledger, p: &PartyId) -> String {
+    match rules::member(view.conn(), p) {
+        Ok(Some(m)) => m.name,
+        _ => format!("subject {}", p.short()),
+    }
+}
+
+/// A record opened in memory for its reader.
+#[derive(Debug)]
+pub struct OpenedRecord {
+    pub info: RecordInfo,
+    pub payload: Payload,
+}
+
+/// Every record `me` can open (a borrower: its own; an agency: those sealed or
+/// shared to it), decrypted in memory.
+pub fn readable_records(view: &Ledger, me: &Identity) -> Result<Vec<OpenedRecord>> {
+    read::records_readable_by(view.conn(), &me.party_id())?
+        .into_iter()
+        .map(|info| Ok(OpenedRecord { payload: open_record(view, me, &info.record_id)?, info }))
+        .collect()
+}
+
+/// A borrower's access log with names resolved.
+pub fn access_log(view: &Ledger, subject: &PartyId) -> Result<Vec<(AccessEvent, String)>> {
+    Ok(read::access_log(view.conn(), subject)?.into_iter().map(|e| {
+        let n = party_name(view, &e.party);
+        (e, n)
+    }).collect())
+}
+
+/// The asker's check of an answer: the rules already verified it when it was
+/// stored, but the asker re-derives the inputs from its own ledger and checks
+/// the proof itself rather than trusting that.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedAnswer {
+    pub query_id: Id,
+    pub predicate: String,
+    pub holds: bool,
+    pub verified: bool,
+}
+
+pub fn verify_answer(view: &Ledger, query_id: &Id) -> Result<VerifiedAnswer> {
+    let (q, a) = read::answer(view.conn(), query_id)?.ok_or_else(|| ApiError::not_found("that query has no answer yet"))?;
+    let inputs = rules::inputs_from_ids(view.conn(), &q, &a.inputs)?;
+    let ctx = ProofContext { query_id: q.query_id, subject: q.subject.0, responder: q.responder.0 };
+    let verified = verify_predicate(&ctx, &q.predicate, &inputs, &a.proof).is_ok();
+    if !verified {
+        return Err(ApiError::new(ErrorCode::ProofFailed, "the stored answer's proof does not verify against this ledger"));
+    }
+    Ok(VerifiedAnswer { query_id: *query_id, predicate: q.predicate.to_string(), holds: a.proof.answer.holds, verified })
+}
+
+/// The regulator's audit trail: who asked what about whom, under which
+/// consent, when, and the answer.
+pub fn audit(view: &Ledger, filter: &QueryFilter) -> Result<Vec<QueryInfo>> {
+    Ok(read::queries(view.conn(), filter)?)
+}
