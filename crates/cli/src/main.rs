@@ -1,1 +1,384 @@
-fn main() {}
+//! `credence`: the command-line face of the API crate.
+#![forbid(unsafe_code)]
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand};
+use credence_api::crypto::keystore::KdfParams;
+use credence_api::crypto::{age_export, PartyId, Secret};
+use credence_api::demo::{self, DemoOptions, DemoReport};
+use credence_api::ledger::verify::verify_file;
+use credence_api::ledger::{read, rules, Ledger};
+use credence_api::{bundle, home, parse_id, ApiError};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Documented passphrase for the demo's keystores when CREDENCE_PASSPHRASE is unset.
+const DEMO_PASSPHRASE: &str = "credence-demo";
+
+#[derive(Parser)]
+#[command(name = "credence", version, about = "Credit-reporting consortium client: ledger, sealed records, proofs")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the demo consortium: four members, the bundled German credit data,
+    /// consents, scores, predicate queries and their proofs.
+    Demo {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Borrowers to import (default: all 1,000 rows).
+        #[arg(long)]
+        subjects: Option<usize>,
+        /// A CSV in the German credit layout instead of the bundled copy.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Skip re-verifying every member's ledger file at the end.
+        #[arg(long)]
+        no_verify: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-check a ledger file from genesis: every hash, signature and proof.
+    Verify {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an answered query's proof bundle (JSON) for an auditor.
+    ExportProof {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        query: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a proof bundle on its own, or against a ledger with --db.
+    VerifyProof {
+        #[arg(long)]
+        bundle: PathBuf,
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a record you can open as an `age` file for one recipient
+    /// (a member or subject id on the ledger, or an age1… recipient).
+    ExportRecord {
+        /// Folder holding your keystore.json.
+        #[arg(long)]
+        home: PathBuf,
+        /// Which identity of the keystore (label); default the first.
+        #[arg(long)]
+        identity: Option<String>,
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        record: String,
+        /// Recipient: a party id (hex) on the ledger; default yourself.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write your X25519 key as an age identity file (mode 0600), so the
+    /// standard `age` tool can decrypt exports made for you.
+    ExportAgeIdentity {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        identity: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Your records (decrypted in memory) and who accessed your data.
+    MyRecords {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        identity: Option<String>,
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn passphrase() -> Secret<String> {
+    Secret::new(std::env::var("CREDENCE_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_string()))
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let json = matches!(
+        &cli.cmd,
+        Cmd::Demo { json: true, .. } | Cmd::Verify { json: true, .. } | Cmd::VerifyProof { json: true, .. } | Cmd::MyRecords { json: true, .. }
+    );
+    match run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            let code = e.downcast_ref::<ApiError>().map(|a| a.code.as_str()).unwrap_or("error");
+            if json {
+                println!("{}", serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}}));
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            std::process::exit(2);
+        }
+    }
+}
+
+fn bar(total: u64, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::new(total);
+    b.set_style(ProgressStyle::with_template("{prefix:>16} [{bar:40}] {pos}/{len} {elapsed}").unwrap().progress_chars("=> "));
+    b
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.cmd {
+        Cmd::Demo { dir, subjects, csv, no_verify, json } => {
+            let opts = DemoOptions { dir, subjects, csv, passphrase: passphrase(), kdf: KdfParams::default(), verify_files: !no_verify };
+            let show = std::io::stderr().is_terminal();
+            let pb = bar(0, show);
+            let mut stage = "";
+            let report = demo::run(&opts, &mut |p| {
+                if p.stage != stage {
+                    stage = p.stage;
+                    pb.set_prefix(p.stage);
+                    pb.set_length(p.total);
+                }
+                pb.set_position(p.done);
+            })?;
+            pb.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_demo(&report);
+            }
+            let ok = report.all_heads_equal
+                && report.queries.iter().all(|q| q.verified)
+                && report.members.iter().all(|m| m.file_verified != Some(false));
+            Ok(if ok { 0 } else { 1 })
+        }
+        Cmd::Verify { db, json } => {
+            let show = std::io::stderr().is_terminal() && !json;
+            let pb = bar(0, show);
+            pb.set_prefix("verify");
+            let r = verify_file(&db, |h, total| {
+                pb.set_length(total);
+                pb.set_position(h + 1);
+            });
+            pb.finish_and_clear();
+            match r {
+                Ok(rep) => {
+                    let head = rep.head.map(|h| (h.height, hex::encode(h.hash)));
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"ok": true, "blocks": rep.blocks, "entries": rep.entries,
+                                "head_height": head.as_ref().map(|h| h.0), "head_hash": head.as_ref().map(|h| h.1.clone())})
+                        );
+                    } else {
+                        println!("ok: {} blocks, {} entries verified from genesis", rep.blocks, rep.entries);
+                        if let Some((h, hash)) = head {
+                            println!("head: height {h}, hash {hash}");
+                        }
+                    }
+                    Ok(0)
+                }
+                Err(f) => {
+                    if json {
+                        println!("{}", serde_json::json!({"ok": false, "height": f.height(), "error": f.to_string()}));
+                    } else {
+                        eprintln!("FAILED: {f}");
+                    }
+                    Ok(1)
+                }
+            }
+        }
+        Cmd::ExportProof { db, query, out } => {
+            let view = Ledger::open_read_only(&db)?;
+            let b = bundle::export(&view, &parse_id("query id", &query)?)?;
+            let text = serde_json::to_string_pretty(&b)?;
+            match out {
+                Some(p) => std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(0)
+        }
+        Cmd::VerifyProof { bundle: path, db, json } => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let b: bundle::ProofBundle = serde_json::from_str(&text).map_err(|e| ApiError::invalid(format!("not a proof bundle: {e}")))?;
+            bundle::verify(&b)?;
+            if let Some(db) = db {
+                let view = Ledger::open_read_only(&db)?;
+                let on_ledger = bundle::export(&view, &parse_id("query id", &b.query_id)?)?;
+                if on_ledger != b {
+                    bail!("the bundle verifies but differs from the answer on this ledger");
+                }
+            }
+            if json {
+                println!("{}", serde_json::json!({"ok": true, "predicate": b.predicate, "holds": b.holds}));
+            } else {
+                println!("ok: \"{}\" {} (proof verified)", b.predicate, if b.holds { "holds" } else { "does not hold" });
+            }
+            Ok(0)
+        }
+        Cmd::ExportRecord { home, identity, db, record, to, out } => {
+            let me = unlock(&home, identity.as_deref())?;
+            let view = Ledger::open_read_only(&db)?;
+            let rid = parse_id("record id", &record)?;
+            let (rec, extra) = read::furnished(view.conn(), &rid)?;
+            let plain = rec.sealed.open(&me, &extra).map_err(ApiError::from)?;
+            let recipient = match to {
+                None => me.public(),
+                Some(t) => {
+                    let p = PartyId::from_hex(&t).map_err(ApiError::from)?;
+                    match rules::member(view.conn(), &p)? {
+                        Some(m) => m.key,
+                        None => rules::subject_key(view.conn(), &p)?.ok_or_else(|| anyhow!("no member or subject {t} on this ledger"))?,
+                    }
+                }
+            };
+            let payload = credence_api::ledger::payload::Payload::decode(plain.expose())?;
+            let text = serde_json::to_vec_pretty(&export_view(&payload))?;
+            let file = age_export::export(&text, &recipient).map_err(ApiError::from)?;
+            std::fs::write(&out, file).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {} (age, for {})", out.display(), age_export::age_recipient(&recipient));
+            Ok(0)
+        }
+        Cmd::ExportAgeIdentity { home, identity, out } => {
+            let me = unlock(&home, identity.as_deref())?;
+            let secret = age_export::age_identity(&me);
+            write_private(&out, format!("# credence identity {}\n{}\n", me.party_id(), secret.expose()).as_bytes())?;
+            eprintln!("wrote {} (keep it private; mode 0600)", out.display());
+            Ok(0)
+        }
+        Cmd::MyRecords { home, identity, db, json } => {
+            let me = unlock(&home, identity.as_deref())?;
+            let view = Ledger::open_read_only(&db)?;
+            let recs = credence_api::reads::readable_records(&view, &me)?;
+            let log = credence_api::reads::access_log(&view, &me.party_id())?;
+            if json {
+                let v = serde_json::json!({
+                    "party": me.party_id().to_hex(),
+                    "records": recs.iter().map(|r| serde_json::json!({
+                        "record_id": hex::encode(r.info.record_id), "kind": r.info.kind.as_str(), "status": r.info.status,
+                        "compliance": r.info.compliance, "furnisher": credence_api::reads::party_name(&view, &r.info.furnisher),
+                        "content": export_view(&r.payload)})).collect::<Vec<_>>(),
+                    "access_log": log.iter().map(|(e, who)| serde_json::json!({"at": e.at, "who": who, "action": e.action, "detail": e.detail})).collect::<Vec<_>>(),
+                });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("{} records readable by {}", recs.len(), me.party_id().short());
+                for r in &recs {
+                    println!("  {} {} {} from {}", hex::encode(&r.info.record_id[..8]), r.info.kind.as_str(), r.info.status, credence_api::reads::party_name(&view, &r.info.furnisher));
+                }
+                println!("access log:");
+                for (e, who) in &log {
+                    println!("  {} {:<14} {:<10} {}", e.at, e.action, who, e.detail);
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn unlock(home_dir: &Path, label: Option<&str>) -> Result<credence_api::crypto::Identity> {
+    let all = home::unlock_all(&home_dir.join(home::KEYSTORE_FILE), &passphrase())?;
+    match label {
+        None => Ok(all.into_iter().next().map(|(_, i)| i).expect("unlock_all never returns empty")),
+        Some(l) => all.into_iter().find(|(n, _)| n == l).map(|(_, i)| i).ok_or_else(|| anyhow!("no identity labelled {l} in that keystore")),
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(path).with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
+}
+
+/// A record's content for its reader: amounts as values, no blinding factors.
+fn export_view(p: &credence_api::ledger::payload::Payload) -> serde_json::Value {
+    use credence_api::ledger::payload::Payload;
+    match p {
+        Payload::Tradeline(t) => {
+            let v: Vec<u64> = t.amounts.iter().map(|o| o.value).collect();
+            serde_json::json!({
+                "kind": "tradeline", "account_type": t.account_type, "portfolio_type": t.portfolio_type,
+                "account_status": t.account_status, "date_opened": t.date_opened,
+                "date_of_account_information": t.date_of_account_information,
+                "date_of_first_delinquency": t.date_of_first_delinquency, "payment_history": t.payment_history,
+                "balance_cents": v.first(), "credit_limit_cents": v.get(1), "past_due_cents": v.get(2),
+                "scheduled_payment_cents": v.get(3), "days_past_due": v.get(4), "serious_delinquency": v.get(5).map(|x| *x > 0),
+                "attributes": t.attributes.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+            })
+        }
+        Payload::Income(i) => serde_json::json!({"kind": "income", "source": i.source, "monthly_income_cents": i.monthly_income.value}),
+        Payload::Score(s) => serde_json::json!({"kind": "score", "model": s.model, "period": s.period, "score": s.score.value}),
+    }
+}
+
+fn print_demo(r: &DemoReport) {
+    println!("Credence demo consortium in {}", r.directory);
+    println!();
+    println!("{:<10} {:<10} {:>7}  {}", "member", "role", "height", "database");
+    for m in &r.members {
+        println!("{:<10} {:<10} {:>7}  {}", m.name, m.role, m.head_height, m.database);
+    }
+    println!();
+    let c = &r.counts;
+    println!(
+        "subjects {}  records {}  consents {} ({} revoked)  scores {}  queries {}  answers {}  disputes {}  blocks {}",
+        c.subjects, c.records, c.consents, c.revoked_consents, c.scores, c.queries, c.answers, c.disputes, c.blocks
+    );
+    let mut kinds: std::collections::BTreeMap<String, (u32, u32, u32)> = Default::default();
+    for q in &r.queries {
+        let k = q.predicate.split([' ', '<', '>']).next().unwrap_or("").to_string();
+        let e = kinds.entry(k).or_default();
+        e.0 += 1;
+        e.1 += q.answer as u32;
+        e.2 += q.verified as u32;
+    }
+    println!();
+    println!("{:<24} {:>7} {:>7} {:>9}", "question", "asked", "holds", "verified");
+    for (k, (n, y, v)) in kinds {
+        println!("{:<24} {:>7} {:>7} {:>9}", k, n, y, v);
+    }
+    println!();
+    println!(
+        "revocation: client refused {}, ledger refused {} ({})",
+        r.revocation.refused_by_client, r.revocation.refused_by_ledger, r.revocation.ledger_reason
+    );
+    println!("all members agree on the head: {}", r.all_heads_equal);
+    if r.members.iter().any(|m| m.file_verified.is_some()) {
+        println!(
+            "ledger files verified from genesis: {}",
+            r.members.iter().map(|m| format!("{} {}", m.name, if m.file_verified == Some(true) { "ok" } else { "FAILED" })).collect::<Vec<_>>().join(", ")
+        );
+    }
+    println!("total {:.1} s: {}", r.total_ms as f64 / 1000.0, r.timings_ms.iter().map(|(k, v)| format!("{k} {:.1}s", *v as f64 / 1000.0)).collect::<Vec<_>>().join(", "));
+}

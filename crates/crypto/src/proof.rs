@@ -143,6 +143,9 @@ fn check_field_count(n: usize) -> Result<(), CryptoError> {
     }
 }
 
+/// Prove that every opening's value is in [0, 2^FIELD_BITS). Errors:
+/// `Malformed` for 0 or more than 8 fields or a non-canonical blinding,
+/// `OutOfRange` for a value ≥ 2^FIELD_BITS (checked before proving).
 pub fn prove_validity(context: &[u8], openings: &[Opening]) -> Result<ValidityProof, CryptoError> {
     check_field_count(openings.len())?;
     // bulletproofs would return a proof that merely fails to verify; say why instead.
@@ -166,6 +169,9 @@ pub fn prove_validity(context: &[u8], openings: &[Opening]) -> Result<ValidityPr
     Ok(ValidityProof(proof.to_bytes()))
 }
 
+/// Check a validity proof against the record's commitments, in field order.
+/// `Malformed` for a bad field count, an undecodable commitment or proof bytes
+/// of the wrong size; `ProofRejected` when the proof does not verify.
 pub fn verify_validity(context: &[u8], commitments: &[Commitment], proof: &ValidityProof) -> Result<(), CryptoError> {
     check_field_count(commitments.len())?;
     for (i, c) in commitments.iter().enumerate() {
@@ -344,23 +350,18 @@ impl Predicate {
     /// Score and balance questions are about one committed field; sums take any
     /// number (an empty sum is 0); only debt-to-income has a second list.
     fn check_shape(&self, primary: usize, secondary: usize, what: &str) -> Result<(), CryptoError> {
-        let ok = match self {
-            Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } | Predicate::BalanceAtMost { .. } => {
-                primary == 1 && secondary == 0
+        let (ok, expected) = match self {
+            Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => {
+                (primary == 1 && secondary == 0, "exactly one primary (the score) and no secondary")
             }
-            Predicate::TotalDebtBelow { .. } | Predicate::NoSeriousDelinquency => secondary == 0,
-            Predicate::DebtToIncomeBelow { .. } => true,
+            Predicate::BalanceAtMost { .. } => (primary == 1 && secondary == 0, "exactly one primary (the balance) and no secondary"),
+            Predicate::TotalDebtBelow { .. } => (secondary == 0, "primary balances only, no secondary"),
+            Predicate::NoSeriousDelinquency => (secondary == 0, "primary delinquency flags only, no secondary"),
+            Predicate::DebtToIncomeBelow { .. } => (true, "any number of payments and incomes"),
         };
         if ok {
             return Ok(());
         }
-        let expected = match self {
-            Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => "exactly one primary (the score) and no secondary",
-            Predicate::BalanceAtMost { .. } => "exactly one primary (the balance) and no secondary",
-            Predicate::TotalDebtBelow { .. } => "primary balances only, no secondary",
-            Predicate::NoSeriousDelinquency => "primary delinquency flags only, no secondary",
-            Predicate::DebtToIncomeBelow { .. } => unreachable!("every shape is accepted"),
-        };
         Err(CryptoError::InputMismatch(format!(
             "`{self}` takes {expected}; got {primary} primary and {secondary} secondary {what}"
         )))
@@ -508,6 +509,11 @@ pub fn prove_predicate(
     Ok(PredicateProof { answer, proof: proof.to_bytes() })
 }
 
+/// Recompute the derived commitment(s) from `inputs` and `proof.answer` and check
+/// the range proof. `ThresholdOutOfRange`/`Malformed` for an invalid predicate,
+/// `InputMismatch` for inputs of the wrong shape, `Malformed` for an answer
+/// branch the predicate does not have or undecodable bytes, `ProofRejected` when
+/// the proof does not verify (other context, inputs, predicate or answer).
 pub fn verify_predicate(
     ctx: &ProofContext,
     pred: &Predicate,
