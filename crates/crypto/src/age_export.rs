@@ -49,11 +49,8 @@ pub fn export(plaintext: &[u8], recipient: &PublicIdentity) -> Result<Vec<u8>, C
         .map_err(|e| CryptoError::Age(e.to_string()))?;
     // Binary age is ~200 bytes of header plus 16 bytes of tag per 64 KiB chunk.
     let mut out = Vec::with_capacity(plaintext.len() + 256 + 16 * (plaintext.len() / 65536 + 1));
-    let mut w = encryptor
-        .wrap_output(&mut out)
-        .map_err(|e| CryptoError::Age(format!("cannot write header: {e}")))?;
-    w.write_all(plaintext)
-        .map_err(|e| CryptoError::Age(format!("cannot encrypt payload: {e}")))?;
+    let mut w = encryptor.wrap_output(&mut out).map_err(|e| CryptoError::Age(format!("cannot write header: {e}")))?;
+    w.write_all(plaintext).map_err(|e| CryptoError::Age(format!("cannot encrypt payload: {e}")))?;
     w.finish().map_err(|e| CryptoError::Age(format!("cannot finish payload: {e}")))?;
     Ok(out)
 }
@@ -128,7 +125,8 @@ mod tests {
         );
         // Another low-order point (order 8), as published by a hostile member.
         let mut order8 = [0u8; 32];
-        order8.copy_from_slice(&hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800").unwrap());
+        order8
+            .copy_from_slice(&hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800").unwrap());
         let bad = PublicIdentity { sign: id.public().sign, enc: order8 };
         assert!(matches!(export(b"x", &bad), Err(CryptoError::Age(_))));
     }

@@ -35,9 +35,10 @@ const MAX_T_COST: u32 = 64;
 const MIN_P_COST: u32 = 1;
 const MAX_P_COST: u32 = 64;
 
-/// A keystore holds a handful of identities; anything this large is not one,
-/// and reading it whole would only waste memory.
-const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// An identity takes ~350 bytes of file, so this allows ~190,000 of them (the
+/// demo keeps all its borrowers in one keystore); anything larger is not a
+/// keystore, and reading it whole would only waste memory.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Argon2id cost. `Default` is the OWASP recommendation (19 MiB, t=2, p=1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,7 +159,11 @@ fn header_aad(version: u32, params: &KdfParams, salt: &[u8; SALT_LEN]) -> Vec<u8
     a
 }
 
-fn derive_key(passphrase: &Secret<String>, salt: &[u8; SALT_LEN], params: Params) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+fn derive_key(
+    passphrase: &Secret<String>,
+    salt: &[u8; SALT_LEN],
+    params: Params,
+) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
     let mut key = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.expose().as_bytes(), salt, key.as_mut())
@@ -185,8 +190,7 @@ fn plaintext_json(entries: &[(String, Identity)]) -> Result<Zeroizing<Vec<u8>>, 
         buf.extend_from_slice(label.as_bytes());
         buf.extend_from_slice(br#","secret":""#);
         let mut hex_buf = Zeroizing::new([0u8; 128]);
-        hex::encode_to_slice(id.secret_bytes().expose(), hex_buf.as_mut())
-            .expect("64 bytes encode to 128 hex digits");
+        hex::encode_to_slice(id.secret_bytes().expose(), hex_buf.as_mut()).expect("64 bytes encode to 128 hex digits");
         buf.extend_from_slice(hex_buf.as_ref());
         buf.extend_from_slice(br#""}"#);
     }
@@ -205,8 +209,9 @@ pub fn write(
     check_passphrase(passphrase)?;
     let argon_params = params.check().map_err(|why| ks(format!("kdf parameters out of range: {why}")))?;
     // Labels name identities; two with one name would make lookups ambiguous.
-    for (i, (label, _)) in entries.iter().enumerate() {
-        if entries[..i].iter().any(|(l, _)| l == label) {
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    for (label, _) in entries {
+        if !seen.insert(label.as_str()) {
             return Err(ks(format!("duplicate label {label:?}")));
         }
     }
@@ -246,19 +251,12 @@ pub fn write(
 /// directory: a crash leaves either the old keystore or the new one.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
     let fail = |e: std::io::Error| ks(format!("cannot write {}: {e}", path.display()));
-    let name = path
-        .file_name()
-        .ok_or_else(|| ks(format!("cannot write {}: not a file path", path.display())))?;
+    let name = path.file_name().ok_or_else(|| ks(format!("cannot write {}: not a file path", path.display())))?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{:016x}",
-        name.to_string_lossy(),
-        std::process::id(),
-        OsRng.next_u64()
-    ));
+    let tmp = dir.join(format!(".{}.tmp-{}-{:016x}", name.to_string_lossy(), std::process::id(), OsRng.next_u64()));
 
     let result = (|| {
         let mut opts = fs::OpenOptions::new();
@@ -329,23 +327,18 @@ pub fn read(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(String, Ide
         }
         None => return Err(ks(format!("{}: malformed keystore: no numeric \"version\"", path.display()))),
     }
-    let file: FileJson = serde_json::from_value(value)
-        .map_err(|e| ks(format!("{}: malformed keystore: {e}", path.display())))?;
+    let file: FileJson =
+        serde_json::from_value(value).map_err(|e| ks(format!("{}: malformed keystore: {e}", path.display())))?;
     if file.kdf.alg != KDF_ALG {
-        return Err(ks(format!(
-            "{}: unsupported kdf {:?} (expected {KDF_ALG:?})",
-            path.display(),
-            file.kdf.alg
-        )));
+        return Err(ks(format!("{}: unsupported kdf {:?} (expected {KDF_ALG:?})", path.display(), file.kdf.alg)));
     }
     let params = KdfParams { m_cost_kib: file.kdf.m_cost_kib, t_cost: file.kdf.t_cost, p_cost: file.kdf.p_cost };
-    let argon_params = params
-        .check()
-        .map_err(|why| ks(format!("{}: kdf parameters refused: {why}", path.display())))?;
+    let argon_params =
+        params.check().map_err(|why| ks(format!("{}: kdf parameters refused: {why}", path.display())))?;
     let salt: [u8; SALT_LEN] = decode_fixed(path, "salt", &file.kdf.salt)?;
     let nonce: [u8; NONCE_LEN] = decode_fixed(path, "nonce", &file.nonce)?;
-    let ciphertext =
-        hex::decode(&file.ciphertext).map_err(|_| ks(format!("{}: malformed keystore: ciphertext is not hex", path.display())))?;
+    let ciphertext = hex::decode(&file.ciphertext)
+        .map_err(|_| ks(format!("{}: malformed keystore: ciphertext is not hex", path.display())))?;
     if ciphertext.len() < TAG_LEN {
         return Err(ks(format!("{}: malformed keystore: ciphertext is truncated", path.display())));
     }
@@ -490,7 +483,8 @@ mod tests {
         let original = fs::read(&path).unwrap();
         let v: Value = serde_json::from_slice(&original).unwrap();
 
-        let fields: [(&str, fn(&mut Value) -> &mut Value); 3] = [
+        type Field = fn(&mut Value) -> &mut Value;
+        let fields: [(&str, Field); 3] = [
             ("ciphertext", |v| &mut v["ciphertext"]),
             ("nonce", |v| &mut v["nonce"]),
             ("salt", |v| &mut v["kdf"]["salt"]),
@@ -571,6 +565,10 @@ mod tests {
         let path = dir.path().join("keys.json");
         let msg = keystore_err(read(&path, &pass("pw")));
         assert!(msg.starts_with(&format!("cannot read {}: ", path.display())), "{msg}");
+
+        // An oversized file is refused from its length alone (sparse: no disk used).
+        fs::File::create(&path).unwrap().set_len(MAX_FILE_BYTES + 1).unwrap();
+        assert!(keystore_err(read(&path, &pass("pw"))).contains("is not a keystore"));
 
         fs::write(&path, b"not json").unwrap();
         assert!(keystore_err(read(&path, &pass("pw"))).contains("invalid JSON"));

@@ -56,33 +56,56 @@ struct Gens {
 /// Building the Bulletproofs generators hashes 64×8×2 points; do it once per process.
 fn gens() -> &'static Gens {
     static GENS: OnceLock<Gens> = OnceLock::new();
-    GENS.get_or_init(|| Gens { pc: PedersenGens::default(), bp: BulletproofGens::new(PREDICATE_BITS, MAX_VALIDITY_FIELDS) })
+    GENS.get_or_init(|| Gens {
+        pc: PedersenGens::default(),
+        bp: BulletproofGens::new(PREDICATE_BITS, MAX_VALIDITY_FIELDS),
+    })
 }
 
 /// Commit to `value` with a fresh random blinding.
 pub fn commit<R: RngCore + CryptoRng>(value: u64, rng: &mut R) -> (Commitment, Opening) {
     let blinding = Scalar::random(rng);
     let point = gens().pc.commit(Scalar::from(value), blinding);
-    (Commitment(point.compress().to_bytes()), Opening { value, blinding: blinding.to_bytes() })
+    (
+        Commitment(point.compress().to_bytes()),
+        Opening {
+            value,
+            blinding: blinding.to_bytes(),
+        },
+    )
 }
 
 /// The commitment an opening opens.
 pub fn commitment_of(opening: &Opening) -> Result<Commitment, CryptoError> {
     let blinding = blinding_scalar(opening)?;
-    Ok(Commitment(gens().pc.commit(Scalar::from(opening.value), blinding).compress().to_bytes()))
+    Ok(Commitment(
+        gens()
+            .pc
+            .commit(Scalar::from(opening.value), blinding)
+            .compress()
+            .to_bytes(),
+    ))
 }
 
 fn blinding_scalar(opening: &Opening) -> Result<Scalar, CryptoError> {
-    Option::from(Scalar::from_canonical_bytes(opening.blinding)).ok_or_else(|| CryptoError::Malformed {
-        what: "opening",
-        why: "blinding is not a canonical Ristretto scalar".into(),
+    Option::from(Scalar::from_canonical_bytes(opening.blinding)).ok_or_else(|| {
+        CryptoError::Malformed {
+            what: "opening",
+            why: "blinding is not a canonical Ristretto scalar".into(),
+        }
     })
 }
 
-fn decompress(c: &Commitment, which: impl FnOnce() -> String) -> Result<RistrettoPoint, CryptoError> {
+fn decompress(
+    c: &Commitment,
+    which: impl FnOnce() -> String,
+) -> Result<RistrettoPoint, CryptoError> {
     CompressedRistretto(c.0)
         .decompress()
-        .ok_or_else(|| CryptoError::Malformed { what: "commitment", why: format!("{} is not a valid Ristretto point", which()) })
+        .ok_or_else(|| CryptoError::Malformed {
+            what: "commitment",
+            why: format!("{} is not a valid Ristretto point", which()),
+        })
 }
 
 /// Size of a serialized `RangeProof` over `m` values of `bits` bits: four points,
@@ -99,17 +122,26 @@ fn parse_range_proof(bytes: &[u8], bits: usize, m: usize) -> Result<RangeProof, 
     if bytes.len() != expected {
         return Err(CryptoError::Malformed {
             what: "range proof",
-            why: format!("{} bytes, expected {expected} for {m} value(s) of {bits} bits", bytes.len()),
+            why: format!(
+                "{} bytes, expected {expected} for {m} value(s) of {bits} bits",
+                bytes.len()
+            ),
         });
     }
-    RangeProof::from_bytes(bytes).map_err(|e| CryptoError::Malformed { what: "range proof", why: e.to_string() })
+    RangeProof::from_bytes(bytes).map_err(|e| CryptoError::Malformed {
+        what: "range proof",
+        why: e.to_string(),
+    })
 }
 
 fn rejected(e: ProofError) -> CryptoError {
     match e {
         // Undecodable points inside the proof are reported by bulletproofs as a
         // verification failure; only a parse error is a format problem.
-        ProofError::FormatError => CryptoError::Malformed { what: "range proof", why: e.to_string() },
+        ProofError::FormatError => CryptoError::Malformed {
+            what: "range proof",
+            why: e.to_string(),
+        },
         other => CryptoError::ProofRejected(other.to_string()),
     }
 }
@@ -151,39 +183,58 @@ pub fn prove_validity(context: &[u8], openings: &[Opening]) -> Result<ValidityPr
     // bulletproofs would return a proof that merely fails to verify; say why instead.
     for o in openings {
         if o.value >> FIELD_BITS != 0 {
-            return Err(CryptoError::OutOfRange { value: o.value.into(), bits: FIELD_BITS });
+            return Err(CryptoError::OutOfRange {
+                value: o.value.into(),
+                bits: FIELD_BITS,
+            });
         }
     }
     let m = openings.len().next_power_of_two();
     let mut values: Vec<u64> = openings.iter().map(|o| o.value).collect();
-    let mut blindings = openings.iter().map(blinding_scalar).collect::<Result<Vec<_>, _>>()?;
+    let mut blindings = openings
+        .iter()
+        .map(blinding_scalar)
+        .collect::<Result<Vec<_>, _>>()?;
     // Padding (0, 0) commits to the identity point, which the verifier adds on its own.
     values.resize(m, 0);
     blindings.resize(m, Scalar::ZERO);
     let g = gens();
     let mut t = validity_transcript(context, openings.len());
-    let result = RangeProof::prove_multiple_with_rng(&g.bp, &g.pc, &mut t, &values, &blindings, FIELD_BITS, &mut OsRng);
+    let result = RangeProof::prove_multiple_with_rng(
+        &g.bp, &g.pc, &mut t, &values, &blindings, FIELD_BITS, &mut OsRng,
+    );
     values.zeroize();
     blindings.zeroize();
-    let (proof, _) = result.map_err(|e| CryptoError::Malformed { what: "validity proof", why: e.to_string() })?;
+    let (proof, _) = result.map_err(|e| CryptoError::Malformed {
+        what: "validity proof",
+        why: e.to_string(),
+    })?;
     Ok(ValidityProof(proof.to_bytes()))
 }
 
 /// Check a validity proof against the record's commitments, in field order.
 /// `Malformed` for a bad field count, an undecodable commitment or proof bytes
 /// of the wrong size; `ProofRejected` when the proof does not verify.
-pub fn verify_validity(context: &[u8], commitments: &[Commitment], proof: &ValidityProof) -> Result<(), CryptoError> {
+pub fn verify_validity(
+    context: &[u8],
+    commitments: &[Commitment],
+    proof: &ValidityProof,
+) -> Result<(), CryptoError> {
     check_field_count(commitments.len())?;
     for (i, c) in commitments.iter().enumerate() {
         decompress(c, || format!("field {i}"))?;
     }
     let m = commitments.len().next_power_of_two();
     let rp = parse_range_proof(&proof.0, FIELD_BITS, m)?;
-    let mut vs: Vec<CompressedRistretto> = commitments.iter().map(|c| CompressedRistretto(c.0)).collect();
+    let mut vs: Vec<CompressedRistretto> = commitments
+        .iter()
+        .map(|c| CompressedRistretto(c.0))
+        .collect();
     vs.resize(m, CompressedRistretto::identity());
     let g = gens();
     let mut t = validity_transcript(context, commitments.len());
-    rp.verify_multiple_with_rng(&g.bp, &g.pc, &mut t, &vs, FIELD_BITS, &mut OsRng).map_err(rejected)
+    rp.verify_multiple_with_rng(&g.bp, &g.pc, &mut t, &vs, FIELD_BITS, &mut OsRng)
+        .map_err(rejected)
 }
 
 /// The questions a lender may ask (the design's predicate table).
@@ -243,7 +294,12 @@ pub struct PredicateProof {
 
 impl std::fmt::Debug for PredicateProof {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PredicateProof({:?}, {} bytes)", self.answer, self.proof.len())
+        write!(
+            f,
+            "PredicateProof({:?}, {} bytes)",
+            self.answer,
+            self.proof.len()
+        )
     }
 }
 
@@ -257,7 +313,11 @@ impl Predicate {
             if value >> FIELD_BITS == 0 {
                 Ok(())
             } else {
-                Err(CryptoError::ThresholdOutOfRange { what, value, bits: FIELD_BITS })
+                Err(CryptoError::ThresholdOutOfRange {
+                    what,
+                    value,
+                    bits: FIELD_BITS,
+                })
             }
         };
         match *self {
@@ -310,9 +370,18 @@ impl Predicate {
 
     /// Every answer this predicate can have, the "holds" answer first.
     fn answers(&self) -> &'static [Answer] {
-        const HOLDS: Answer = Answer { holds: true, branch: 0 };
-        const BELOW: Answer = Answer { holds: false, branch: 0 };
-        const ABOVE: Answer = Answer { holds: false, branch: 1 };
+        const HOLDS: Answer = Answer {
+            holds: true,
+            branch: 0,
+        };
+        const BELOW: Answer = Answer {
+            holds: false,
+            branch: 0,
+        };
+        const ABOVE: Answer = Answer {
+            holds: false,
+            branch: 1,
+        };
         match self {
             Predicate::ScoreInRange { .. } => &[HOLDS, BELOW, ABOVE],
             _ => &[HOLDS, BELOW],
@@ -322,11 +391,17 @@ impl Predicate {
     /// The linear claims (each must lie in [0, 2^PREDICATE_BITS)) behind `answer`.
     fn claims(&self, answer: Answer) -> Result<Vec<Claim>, CryptoError> {
         use Predicate::*;
-        let c = |constant: i128, primary: i128, secondary: i128| Claim { constant, primary, secondary };
+        let c = |constant: i128, primary: i128, secondary: i128| Claim {
+            constant,
+            primary,
+            secondary,
+        };
         let claims = match (*self, answer.holds, answer.branch) {
             (ScoreAtLeast { min }, true, 0) => vec![c(-i128::from(min), 1, 0)],
             (ScoreAtLeast { min }, false, 0) => vec![c(i128::from(min) - 1, -1, 0)],
-            (ScoreInRange { min, max }, true, 0) => vec![c(-i128::from(min), 1, 0), c(i128::from(max), -1, 0)],
+            (ScoreInRange { min, max }, true, 0) => {
+                vec![c(-i128::from(min), 1, 0), c(i128::from(max), -1, 0)]
+            }
             (ScoreInRange { min, .. }, false, 0) => vec![c(i128::from(min) - 1, -1, 0)],
             (ScoreInRange { max, .. }, false, 1) => vec![c(-i128::from(max) - 1, 1, 0)],
             (BalanceAtMost { max }, true, 0) => vec![c(i128::from(max), -1, 0)],
@@ -340,7 +415,10 @@ impl Predicate {
             (_, holds, branch) => {
                 return Err(CryptoError::Malformed {
                     what: "predicate answer",
-                    why: format!("branch {branch} does not exist for `{self}` answered {}", if holds { "true" } else { "false" }),
+                    why: format!(
+                        "branch {branch} does not exist for `{self}` answered {}",
+                        if holds { "true" } else { "false" }
+                    ),
                 })
             }
         };
@@ -351,12 +429,21 @@ impl Predicate {
     /// number (an empty sum is 0); only debt-to-income has a second list.
     fn check_shape(&self, primary: usize, secondary: usize, what: &str) -> Result<(), CryptoError> {
         let (ok, expected) = match self {
-            Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => {
-                (primary == 1 && secondary == 0, "exactly one primary (the score) and no secondary")
+            Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => (
+                primary == 1 && secondary == 0,
+                "exactly one primary (the score) and no secondary",
+            ),
+            Predicate::BalanceAtMost { .. } => (
+                primary == 1 && secondary == 0,
+                "exactly one primary (the balance) and no secondary",
+            ),
+            Predicate::TotalDebtBelow { .. } => {
+                (secondary == 0, "primary balances only, no secondary")
             }
-            Predicate::BalanceAtMost { .. } => (primary == 1 && secondary == 0, "exactly one primary (the balance) and no secondary"),
-            Predicate::TotalDebtBelow { .. } => (secondary == 0, "primary balances only, no secondary"),
-            Predicate::NoSeriousDelinquency => (secondary == 0, "primary delinquency flags only, no secondary"),
+            Predicate::NoSeriousDelinquency => (
+                secondary == 0,
+                "primary delinquency flags only, no secondary",
+            ),
             Predicate::DebtToIncomeBelow { .. } => (true, "any number of payments and incomes"),
         };
         if ok {
@@ -391,8 +478,14 @@ impl Claim {
         // realistic input count.
         self.constant + self.primary * primary_sum + self.secondary * secondary_sum
     }
-    fn point(&self, primary_sum: &RistrettoPoint, secondary_sum: &RistrettoPoint) -> RistrettoPoint {
-        scalar_of(self.constant) * gens().pc.B + scalar_of(self.primary) * primary_sum + scalar_of(self.secondary) * secondary_sum
+    fn point(
+        &self,
+        primary_sum: &RistrettoPoint,
+        secondary_sum: &RistrettoPoint,
+    ) -> RistrettoPoint {
+        scalar_of(self.constant) * gens().pc.B
+            + scalar_of(self.primary) * primary_sum
+            + scalar_of(self.secondary) * secondary_sum
     }
     fn blinding(&self, primary_sum: &Scalar, secondary_sum: &Scalar) -> Scalar {
         scalar_of(self.primary) * primary_sum + scalar_of(self.secondary) * secondary_sum
@@ -404,23 +497,37 @@ fn in_predicate_range(v: i128) -> bool {
 }
 
 /// The commitments the verifier derives for `answer`, in proof order.
-pub fn derived_commitments(pred: &Predicate, inputs: &PredicateInputs, answer: Answer) -> Result<Vec<Commitment>, CryptoError> {
+pub fn derived_commitments(
+    pred: &Predicate,
+    inputs: &PredicateInputs,
+    answer: Answer,
+) -> Result<Vec<Commitment>, CryptoError> {
     pred.validate()?;
     pred.check_shape(inputs.primary.len(), inputs.secondary.len(), "inputs")?;
     let claims = pred.claims(answer)?;
     let sum = |list: &[Commitment], which: &str| -> Result<RistrettoPoint, CryptoError> {
         list.iter()
             .enumerate()
-            .try_fold(RistrettoPoint::identity(), |acc, (i, c)| Ok(acc + decompress(c, || format!("{which} input {i}"))?))
+            .try_fold(RistrettoPoint::identity(), |acc, (i, c)| {
+                Ok(acc + decompress(c, || format!("{which} input {i}"))?)
+            })
     };
     let p = sum(&inputs.primary, "primary")?;
     let s = sum(&inputs.secondary, "secondary")?;
-    Ok(claims.iter().map(|cl| Commitment(cl.point(&p, &s).compress().to_bytes())).collect())
+    Ok(claims
+        .iter()
+        .map(|cl| Commitment(cl.point(&p, &s).compress().to_bytes()))
+        .collect())
 }
 
 /// The transcript of a predicate proof. Its exact order is documented (an auditor
 /// re-implements it): context, predicate, answer, then both input lists.
-fn predicate_transcript(ctx: &ProofContext, pred: &Predicate, inputs: &PredicateInputs, answer: Answer) -> Transcript {
+fn predicate_transcript(
+    ctx: &ProofContext,
+    pred: &Predicate,
+    inputs: &PredicateInputs,
+    answer: Answer,
+) -> Transcript {
     let mut t = Transcript::new(b"credence.predicate.v1");
     t.append_message(b"query", &ctx.query_id);
     t.append_message(b"subject", &ctx.subject);
@@ -438,10 +545,16 @@ fn predicate_transcript(ctx: &ProofContext, pred: &Predicate, inputs: &Predicate
     t
 }
 
-fn check_openings(inputs: &[Commitment], openings: &[Opening], which: &str) -> Result<(), CryptoError> {
+fn check_openings(
+    inputs: &[Commitment],
+    openings: &[Opening],
+    which: &str,
+) -> Result<(), CryptoError> {
     for (i, (c, o)) in inputs.iter().zip(openings).enumerate() {
         if commitment_of(o)? != *c {
-            return Err(CryptoError::InputMismatch(format!("{which} opening {i} does not open {which} input {i}")));
+            return Err(CryptoError::InputMismatch(format!(
+                "{which} opening {i} does not open {which} input {i}"
+            )));
         }
     }
     Ok(())
@@ -456,7 +569,9 @@ pub fn prove_predicate(
 ) -> Result<PredicateProof, CryptoError> {
     pred.validate()?;
     pred.check_shape(inputs.primary.len(), inputs.secondary.len(), "inputs")?;
-    if openings.primary.len() != inputs.primary.len() || openings.secondary.len() != inputs.secondary.len() {
+    if openings.primary.len() != inputs.primary.len()
+        || openings.secondary.len() != inputs.secondary.len()
+    {
         return Err(CryptoError::InputMismatch(format!(
             "{} primary and {} secondary openings for {} primary and {} secondary inputs",
             openings.primary.len(),
@@ -489,24 +604,43 @@ pub fn prove_predicate(
         ))
     })?;
 
-    let (mut pr, mut sr) = (blinding_sum(&openings.primary)?, blinding_sum(&openings.secondary)?);
+    let (mut pr, mut sr) = (
+        blinding_sum(&openings.primary)?,
+        blinding_sum(&openings.secondary)?,
+    );
     let mut blindings: Vec<Scalar> = claims.iter().map(|c| c.blinding(&pr, &sr)).collect();
     // in_predicate_range guarantees each value fits a u64.
     let mut values: Vec<u64> = values.iter().map(|&v| v as u64).collect();
     let g = gens();
     let mut t = predicate_transcript(ctx, pred, inputs, answer);
-    let result = RangeProof::prove_multiple_with_rng(&g.bp, &g.pc, &mut t, &values, &blindings, PREDICATE_BITS, &mut OsRng);
+    let result = RangeProof::prove_multiple_with_rng(
+        &g.bp,
+        &g.pc,
+        &mut t,
+        &values,
+        &blindings,
+        PREDICATE_BITS,
+        &mut OsRng,
+    );
     pr.zeroize();
     sr.zeroize();
     blindings.zeroize();
     values.zeroize();
-    let (proof, vs) = result.map_err(|e| CryptoError::Malformed { what: "predicate proof", why: e.to_string() })?;
+    let (proof, vs) = result.map_err(|e| CryptoError::Malformed {
+        what: "predicate proof",
+        why: e.to_string(),
+    })?;
     debug_assert_eq!(
-        vs.iter().map(|v| Commitment(v.to_bytes())).collect::<Vec<_>>(),
+        vs.iter()
+            .map(|v| Commitment(v.to_bytes()))
+            .collect::<Vec<_>>(),
         derived_commitments(pred, inputs, answer)?,
         "prover and verifier must derive the same commitments"
     );
-    Ok(PredicateProof { answer, proof: proof.to_bytes() })
+    Ok(PredicateProof {
+        answer,
+        proof: proof.to_bytes(),
+    })
 }
 
 /// Recompute the derived commitment(s) from `inputs` and `proof.answer` and check
@@ -525,7 +659,8 @@ pub fn verify_predicate(
     let vs: Vec<CompressedRistretto> = derived.iter().map(|c| CompressedRistretto(c.0)).collect();
     let g = gens();
     let mut t = predicate_transcript(ctx, pred, inputs, proof.answer);
-    rp.verify_multiple_with_rng(&g.bp, &g.pc, &mut t, &vs, PREDICATE_BITS, &mut OsRng).map_err(rejected)
+    rp.verify_multiple_with_rng(&g.bp, &g.pc, &mut t, &vs, PREDICATE_BITS, &mut OsRng)
+        .map_err(rejected)
 }
 
 const PREDICATE_FORMS: &str = "`score >= N`, `score in A..B` (inclusive), `balance <= N`, `total_debt < N`, `dti < P` (percent), `no_serious_delinquency`";
@@ -556,15 +691,24 @@ fn tokenize(s: &str) -> Result<Vec<Token>, String> {
     while let Some(ch) = rest.chars().next() {
         if ch.is_ascii_alphabetic() || ch == '_' {
             // Keywords hold no digits, so `in600` reads as `in 600`.
-            let end = rest.find(|c: char| !(c.is_ascii_alphabetic() || c == '_')).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphabetic() || c == '_'))
+                .unwrap_or(rest.len());
             out.push(Token::Word(rest[..end].to_ascii_lowercase()));
             rest = &rest[end..];
         } else if ch.is_ascii_digit() {
-            let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-            let n = rest[..end].parse().map_err(|_| format!("number {} does not fit in 64 bits", &rest[..end]))?;
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let n = rest[..end]
+                .parse()
+                .map_err(|_| format!("number {} does not fit in 64 bits", &rest[..end]))?;
             out.push(Token::Number(n));
             rest = &rest[end..];
-        } else if let Some(op) = [">=", "<=", "..", "<"].into_iter().find(|op| rest.starts_with(op)) {
+        } else if let Some(op) = [">=", "<=", "..", "<"]
+            .into_iter()
+            .find(|op| rest.starts_with(op))
+        {
             out.push(Token::Op(op));
             rest = &rest[op.len()..];
         } else {
@@ -581,12 +725,17 @@ impl std::str::FromStr for Predicate {
     /// Parse the canonical form printed by `Display` (case-insensitive keywords,
     /// optional spaces); the result is validated.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let malformed = |why: String| CryptoError::Malformed { what: "predicate", why: format!("{why} in {s:?}; accepted forms: {PREDICATE_FORMS}") };
+        let malformed = |why: String| CryptoError::Malformed {
+            what: "predicate",
+            why: format!("{why} in {s:?}; accepted forms: {PREDICATE_FORMS}"),
+        };
         let tokens = tokenize(s).map_err(malformed)?;
         use Token::{Number as N, Op, Word as W};
         let pred = match tokens.as_slice() {
             [W(w), Op(">="), N(n)] if w == "score" => Predicate::ScoreAtLeast { min: *n },
-            [W(w), W(i), N(a), Op(".."), N(b)] if w == "score" && i == "in" => Predicate::ScoreInRange { min: *a, max: *b },
+            [W(w), W(i), N(a), Op(".."), N(b)] if w == "score" && i == "in" => {
+                Predicate::ScoreInRange { min: *a, max: *b }
+            }
             [W(w), Op("<="), N(n)] if w == "balance" => Predicate::BalanceAtMost { max: *n },
             [W(w), Op("<"), N(n)] if w == "total_debt" => Predicate::TotalDebtBelow { limit: *n },
             [W(w), Op("<"), N(n)] if w == "dti" => Predicate::DebtToIncomeBelow { percent: *n },
@@ -604,7 +753,11 @@ mod tests {
     use super::*;
 
     fn ctx() -> ProofContext {
-        ProofContext { query_id: [1; 32], subject: [2; 32], responder: [3; 32] }
+        ProofContext {
+            query_id: [1; 32],
+            subject: [2; 32],
+            responder: [3; 32],
+        }
     }
 
     fn committed(values: &[u64]) -> (Vec<Commitment>, Vec<Opening>) {
@@ -614,34 +767,75 @@ mod tests {
     fn setup(primary: &[u64], secondary: &[u64]) -> (PredicateInputs, PredicateOpenings) {
         let (pc, po) = committed(primary);
         let (sc, so) = committed(secondary);
-        (PredicateInputs { primary: pc, secondary: sc }, PredicateOpenings { primary: po, secondary: so })
+        (
+            PredicateInputs {
+                primary: pc,
+                secondary: sc,
+            },
+            PredicateOpenings {
+                primary: po,
+                secondary: so,
+            },
+        )
     }
 
     /// Prove, check the answer, verify, and return the proof for tampering tests.
-    fn prove_ok(pred: Predicate, primary: &[u64], secondary: &[u64], expected: Answer) -> (PredicateInputs, PredicateProof) {
+    fn prove_ok(
+        pred: Predicate,
+        primary: &[u64],
+        secondary: &[u64],
+        expected: Answer,
+    ) -> (PredicateInputs, PredicateProof) {
         let (inputs, openings) = setup(primary, secondary);
         let proof = prove_predicate(&ctx(), &pred, &inputs, &openings).unwrap();
-        assert_eq!(proof.answer, expected, "{pred} over {primary:?} / {secondary:?}");
+        assert_eq!(
+            proof.answer, expected,
+            "{pred} over {primary:?} / {secondary:?}"
+        );
         verify_predicate(&ctx(), &pred, &inputs, &proof).unwrap();
         (inputs, proof)
     }
 
-    const YES: Answer = Answer { holds: true, branch: 0 };
-    const NO: Answer = Answer { holds: false, branch: 0 };
-    const NO_ABOVE: Answer = Answer { holds: false, branch: 1 };
+    const YES: Answer = Answer {
+        holds: true,
+        branch: 0,
+    };
+    const NO: Answer = Answer {
+        holds: false,
+        branch: 0,
+    };
+    const NO_ABOVE: Answer = Answer {
+        holds: false,
+        branch: 1,
+    };
 
     fn assert_rejected(r: Result<(), CryptoError>) {
-        assert!(matches!(r, Err(CryptoError::ProofRejected(_))), "expected ProofRejected, got {r:?}");
+        assert!(
+            matches!(r, Err(CryptoError::ProofRejected(_))),
+            "expected ProofRejected, got {r:?}"
+        );
     }
 
     #[test]
     fn commit_opens_and_rejects_noncanonical_blinding() {
         let (c, o) = commit(700, &mut OsRng);
         assert_eq!(commitment_of(&o).unwrap(), c);
-        let other = Opening { value: 701, ..o.clone() };
+        let other = Opening {
+            value: 701,
+            ..o.clone()
+        };
         assert_ne!(commitment_of(&other).unwrap(), c);
-        let bad = Opening { value: 700, blinding: [0xff; 32] };
-        assert!(matches!(commitment_of(&bad), Err(CryptoError::Malformed { what: "opening", .. })));
+        let bad = Opening {
+            value: 700,
+            blinding: [0xff; 32],
+        };
+        assert!(matches!(
+            commitment_of(&bad),
+            Err(CryptoError::Malformed {
+                what: "opening",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -658,12 +852,21 @@ mod tests {
         let p = Predicate::ScoreInRange { min: 600, max: 750 };
         for s in [600, 700, 750] {
             let (_, proof) = prove_ok(p, &[s], &[], YES);
-            assert_eq!(proof.proof.len(), range_proof_len(64, 2), "two claims aggregate into one proof");
+            assert_eq!(
+                proof.proof.len(),
+                range_proof_len(64, 2),
+                "two claims aggregate into one proof"
+            );
         }
         prove_ok(p, &[599], &[], NO);
         prove_ok(p, &[0], &[], NO);
         prove_ok(p, &[751], &[], NO_ABOVE);
-        prove_ok(Predicate::ScoreInRange { min: 700, max: 700 }, &[700], &[], YES);
+        prove_ok(
+            Predicate::ScoreInRange { min: 700, max: 700 },
+            &[700],
+            &[],
+            YES,
+        );
     }
 
     #[test]
@@ -680,7 +883,12 @@ mod tests {
         let (_, proof) = prove_ok(p, &[10_000, 20_000, 9_999], &[], YES);
         assert_eq!(proof.proof.len(), range_proof_len(64, 1));
         prove_ok(p, &[10_000, 20_000, 10_000], &[], NO);
-        prove_ok(p, &[u32::MAX as u64, u32::MAX as u64, u32::MAX as u64], &[], NO);
+        prove_ok(
+            p,
+            &[u32::MAX as u64, u32::MAX as u64, u32::MAX as u64],
+            &[],
+            NO,
+        );
     }
 
     #[test]
@@ -720,14 +928,20 @@ mod tests {
             bad.proof[i + 5] ^= 0x01;
             let r = verify_predicate(&ctx(), &p, &inputs, &bad);
             assert!(
-                matches!(r, Err(CryptoError::ProofRejected(_)) | Err(CryptoError::Malformed { .. })),
+                matches!(
+                    r,
+                    Err(CryptoError::ProofRejected(_)) | Err(CryptoError::Malformed { .. })
+                ),
                 "flipped byte at {}: {r:?}",
                 i + 5
             );
         }
         let mut short = proof.clone();
         short.proof.truncate(short.proof.len() - 32);
-        assert!(matches!(verify_predicate(&ctx(), &p, &inputs, &short), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(
+            verify_predicate(&ctx(), &p, &inputs, &short),
+            Err(CryptoError::Malformed { .. })
+        ));
     }
 
     #[test]
@@ -736,9 +950,18 @@ mod tests {
         let (inputs, proof) = prove_ok(p, &[700], &[], YES);
         let base = ctx();
         for other in [
-            ProofContext { query_id: [9; 32], ..base },
-            ProofContext { subject: [9; 32], ..base },
-            ProofContext { responder: [9; 32], ..base },
+            ProofContext {
+                query_id: [9; 32],
+                ..base
+            },
+            ProofContext {
+                subject: [9; 32],
+                ..base
+            },
+            ProofContext {
+                responder: [9; 32],
+                ..base
+            },
         ] {
             assert_rejected(verify_predicate(&other, &p, &inputs, &proof));
         }
@@ -748,15 +971,45 @@ mod tests {
     fn proof_replay_with_other_threshold_is_rejected() {
         let (inputs, proof) = prove_ok(Predicate::ScoreAtLeast { min: 650 }, &[700], &[], YES);
         for min in [600, 651, 700] {
-            assert_rejected(verify_predicate(&ctx(), &Predicate::ScoreAtLeast { min }, &inputs, &proof));
+            assert_rejected(verify_predicate(
+                &ctx(),
+                &Predicate::ScoreAtLeast { min },
+                &inputs,
+                &proof,
+            ));
         }
-        let (inputs, proof) = prove_ok(Predicate::ScoreInRange { min: 600, max: 750 }, &[700], &[], YES);
-        assert_rejected(verify_predicate(&ctx(), &Predicate::ScoreInRange { min: 600, max: 749 }, &inputs, &proof));
-        let (inputs, proof) = prove_ok(Predicate::DebtToIncomeBelow { percent: 43 }, &[100], &[1000], YES);
-        assert_rejected(verify_predicate(&ctx(), &Predicate::DebtToIncomeBelow { percent: 36 }, &inputs, &proof));
+        let (inputs, proof) = prove_ok(
+            Predicate::ScoreInRange { min: 600, max: 750 },
+            &[700],
+            &[],
+            YES,
+        );
+        assert_rejected(verify_predicate(
+            &ctx(),
+            &Predicate::ScoreInRange { min: 600, max: 749 },
+            &inputs,
+            &proof,
+        ));
+        let (inputs, proof) = prove_ok(
+            Predicate::DebtToIncomeBelow { percent: 43 },
+            &[100],
+            &[1000],
+            YES,
+        );
+        assert_rejected(verify_predicate(
+            &ctx(),
+            &Predicate::DebtToIncomeBelow { percent: 36 },
+            &inputs,
+            &proof,
+        ));
         // Same claim shape, different predicate kind.
         let (inputs, proof) = prove_ok(Predicate::TotalDebtBelow { limit: 1 }, &[0], &[], YES);
-        assert_rejected(verify_predicate(&ctx(), &Predicate::NoSeriousDelinquency, &inputs, &proof));
+        assert_rejected(verify_predicate(
+            &ctx(),
+            &Predicate::NoSeriousDelinquency,
+            &inputs,
+            &proof,
+        ));
     }
 
     #[test]
@@ -765,9 +1018,23 @@ mod tests {
         let p = Predicate::ScoreAtLeast { min: 650 };
         let (inputs, proof) = prove_ok(p, &[700], &[], YES);
         let (other, _) = commit(700, &mut OsRng);
-        assert_rejected(verify_predicate(&ctx(), &p, &PredicateInputs { primary: vec![other], secondary: vec![] }, &proof));
-        let extra = PredicateInputs { primary: vec![inputs.primary[0], other], secondary: vec![] };
-        assert!(matches!(verify_predicate(&ctx(), &p, &extra, &proof), Err(CryptoError::InputMismatch(_))));
+        assert_rejected(verify_predicate(
+            &ctx(),
+            &p,
+            &PredicateInputs {
+                primary: vec![other],
+                secondary: vec![],
+            },
+            &proof,
+        ));
+        let extra = PredicateInputs {
+            primary: vec![inputs.primary[0], other],
+            secondary: vec![],
+        };
+        assert!(matches!(
+            verify_predicate(&ctx(), &p, &extra, &proof),
+            Err(CryptoError::InputMismatch(_))
+        ));
 
         let p = Predicate::TotalDebtBelow { limit: 40_000 };
         let (inputs, proof) = prove_ok(p, &[10_000, 20_000, 5_000], &[], YES);
@@ -794,33 +1061,75 @@ mod tests {
         assert_rejected(verify_predicate(&ctx(), &p, &moved, &proof));
         let mut bad_point = inputs.clone();
         bad_point.secondary[0] = Commitment([0xff; 32]);
-        assert!(matches!(verify_predicate(&ctx(), &p, &bad_point, &proof), Err(CryptoError::Malformed { what: "commitment", .. })));
+        assert!(matches!(
+            verify_predicate(&ctx(), &p, &bad_point, &proof),
+            Err(CryptoError::Malformed {
+                what: "commitment",
+                ..
+            })
+        ));
     }
 
     #[test]
     fn proof_tampered_answer_is_rejected() {
         let p = Predicate::ScoreAtLeast { min: 650 };
         let (inputs, proof) = prove_ok(p, &[600], &[], NO);
-        let flipped = PredicateProof { answer: YES, ..proof.clone() };
+        let flipped = PredicateProof {
+            answer: YES,
+            ..proof.clone()
+        };
         assert_rejected(verify_predicate(&ctx(), &p, &inputs, &flipped));
-        let branch = PredicateProof { answer: NO_ABOVE, ..proof.clone() };
-        assert!(matches!(verify_predicate(&ctx(), &p, &inputs, &branch), Err(CryptoError::Malformed { .. })));
+        let branch = PredicateProof {
+            answer: NO_ABOVE,
+            ..proof.clone()
+        };
+        assert!(matches!(
+            verify_predicate(&ctx(), &p, &inputs, &branch),
+            Err(CryptoError::Malformed { .. })
+        ));
 
         let p = Predicate::ScoreInRange { min: 600, max: 750 };
         let (inputs, proof) = prove_ok(p, &[800], &[], NO_ABOVE);
-        let below = PredicateProof { answer: NO, ..proof.clone() };
+        let below = PredicateProof {
+            answer: NO,
+            ..proof.clone()
+        };
         assert_rejected(verify_predicate(&ctx(), &p, &inputs, &below));
         // A two-claim "holds" proof has another size: caught before verification.
-        let holds = PredicateProof { answer: YES, ..proof.clone() };
-        assert!(matches!(verify_predicate(&ctx(), &p, &inputs, &holds), Err(CryptoError::Malformed { .. })));
-        for answer in [Answer { holds: false, branch: 2 }, Answer { holds: true, branch: 1 }] {
-            let bad = PredicateProof { answer, ..proof.clone() };
-            assert!(matches!(verify_predicate(&ctx(), &p, &inputs, &bad), Err(CryptoError::Malformed { .. })));
+        let holds = PredicateProof {
+            answer: YES,
+            ..proof.clone()
+        };
+        assert!(matches!(
+            verify_predicate(&ctx(), &p, &inputs, &holds),
+            Err(CryptoError::Malformed { .. })
+        ));
+        for answer in [
+            Answer {
+                holds: false,
+                branch: 2,
+            },
+            Answer {
+                holds: true,
+                branch: 1,
+            },
+        ] {
+            let bad = PredicateProof {
+                answer,
+                ..proof.clone()
+            };
+            assert!(matches!(
+                verify_predicate(&ctx(), &p, &inputs, &bad),
+                Err(CryptoError::Malformed { .. })
+            ));
         }
 
         let p = Predicate::NoSeriousDelinquency;
         let (inputs, proof) = prove_ok(p, &[0, 0], &[], YES);
-        let flipped = PredicateProof { answer: NO, ..proof };
+        let flipped = PredicateProof {
+            answer: NO,
+            ..proof
+        };
         assert_rejected(verify_predicate(&ctx(), &p, &inputs, &flipped));
     }
 
@@ -836,15 +1145,28 @@ mod tests {
         let derived = derived_commitments(&p, &inputs, forged_answer).unwrap();
         for v in [(-50i64) as u64, 0, 50] {
             let mut t = predicate_transcript(&ctx(), &p, &inputs, forged_answer);
-            let (rp, vs) = RangeProof::prove_multiple(&g.bp, &g.pc, &mut t, &[v], &[r], PREDICATE_BITS).unwrap();
+            let (rp, vs) =
+                RangeProof::prove_multiple(&g.bp, &g.pc, &mut t, &[v], &[r], PREDICATE_BITS)
+                    .unwrap();
             assert_ne!(vs[0].to_bytes(), derived[0].0, "no u64 value opens D");
-            let forged = PredicateProof { answer: forged_answer, proof: rp.to_bytes() };
+            let forged = PredicateProof {
+                answer: forged_answer,
+                proof: rp.to_bytes(),
+            };
             assert_rejected(verify_predicate(&ctx(), &p, &inputs, &forged));
         }
         // A value ≥ 2^32 on a 32-bit validity proof (not proven valid first) cannot be proven either.
         let (c, o) = commit(1 << 40, &mut OsRng);
         let mut t = validity_transcript(b"rec", 1);
-        let (rp, _) = RangeProof::prove_multiple(&g.bp, &g.pc, &mut t, &[o.value], &[blinding_scalar(&o).unwrap()], FIELD_BITS).unwrap();
+        let (rp, _) = RangeProof::prove_multiple(
+            &g.bp,
+            &g.pc,
+            &mut t,
+            &[o.value],
+            &[blinding_scalar(&o).unwrap()],
+            FIELD_BITS,
+        )
+        .unwrap();
         assert_rejected(verify_validity(b"rec", &[c], &ValidityProof(rp.to_bytes())));
     }
 
@@ -854,25 +1176,50 @@ mod tests {
         let (inputs, openings) = setup(&[700], &[]);
         // Opening of another commitment.
         let (_, stranger) = commit(700, &mut OsRng);
-        let wrong = PredicateOpenings { primary: vec![stranger], secondary: vec![] };
+        let wrong = PredicateOpenings {
+            primary: vec![stranger],
+            secondary: vec![],
+        };
         let e = prove_predicate(&ctx(), &p, &inputs, &wrong).unwrap_err();
-        assert!(matches!(&e, CryptoError::InputMismatch(m) if m.contains("primary opening 0")), "{e}");
+        assert!(
+            matches!(&e, CryptoError::InputMismatch(m) if m.contains("primary opening 0")),
+            "{e}"
+        );
         // Shape mismatches.
         let none = PredicateOpenings::default();
-        assert!(matches!(prove_predicate(&ctx(), &p, &inputs, &none), Err(CryptoError::InputMismatch(_))));
+        assert!(matches!(
+            prove_predicate(&ctx(), &p, &inputs, &none),
+            Err(CryptoError::InputMismatch(_))
+        ));
         let (two, two_open) = setup(&[700, 710], &[]);
-        assert!(matches!(prove_predicate(&ctx(), &p, &two, &two_open), Err(CryptoError::InputMismatch(_))));
+        assert!(matches!(
+            prove_predicate(&ctx(), &p, &two, &two_open),
+            Err(CryptoError::InputMismatch(_))
+        ));
         let (with_secondary, ws_open) = setup(&[700], &[1]);
-        assert!(matches!(prove_predicate(&ctx(), &p, &with_secondary, &ws_open), Err(CryptoError::InputMismatch(_))));
+        assert!(matches!(
+            prove_predicate(&ctx(), &p, &with_secondary, &ws_open),
+            Err(CryptoError::InputMismatch(_))
+        ));
         let (debts, debts_open) = setup(&[1], &[2]);
         assert!(matches!(
-            prove_predicate(&ctx(), &Predicate::TotalDebtBelow { limit: 10 }, &debts, &debts_open),
+            prove_predicate(
+                &ctx(),
+                &Predicate::TotalDebtBelow { limit: 10 },
+                &debts,
+                &debts_open
+            ),
             Err(CryptoError::InputMismatch(_))
         ));
         // Inconsistent openings (sum ≥ 2^64): neither side is provable.
         let (huge, huge_open) = setup(&[u64::MAX, u64::MAX], &[]);
         assert!(matches!(
-            prove_predicate(&ctx(), &Predicate::TotalDebtBelow { limit: 1 }, &huge, &huge_open),
+            prove_predicate(
+                &ctx(),
+                &Predicate::TotalDebtBelow { limit: 1 },
+                &huge,
+                &huge_open
+            ),
             Err(CryptoError::InputMismatch(_))
         ));
         prove_predicate(&ctx(), &p, &inputs, &openings).unwrap();
@@ -883,40 +1230,94 @@ mod tests {
         let big = 1u64 << 32;
         let cases = [
             (Predicate::ScoreAtLeast { min: big }, "score threshold", big),
-            (Predicate::ScoreInRange { min: 0, max: big }, "score threshold", big),
-            (Predicate::ScoreInRange { min: big, max: big + 1 }, "score threshold", big),
-            (Predicate::BalanceAtMost { max: u64::MAX }, "balance limit", u64::MAX),
+            (
+                Predicate::ScoreInRange { min: 0, max: big },
+                "score threshold",
+                big,
+            ),
+            (
+                Predicate::ScoreInRange {
+                    min: big,
+                    max: big + 1,
+                },
+                "score threshold",
+                big,
+            ),
+            (
+                Predicate::BalanceAtMost { max: u64::MAX },
+                "balance limit",
+                u64::MAX,
+            ),
             (Predicate::TotalDebtBelow { limit: big }, "debt limit", big),
         ];
         for (p, what, value) in cases {
-            assert_eq!(p.validate(), Err(CryptoError::ThresholdOutOfRange { what, value, bits: 32 }), "{p:?}");
+            assert_eq!(
+                p.validate(),
+                Err(CryptoError::ThresholdOutOfRange {
+                    what,
+                    value,
+                    bits: 32
+                }),
+                "{p:?}"
+            );
         }
         Predicate::ScoreAtLeast { min: big - 1 }.validate().unwrap();
         for percent in [0, 101] {
-            assert!(matches!(Predicate::DebtToIncomeBelow { percent }.validate(), Err(CryptoError::Malformed { .. })));
+            assert!(matches!(
+                Predicate::DebtToIncomeBelow { percent }.validate(),
+                Err(CryptoError::Malformed { .. })
+            ));
         }
-        Predicate::DebtToIncomeBelow { percent: 1 }.validate().unwrap();
-        Predicate::DebtToIncomeBelow { percent: 100 }.validate().unwrap();
-        assert!(matches!(Predicate::ScoreInRange { min: 751, max: 750 }.validate(), Err(CryptoError::Malformed { .. })));
+        Predicate::DebtToIncomeBelow { percent: 1 }
+            .validate()
+            .unwrap();
+        Predicate::DebtToIncomeBelow { percent: 100 }
+            .validate()
+            .unwrap();
+        assert!(matches!(
+            Predicate::ScoreInRange { min: 751, max: 750 }.validate(),
+            Err(CryptoError::Malformed { .. })
+        ));
 
         // prove and verify both refuse before touching the inputs.
         let p = Predicate::ScoreAtLeast { min: big };
         let (inputs, openings) = setup(&[700], &[]);
-        assert!(matches!(prove_predicate(&ctx(), &p, &inputs, &openings), Err(CryptoError::ThresholdOutOfRange { .. })));
-        let proof = PredicateProof { answer: YES, proof: vec![0; 672] };
-        assert!(matches!(verify_predicate(&ctx(), &p, &inputs, &proof), Err(CryptoError::ThresholdOutOfRange { .. })));
+        assert!(matches!(
+            prove_predicate(&ctx(), &p, &inputs, &openings),
+            Err(CryptoError::ThresholdOutOfRange { .. })
+        ));
+        let proof = PredicateProof {
+            answer: YES,
+            proof: vec![0; 672],
+        };
+        assert!(matches!(
+            verify_predicate(&ctx(), &p, &inputs, &proof),
+            Err(CryptoError::ThresholdOutOfRange { .. })
+        ));
     }
 
     #[test]
     fn proof_encode_is_tag_then_big_endian_parameters() {
-        assert_eq!(Predicate::ScoreAtLeast { min: 650 }.encode(), [&[1u8][..], &650u64.to_be_bytes()].concat());
+        assert_eq!(
+            Predicate::ScoreAtLeast { min: 650 }.encode(),
+            [&[1u8][..], &650u64.to_be_bytes()].concat()
+        );
         assert_eq!(
             Predicate::ScoreInRange { min: 600, max: 750 }.encode(),
             [&[2u8][..], &600u64.to_be_bytes(), &750u64.to_be_bytes()].concat()
         );
-        assert_eq!(Predicate::BalanceAtMost { max: 1 }.encode(), [3, 0, 0, 0, 0, 0, 0, 0, 1]);
-        assert_eq!(Predicate::TotalDebtBelow { limit: 256 }.encode(), [4, 0, 0, 0, 0, 0, 0, 1, 0]);
-        assert_eq!(Predicate::DebtToIncomeBelow { percent: 43 }.encode(), [5, 0, 0, 0, 0, 0, 0, 0, 43]);
+        assert_eq!(
+            Predicate::BalanceAtMost { max: 1 }.encode(),
+            [3, 0, 0, 0, 0, 0, 0, 0, 1]
+        );
+        assert_eq!(
+            Predicate::TotalDebtBelow { limit: 256 }.encode(),
+            [4, 0, 0, 0, 0, 0, 0, 1, 0]
+        );
+        assert_eq!(
+            Predicate::DebtToIncomeBelow { percent: 43 }.encode(),
+            [5, 0, 0, 0, 0, 0, 0, 0, 43]
+        );
         assert_eq!(Predicate::NoSeriousDelinquency.encode(), [6]);
     }
 
@@ -924,9 +1325,15 @@ mod tests {
     fn proof_predicate_parse_and_display() {
         let cases = [
             ("score >= 650", Predicate::ScoreAtLeast { min: 650 }),
-            ("score in 600..750", Predicate::ScoreInRange { min: 600, max: 750 }),
+            (
+                "score in 600..750",
+                Predicate::ScoreInRange { min: 600, max: 750 },
+            ),
             ("balance <= 5000", Predicate::BalanceAtMost { max: 5000 }),
-            ("total_debt < 40000", Predicate::TotalDebtBelow { limit: 40000 }),
+            (
+                "total_debt < 40000",
+                Predicate::TotalDebtBelow { limit: 40000 },
+            ),
             ("dti < 43", Predicate::DebtToIncomeBelow { percent: 43 }),
             ("no_serious_delinquency", Predicate::NoSeriousDelinquency),
         ];
@@ -935,10 +1342,22 @@ mod tests {
             assert_eq!(pred.to_string(), text);
             assert_eq!(pred.to_string().parse::<Predicate>().unwrap(), pred);
         }
-        assert_eq!("SCORE>=650".parse::<Predicate>().unwrap(), Predicate::ScoreAtLeast { min: 650 });
-        assert_eq!("  Score In600 .. 750 ".parse::<Predicate>().unwrap(), Predicate::ScoreInRange { min: 600, max: 750 });
-        assert_eq!("Total_Debt<1".parse::<Predicate>().unwrap(), Predicate::TotalDebtBelow { limit: 1 });
-        assert_eq!(" No_Serious_Delinquency ".parse::<Predicate>().unwrap(), Predicate::NoSeriousDelinquency);
+        assert_eq!(
+            "SCORE>=650".parse::<Predicate>().unwrap(),
+            Predicate::ScoreAtLeast { min: 650 }
+        );
+        assert_eq!(
+            "  Score In600 .. 750 ".parse::<Predicate>().unwrap(),
+            Predicate::ScoreInRange { min: 600, max: 750 }
+        );
+        assert_eq!(
+            "Total_Debt<1".parse::<Predicate>().unwrap(),
+            Predicate::TotalDebtBelow { limit: 1 }
+        );
+        assert_eq!(
+            " No_Serious_Delinquency ".parse::<Predicate>().unwrap(),
+            Predicate::NoSeriousDelinquency
+        );
         for bad in [
             "",
             "score > 650",
@@ -953,20 +1372,34 @@ mod tests {
             "score >= 650 extra",
         ] {
             match bad.parse::<Predicate>() {
-                Err(CryptoError::Malformed { what: "predicate", why }) => assert!(why.contains("accepted forms"), "{why}"),
+                Err(CryptoError::Malformed {
+                    what: "predicate",
+                    why,
+                }) => assert!(why.contains("accepted forms"), "{why}"),
                 other => panic!("{bad:?} parsed as {other:?}"),
             }
         }
         // Parsed predicates are validated.
-        assert!(matches!("dti < 0".parse::<Predicate>(), Err(CryptoError::Malformed { .. })));
-        assert!(matches!("score in 750..600".parse::<Predicate>(), Err(CryptoError::Malformed { .. })));
-        assert!(matches!("score >= 4294967296".parse::<Predicate>(), Err(CryptoError::ThresholdOutOfRange { .. })));
+        assert!(matches!(
+            "dti < 0".parse::<Predicate>(),
+            Err(CryptoError::Malformed { .. })
+        ));
+        assert!(matches!(
+            "score in 750..600".parse::<Predicate>(),
+            Err(CryptoError::Malformed { .. })
+        ));
+        assert!(matches!(
+            "score >= 4294967296".parse::<Predicate>(),
+            Err(CryptoError::ThresholdOutOfRange { .. })
+        ));
     }
 
     #[test]
     fn proof_validity_for_one_to_eight_fields() {
         for n in 1..=MAX_VALIDITY_FIELDS {
-            let values: Vec<u64> = (0..n as u64).map(|i| if i == 0 { u32::MAX as u64 } else { i * 1000 }).collect();
+            let values: Vec<u64> = (0..n as u64)
+                .map(|i| if i == 0 { u32::MAX as u64 } else { i * 1000 })
+                .collect();
             let (cs, os) = committed(&values);
             let proof = prove_validity(b"record-1", &os).unwrap();
             assert_eq!(proof.0.len(), range_proof_len(32, n.next_power_of_two()));
@@ -984,10 +1417,24 @@ mod tests {
         let (cs, os) = committed(&[1, 2, 3]);
         let proof = prove_validity(b"r", &os).unwrap();
         // Same padded size, different field count: the transcript and padding differ.
-        let four = [cs.clone(), vec![commitment_of(&Opening { value: 0, blinding: [0; 32] }).unwrap()]].concat();
+        let four = [
+            cs.clone(),
+            vec![commitment_of(&Opening {
+                value: 0,
+                blinding: [0; 32],
+            })
+            .unwrap()],
+        ]
+        .concat();
         assert_rejected(verify_validity(b"r", &four, &proof));
         // Two fields pad to m = 2: a proof for m = 4 has the wrong size.
-        assert!(matches!(verify_validity(b"r", &cs[..2], &proof), Err(CryptoError::Malformed { what: "range proof", .. })));
+        assert!(matches!(
+            verify_validity(b"r", &cs[..2], &proof),
+            Err(CryptoError::Malformed {
+                what: "range proof",
+                ..
+            })
+        ));
         let mut reordered = cs.clone();
         reordered.swap(0, 1);
         assert_rejected(verify_validity(b"r", &reordered, &proof));
@@ -995,17 +1442,38 @@ mod tests {
         flipped.0[100] ^= 1;
         assert!(verify_validity(b"r", &cs, &flipped).is_err());
 
-        let out = Opening { value: 1 << 32, ..os[0].clone() };
+        let out = Opening {
+            value: 1 << 32,
+            ..os[0].clone()
+        };
         assert_eq!(
             prove_validity(b"r", &[os[0].clone(), out]),
-            Err(CryptoError::OutOfRange { value: 1 << 32, bits: 32 })
+            Err(CryptoError::OutOfRange {
+                value: 1 << 32,
+                bits: 32
+            })
         );
-        assert!(matches!(prove_validity(b"r", &[]), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(
+            prove_validity(b"r", &[]),
+            Err(CryptoError::Malformed { .. })
+        ));
         let nine: Vec<Opening> = (0..9).map(|_| os[0].clone()).collect();
-        assert!(matches!(prove_validity(b"r", &nine), Err(CryptoError::Malformed { .. })));
-        assert!(matches!(verify_validity(b"r", &[], &proof), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(
+            prove_validity(b"r", &nine),
+            Err(CryptoError::Malformed { .. })
+        ));
+        assert!(matches!(
+            verify_validity(b"r", &[], &proof),
+            Err(CryptoError::Malformed { .. })
+        ));
         let bad_point = [cs[0], cs[1], Commitment([0xff; 32])];
-        assert!(matches!(verify_validity(b"r", &bad_point, &proof), Err(CryptoError::Malformed { what: "commitment", .. })));
+        assert!(matches!(
+            verify_validity(b"r", &bad_point, &proof),
+            Err(CryptoError::Malformed {
+                what: "commitment",
+                ..
+            })
+        ));
     }
 
     #[test]

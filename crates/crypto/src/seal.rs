@@ -124,10 +124,8 @@ pub fn hpke_seal<R: RngCore + CryptoRng>(
     plaintext: &[u8],
     rng: &mut R,
 ) -> Result<([u8; 32], Vec<u8>), CryptoError> {
-    let pk = HpkePublicKey::from_bytes(recipient_pk).map_err(|_| CryptoError::Malformed {
-        what: "recipient X25519 public key",
-        why: "not 32 bytes".into(),
-    })?;
+    let pk = HpkePublicKey::from_bytes(recipient_pk)
+        .map_err(|_| CryptoError::Malformed { what: "recipient X25519 public key", why: "not 32 bytes".into() })?;
     // Sealed in place in a buffer sized for the tag, so no reallocation leaves a
     // copy of the plaintext behind.
     let mut buf = Vec::with_capacity(plaintext.len() + 16);
@@ -171,8 +169,8 @@ pub fn hpke_open(
     let sk = HpkePrivateKey::from_bytes(recipient_sk.expose()).map_err(|_| CryptoError::OpenFailed)?;
     let encapped = HpkeEncappedKey::from_bytes(enc).map_err(|_| CryptoError::OpenFailed)?;
     let body_len = ciphertext.len().checked_sub(16).ok_or(CryptoError::OpenFailed)?;
-    let tag = hpke::aead::AeadTag::<HpkeAead>::from_bytes(&ciphertext[body_len..])
-        .map_err(|_| CryptoError::OpenFailed)?;
+    let tag =
+        hpke::aead::AeadTag::<HpkeAead>::from_bytes(&ciphertext[body_len..]).map_err(|_| CryptoError::OpenFailed)?;
     // Opened in place; on success the buffer moves (no copy) into a `Secret`,
     // on failure it is wiped (it may hold partly decrypted bytes).
     let mut buf = ciphertext[..body_len].to_vec();
@@ -259,10 +257,7 @@ pub fn seal<R: RngCore + CryptoRng>(
     let ciphertext = key
         .cipher()
         .encrypt((&PAYLOAD_NONCE).into(), Payload { msg: plaintext, aad: &aad })
-        .map_err(|_| CryptoError::Malformed {
-            what: "plaintext",
-            why: "too long for ChaCha20-Poly1305".into(),
-        })?;
+        .map_err(|_| CryptoError::Malformed { what: "plaintext", why: "too long for ChaCha20-Poly1305".into() })?;
 
     // One wrap per distinct X25519 key: a recipient listed twice gets one wrap.
     let mut wraps: Vec<WrappedKey> = Vec::with_capacity(recipients.len());
@@ -475,10 +470,8 @@ mod tests {
         // An impostor re-signing under the genuine author's id still fails: the
         // key checked is the one whose party id is in the header.
         let mut forged = rec.clone();
-        forged.signature = impostor.sign(
-            SIG_DOMAIN,
-            &signed_message(&forged.header, &forged.recipients, &forged.ciphertext),
-        );
+        forged.signature =
+            impostor.sign(SIG_DOMAIN, &signed_message(&forged.header, &forged.recipients, &forged.ciphertext));
         assert!(matches!(forged.verify_author(&author.public()), Err(CryptoError::BadSignature { .. })));
     }
 
