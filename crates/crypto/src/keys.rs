@@ -154,6 +154,8 @@ pub fn verify(sign_pk: &[u8; 32], domain: &[u8], msg: &[u8], sig: &Signature) ->
 pub struct Identity {
     sign: SigningKey,
     enc: StaticSecret,
+    /// Derived once: recomputing the X25519 public key costs a scalar multiplication.
+    public: PublicIdentity,
 }
 
 impl std::fmt::Debug for Identity {
@@ -166,7 +168,7 @@ impl Identity {
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
         let sign = SigningKey::generate(rng);
         let enc = StaticSecret::random_from_rng(rng);
-        Identity { sign, enc }
+        Self::from_parts(sign, enc)
     }
 
     /// Rebuild from the 64 secret bytes kept in the keystore (sign || enc).
@@ -176,7 +178,7 @@ impl Identity {
         let mut e = [0u8; 32];
         s.copy_from_slice(&b[..32]);
         e.copy_from_slice(&b[32..]);
-        let id = Identity { sign: SigningKey::from_bytes(&s), enc: StaticSecret::from(e) };
+        let id = Self::from_parts(SigningKey::from_bytes(&s), StaticSecret::from(e));
         zeroize::Zeroize::zeroize(&mut s);
         zeroize::Zeroize::zeroize(&mut e);
         id
@@ -190,11 +192,13 @@ impl Identity {
         Secret::new(b)
     }
 
+    fn from_parts(sign: SigningKey, enc: StaticSecret) -> Self {
+        let public = PublicIdentity { sign: sign.verifying_key().to_bytes(), enc: XPublic::from(&enc).to_bytes() };
+        Identity { sign, enc, public }
+    }
+
     pub fn public(&self) -> PublicIdentity {
-        PublicIdentity {
-            sign: self.sign.verifying_key().to_bytes(),
-            enc: XPublic::from(&self.enc).to_bytes(),
-        }
+        self.public
     }
 
     pub fn party_id(&self) -> PartyId {
