@@ -11,4 +11,4 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
-command -v cargo >/dev/null || { echo "cargo (Rust 1.85 or newer) is required: https://rustup.rs" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "cargo (Rust 1.87 or newer) is required: https://rustup.rs" >&2; exit 1; }

@@ -28,8 +28,16 @@ fn every_predicate_kind_is_answered_and_verified_by_the_asker() {
         (Predicate::ScoreAtLeast { min: 300 }, None, true),
         (Predicate::ScoreAtLeast { min: 851 }, None, false),
         (Predicate::ScoreInRange { min: 300, max: 850 }, None, true),
-        (Predicate::BalanceAtMost { max: 300_000 }, Some(w.tradeline), true),
-        (Predicate::BalanceAtMost { max: 299_999 }, Some(w.tradeline), false),
+        (
+            Predicate::BalanceAtMost { max: 300_000 },
+            Some(w.tradeline),
+            true,
+        ),
+        (
+            Predicate::BalanceAtMost { max: 299_999 },
+            Some(w.tradeline),
+            false,
+        ),
         (Predicate::TotalDebtBelow { limit: 300_001 }, None, true),
         (Predicate::TotalDebtBelow { limit: 300_000 }, None, false),
         // payments 20,000 / income 400,000 = 5 %
@@ -48,7 +56,9 @@ fn every_predicate_kind_is_answered_and_verified_by_the_asker() {
     // The regulator's audit trail holds every one of them.
     let audit = read::queries(w.view(&w.regulator.clone()).conn(), &Default::default()).unwrap();
     assert_eq!(audit.len(), 10);
-    assert!(audit.iter().all(|q| q.purpose == "credit-application" && q.holds.is_some()));
+    assert!(audit
+        .iter()
+        .all(|q| q.purpose == "credit-application" && q.holds.is_some()));
 }
 
 #[test]
@@ -56,17 +66,33 @@ fn sums_cover_records_from_both_lenders() {
     let mut w = world();
     let (s1, b, ag) = (w.s1.clone(), w.bank_b.clone(), w.agency.clone());
     let now = w.now();
-    let (_, e) = actions::furnish_tradeline(w.view(&b), &b, &s1.party_id(), &tradeline(150_000, 200_000, 5_000, true), None, now).unwrap();
+    let (_, e) = actions::furnish_tradeline(
+        w.view(&b),
+        &b,
+        &s1.party_id(),
+        &tradeline(150_000, 200_000, 5_000, true),
+        None,
+        now,
+    )
+    .unwrap();
     w.ok(e);
     let a = w.bank_a.clone();
-    let q = w.ask(&a, &s1.party_id(), Predicate::TotalDebtBelow { limit: 450_001 }, None);
+    let q = w.ask(
+        &a,
+        &s1.party_id(),
+        Predicate::TotalDebtBelow { limit: 450_001 },
+        None,
+    );
     let e = w.answer(&q);
     w.ok(e);
     assert!(verify_answer(w.view(&a), &q).unwrap().holds);
     let q = w.ask(&a, &s1.party_id(), Predicate::NoSeriousDelinquency, None);
     let e = w.answer(&q);
     w.ok(e);
-    assert!(!verify_answer(w.view(&a), &q).unwrap().holds, "bank-b's record carries a serious delinquency");
+    assert!(
+        !verify_answer(w.view(&a), &q).unwrap().holds,
+        "bank-b's record carries a serious delinquency"
+    );
     let _ = ag;
 }
 
@@ -75,10 +101,21 @@ fn query_without_consent_is_refused() {
     let mut w = world();
     let (a, s2) = (w.bank_a.clone(), w.s2.clone());
     // The client refuses to ask…
-    let err = actions::ask(w.view(&a), &a, &s2.party_id(), Predicate::ScoreAtLeast { min: 600 }, &w.agency.party_id(), None, w.now()).unwrap_err();
+    let err = actions::ask(
+        w.view(&a),
+        &a,
+        &s2.party_id(),
+        Predicate::ScoreAtLeast { min: 600 },
+        &w.agency.party_id(),
+        None,
+        w.now(),
+    )
+    .unwrap_err();
     assert_eq!(err.code, credence_api::ErrorCode::NoConsent);
     // …and the rules refuse a query forced on with someone else's consent.
-    let agency_consent = read::consents_of_subject(w.view(&a).conn(), &s2.party_id()).unwrap()[0].consent.consent_id;
+    let agency_consent = read::consents_of_subject(w.view(&a).conn(), &s2.party_id()).unwrap()[0]
+        .consent
+        .consent_id;
     let forced = sign_entry(
         Entry::QueryAsked(QueryAsked {
             query_id: actions::new_id(),
@@ -113,7 +150,12 @@ fn forced_query(w: &World, consent_id: Id, p: Predicate) -> SignedEntry {
 fn query_after_revocation_is_refused_and_open_queries_cannot_be_answered() {
     let mut w = world();
     let a = w.bank_a.clone();
-    let open_q = w.ask(&a, &w.s1.party_id(), Predicate::ScoreAtLeast { min: 600 }, None);
+    let open_q = w.ask(
+        &a,
+        &w.s1.party_id(),
+        Predicate::ScoreAtLeast { min: 600 },
+        None,
+    );
     let answer = w.answer(&open_q);
     let revoke = actions::revoke_consent(w.view(&a), &w.s1.clone(), &w.consent_a).unwrap();
     w.ok(revoke);
@@ -124,7 +166,13 @@ fn query_after_revocation_is_refused_and_open_queries_cannot_be_answered() {
     // An answer prepared before the revocation no longer lands.
     assert_eq!(w.rejected(answer).code, RejectCode::NoLiveConsent);
     // Revoking twice is refused too.
-    let again = sign_entry(Entry::ConsentRevoked { consent_id: w.consent_a, subject: w.s1.party_id() }, &[&w.s1]);
+    let again = sign_entry(
+        Entry::ConsentRevoked {
+            consent_id: w.consent_a,
+            subject: w.s1.party_id(),
+        },
+        &[&w.s1],
+    );
     assert_eq!(w.rejected(again).code, RejectCode::AlreadyExists);
 }
 
@@ -143,8 +191,18 @@ fn consent_limits_the_predicates() {
     let mut w = world();
     let (s1, b) = (w.s1.clone(), w.bank_b.clone());
     let now = w.now();
-    let only_score = AllowedPredicates::Only(vec![predicate_tag(&Predicate::ScoreAtLeast { min: 0 })]);
-    let (cid, e) = actions::grant_consent(&s1, &b.party_id(), Purpose::AccountReview, only_score, now + DAY, false, now).unwrap();
+    let only_score =
+        AllowedPredicates::Only(vec![predicate_tag(&Predicate::ScoreAtLeast { min: 0 })]);
+    let (cid, e) = actions::grant_consent(
+        &s1,
+        &b.party_id(),
+        Purpose::AccountReview,
+        only_score,
+        now + DAY,
+        false,
+        now,
+    )
+    .unwrap();
     w.ok(e);
     let q = sign_entry(
         Entry::QueryAsked(QueryAsked {
@@ -159,7 +217,12 @@ fn consent_limits_the_predicates() {
         &[&b],
     );
     assert_eq!(w.rejected(q).code, RejectCode::PredicateNotAllowed);
-    w.ask(&b, &s1.party_id(), Predicate::ScoreAtLeast { min: 500 }, None);
+    w.ask(
+        &b,
+        &s1.party_id(),
+        Predicate::ScoreAtLeast { min: 500 },
+        None,
+    );
 }
 
 #[test]
@@ -183,12 +246,28 @@ fn records_from_non_members_or_non_lenders_are_refused() {
     let mut w = world();
     let now = w.now();
     let outsider = Identity::generate(&mut OsRng);
-    let recips = actions::record_recipients(w.view(&w.bank_a.clone()), &outsider, &w.s1.party_id(), now).unwrap();
-    let (_, e) = actions::tradeline_entry(&recips, &outsider, &w.s1.party_id(), &tradeline(1, 2, 1, false), None).unwrap();
+    let recips =
+        actions::record_recipients(w.view(&w.bank_a.clone()), &outsider, &w.s1.party_id(), now)
+            .unwrap();
+    let (_, e) = actions::tradeline_entry(
+        &recips,
+        &outsider,
+        &w.s1.party_id(),
+        &tradeline(1, 2, 1, false),
+        None,
+    )
+    .unwrap();
     assert_eq!(w.rejected(e).code, RejectCode::UnknownMember);
     let reg = w.regulator.clone();
     let recips = actions::record_recipients(w.view(&reg), &reg, &w.s1.party_id(), now).unwrap();
-    let (_, e) = actions::tradeline_entry(&recips, &reg, &w.s1.party_id(), &tradeline(1, 2, 1, false), None).unwrap();
+    let (_, e) = actions::tradeline_entry(
+        &recips,
+        &reg,
+        &w.s1.party_id(),
+        &tradeline(1, 2, 1, false),
+        None,
+    )
+    .unwrap();
     assert_eq!(w.rejected(e).code, RejectCode::WrongRole);
 }
 
@@ -198,7 +277,9 @@ fn tampered_records_are_refused() {
     let a = w.bank_a.clone();
     let s1 = w.s1.party_id();
     let now = w.now();
-    let (_, good) = actions::furnish_tradeline(w.view(&a), &a, &s1, &tradeline(5, 10, 1, false), None, now).unwrap();
+    let (_, good) =
+        actions::furnish_tradeline(w.view(&a), &a, &s1, &tradeline(5, 10, 1, false), None, now)
+            .unwrap();
     let resign = |r: RecordFurnished| sign_entry(Entry::RecordFurnished(r), &[&a]);
 
     let mut r = record_entry(&good);
@@ -211,7 +292,9 @@ fn tampered_records_are_refused() {
     assert_eq!(w.rejected(resign(r)).code, RejectCode::BadSeal);
 
     // Commitments swapped for another record's: the validity proof no longer fits.
-    let (_, other) = actions::furnish_tradeline(w.view(&a), &a, &s1, &tradeline(7, 10, 1, false), None, now).unwrap();
+    let (_, other) =
+        actions::furnish_tradeline(w.view(&a), &a, &s1, &tradeline(7, 10, 1, false), None, now)
+            .unwrap();
     let mut r = record_entry(&good);
     r.commitments = record_entry(&other).commitments;
     assert_eq!(w.rejected(resign(r)).code, RejectCode::BadProof);
@@ -223,15 +306,28 @@ fn tampered_records_are_refused() {
     // Sealed to bank-b, which has no consent from the subject.
     let mut recips = actions::record_recipients(w.view(&a), &a, &s1, now).unwrap();
     recips.push(w.bank_b.public());
-    let (_, e) = actions::tradeline_entry(&recips, &a, &s1, &tradeline(5, 10, 1, false), None).unwrap();
+    let (_, e) =
+        actions::tradeline_entry(&recips, &a, &s1, &tradeline(5, 10, 1, false), None).unwrap();
     assert_eq!(w.rejected(e).code, RejectCode::NoLiveConsent);
 
     // A value outside [0, 2^32) cannot be proven, so it cannot be furnished.
-    let err = actions::furnish_tradeline(w.view(&a), &a, &s1, &tradeline(1 << 32, 10, 1, false), None, now).unwrap_err();
+    let err = actions::furnish_tradeline(
+        w.view(&a),
+        &a,
+        &s1,
+        &tradeline(1 << 32, 10, 1, false),
+        None,
+        now,
+    )
+    .unwrap_err();
     assert_eq!(err.code, credence_api::ErrorCode::InvalidInput);
 
     w.ok(good.clone());
-    assert_eq!(w.rejected(good).code, RejectCode::AlreadyExists, "a replayed record");
+    assert_eq!(
+        w.rejected(good).code,
+        RejectCode::AlreadyExists,
+        "a replayed record"
+    );
 }
 
 #[test]
@@ -243,33 +339,59 @@ fn forged_and_replayed_answers_are_refused() {
     let q2 = w.ask(&a, &s1, Predicate::TotalDebtBelow { limit: 200_000 }, None);
     let ag = w.agency.clone();
     let a1 = w.answer(&q1);
-    let Entry::QueryAnswered(ans1) = a1.entry.clone() else { panic!() };
+    let Entry::QueryAnswered(ans1) = a1.entry.clone() else {
+        panic!()
+    };
 
     // q1's proof replayed as the answer to q2 (another query and threshold).
     let mut replay = ans1.clone();
     replay.query_id = q2;
-    assert_eq!(w.rejected(sign_entry(Entry::QueryAnswered(replay), &[&ag])).code, RejectCode::BadProof);
+    assert_eq!(
+        w.rejected(sign_entry(Entry::QueryAnswered(replay), &[&ag]))
+            .code,
+        RejectCode::BadProof
+    );
     // The answer bit flipped: the proof is for the other side.
     let mut flipped = ans1.clone();
     flipped.proof.answer.holds = !flipped.proof.answer.holds;
-    assert_eq!(w.rejected(sign_entry(Entry::QueryAnswered(flipped), &[&ag])).code, RejectCode::BadProof);
+    assert_eq!(
+        w.rejected(sign_entry(Entry::QueryAnswered(flipped), &[&ag]))
+            .code,
+        RejectCode::BadProof
+    );
     // A byte of the proof altered.
     let mut bent = ans1.clone();
     bent.proof.proof[100] ^= 1;
-    assert_eq!(w.rejected(sign_entry(Entry::QueryAnswered(bent), &[&ag])).code, RejectCode::BadProof);
+    assert_eq!(
+        w.rejected(sign_entry(Entry::QueryAnswered(bent), &[&ag]))
+            .code,
+        RejectCode::BadProof
+    );
     // Inputs other than the rules derive.
     let mut stale = ans1.clone();
     stale.inputs.push(w.income);
-    assert_eq!(w.rejected(sign_entry(Entry::QueryAnswered(stale), &[&ag])).code, RejectCode::StaleInputs);
+    assert_eq!(
+        w.rejected(sign_entry(Entry::QueryAnswered(stale), &[&ag]))
+            .code,
+        RejectCode::StaleInputs
+    );
     // From another member than the addressed agency.
     let b = w.bank_b.clone();
     let mut other = ans1.clone();
     other.responder = b.party_id();
-    assert_eq!(w.rejected(sign_entry(Entry::QueryAnswered(other), &[&b])).code, RejectCode::WrongRole);
+    assert_eq!(
+        w.rejected(sign_entry(Entry::QueryAnswered(other), &[&b]))
+            .code,
+        RejectCode::WrongRole
+    );
     // An answer to a query that was never asked.
     let mut never = ans1.clone();
     never.query_id = actions::new_id();
-    assert_eq!(w.rejected(sign_entry(Entry::QueryAnswered(never), &[&ag])).code, RejectCode::UnknownQuery);
+    assert_eq!(
+        w.rejected(sign_entry(Entry::QueryAnswered(never), &[&ag]))
+            .code,
+        RejectCode::UnknownQuery
+    );
     // The real answer lands once; a second answer does not.
     w.ok(a1.clone());
     assert_eq!(w.rejected(a1).code, RejectCode::AlreadyExists);
@@ -278,7 +400,10 @@ fn forged_and_replayed_answers_are_refused() {
     if let Entry::QueryAnswered(x) = &mut again2.entry {
         x.inputs = x.inputs.clone();
     }
-    assert!(matches!(w.rejected(again).code, RejectCode::AlreadyExists | RejectCode::AlreadyAnswered));
+    assert!(matches!(
+        w.rejected(again).code,
+        RejectCode::AlreadyExists | RejectCode::AlreadyAnswered
+    ));
 }
 
 #[test]
@@ -286,15 +411,33 @@ fn a_proof_for_a_false_statement_is_refused() {
     let mut w = world();
     let a = w.bank_a.clone();
     // balance is 300,000: "balance <= 1000" is false.
-    let q = w.ask(&a, &w.s1.party_id(), Predicate::BalanceAtMost { max: 1000 }, Some(w.tradeline));
+    let q = w.ask(
+        &a,
+        &w.s1.party_id(),
+        Predicate::BalanceAtMost { max: 1000 },
+        Some(w.tradeline),
+    );
     let honest = w.answer(&q);
-    let Entry::QueryAnswered(mut lie) = honest.entry.clone() else { panic!() };
+    let Entry::QueryAnswered(mut lie) = honest.entry.clone() else {
+        panic!()
+    };
     assert!(!lie.proof.answer.holds);
     // Claim "holds" with a proof of a true statement about another threshold.
-    let q_true = w.ask(&a, &w.s1.party_id(), Predicate::BalanceAtMost { max: 400_000 }, Some(w.tradeline));
-    let Entry::QueryAnswered(t) = w.answer(&q_true).entry else { panic!() };
+    let q_true = w.ask(
+        &a,
+        &w.s1.party_id(),
+        Predicate::BalanceAtMost { max: 400_000 },
+        Some(w.tradeline),
+    );
+    let Entry::QueryAnswered(t) = w.answer(&q_true).entry else {
+        panic!()
+    };
     lie.proof = t.proof;
-    assert_eq!(w.rejected(sign_entry(Entry::QueryAnswered(lie), &[&w.agency.clone()])).code, RejectCode::BadProof);
+    assert_eq!(
+        w.rejected(sign_entry(Entry::QueryAnswered(lie), &[&w.agency.clone()]))
+            .code,
+        RejectCode::BadProof
+    );
     w.ok(honest);
 }
 
@@ -303,14 +446,25 @@ fn sharing_gives_a_newly_consented_member_access() {
     let mut w = world();
     let (s1, a, b) = (w.s1.clone(), w.bank_a.clone(), w.bank_b.clone());
     assert_eq!(
-        actions::open_record(w.view(&b), &b, &w.tradeline).unwrap_err().code,
+        actions::open_record(w.view(&b), &b, &w.tradeline)
+            .unwrap_err()
+            .code,
         credence_api::ErrorCode::NotPermitted
     );
     // Sharing without consent is refused.
     let early = actions::share_records(w.view(&a), &a, &s1.party_id(), &b.party_id()).unwrap();
     assert_eq!(w.rejected(early[0].clone()).code, RejectCode::NoLiveConsent);
     let now = w.now();
-    let (_, e) = actions::grant_consent(&s1, &b.party_id(), Purpose::AccountReview, AllowedPredicates::Any, now + DAY, false, now).unwrap();
+    let (_, e) = actions::grant_consent(
+        &s1,
+        &b.party_id(),
+        Purpose::AccountReview,
+        AllowedPredicates::Any,
+        now + DAY,
+        false,
+        now,
+    )
+    .unwrap();
     w.ok(e);
     for e in actions::share_records(w.view(&a), &a, &s1.party_id(), &b.party_id()).unwrap() {
         w.ok(e);
@@ -318,7 +472,9 @@ fn sharing_gives_a_newly_consented_member_access() {
     let p = actions::open_record(w.view(&b), &b, &w.tradeline).unwrap();
     assert!(matches!(p, credence_ledger::payload::Payload::Tradeline(_)));
     let log = read::access_log(w.view(&a).conn(), &s1.party_id()).unwrap();
-    assert!(log.iter().any(|e| e.action == "record-shared" && e.party == b.party_id()));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "record-shared" && e.party == b.party_id()));
 }
 
 #[test]
@@ -327,24 +483,62 @@ fn borrower_reads_own_records_and_disputes_one() {
     let (s1, a) = (w.s1.clone(), w.bank_a.clone());
     let recs = credence_api::reads::readable_records(w.view(&a), &s1).unwrap();
     assert_eq!(recs.len(), 2);
-    let (did, e) = actions::open_dispute(w.view(&a), &s1, &w.tradeline, DisputeReason::WrongBalance).unwrap();
+    let (did, e) =
+        actions::open_dispute(w.view(&a), &s1, &w.tradeline, DisputeReason::WrongBalance).unwrap();
     w.ok(e);
     let info = read::records_of_subject(w.view(&a).conn(), &s1.party_id()).unwrap();
-    assert_eq!(info.iter().find(|r| r.record_id == w.tradeline).unwrap().compliance.as_deref(), Some("XB"));
+    assert_eq!(
+        info.iter()
+            .find(|r| r.record_id == w.tradeline)
+            .unwrap()
+            .compliance
+            .as_deref(),
+        Some("XB")
+    );
     // Only the furnisher resolves; a correction must correct the disputed record.
     let b = w.bank_b.clone();
-    assert_eq!(w.rejected(actions::resolve_dispute(&b, &did, DisputeOutcome::Verified)).code, RejectCode::WrongRole);
-    let bogus = actions::resolve_dispute(&a, &did, DisputeOutcome::Corrected { correction: w.income });
+    assert_eq!(
+        w.rejected(actions::resolve_dispute(&b, &did, DisputeOutcome::Verified))
+            .code,
+        RejectCode::WrongRole
+    );
+    let bogus = actions::resolve_dispute(
+        &a,
+        &did,
+        DisputeOutcome::Corrected {
+            correction: w.income,
+        },
+    );
     assert_eq!(w.rejected(bogus).code, RejectCode::UnknownRecord);
     let now = w.now();
-    let (fix, e) = actions::furnish_tradeline(w.view(&a), &a, &s1.party_id(), &tradeline(250_000, 1_000_000, 20_000, false), Some(w.tradeline), now).unwrap();
+    let (fix, e) = actions::furnish_tradeline(
+        w.view(&a),
+        &a,
+        &s1.party_id(),
+        &tradeline(250_000, 1_000_000, 20_000, false),
+        Some(w.tradeline),
+        now,
+    )
+    .unwrap();
     w.ok(e);
-    w.ok(actions::resolve_dispute(&a, &did, DisputeOutcome::Corrected { correction: fix }));
+    w.ok(actions::resolve_dispute(
+        &a,
+        &did,
+        DisputeOutcome::Corrected { correction: fix },
+    ));
     let info = read::records_of_subject(w.view(&a).conn(), &s1.party_id()).unwrap();
     let old = info.iter().find(|r| r.record_id == w.tradeline).unwrap();
-    assert_eq!((old.status.as_str(), old.compliance.as_deref()), ("superseded", Some("XH")));
+    assert_eq!(
+        (old.status.as_str(), old.compliance.as_deref()),
+        ("superseded", Some("XH"))
+    );
     // Sums now use the correction, not the superseded record.
-    let q = w.ask(&a, &s1.party_id(), Predicate::TotalDebtBelow { limit: 250_001 }, None);
+    let q = w.ask(
+        &a,
+        &s1.party_id(),
+        Predicate::TotalDebtBelow { limit: 250_001 },
+        None,
+    );
     let e = w.answer(&q);
     w.ok(e);
     assert!(verify_answer(w.view(&a), &q).unwrap().holds);
@@ -352,7 +546,12 @@ fn borrower_reads_own_records_and_disputes_one() {
     let s2 = w.s2.clone();
     assert!(actions::open_dispute(w.view(&a), &s2, &fix, DisputeReason::NotMine).is_err());
     let forced = sign_entry(
-        Entry::DisputeOpened { dispute_id: actions::new_id(), subject: s2.party_id(), record_id: fix, reason: DisputeReason::NotMine },
+        Entry::DisputeOpened {
+            dispute_id: actions::new_id(),
+            subject: s2.party_id(),
+            record_id: fix,
+            reason: DisputeReason::NotMine,
+        },
         &[&s2],
     );
     assert_eq!(w.rejected(forced).code, RejectCode::UnknownRecord);
@@ -366,7 +565,11 @@ fn membership_changes_are_refused_until_epochs_exist() {
         Entry::MemberProposed {
             proposal_id: actions::new_id(),
             proposer: w.regulator.party_id(),
-            member: Member { name: "bank-c".into(), role: Role::Lender, key: newcomer.public() },
+            member: Member {
+                name: "bank-c".into(),
+                role: Role::Lender,
+                key: newcomer.public(),
+            },
         },
         &[&w.regulator],
     );
@@ -378,20 +581,45 @@ fn unknown_subject_and_bad_predicates_are_clear_errors() {
     let w = world();
     let a = w.bank_a.clone();
     let ghost = Identity::generate(&mut OsRng).party_id();
-    let e = actions::ask(w.view(&a), &a, &ghost, Predicate::ScoreAtLeast { min: 1 }, &w.agency.party_id(), None, w.now()).unwrap_err();
+    let e = actions::ask(
+        w.view(&a),
+        &a,
+        &ghost,
+        Predicate::ScoreAtLeast { min: 1 },
+        &w.agency.party_id(),
+        None,
+        w.now(),
+    )
+    .unwrap_err();
     assert_eq!(e.code, credence_api::ErrorCode::NotFound);
     assert!(e.message.contains("not enrolled"), "{}", e.message);
-    let e = actions::ask(w.view(&a), &a, &w.s1.party_id(), Predicate::ScoreAtLeast { min: 1 << 32 }, &w.agency.party_id(), None, w.now()).unwrap_err();
+    let e = actions::ask(
+        w.view(&a),
+        &a,
+        &w.s1.party_id(),
+        Predicate::ScoreAtLeast { min: 1 << 32 },
+        &w.agency.party_id(),
+        None,
+        w.now(),
+    )
+    .unwrap_err();
     assert_eq!(e.code, credence_api::ErrorCode::InvalidInput);
     assert!("income > 5".parse::<Predicate>().is_err());
-    assert!("score >= 99999999999".parse::<Predicate>().map(|p| p.validate().is_err()).unwrap_or(true));
+    assert!("score >= 99999999999"
+        .parse::<Predicate>()
+        .map(|p| p.validate().is_err())
+        .unwrap_or(true));
 }
 
 #[test]
 fn blocks_are_idempotent_and_conflicts_are_refused() {
     let mut w = world();
     let head = w.view(&w.regulator.clone()).head().unwrap().unwrap();
-    let (block, cert) = w.view(&w.regulator.clone()).block(head.height).unwrap().unwrap();
+    let (block, cert) = w
+        .view(&w.regulator.clone())
+        .block(head.height)
+        .unwrap()
+        .unwrap();
     // Re-delivery of the stored block is a no-op at every member.
     for n in 0..4 {
         let party = w.c.nodes()[n].party();
@@ -403,7 +631,10 @@ fn blocks_are_idempotent_and_conflicts_are_refused() {
     // A different block at a stored height conflicts.
     let mut other = block.clone();
     other.header.timestamp += 1;
-    assert!(matches!(n0.apply_block(&other, &cert), Err(credence_ledger::LedgerError::Conflict { .. })));
+    assert!(matches!(
+        n0.apply_block(&other, &cert),
+        Err(credence_ledger::LedgerError::Conflict { .. })
+    ));
     // A block certified by a non-member is refused.
     let outsider = Identity::generate(&mut OsRng);
     let e = actions::enrol(&Identity::generate(&mut OsRng), &w.bank_a);
@@ -414,7 +645,10 @@ fn blocks_are_idempotent_and_conflicts_are_refused() {
         proposer: outsider.party_id(),
         entries_root: entries_root(std::slice::from_ref(&e)),
     };
-    let b = Block { header, entries: vec![e] };
+    let b = Block {
+        header,
+        entries: vec![e],
+    };
     let c = certify(&block_hash(&b), &outsider);
     assert!(w.c.deliver(&b, &c).is_err());
     assert_eq!(w.view(&w.regulator.clone()).head().unwrap().unwrap(), head);

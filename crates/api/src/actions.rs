@@ -2,7 +2,10 @@
 //! the caller's own ledger view says, ready to submit. Inputs are validated
 //! here, at the boundary, before anything is signed.
 use crate::error::{ApiError, ErrorCode, Result};
-use credence_crypto::proof::{commit, prove_predicate, prove_validity, Commitment, Opening, Predicate, PredicateOpenings, ProofContext, FIELD_BITS};
+use credence_crypto::proof::{
+    commit, prove_predicate, prove_validity, Commitment, Opening, Predicate, PredicateOpenings,
+    ProofContext, FIELD_BITS,
+};
 use credence_crypto::seal::{seal, wrap_for};
 use credence_crypto::{Identity, PartyId, PublicIdentity};
 use credence_ledger::encode::{cosign_entry, sign_entry};
@@ -37,19 +40,30 @@ pub struct TradelineInput {
     pub serious_delinquency: bool,
 }
 
-pub const ACCOUNT_TYPES: [(&str, &str); 4] = [("instalment", "I"), ("revolving", "R"), ("mortgage", "M"), ("open", "O")];
-pub const ACCOUNT_STATUSES: [&str; 11] = ["11", "13", "71", "78", "80", "82", "83", "84", "93", "97", "05"];
+pub const ACCOUNT_TYPES: [(&str, &str); 4] = [
+    ("instalment", "I"),
+    ("revolving", "R"),
+    ("mortgage", "M"),
+    ("open", "O"),
+];
+pub const ACCOUNT_STATUSES: [&str; 11] = [
+    "11", "13", "71", "78", "80", "82", "83", "84", "93", "97", "05",
+];
 
 fn check_date(field: &str, v: &str) -> Result<()> {
     let b = v.as_bytes();
     let ok = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && (1..=12).contains(&v[5..7].parse::<u32>().unwrap_or(0))
         && (1..=31).contains(&v[8..10].parse::<u32>().unwrap_or(0));
     if !ok {
-        return Err(ApiError::invalid(format!("{field} must be a date as YYYY-MM-DD")));
+        return Err(ApiError::invalid(format!(
+            "{field} must be a date as YYYY-MM-DD"
+        )));
     }
     Ok(())
 }
@@ -67,7 +81,9 @@ fn check_amount(field: &str, v: u64) -> Result<()> {
 impl TradelineInput {
     pub fn validate(&self) -> Result<()> {
         if !ACCOUNT_TYPES.iter().any(|(t, _)| *t == self.account_type) {
-            return Err(ApiError::invalid("account type must be one of instalment, revolving, mortgage, open"));
+            return Err(ApiError::invalid(
+                "account type must be one of instalment, revolving, mortgage, open",
+            ));
         }
         if !ACCOUNT_STATUSES.contains(&self.account_status.as_str()) {
             return Err(ApiError::invalid(format!(
@@ -76,12 +92,18 @@ impl TradelineInput {
             )));
         }
         check_date("date opened", &self.date_opened)?;
-        check_date("date of account information", &self.date_of_account_information)?;
+        check_date(
+            "date of account information",
+            &self.date_of_account_information,
+        )?;
         if let Some(d) = &self.date_of_first_delinquency {
             check_date("date of first delinquency", d)?;
         }
         if self.payment_history.chars().count() != 24
-            || !self.payment_history.chars().all(|c| "0123456BDEGL".contains(c))
+            || !self
+                .payment_history
+                .chars()
+                .all(|c| "0123456BDEGL".contains(c))
         {
             return Err(ApiError::invalid(
                 "payment history must be 24 months, each one of 0-6, B, D, E, G, L (Metro 2 profile)",
@@ -119,13 +141,20 @@ fn subject_key(view: &Ledger, subject: &PartyId) -> Result<PublicIdentity> {
 
 /// Who a new record about `subject` is sealed to: its furnisher, the subject
 /// (FCRA §609), and every agency holding the subject's live consent.
-pub fn record_recipients(view: &Ledger, furnisher: &Identity, subject: &PartyId, now: u64) -> Result<Vec<PublicIdentity>> {
+pub fn record_recipients(
+    view: &Ledger,
+    furnisher: &Identity,
+    subject: &PartyId,
+    now: u64,
+) -> Result<Vec<PublicIdentity>> {
     let mut out = vec![furnisher.public(), subject_key(view, subject)?];
     for c in read::consents_of_subject(view.conn(), subject)? {
         if !c.live_at(now) {
             continue;
         }
-        if let Some(m) = rules::member(view.conn(), &c.consent.grantee).map_err(credence_ledger::LedgerError::from)? {
+        if let Some(m) = rules::member(view.conn(), &c.consent.grantee)
+            .map_err(credence_ledger::LedgerError::from)?
+        {
             if m.role == Role::Agency && !out.contains(&m.key) {
                 out.push(m.key);
             }
@@ -144,9 +173,16 @@ fn build_record(
     corrects: Option<Id>,
 ) -> Result<(Id, SignedEntry)> {
     let record_id = new_id();
-    let (commitments, openings): (Vec<Commitment>, Vec<Opening>) = values.iter().map(|v| commit(*v, &mut OsRng)).unzip();
+    let (commitments, openings): (Vec<Commitment>, Vec<Opening>) =
+        values.iter().map(|v| commit(*v, &mut OsRng)).unzip();
     let payload = make_payload(openings.clone());
-    let (sealed, _key) = seal(furnisher, record_id, &payload.encode(), recipients, &mut OsRng)?;
+    let (sealed, _key) = seal(
+        furnisher,
+        record_id,
+        &payload.encode(),
+        recipients,
+        &mut OsRng,
+    )?;
     let mut r = RecordFurnished {
         record_id,
         subject: *subject,
@@ -158,7 +194,10 @@ fn build_record(
         sealed,
     };
     r.validity = prove_validity(&record_validity_context(&r), &openings)?;
-    Ok((record_id, sign_entry(Entry::RecordFurnished(r), &[furnisher])))
+    Ok((
+        record_id,
+        sign_entry(Entry::RecordFurnished(r), &[furnisher]),
+    ))
 }
 
 /// Furnish (or, with `corrects`, correct) a tradeline.
@@ -185,7 +224,11 @@ pub fn tradeline_entry(
     corrects: Option<Id>,
 ) -> Result<(Id, SignedEntry)> {
     input.validate()?;
-    let portfolio = ACCOUNT_TYPES.iter().find(|(t, _)| *t == input.account_type).map(|(_, p)| p.to_string()).unwrap_or_default();
+    let portfolio = ACCOUNT_TYPES
+        .iter()
+        .find(|(t, _)| *t == input.account_type)
+        .map(|(_, p)| p.to_string())
+        .unwrap_or_default();
     build_record(
         recipients,
         furnisher,
@@ -210,13 +253,26 @@ pub fn tradeline_entry(
 }
 
 /// Furnish a verified monthly income (cents).
-pub fn furnish_income(view: &Ledger, furnisher: &Identity, subject: &PartyId, monthly_income: u64, source: &str, now: u64) -> Result<(Id, SignedEntry)> {
+pub fn furnish_income(
+    view: &Ledger,
+    furnisher: &Identity,
+    subject: &PartyId,
+    monthly_income: u64,
+    source: &str,
+    now: u64,
+) -> Result<(Id, SignedEntry)> {
     let recipients = record_recipients(view, furnisher, subject, now)?;
     income_entry(&recipients, furnisher, subject, monthly_income, source)
 }
 
 /// `furnish_income` with the recipients already resolved.
-pub fn income_entry(recipients: &[PublicIdentity], furnisher: &Identity, subject: &PartyId, monthly_income: u64, source: &str) -> Result<(Id, SignedEntry)> {
+pub fn income_entry(
+    recipients: &[PublicIdentity],
+    furnisher: &Identity,
+    subject: &PartyId,
+    monthly_income: u64,
+    source: &str,
+) -> Result<(Id, SignedEntry)> {
     check_amount("monthly income", monthly_income)?;
     build_record(
         recipients,
@@ -224,14 +280,25 @@ pub fn income_entry(recipients: &[PublicIdentity], furnisher: &Identity, subject
         subject,
         RecordKind::Income,
         &[monthly_income],
-        |mut o| Payload::Income(IncomePayload { source: source.to_string(), monthly_income: o.remove(0) }),
+        |mut o| {
+            Payload::Income(IncomePayload {
+                source: source.to_string(),
+                monthly_income: o.remove(0),
+            })
+        },
         None,
     )
 }
 
 /// The subject signs its enrolment; the enrolling lender countersigns.
 pub fn enrol(subject: &Identity, lender: &Identity) -> SignedEntry {
-    let mut se = sign_entry(Entry::SubjectEnrolled { subject: subject.public(), lender: lender.party_id() }, &[subject]);
+    let mut se = sign_entry(
+        Entry::SubjectEnrolled {
+            subject: subject.public(),
+            lender: lender.party_id(),
+        },
+        &[subject],
+    );
     cosign_entry(&mut se, lender);
     se
 }
@@ -246,44 +313,81 @@ pub fn grant_consent(
     now: u64,
 ) -> Result<(Id, SignedEntry)> {
     if expires_at <= now {
-        return Err(ApiError::invalid("the consent's expiry must be in the future"));
+        return Err(ApiError::invalid(
+            "the consent's expiry must be in the future",
+        ));
     }
     if purpose == Purpose::Employment && !explicit {
-        return Err(ApiError::invalid("an employment consent must be given explicitly"));
+        return Err(ApiError::invalid(
+            "an employment consent must be given explicitly",
+        ));
     }
     let consent_id = new_id();
-    let c = Consent { consent_id, subject: subject.party_id(), grantee: *grantee, purpose, predicates, expires_at, explicit };
+    let c = Consent {
+        consent_id,
+        subject: subject.party_id(),
+        grantee: *grantee,
+        purpose,
+        predicates,
+        expires_at,
+        explicit,
+    };
     Ok((consent_id, sign_entry(Entry::ConsentGranted(c), &[subject])))
 }
 
 pub fn revoke_consent(view: &Ledger, subject: &Identity, consent_id: &Id) -> Result<SignedEntry> {
-    let c = read::consent(view.conn(), consent_id)?.ok_or_else(|| ApiError::not_found("no such consent"))?;
+    let c = read::consent(view.conn(), consent_id)?
+        .ok_or_else(|| ApiError::not_found("no such consent"))?;
     if c.consent.subject != subject.party_id() {
-        return Err(ApiError::new(ErrorCode::NotPermitted, "only the borrower who gave a consent can revoke it"));
+        return Err(ApiError::new(
+            ErrorCode::NotPermitted,
+            "only the borrower who gave a consent can revoke it",
+        ));
     }
     if c.revoked_at.is_some() {
         return Err(ApiError::invalid("this consent is already revoked"));
     }
-    Ok(sign_entry(Entry::ConsentRevoked { consent_id: *consent_id, subject: subject.party_id() }, &[subject]))
+    Ok(sign_entry(
+        Entry::ConsentRevoked {
+            consent_id: *consent_id,
+            subject: subject.party_id(),
+        },
+        &[subject],
+    ))
 }
 
 /// Wrap the content key of every record `sharer` can open about `subject` for
 /// `recipient` (a member that has just been given consent).
-pub fn share_records(view: &Ledger, sharer: &Identity, subject: &PartyId, recipient: &PartyId) -> Result<Vec<SignedEntry>> {
+pub fn share_records(
+    view: &Ledger,
+    sharer: &Identity,
+    subject: &PartyId,
+    recipient: &PartyId,
+) -> Result<Vec<SignedEntry>> {
     let m = rules::member(view.conn(), recipient)
         .map_err(credence_ledger::LedgerError::from)?
         .ok_or_else(|| ApiError::not_found("the recipient is not a member"))?;
-    let already: Vec<Id> = read::records_readable_by(view.conn(), recipient)?.into_iter().map(|r| r.record_id).collect();
+    let already: Vec<Id> = read::records_readable_by(view.conn(), recipient)?
+        .into_iter()
+        .map(|r| r.record_id)
+        .collect();
     let mut out = Vec::new();
     for info in read::records_of_subject(view.conn(), subject)? {
-        if already.contains(&info.record_id) || (info.furnisher != sharer.party_id() && info.subject != sharer.party_id()) {
+        if already.contains(&info.record_id)
+            || (info.furnisher != sharer.party_id() && info.subject != sharer.party_id())
+        {
             continue;
         }
         let (rec, extra) = read::furnished(view.conn(), &info.record_id)?;
         let key = rec.sealed.content_key(sharer, &extra)?;
         let wrap = wrap_for(&key, &rec.sealed.header, &m.key, &mut OsRng)?;
         out.push(sign_entry(
-            Entry::RecordShared { record_id: info.record_id, sharer: sharer.party_id(), recipient: *recipient, wrap },
+            Entry::RecordShared {
+                record_id: info.record_id,
+                sharer: sharer.party_id(),
+                recipient: *recipient,
+                wrap,
+            },
             &[sharer],
         ));
     }
@@ -318,7 +422,15 @@ pub fn ask(
             )
         })?;
     let query_id = new_id();
-    let q = QueryAsked { query_id, requester: me, subject: *subject, consent_id: consent.consent.consent_id, predicate, responder: *responder, target };
+    let q = QueryAsked {
+        query_id,
+        requester: me,
+        subject: *subject,
+        consent_id: consent.consent.consent_id,
+        predicate,
+        responder: *responder,
+        target,
+    };
     Ok((query_id, sign_entry(Entry::QueryAsked(q), &[requester])))
 }
 
@@ -333,7 +445,10 @@ fn open_score(s: &ScoreCommitted, me: &Identity) -> Result<ScorePayload> {
     let bytes = s.sealed.open(me, &[])?;
     match Payload::decode(bytes.expose())? {
         Payload::Score(p) => Ok(p),
-        _ => Err(ApiError::new(ErrorCode::Internal, "a score's sealed payload is not a score")),
+        _ => Err(ApiError::new(
+            ErrorCode::Internal,
+            "a score's sealed payload is not a score",
+        )),
     }
 }
 
@@ -352,10 +467,19 @@ impl AnswerJob {
     }
     pub fn prove(&self, agency: &Identity) -> Result<SignedEntry> {
         let q = &self.query;
-        let ctx = ProofContext { query_id: q.query_id, subject: q.subject.0, responder: q.responder.0 };
+        let ctx = ProofContext {
+            query_id: q.query_id,
+            subject: q.subject.0,
+            responder: q.responder.0,
+        };
         let proof = prove_predicate(&ctx, &q.predicate, &self.inputs, &self.openings)?;
         Ok(sign_entry(
-            Entry::QueryAnswered(QueryAnswered { query_id: q.query_id, responder: agency.party_id(), inputs: self.ids.clone(), proof }),
+            Entry::QueryAnswered(QueryAnswered {
+                query_id: q.query_id,
+                responder: agency.party_id(),
+                inputs: self.ids.clone(),
+                proof,
+            }),
             &[agency],
         ))
     }
@@ -372,10 +496,16 @@ pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result
         .map_err(credence_ledger::LedgerError::from)?
         .ok_or_else(|| ApiError::not_found("no such query"))?;
     if answered {
-        return Err(ApiError::new(ErrorCode::Rejected(credence_ledger::RejectCode::AlreadyAnswered), "the query is already answered"));
+        return Err(ApiError::new(
+            ErrorCode::Rejected(credence_ledger::RejectCode::AlreadyAnswered),
+            "the query is already answered",
+        ));
     }
     if q.responder != agency.party_id() {
-        return Err(ApiError::new(ErrorCode::NotPermitted, "the query is addressed to another agency"));
+        return Err(ApiError::new(
+            ErrorCode::NotPermitted,
+            "the query is addressed to another agency",
+        ));
     }
     let (ids, inputs) = rules::derive_inputs(view.conn(), &q)?;
     let mut openings = PredicateOpenings::default();
@@ -397,12 +527,22 @@ pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result
                         openings.primary.push(t.amounts[idx].clone());
                     }
                     Payload::Income(i) => openings.secondary.push(i.monthly_income),
-                    Payload::Score(_) => return Err(ApiError::new(ErrorCode::Internal, "a record holds a score payload")),
+                    Payload::Score(_) => {
+                        return Err(ApiError::new(
+                            ErrorCode::Internal,
+                            "a record holds a score payload",
+                        ))
+                    }
                 }
             }
         }
     }
-    Ok(AnswerJob { query: q, ids, inputs, openings })
+    Ok(AnswerJob {
+        query: q,
+        ids,
+        inputs,
+        openings,
+    })
 }
 
 /// A score computed from the agency's records, ready to commit.
@@ -415,12 +555,21 @@ pub struct ScoreJob {
 
 impl std::fmt::Debug for ScoreJob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ScoreJob({:?}, period {}, <score redacted>)", self.subject, self.period)
+        write!(
+            f,
+            "ScoreJob({:?}, period {}, <score redacted>)",
+            self.subject, self.period
+        )
     }
 }
 
 /// Compute the agency's score for a subject from the records it can open.
-pub fn prepare_score(view: &Ledger, agency: &Identity, subject: &PartyId, period: u32) -> Result<ScoreJob> {
+pub fn prepare_score(
+    view: &Ledger,
+    agency: &Identity,
+    subject: &PartyId,
+    period: u32,
+) -> Result<ScoreJob> {
     let subject_key = subject_key(view, subject)?;
     let mut records = Vec::new();
     for info in read::records_of_subject(view.conn(), subject)? {
@@ -433,7 +582,12 @@ pub fn prepare_score(view: &Ledger, agency: &Identity, subject: &PartyId, period
             Err(e) => return Err(e),
         }
     }
-    Ok(ScoreJob { subject: *subject, period, score: crate::scoring::score(&records), subject_key })
+    Ok(ScoreJob {
+        subject: *subject,
+        period,
+        score: crate::scoring::score(&records),
+        subject_key,
+    })
 }
 
 impl ScoreJob {
@@ -441,8 +595,18 @@ impl ScoreJob {
     pub fn build(&self, agency: &Identity) -> Result<(Id, SignedEntry)> {
         let score_id = new_id();
         let (commitment, opening) = commit(self.score, &mut OsRng);
-        let payload = Payload::Score(ScorePayload { model: crate::scoring::MODEL.into(), period: self.period, score: opening.clone() });
-        let (sealed, _) = seal(agency, score_id, &payload.encode(), &[agency.public(), self.subject_key], &mut OsRng)?;
+        let payload = Payload::Score(ScorePayload {
+            model: crate::scoring::MODEL.into(),
+            period: self.period,
+            score: opening.clone(),
+        });
+        let (sealed, _) = seal(
+            agency,
+            score_id,
+            &payload.encode(),
+            &[agency.public(), self.subject_key],
+            &mut OsRng,
+        )?;
         let mut s = ScoreCommitted {
             score_id,
             agency: agency.party_id(),
@@ -457,22 +621,49 @@ impl ScoreJob {
     }
 }
 
-pub fn open_dispute(view: &Ledger, subject: &Identity, record_id: &Id, reason: DisputeReason) -> Result<(Id, SignedEntry)> {
+pub fn open_dispute(
+    view: &Ledger,
+    subject: &Identity,
+    record_id: &Id,
+    reason: DisputeReason,
+) -> Result<(Id, SignedEntry)> {
     let r = rules::record(view.conn(), record_id)
         .map_err(credence_ledger::LedgerError::from)?
         .ok_or_else(|| ApiError::not_found("no such record"))?;
     if r.subject != subject.party_id() {
-        return Err(ApiError::new(ErrorCode::NotPermitted, "you can only dispute your own records"));
+        return Err(ApiError::new(
+            ErrorCode::NotPermitted,
+            "you can only dispute your own records",
+        ));
     }
     let dispute_id = new_id();
     Ok((
         dispute_id,
-        sign_entry(Entry::DisputeOpened { dispute_id, subject: subject.party_id(), record_id: *record_id, reason }, &[subject]),
+        sign_entry(
+            Entry::DisputeOpened {
+                dispute_id,
+                subject: subject.party_id(),
+                record_id: *record_id,
+                reason,
+            },
+            &[subject],
+        ),
     ))
 }
 
-pub fn resolve_dispute(furnisher: &Identity, dispute_id: &Id, outcome: DisputeOutcome) -> SignedEntry {
-    sign_entry(Entry::DisputeResolved { dispute_id: *dispute_id, furnisher: furnisher.party_id(), outcome }, &[furnisher])
+pub fn resolve_dispute(
+    furnisher: &Identity,
+    dispute_id: &Id,
+    outcome: DisputeOutcome,
+) -> SignedEntry {
+    sign_entry(
+        Entry::DisputeResolved {
+            dispute_id: *dispute_id,
+            furnisher: furnisher.party_id(),
+            outcome,
+        },
+        &[furnisher],
+    )
 }
 
 /// Open a score sealed to `me`.

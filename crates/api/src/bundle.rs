@@ -1,7 +1,10 @@
 //! Proof bundles: everything an auditor needs to check one answer with the
 //! `bulletproofs` crate alone (format in docs/proof-bundle.md).
 use crate::error::{ApiError, ErrorCode, Result};
-use credence_crypto::proof::{derived_commitments, verify_predicate, Answer, Commitment, Predicate, PredicateInputs, PredicateProof, ProofContext, PREDICATE_BITS};
+use credence_crypto::proof::{
+    derived_commitments, verify_predicate, Answer, Commitment, Predicate, PredicateInputs,
+    PredicateProof, ProofContext, PREDICATE_BITS,
+};
 use credence_crypto::PartyId;
 use credence_ledger::{read, rules, Ledger};
 use serde::{Deserialize, Serialize};
@@ -40,14 +43,21 @@ fn h(b: &[u8]) -> String {
 
 /// Build the bundle of an answered query from a ledger view.
 pub fn export(view: &Ledger, query_id: &[u8; 32]) -> Result<ProofBundle> {
-    let (q, a) = read::answer(view.conn(), query_id)?.ok_or_else(|| ApiError::not_found("that query has no answer yet"))?;
+    let (q, a) = read::answer(view.conn(), query_id)?
+        .ok_or_else(|| ApiError::not_found("that query has no answer yet"))?;
     let inputs = rules::inputs_from_ids(view.conn(), &q, &a.inputs)?;
     let derived = derived_commitments(&q.predicate, &inputs, a.proof.answer)?;
-    let answered_at = read::queries(view.conn(), &read::QueryFilter { subject: Some(q.subject), ..Default::default() })?
-        .into_iter()
-        .find(|x| x.query_id == *query_id)
-        .and_then(|x| x.answered_at)
-        .unwrap_or(0);
+    let answered_at = read::queries(
+        view.conn(),
+        &read::QueryFilter {
+            subject: Some(q.subject),
+            ..Default::default()
+        },
+    )?
+    .into_iter()
+    .find(|x| x.query_id == *query_id)
+    .and_then(|x| x.answered_at)
+    .unwrap_or(0);
     Ok(ProofBundle {
         format: FORMAT.into(),
         version: 1,
@@ -71,7 +81,8 @@ pub fn export(view: &Ledger, query_id: &[u8; 32]) -> Result<ProofBundle> {
 
 fn unhex<const N: usize>(what: &str, s: &str) -> Result<[u8; N]> {
     let v = hex::decode(s).map_err(|_| ApiError::invalid(format!("{what} is not hex")))?;
-    v.try_into().map_err(|_| ApiError::invalid(format!("{what} must be {N} bytes")))
+    v.try_into()
+        .map_err(|_| ApiError::invalid(format!("{what} must be {N} bytes")))
 }
 
 /// Check a bundle on its own: the derived commitments follow from the inputs,
@@ -83,20 +94,39 @@ pub fn verify(b: &ProofBundle) -> Result<()> {
     }
     let predicate: Predicate = b.predicate.parse()?;
     if hex::encode(predicate.encode()) != b.predicate_encoding {
-        return Err(ApiError::invalid("the predicate text and its encoding disagree"));
+        return Err(ApiError::invalid(
+            "the predicate text and its encoding disagree",
+        ));
     }
-    let cs = |v: &[String]| -> Result<Vec<Commitment>> { v.iter().map(|s| Ok(Commitment(unhex::<32>("commitment", s)?))).collect() };
-    let inputs = PredicateInputs { primary: cs(&b.inputs_primary)?, secondary: cs(&b.inputs_secondary)? };
-    let answer = Answer { holds: b.holds, branch: b.branch };
+    let cs = |v: &[String]| -> Result<Vec<Commitment>> {
+        v.iter()
+            .map(|s| Ok(Commitment(unhex::<32>("commitment", s)?)))
+            .collect()
+    };
+    let inputs = PredicateInputs {
+        primary: cs(&b.inputs_primary)?,
+        secondary: cs(&b.inputs_secondary)?,
+    };
+    let answer = Answer {
+        holds: b.holds,
+        branch: b.branch,
+    };
     let derived = derived_commitments(&predicate, &inputs, answer)?;
     if derived != cs(&b.derived_commitments)? {
-        return Err(ApiError::new(ErrorCode::ProofFailed, "the derived commitments do not follow from the inputs"));
+        return Err(ApiError::new(
+            ErrorCode::ProofFailed,
+            "the derived commitments do not follow from the inputs",
+        ));
     }
     let ctx = ProofContext {
         query_id: unhex::<32>("query id", &b.query_id)?,
         subject: PartyId::from_hex(&b.subject)?.0,
         responder: PartyId::from_hex(&b.responder)?.0,
     };
-    let proof = PredicateProof { answer, proof: hex::decode(&b.proof).map_err(|_| ApiError::invalid("proof is not hex"))? };
-    verify_predicate(&ctx, &predicate, &inputs, &proof).map_err(|e| ApiError::new(ErrorCode::ProofFailed, e.to_string()))
+    let proof = PredicateProof {
+        answer,
+        proof: hex::decode(&b.proof).map_err(|_| ApiError::invalid("proof is not hex"))?,
+    };
+    verify_predicate(&ctx, &predicate, &inputs, &proof)
+        .map_err(|e| ApiError::new(ErrorCode::ProofFailed, e.to_string()))
 }

@@ -64,8 +64,14 @@ fn field_error(line: u64, col: &str, why: impl std::fmt::Display) -> ApiError {
 
 /// Parse the German credit CSV. Errors name the line and column.
 pub fn parse(reader: impl Read) -> Result<Vec<Borrower>> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(reader);
-    let headers = rdr.headers().map_err(|e| ApiError::invalid(format!("line 1: cannot read the header: {e}")))?.clone();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(reader);
+    let headers = rdr
+        .headers()
+        .map_err(|e| ApiError::invalid(format!("line 1: cannot read the header: {e}")))?
+        .clone();
     let mut idx = [0usize; 21];
     for (i, c) in COLUMNS.iter().enumerate() {
         idx[i] = headers
@@ -88,16 +94,32 @@ pub fn parse(reader: impl Read) -> Result<Vec<Borrower>> {
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let get = |i: usize| rec.get(idx[i]).unwrap_or("").trim();
         let num = |i: usize, lo: u64, hi: u64| -> Result<u64> {
-            let v: u64 = get(i).parse().map_err(|_| field_error(line, COLUMNS[i], format!("\"{}\" is not a whole number", get(i))))?;
+            let v: u64 = get(i).parse().map_err(|_| {
+                field_error(
+                    line,
+                    COLUMNS[i],
+                    format!("\"{}\" is not a whole number", get(i)),
+                )
+            })?;
             if !(lo..=hi).contains(&v) {
-                return Err(field_error(line, COLUMNS[i], format!("{v} is outside {lo}..={hi}")));
+                return Err(field_error(
+                    line,
+                    COLUMNS[i],
+                    format!("{v} is outside {lo}..={hi}"),
+                ));
             }
             Ok(v)
         };
         let good = match get(20) {
             "good" => true,
             "bad" => false,
-            other => return Err(field_error(line, COLUMNS[20], format!("\"{other}\" is neither good nor bad"))),
+            other => {
+                return Err(field_error(
+                    line,
+                    COLUMNS[20],
+                    format!("\"{other}\" is neither good nor bad"),
+                ))
+            }
         };
         let mut attributes = Vec::new();
         for i in [0usize, 3, 5, 6, 8, 9, 11, 13, 14, 16, 18, 19] {
@@ -149,13 +171,26 @@ pub fn map(b: &Borrower, seed: u64, today: &str) -> Mapped {
     let instalment = amount.div_ceil(b.duration_months);
     let elapsed = (seed.wrapping_mul(7) + b.line) % b.duration_months;
     let balance = amount - instalment.saturating_mul(elapsed).min(amount);
-    let (status, dpd, past_due, serious, history) = if b.credit_history.starts_with("critical account") {
-        ("80", 90, instalment * 3, true, format!("321{}", "0".repeat(21)))
-    } else if b.credit_history == "delay in paying off in the past" {
-        ("71", 30, instalment, false, format!("1{}1{}", "0".repeat(5), "0".repeat(17)))
-    } else {
-        ("11", 0, 0, false, "0".repeat(24))
-    };
+    let (status, dpd, past_due, serious, history) =
+        if b.credit_history.starts_with("critical account") {
+            (
+                "80",
+                90,
+                instalment * 3,
+                true,
+                format!("321{}", "0".repeat(21)),
+            )
+        } else if b.credit_history == "delay in paying off in the past" {
+            (
+                "71",
+                30,
+                instalment,
+                false,
+                format!("1{}1{}", "0".repeat(5), "0".repeat(17)),
+            )
+        } else {
+            ("11", 0, 0, false, "0".repeat(24))
+        };
     let year: u64 = today[..4].parse().unwrap_or(2026);
     let month: u64 = today[5..7].parse().unwrap_or(1);
     let months_back = elapsed + 1;
@@ -198,7 +233,11 @@ pub fn map(b: &Borrower, seed: u64, today: &str) -> Mapped {
             serious_delinquency: false,
         }
     });
-    Mapped { home, other, monthly_income: instalment * 100 / rate_percent(b.installment_rate) }
+    Mapped {
+        home,
+        other,
+        monthly_income: instalment * 100 / rate_percent(b.installment_rate),
+    }
 }
 
 #[cfg(test)]
@@ -233,13 +272,23 @@ mod tests {
         f[col] = "12x".into();
         lines[2] = f.join(",");
         let e = parse(lines.join("\n").as_bytes()).unwrap_err();
-        assert!(e.message.contains("line 3") && e.message.contains("credit_amount"), "{}", e.message);
+        assert!(
+            e.message.contains("line 3") && e.message.contains("credit_amount"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn missing_column_and_empty_file() {
-        assert!(parse("a,b\n1,2\n".as_bytes()).unwrap_err().message.contains("no column"));
+        assert!(parse("a,b\n1,2\n".as_bytes())
+            .unwrap_err()
+            .message
+            .contains("no column"));
         let header = BUNDLED_CSV.lines().next().unwrap();
-        assert!(parse(header.as_bytes()).unwrap_err().message.contains("no rows"));
+        assert!(parse(header.as_bytes())
+            .unwrap_err()
+            .message
+            .contains("no rows"));
     }
 }

@@ -4,7 +4,7 @@
 //! their proofs — the whole flow end to end through this crate's use cases.
 //!
 //! Blocks are ordered by `LocalSequencer` (one process, not consensus).
-use crate::actions::{self, new_id, record_recipients, tradeline_entry, income_entry, AnswerJob};
+use crate::actions::{self, income_entry, new_id, record_recipients, tradeline_entry, AnswerJob};
 use crate::dataset::{self, Borrower};
 use crate::error::{ApiError, ErrorCode, Result};
 use crate::home::Home;
@@ -102,11 +102,18 @@ pub struct DemoReport {
     pub total_ms: u64,
 }
 
-const MEMBERS: [(&str, Role); 4] =
-    [("regulator", Role::Regulator), ("agency", Role::Agency), ("bank-a", Role::Lender), ("bank-b", Role::Lender)];
+const MEMBERS: [(&str, Role); 4] = [
+    ("regulator", Role::Regulator),
+    ("agency", Role::Agency),
+    ("bank-a", Role::Lender),
+    ("bank-b", Role::Lender),
+];
 
 fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// YYYY-MM-DD and YYYYMM of a Unix time (civil-from-days, proleptic Gregorian).
@@ -155,26 +162,44 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
         )));
     }
     let borrowers: Vec<Borrower> = match &opts.csv {
-        Some(p) => dataset::parse(std::fs::File::open(p).map_err(|e| ApiError::invalid(format!("cannot open {}: {e}", p.display())))?)?,
+        Some(p) => dataset::parse(
+            std::fs::File::open(p)
+                .map_err(|e| ApiError::invalid(format!("cannot open {}: {e}", p.display())))?,
+        )?,
         None => dataset::parse(dataset::BUNDLED_CSV.as_bytes())?,
     };
     let n = opts.subjects.unwrap_or(borrowers.len());
     if n == 0 || n > borrowers.len() {
-        return Err(ApiError::invalid(format!("--subjects must be between 1 and {} (rows in the data)", borrowers.len())));
+        return Err(ApiError::invalid(format!(
+            "--subjects must be between 1 and {} (rows in the data)",
+            borrowers.len()
+        )));
     }
     let borrowers = &borrowers[..n];
     std::fs::create_dir_all(&opts.dir)?;
 
     // Members: homes with keystores and ledger files; genesis signed by all.
-    progress(Progress { stage: "members", done: 0, total: MEMBERS.len() as u64 });
+    progress(Progress {
+        stage: "members",
+        done: 0,
+        total: MEMBERS.len() as u64,
+    });
     let mut ids = Vec::new();
     let mut nodes = Vec::new();
     for (i, (name, _)) in MEMBERS.iter().enumerate() {
         let home = Home::new(opts.dir.join(name));
         let actor = home.create(name, &opts.passphrase, opts.kdf)?;
-        nodes.push(Node::new(*name, actor.identity.clone(), Ledger::open(&home.ledger())?));
+        nodes.push(Node::new(
+            *name,
+            actor.identity.clone(),
+            Ledger::open(&home.ledger())?,
+        ));
         ids.push(actor.identity);
-        progress(Progress { stage: "members", done: i as u64 + 1, total: MEMBERS.len() as u64 });
+        progress(Progress {
+            stage: "members",
+            done: i as u64 + 1,
+            total: MEMBERS.len() as u64,
+        });
     }
     let (regulator, agency, bank_a, bank_b) = (&ids[0], &ids[1], &ids[2], &ids[3]);
     let now = now_secs();
@@ -182,12 +207,24 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
     let genesis = Genesis {
         consortium: "credence-demo".into(),
         created_at: now,
-        members: MEMBERS.iter().zip(&ids).map(|((n, r), id)| Member { name: n.to_string(), role: *r, key: id.public() }).collect(),
+        members: MEMBERS
+            .iter()
+            .zip(&ids)
+            .map(|((n, r), id)| Member {
+                name: n.to_string(),
+                role: *r,
+                key: id.public(),
+            })
+            .collect(),
         policy: Policy::default(),
     };
     let signers: Vec<&Identity> = ids.iter().collect();
     let mut c = LocalConsortium::new(nodes);
-    submit_all(&mut c, vec![sign_entry(Entry::Genesis(genesis), &signers)], "genesis")?;
+    submit_all(
+        &mut c,
+        vec![sign_entry(Entry::Genesis(genesis), &signers)],
+        "genesis",
+    )?;
     lap("members and genesis", &mut timings);
 
     // Borrowers: one keystore file for the demo's borrowers (a real borrower
@@ -195,16 +232,37 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
     let subjects: Vec<Identity> = (0..n).map(|_| Identity::generate(&mut OsRng)).collect();
     let bdir = opts.dir.join("borrowers");
     std::fs::create_dir_all(&bdir)?;
-    let labelled: Vec<(String, Identity)> = subjects.iter().enumerate().map(|(i, s)| (format!("borrower-{:04}", i + 1), s.clone())).collect();
-    keystore::write(&bdir.join(crate::home::KEYSTORE_FILE), &opts.passphrase, &labelled, opts.kdf)?;
-    let home_lender = |i: usize| if i % 2 == 0 { bank_a } else { bank_b };
-    let other_lender = |i: usize| if i % 2 == 0 { bank_b } else { bank_a };
+    let labelled: Vec<(String, Identity)> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("borrower-{:04}", i + 1), s.clone()))
+        .collect();
+    keystore::write(
+        &bdir.join(crate::home::KEYSTORE_FILE),
+        &opts.passphrase,
+        &labelled,
+        opts.kdf,
+    )?;
+    let home_lender = |i: usize| if i.is_multiple_of(2) { bank_a } else { bank_b };
+    let other_lender = |i: usize| if i.is_multiple_of(2) { bank_b } else { bank_a };
     let sp: Vec<PartyId> = subjects.iter().map(|s| s.party_id()).collect();
 
-    let enrol: Vec<SignedEntry> = subjects.iter().enumerate().map(|(i, s)| actions::enrol(s, home_lender(i))).collect();
-    progress(Progress { stage: "enrol", done: 0, total: n as u64 });
+    let enrol: Vec<SignedEntry> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| actions::enrol(s, home_lender(i)))
+        .collect();
+    progress(Progress {
+        stage: "enrol",
+        done: 0,
+        total: n as u64,
+    });
     submit_all(&mut c, enrol, "enrol")?;
-    progress(Progress { stage: "enrol", done: n as u64, total: n as u64 });
+    progress(Progress {
+        stage: "enrol",
+        done: n as u64,
+        total: n as u64,
+    });
     lap("enrol", &mut timings);
 
     // Consents: each borrower to its home bank (credit application) and to the
@@ -212,17 +270,44 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
     let year = now + 365 * 86_400;
     let mut consents = Vec::new();
     for (i, s) in subjects.iter().enumerate() {
-        consents.push(actions::grant_consent(s, &home_lender(i).party_id(), Purpose::CreditApplication, AllowedPredicates::Any, year, false, now)?);
-        consents.push(actions::grant_consent(s, &agency.party_id(), Purpose::AccountReview, AllowedPredicates::Any, year, false, now)?);
+        consents.push(actions::grant_consent(
+            s,
+            &home_lender(i).party_id(),
+            Purpose::CreditApplication,
+            AllowedPredicates::Any,
+            year,
+            false,
+            now,
+        )?);
+        consents.push(actions::grant_consent(
+            s,
+            &agency.party_id(),
+            Purpose::AccountReview,
+            AllowedPredicates::Any,
+            year,
+            false,
+            now,
+        )?);
     }
     let lender_consent: Vec<Id> = consents.iter().step_by(2).map(|(id, _)| *id).collect();
-    submit_all(&mut c, consents.into_iter().map(|(_, e)| e).collect(), "consent")?;
-    progress(Progress { stage: "consent", done: n as u64, total: n as u64 });
+    submit_all(
+        &mut c,
+        consents.into_iter().map(|(_, e)| e).collect(),
+        "consent",
+    )?;
+    progress(Progress {
+        stage: "consent",
+        done: n as u64,
+        total: n as u64,
+    });
     lap("consent", &mut timings);
 
     // Tradelines and incomes: sealed to furnisher, borrower and agency; proofs
     // built in parallel.
-    let view = c.node(&regulator.party_id()).expect("regulator node").ledger();
+    let view = c
+        .node(&regulator.party_id())
+        .expect("regulator node")
+        .ledger();
     let recips: Vec<_> = (0..n)
         .map(|i| {
             Ok((
@@ -231,9 +316,17 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
             ))
         })
         .collect::<Result<_>>()?;
-    let mapped: Vec<_> = borrowers.iter().enumerate().map(|(i, b)| dataset::map(b, i as u64, &today)).collect();
+    let mapped: Vec<_> = borrowers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| dataset::map(b, i as u64, &today))
+        .collect();
     let total_records: usize = mapped.iter().map(|m| 2 + m.other.is_some() as usize).sum();
-    progress(Progress { stage: "furnish", done: 0, total: total_records as u64 });
+    progress(Progress {
+        stage: "furnish",
+        done: 0,
+        total: total_records as u64,
+    });
     let mut home_record: Vec<Id> = vec![[0; 32]; n];
     let chunk = 200;
     let mut done = 0u64;
@@ -243,10 +336,28 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
             .into_par_iter()
             .map(|i| {
                 let m = &mapped[i];
-                let mut v = vec![tradeline_entry(&recips[i].0, home_lender(i), &sp[i], &m.home, None)?];
-                v.push(income_entry(&recips[i].0, home_lender(i), &sp[i], m.monthly_income, "derived from instalment rate")?);
+                let mut v = vec![tradeline_entry(
+                    &recips[i].0,
+                    home_lender(i),
+                    &sp[i],
+                    &m.home,
+                    None,
+                )?];
+                v.push(income_entry(
+                    &recips[i].0,
+                    home_lender(i),
+                    &sp[i],
+                    m.monthly_income,
+                    "derived from instalment rate",
+                )?);
                 if let Some(o) = &m.other {
-                    v.push(tradeline_entry(&recips[i].1, other_lender(i), &sp[i], o, None)?);
+                    v.push(tradeline_entry(
+                        &recips[i].1,
+                        other_lender(i),
+                        &sp[i],
+                        o,
+                        None,
+                    )?);
                 }
                 Ok(v)
             })
@@ -258,18 +369,36 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
         }
         done += entries.len() as u64;
         submit_all(&mut c, entries, "furnish")?;
-        progress(Progress { stage: "furnish", done, total: total_records as u64 });
+        progress(Progress {
+            stage: "furnish",
+            done,
+            total: total_records as u64,
+        });
     }
     lap("furnish", &mut timings);
 
     // Scores: the agency opens what was sealed to it and commits one score per
     // borrower for this period.
     let agency_view = c.node(&agency.party_id()).expect("agency node").ledger();
-    progress(Progress { stage: "score", done: 0, total: n as u64 });
-    let jobs: Vec<_> = sp.iter().map(|s| actions::prepare_score(agency_view, agency, s, period)).collect::<Result<_>>()?;
-    let entries: Vec<SignedEntry> = jobs.par_iter().map(|j| j.build(agency).map(|(_, e)| e)).collect::<Result<_>>()?;
+    progress(Progress {
+        stage: "score",
+        done: 0,
+        total: n as u64,
+    });
+    let jobs: Vec<_> = sp
+        .iter()
+        .map(|s| actions::prepare_score(agency_view, agency, s, period))
+        .collect::<Result<_>>()?;
+    let entries: Vec<SignedEntry> = jobs
+        .par_iter()
+        .map(|j| j.build(agency).map(|(_, e)| e))
+        .collect::<Result<_>>()?;
     submit_all(&mut c, entries, "score")?;
-    progress(Progress { stage: "score", done: n as u64, total: n as u64 });
+    progress(Progress {
+        stage: "score",
+        done: n as u64,
+        total: n as u64,
+    });
     lap("score", &mut timings);
 
     // Queries: each borrower's home bank asks one question, rotating through
@@ -290,22 +419,47 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
         let target = matches!(p, Predicate::BalanceAtMost { .. }).then_some(home_record[i]);
         asks.push(actions::ask(lv, lender, &sp[i], p, &agency.party_id(), target, now)?.1);
     }
-    progress(Progress { stage: "ask", done: 0, total: n as u64 });
+    progress(Progress {
+        stage: "ask",
+        done: 0,
+        total: n as u64,
+    });
     submit_all(&mut c, asks, "ask")?;
-    progress(Progress { stage: "ask", done: n as u64, total: n as u64 });
+    progress(Progress {
+        stage: "ask",
+        done: n as u64,
+        total: n as u64,
+    });
     lap("ask", &mut timings);
 
     // Answers: the agency proves each; every member checks each proof as it
     // applies the block.
     let agency_view = c.node(&agency.party_id()).expect("agency node").ledger();
-    let open = read::queries(agency_view.conn(), &read::QueryFilter { responder: Some(agency.party_id()), unanswered_only: true, ..Default::default() })?;
-    let jobs: Vec<AnswerJob> = open.iter().map(|q| actions::prepare_answer(agency_view, agency, &q.query_id)).collect::<Result<_>>()?;
+    let open = read::queries(
+        agency_view.conn(),
+        &read::QueryFilter {
+            responder: Some(agency.party_id()),
+            unanswered_only: true,
+            ..Default::default()
+        },
+    )?;
+    let jobs: Vec<AnswerJob> = open
+        .iter()
+        .map(|q| actions::prepare_answer(agency_view, agency, &q.query_id))
+        .collect::<Result<_>>()?;
     let mut done = 0u64;
     for batch in jobs.chunks(200) {
-        let entries: Vec<SignedEntry> = batch.par_iter().map(|j| j.prove(agency)).collect::<Result<_>>()?;
+        let entries: Vec<SignedEntry> = batch
+            .par_iter()
+            .map(|j| j.prove(agency))
+            .collect::<Result<_>>()?;
         done += entries.len() as u64;
         submit_all(&mut c, entries, "answer")?;
-        progress(Progress { stage: "answer", done, total: jobs.len() as u64 });
+        progress(Progress {
+            stage: "answer",
+            done,
+            total: jobs.len() as u64,
+        });
     }
     lap("answer", &mut timings);
 
@@ -313,7 +467,13 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
     let mut queries = Vec::new();
     for (i, lender) in [bank_a, bank_b].iter().enumerate() {
         let lv = c.node(&lender.party_id()).expect("lender node").ledger();
-        let mine = read::queries(lv.conn(), &read::QueryFilter { requester: Some(lender.party_id()), ..Default::default() })?;
+        let mine = read::queries(
+            lv.conn(),
+            &read::QueryFilter {
+                requester: Some(lender.party_id()),
+                ..Default::default()
+            },
+        )?;
         for q in mine {
             let v = verify_answer(lv, &q.query_id)?;
             queries.push(QueryReport {
@@ -327,7 +487,11 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
             });
         }
     }
-    progress(Progress { stage: "verify answers", done: queries.len() as u64, total: queries.len() as u64 });
+    progress(Progress {
+        stage: "verify answers",
+        done: queries.len() as u64,
+        total: queries.len() as u64,
+    });
     lap("verify answers", &mut timings);
 
     // Revocation: borrower 1 withdraws the bank's consent; the bank's next
@@ -338,8 +502,19 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
     submit_all(&mut c, vec![revoke], "revoke")?;
     let lv = c.node(&bank_a.party_id()).expect("bank-a").ledger();
     let refused_by_client = matches!(
-        actions::ask(lv, bank_a, &sp[0], Predicate::ScoreAtLeast { min: 650 }, &agency.party_id(), None, c.now()),
-        Err(ApiError { code: ErrorCode::NoConsent, .. })
+        actions::ask(
+            lv,
+            bank_a,
+            &sp[0],
+            Predicate::ScoreAtLeast { min: 650 },
+            &agency.party_id(),
+            None,
+            c.now()
+        ),
+        Err(ApiError {
+            code: ErrorCode::NoConsent,
+            ..
+        })
     );
     let forced = sign_entry(
         Entry::QueryAsked(QueryAsked {
@@ -369,13 +544,31 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
     // A dispute (FCRA §611): a borrower disputes a balance; the bank corrects it.
     if n > 1 {
         let lv = c.node(&bank_b.party_id()).expect("bank-b").ledger();
-        let (dispute_id, e) = actions::open_dispute(lv, &subjects[1], &home_record[1], DisputeReason::WrongBalance)?;
+        let (dispute_id, e) = actions::open_dispute(
+            lv,
+            &subjects[1],
+            &home_record[1],
+            DisputeReason::WrongBalance,
+        )?;
         submit_all(&mut c, vec![e], "dispute")?;
         let lv = c.node(&bank_b.party_id()).expect("bank-b").ledger();
         let mut corrected = mapped[1].home.clone();
-        corrected.balance = corrected.balance.saturating_sub(corrected.scheduled_payment);
-        let (fix_id, fix) = actions::furnish_tradeline(lv, bank_b, &sp[1], &corrected, Some(home_record[1]), c.now())?;
-        let resolve = actions::resolve_dispute(bank_b, &dispute_id, DisputeOutcome::Corrected { correction: fix_id });
+        corrected.balance = corrected
+            .balance
+            .saturating_sub(corrected.scheduled_payment);
+        let (fix_id, fix) = actions::furnish_tradeline(
+            lv,
+            bank_b,
+            &sp[1],
+            &corrected,
+            Some(home_record[1]),
+            c.now(),
+        )?;
+        let resolve = actions::resolve_dispute(
+            bank_b,
+            &dispute_id,
+            DisputeOutcome::Corrected { correction: fix_id },
+        );
         submit_all(&mut c, vec![fix, resolve], "dispute resolution")?;
     }
     lap("revocation and dispute", &mut timings);
@@ -384,7 +577,10 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
     let mut members = Vec::new();
     let mut heads = Vec::new();
     for (i, node) in c.nodes().iter().enumerate() {
-        let head = node.ledger().head()?.ok_or_else(|| ApiError::new(ErrorCode::Internal, "a member has an empty ledger"))?;
+        let head = node
+            .ledger()
+            .head()?
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "a member has an empty ledger"))?;
         heads.push(head.hash);
         let home = Home::new(opts.dir.join(MEMBERS[i].0));
         members.push(MemberReport {
@@ -413,10 +609,19 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
     };
     drop(c);
     if opts.verify_files {
-        progress(Progress { stage: "verify ledgers", done: 0, total: members.len() as u64 });
+        progress(Progress {
+            stage: "verify ledgers",
+            done: 0,
+            total: members.len() as u64,
+        });
         for (i, m) in members.iter_mut().enumerate() {
-            m.file_verified = Some(verify_file(std::path::Path::new(&m.database), |_, _| {}).is_ok());
-            progress(Progress { stage: "verify ledgers", done: i as u64 + 1, total: 4 });
+            m.file_verified =
+                Some(verify_file(std::path::Path::new(&m.database), |_, _| {}).is_ok());
+            progress(Progress {
+                stage: "verify ledgers",
+                done: i as u64 + 1,
+                total: 4,
+            });
         }
         lap("verify ledger files", &mut timings);
     }

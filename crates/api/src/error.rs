@@ -51,7 +51,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+        ApiError {
+            code,
+            message: message.into(),
+        }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, message)
@@ -67,7 +70,10 @@ impl From<Rejection> for ApiError {
             RejectCode::NoLiveConsent | RejectCode::PredicateNotAllowed => ErrorCode::NoConsent,
             c => ErrorCode::Rejected(c),
         };
-        ApiError::new(code, format!("refused by the ledger rules ({}): {}", r.code, r.message))
+        ApiError::new(
+            code,
+            format!("refused by the ledger rules ({}): {}", r.code, r.message),
+        )
     }
 }
 
@@ -76,7 +82,9 @@ impl From<CryptoError> for ApiError {
         let code = match &e {
             CryptoError::WrongPassphrase => ErrorCode::WrongPassphrase,
             CryptoError::NotARecipient => ErrorCode::NotPermitted,
-            CryptoError::ThresholdOutOfRange { .. } | CryptoError::Malformed { .. } => ErrorCode::InvalidInput,
+            CryptoError::ThresholdOutOfRange { .. } | CryptoError::Malformed { .. } => {
+                ErrorCode::InvalidInput
+            }
             CryptoError::ProofRejected(_) => ErrorCode::ProofFailed,
             CryptoError::Keystore(_) => ErrorCode::Io,
             _ => ErrorCode::Internal,

@@ -38,15 +38,31 @@ impl Home {
 
     /// Create the folder and a keystore with a fresh identity. Refuses to
     /// overwrite an existing keystore.
-    pub fn create(&self, name: &str, passphrase: &Secret<String>, params: KdfParams) -> Result<Actor> {
+    pub fn create(
+        &self,
+        name: &str,
+        passphrase: &Secret<String>,
+        params: KdfParams,
+    ) -> Result<Actor> {
         check_name(name)?;
         if self.keystore().exists() {
-            return Err(ApiError::invalid(format!("{} already holds a keystore; open it instead", self.dir.display())));
+            return Err(ApiError::invalid(format!(
+                "{} already holds a keystore; open it instead",
+                self.dir.display()
+            )));
         }
         std::fs::create_dir_all(&self.dir)?;
         let identity = Identity::generate(&mut rand::rngs::OsRng);
-        keystore::write(&self.keystore(), passphrase, &[(name.to_string(), identity.clone())], params)?;
-        Ok(Actor { name: name.to_string(), identity })
+        keystore::write(
+            &self.keystore(),
+            passphrase,
+            &[(name.to_string(), identity.clone())],
+            params,
+        )?;
+        Ok(Actor {
+            name: name.to_string(),
+            identity,
+        })
     }
 
     /// Unlock the home's keystore (its first identity).
@@ -60,7 +76,10 @@ impl Home {
 /// Every identity in a keystore file.
 pub fn unlock_all(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(String, Identity)>> {
     if !path.exists() {
-        return Err(ApiError::not_found(format!("no keystore at {}", path.display())));
+        return Err(ApiError::not_found(format!(
+            "no keystore at {}",
+            path.display()
+        )));
     }
     let all = keystore::read(path, passphrase).map_err(|e| match e {
         credence_crypto::CryptoError::WrongPassphrase => ApiError::new(
@@ -70,7 +89,10 @@ pub fn unlock_all(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(Strin
         e => e.into(),
     })?;
     if all.is_empty() {
-        return Err(ApiError::invalid(format!("the keystore {} holds no identity", path.display())));
+        return Err(ApiError::invalid(format!(
+            "the keystore {} holds no identity",
+            path.display()
+        )));
     }
     Ok(all)
 }
@@ -78,9 +100,13 @@ pub fn unlock_all(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(Strin
 pub fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
-        return Err(ApiError::invalid("a name is 1 to 64 letters, digits, '-' or '_'"));
+        return Err(ApiError::invalid(
+            "a name is 1 to 64 letters, digits, '-' or '_'",
+        ));
     }
     Ok(())
 }

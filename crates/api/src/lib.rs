@@ -18,6 +18,8 @@ pub use error::{ApiError, ErrorCode, Result};
 
 /// Parse a 32-byte id given in hex (records, queries, consents, subjects).
 pub fn parse_id(what: &str, s: &str) -> Result<[u8; 32]> {
-    let v = hex::decode(s.trim()).map_err(|_| ApiError::invalid(format!("{what} must be 64 hex digits")))?;
-    v.try_into().map_err(|_| ApiError::invalid(format!("{what} must be 64 hex digits (32 bytes)")))
+    let v = hex::decode(s.trim())
+        .map_err(|_| ApiError::invalid(format!("{what} must be 64 hex digits")))?;
+    v.try_into()
+        .map_err(|_| ApiError::invalid(format!("{what} must be 64 hex digits (32 bytes)")))
 }

@@ -28,16 +28,24 @@ pub struct OpenedRecord {
 pub fn readable_records(view: &Ledger, me: &Identity) -> Result<Vec<OpenedRecord>> {
     read::records_readable_by(view.conn(), &me.party_id())?
         .into_iter()
-        .map(|info| Ok(OpenedRecord { payload: open_record(view, me, &info.record_id)?, info }))
+        .map(|info| {
+            Ok(OpenedRecord {
+                payload: open_record(view, me, &info.record_id)?,
+                info,
+            })
+        })
         .collect()
 }
 
 /// A borrower's access log with names resolved.
 pub fn access_log(view: &Ledger, subject: &PartyId) -> Result<Vec<(AccessEvent, String)>> {
-    Ok(read::access_log(view.conn(), subject)?.into_iter().map(|e| {
-        let n = party_name(view, &e.party);
-        (e, n)
-    }).collect())
+    Ok(read::access_log(view.conn(), subject)?
+        .into_iter()
+        .map(|e| {
+            let n = party_name(view, &e.party);
+            (e, n)
+        })
+        .collect())
 }
 
 /// The asker's check of an answer: the rules already verified it when it was
@@ -52,14 +60,27 @@ pub struct VerifiedAnswer {
 }
 
 pub fn verify_answer(view: &Ledger, query_id: &Id) -> Result<VerifiedAnswer> {
-    let (q, a) = read::answer(view.conn(), query_id)?.ok_or_else(|| ApiError::not_found("that query has no answer yet"))?;
+    let (q, a) = read::answer(view.conn(), query_id)?
+        .ok_or_else(|| ApiError::not_found("that query has no answer yet"))?;
     let inputs = rules::inputs_from_ids(view.conn(), &q, &a.inputs)?;
-    let ctx = ProofContext { query_id: q.query_id, subject: q.subject.0, responder: q.responder.0 };
+    let ctx = ProofContext {
+        query_id: q.query_id,
+        subject: q.subject.0,
+        responder: q.responder.0,
+    };
     let verified = verify_predicate(&ctx, &q.predicate, &inputs, &a.proof).is_ok();
     if !verified {
-        return Err(ApiError::new(ErrorCode::ProofFailed, "the stored answer's proof does not verify against this ledger"));
+        return Err(ApiError::new(
+            ErrorCode::ProofFailed,
+            "the stored answer's proof does not verify against this ledger",
+        ));
     }
-    Ok(VerifiedAnswer { query_id: *query_id, predicate: q.predicate.to_string(), holds: a.proof.answer.holds, verified })
+    Ok(VerifiedAnswer {
+        query_id: *query_id,
+        predicate: q.predicate.to_string(),
+        holds: a.proof.answer.holds,
+        verified,
+    })
 }
 
 /// The regulator's audit trail: who asked what about whom, under which

@@ -29,7 +29,11 @@ pub fn score(records: &[Payload]) -> u64 {
                 pay += v(tradeline::SCHEDULED_PAYMENT);
                 serious |= v(tradeline::SERIOUS_DELINQUENCY) > 0;
                 past_due |= v(tradeline::PAST_DUE) > 0;
-                late += t.payment_history.chars().filter(|c| ('1'..='6').contains(c)).count() as i64;
+                late += t
+                    .payment_history
+                    .chars()
+                    .filter(|c| ('1'..='6').contains(c))
+                    .count() as i64;
             }
             Payload::Income(i) => income += i.monthly_income.value as u128,
             Payload::Score(_) => {}
@@ -42,14 +46,13 @@ pub fn score(records: &[Payload]) -> u64 {
         s -= 60;
     }
     s -= (late * 8).min(80);
-    if limit > 0 {
-        let util = (bal * 100 / limit) as i64;
+    if let Some(util) = (bal * 100).checked_div(limit) {
+        let util = util as i64;
         if util > 30 {
-            s -= ((util - 30) * 70 / 70).min(70);
+            s -= (util - 30).min(70);
         }
     }
-    if income > 0 {
-        let dti = (pay * 100 / income) as i64;
+    if let Some(dti) = (pay * 100).checked_div(income) {
         if dti > 36 {
             s -= 40;
         } else if dti < 15 {
@@ -69,7 +72,10 @@ mod tests {
     use credence_ledger::payload::{IncomePayload, TradelinePayload};
 
     fn tl(bal: u64, limit: u64, pay: u64, serious: u64, history: &str) -> Payload {
-        let o = |v| Opening { value: v, blinding: [0; 32] };
+        let o = |v| Opening {
+            value: v,
+            blinding: [0; 32],
+        };
         Payload::Tradeline(TradelinePayload {
             account_type: "instalment".into(),
             portfolio_type: "I".into(),
@@ -85,7 +91,13 @@ mod tests {
 
     #[test]
     fn clean_file_scores_high_and_delinquency_lowers_it() {
-        let inc = Payload::Income(IncomePayload { source: "t".into(), monthly_income: Opening { value: 500_000, blinding: [0; 32] } });
+        let inc = Payload::Income(IncomePayload {
+            source: "t".into(),
+            monthly_income: Opening {
+                value: 500_000,
+                blinding: [0; 32],
+            },
+        });
         let clean = score(&[tl(10_000, 100_000, 5_000, 0, &"0".repeat(24)), inc.clone()]);
         let bad = score(&[tl(90_000, 100_000, 5_000, 1, &"3".repeat(24)), inc]);
         assert!(clean >= 750, "clean {clean}");

@@ -17,7 +17,11 @@ use std::path::{Path, PathBuf};
 const DEMO_PASSPHRASE: &str = "credence-demo";
 
 #[derive(Parser)]
-#[command(name = "credence", version, about = "Credit-reporting consortium client: ledger, sealed records, proofs")]
+#[command(
+    name = "credence",
+    version,
+    about = "Credit-reporting consortium client: ledger, sealed records, proofs"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -111,27 +115,39 @@ enum Cmd {
 }
 
 fn passphrase() -> Secret<String> {
-    Secret::new(std::env::var("CREDENCE_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_string()))
+    Secret::new(
+        std::env::var("CREDENCE_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_string()),
+    )
 }
 
 fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
     let cli = Cli::parse();
     let json = matches!(
         &cli.cmd,
-        Cmd::Demo { json: true, .. } | Cmd::Verify { json: true, .. } | Cmd::VerifyProof { json: true, .. } | Cmd::MyRecords { json: true, .. }
+        Cmd::Demo { json: true, .. }
+            | Cmd::Verify { json: true, .. }
+            | Cmd::VerifyProof { json: true, .. }
+            | Cmd::MyRecords { json: true, .. }
     );
     match run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            let code = e.downcast_ref::<ApiError>().map(|a| a.code.as_str()).unwrap_or("error");
+            let code = e
+                .downcast_ref::<ApiError>()
+                .map(|a| a.code.as_str())
+                .unwrap_or("error");
             if json {
-                println!("{}", serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}}));
+                println!(
+                    "{}",
+                    serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}})
+                );
             } else {
                 eprintln!("error: {e:#}");
             }
@@ -145,14 +161,31 @@ fn bar(total: u64, show: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let b = ProgressBar::new(total);
-    b.set_style(ProgressStyle::with_template("{prefix:>16} [{bar:40}] {pos}/{len} {elapsed}").unwrap().progress_chars("=> "));
+    b.set_style(
+        ProgressStyle::with_template("{prefix:>16} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap()
+            .progress_chars("=> "),
+    );
     b
 }
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
-        Cmd::Demo { dir, subjects, csv, no_verify, json } => {
-            let opts = DemoOptions { dir, subjects, csv, passphrase: passphrase(), kdf: KdfParams::default(), verify_files: !no_verify };
+        Cmd::Demo {
+            dir,
+            subjects,
+            csv,
+            no_verify,
+            json,
+        } => {
+            let opts = DemoOptions {
+                dir,
+                subjects,
+                csv,
+                passphrase: passphrase(),
+                kdf: KdfParams::default(),
+                verify_files: !no_verify,
+            };
             let show = std::io::stderr().is_terminal();
             let pb = bar(0, show);
             let mut stage = "";
@@ -172,7 +205,10 @@ fn run(cli: Cli) -> Result<i32> {
             }
             let ok = report.all_heads_equal
                 && report.queries.iter().all(|q| q.verified)
-                && report.members.iter().all(|m| m.file_verified != Some(false));
+                && report
+                    .members
+                    .iter()
+                    .all(|m| m.file_verified != Some(false));
             Ok(if ok { 0 } else { 1 })
         }
         Cmd::Verify { db, json } => {
@@ -194,7 +230,10 @@ fn run(cli: Cli) -> Result<i32> {
                                 "head_height": head.as_ref().map(|h| h.0), "head_hash": head.as_ref().map(|h| h.1.clone())})
                         );
                     } else {
-                        println!("ok: {} blocks, {} entries verified from genesis", rep.blocks, rep.entries);
+                        println!(
+                            "ok: {} blocks, {} entries verified from genesis",
+                            rep.blocks, rep.entries
+                        );
                         if let Some((h, hash)) = head {
                             println!("head: height {h}, hash {hash}");
                         }
@@ -203,7 +242,10 @@ fn run(cli: Cli) -> Result<i32> {
                 }
                 Err(f) => {
                     if json {
-                        println!("{}", serde_json::json!({"ok": false, "height": f.height(), "error": f.to_string()}));
+                        println!(
+                            "{}",
+                            serde_json::json!({"ok": false, "height": f.height(), "error": f.to_string()})
+                        );
                     } else {
                         eprintln!("FAILED: {f}");
                     }
@@ -216,14 +258,22 @@ fn run(cli: Cli) -> Result<i32> {
             let b = bundle::export(&view, &parse_id("query id", &query)?)?;
             let text = serde_json::to_string_pretty(&b)?;
             match out {
-                Some(p) => std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?,
+                Some(p) => {
+                    std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?
+                }
                 None => println!("{text}"),
             }
             Ok(0)
         }
-        Cmd::VerifyProof { bundle: path, db, json } => {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-            let b: bundle::ProofBundle = serde_json::from_str(&text).map_err(|e| ApiError::invalid(format!("not a proof bundle: {e}")))?;
+        Cmd::VerifyProof {
+            bundle: path,
+            db,
+            json,
+        } => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let b: bundle::ProofBundle = serde_json::from_str(&text)
+                .map_err(|e| ApiError::invalid(format!("not a proof bundle: {e}")))?;
             bundle::verify(&b)?;
             if let Some(db) = db {
                 let view = Ledger::open_read_only(&db)?;
@@ -233,13 +283,27 @@ fn run(cli: Cli) -> Result<i32> {
                 }
             }
             if json {
-                println!("{}", serde_json::json!({"ok": true, "predicate": b.predicate, "holds": b.holds}));
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": true, "predicate": b.predicate, "holds": b.holds})
+                );
             } else {
-                println!("ok: \"{}\" {} (proof verified)", b.predicate, if b.holds { "holds" } else { "does not hold" });
+                println!(
+                    "ok: \"{}\" {} (proof verified)",
+                    b.predicate,
+                    if b.holds { "holds" } else { "does not hold" }
+                );
             }
             Ok(0)
         }
-        Cmd::ExportRecord { home, identity, db, record, to, out } => {
+        Cmd::ExportRecord {
+            home,
+            identity,
+            db,
+            record,
+            to,
+            out,
+        } => {
             let me = unlock(&home, identity.as_deref())?;
             let view = Ledger::open_read_only(&db)?;
             let rid = parse_id("record id", &record)?;
@@ -251,7 +315,8 @@ fn run(cli: Cli) -> Result<i32> {
                     let p = PartyId::from_hex(&t).map_err(ApiError::from)?;
                     match rules::member(view.conn(), &p)? {
                         Some(m) => m.key,
-                        None => rules::subject_key(view.conn(), &p)?.ok_or_else(|| anyhow!("no member or subject {t} on this ledger"))?,
+                        None => rules::subject_key(view.conn(), &p)?
+                            .ok_or_else(|| anyhow!("no member or subject {t} on this ledger"))?,
                     }
                 }
             };
@@ -259,17 +324,38 @@ fn run(cli: Cli) -> Result<i32> {
             let text = serde_json::to_vec_pretty(&export_view(&payload))?;
             let file = age_export::export(&text, &recipient).map_err(ApiError::from)?;
             std::fs::write(&out, file).with_context(|| format!("writing {}", out.display()))?;
-            eprintln!("wrote {} (age, for {})", out.display(), age_export::age_recipient(&recipient));
+            eprintln!(
+                "wrote {} (age, for {})",
+                out.display(),
+                age_export::age_recipient(&recipient)
+            );
             Ok(0)
         }
-        Cmd::ExportAgeIdentity { home, identity, out } => {
+        Cmd::ExportAgeIdentity {
+            home,
+            identity,
+            out,
+        } => {
             let me = unlock(&home, identity.as_deref())?;
             let secret = age_export::age_identity(&me);
-            write_private(&out, format!("# credence identity {}\n{}\n", me.party_id(), secret.expose()).as_bytes())?;
+            write_private(
+                &out,
+                format!(
+                    "# credence identity {}\n{}\n",
+                    me.party_id(),
+                    secret.expose()
+                )
+                .as_bytes(),
+            )?;
             eprintln!("wrote {} (keep it private; mode 0600)", out.display());
             Ok(0)
         }
-        Cmd::MyRecords { home, identity, db, json } => {
+        Cmd::MyRecords {
+            home,
+            identity,
+            db,
+            json,
+        } => {
             let me = unlock(&home, identity.as_deref())?;
             let view = Ledger::open_read_only(&db)?;
             let recs = credence_api::reads::readable_records(&view, &me)?;
@@ -285,9 +371,19 @@ fn run(cli: Cli) -> Result<i32> {
                 });
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("{} records readable by {}", recs.len(), me.party_id().short());
+                println!(
+                    "{} records readable by {}",
+                    recs.len(),
+                    me.party_id().short()
+                );
                 for r in &recs {
-                    println!("  {} {} {} from {}", hex::encode(&r.info.record_id[..8]), r.info.kind.as_str(), r.info.status, credence_api::reads::party_name(&view, &r.info.furnisher));
+                    println!(
+                        "  {} {} {} from {}",
+                        hex::encode(&r.info.record_id[..8]),
+                        r.info.kind.as_str(),
+                        r.info.status,
+                        credence_api::reads::party_name(&view, &r.info.furnisher)
+                    );
                 }
                 println!("access log:");
                 for (e, who) in &log {
@@ -302,8 +398,16 @@ fn run(cli: Cli) -> Result<i32> {
 fn unlock(home_dir: &Path, label: Option<&str>) -> Result<credence_api::crypto::Identity> {
     let all = home::unlock_all(&home_dir.join(home::KEYSTORE_FILE), &passphrase())?;
     match label {
-        None => Ok(all.into_iter().next().map(|(_, i)| i).expect("unlock_all never returns empty")),
-        Some(l) => all.into_iter().find(|(n, _)| n == l).map(|(_, i)| i).ok_or_else(|| anyhow!("no identity labelled {l} in that keystore")),
+        None => Ok(all
+            .into_iter()
+            .next()
+            .map(|(_, i)| i)
+            .expect("unlock_all never returns empty")),
+        Some(l) => all
+            .into_iter()
+            .find(|(n, _)| n == l)
+            .map(|(_, i)| i)
+            .ok_or_else(|| anyhow!("no identity labelled {l} in that keystore")),
     }
 }
 
@@ -316,7 +420,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    let mut f = o.open(path).with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    let mut f = o
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
     f.write_all(bytes)?;
     Ok(())
 }
@@ -337,17 +443,24 @@ fn export_view(p: &credence_api::ledger::payload::Payload) -> serde_json::Value 
                 "attributes": t.attributes.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
             })
         }
-        Payload::Income(i) => serde_json::json!({"kind": "income", "source": i.source, "monthly_income_cents": i.monthly_income.value}),
-        Payload::Score(s) => serde_json::json!({"kind": "score", "model": s.model, "period": s.period, "score": s.score.value}),
+        Payload::Income(i) => {
+            serde_json::json!({"kind": "income", "source": i.source, "monthly_income_cents": i.monthly_income.value})
+        }
+        Payload::Score(s) => {
+            serde_json::json!({"kind": "score", "model": s.model, "period": s.period, "score": s.score.value})
+        }
     }
 }
 
 fn print_demo(r: &DemoReport) {
     println!("Credence demo consortium in {}", r.directory);
     println!();
-    println!("{:<10} {:<10} {:>7}  {}", "member", "role", "height", "database");
+    println!("{:<10} {:<10} {:>7}  database", "member", "role", "height");
     for m in &r.members {
-        println!("{:<10} {:<10} {:>7}  {}", m.name, m.role, m.head_height, m.database);
+        println!(
+            "{:<10} {:<10} {:>7}  {}",
+            m.name, m.role, m.head_height, m.database
+        );
     }
     println!();
     let c = &r.counts;
@@ -357,14 +470,22 @@ fn print_demo(r: &DemoReport) {
     );
     let mut kinds: std::collections::BTreeMap<String, (u32, u32, u32)> = Default::default();
     for q in &r.queries {
-        let k = q.predicate.split([' ', '<', '>']).next().unwrap_or("").to_string();
+        let k = q
+            .predicate
+            .split([' ', '<', '>'])
+            .next()
+            .unwrap_or("")
+            .to_string();
         let e = kinds.entry(k).or_default();
         e.0 += 1;
         e.1 += q.answer as u32;
         e.2 += q.verified as u32;
     }
     println!();
-    println!("{:<24} {:>7} {:>7} {:>9}", "question", "asked", "holds", "verified");
+    println!(
+        "{:<24} {:>7} {:>7} {:>9}",
+        "question", "asked", "holds", "verified"
+    );
     for (k, (n, y, v)) in kinds {
         println!("{:<24} {:>7} {:>7} {:>9}", k, n, y, v);
     }
@@ -377,8 +498,28 @@ fn print_demo(r: &DemoReport) {
     if r.members.iter().any(|m| m.file_verified.is_some()) {
         println!(
             "ledger files verified from genesis: {}",
-            r.members.iter().map(|m| format!("{} {}", m.name, if m.file_verified == Some(true) { "ok" } else { "FAILED" })).collect::<Vec<_>>().join(", ")
+            r.members
+                .iter()
+                .map(|m| format!(
+                    "{} {}",
+                    m.name,
+                    if m.file_verified == Some(true) {
+                        "ok"
+                    } else {
+                        "FAILED"
+                    }
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
-    println!("total {:.1} s: {}", r.total_ms as f64 / 1000.0, r.timings_ms.iter().map(|(k, v)| format!("{k} {:.1}s", *v as f64 / 1000.0)).collect::<Vec<_>>().join(", "));
+    println!(
+        "total {:.1} s: {}",
+        r.total_ms as f64 / 1000.0,
+        r.timings_ms
+            .iter()
+            .map(|(k, v)| format!("{k} {:.1}s", *v as f64 / 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }

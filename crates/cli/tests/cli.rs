@@ -31,11 +31,28 @@ fn demo() -> &'static Demo {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("consortium");
         let out = run(bin()
-            .args(["demo", "--dir", dir.to_str().unwrap(), "--subjects", &SUBJECTS.to_string(), "--json"])
+            .args([
+                "demo",
+                "--dir",
+                dir.to_str().unwrap(),
+                "--subjects",
+                &SUBJECTS.to_string(),
+                "--json",
+            ])
             .env("RUST_LOG", "trace"));
-        assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the demo prints JSON");
-        Demo { _tmp: tmp, dir, report, logs: String::from_utf8_lossy(&out.stderr).into_owned() }
+        assert!(
+            out.status.success(),
+            "demo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("the demo prints JSON");
+        Demo {
+            _tmp: tmp,
+            dir,
+            report,
+            logs: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     })
 }
 
@@ -43,7 +60,10 @@ fn demo() -> &'static Demo {
 fn demo_report_lists_members_counts_and_verified_answers() {
     let r = &demo().report;
     let members = r["members"].as_array().unwrap();
-    let roles: Vec<&str> = members.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> = members
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
     assert_eq!(roles, ["regulator", "agency", "lender", "lender"]);
     for m in members {
         assert!(Path::new(m["database"].as_str().unwrap()).exists());
@@ -61,8 +81,19 @@ fn demo_report_lists_members_counts_and_verified_answers() {
     let qs = r["queries"].as_array().unwrap();
     assert_eq!(qs.len(), SUBJECTS);
     assert!(qs.iter().all(|q| q["verified"] == true));
-    for kind in ["score >=", "score in", "balance <=", "total_debt <", "dti <", "no_serious_delinquency"] {
-        assert!(qs.iter().any(|q| q["predicate"].as_str().unwrap().starts_with(kind)), "no {kind} query");
+    for kind in [
+        "score >=",
+        "score in",
+        "balance <=",
+        "total_debt <",
+        "dti <",
+        "no_serious_delinquency",
+    ] {
+        assert!(
+            qs.iter()
+                .any(|q| q["predicate"].as_str().unwrap().starts_with(kind)),
+            "no {kind} query"
+        );
     }
     // Both answers occur: the proofs are not one-sided.
     assert!(qs.iter().any(|q| q["answer"] == true) && qs.iter().any(|q| q["answer"] == false));
@@ -93,9 +124,15 @@ fn no_categorical_string_or_raw_amount_reaches_disk_or_logs() {
     let csv = include_str!("../../../assets/germancredit.csv");
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let numeric = ["duration_in_month", "credit_amount", "installment_rate_in_percentage_of_disposable_income",
-        "present_residence_since", "age_in_years", "number_of_existing_credits_at_this_bank",
-        "number_of_people_being_liable_to_provide_maintenance_for"];
+    let numeric = [
+        "duration_in_month",
+        "credit_amount",
+        "installment_rate_in_percentage_of_disposable_income",
+        "present_residence_since",
+        "age_in_years",
+        "number_of_existing_credits_at_this_bank",
+        "number_of_people_being_liable_to_provide_maintenance_for",
+    ];
     let mut strings = std::collections::BTreeSet::new();
     let mut amounts = std::collections::BTreeSet::new();
     for line in lines.take(SUBJECTS) {
@@ -113,13 +150,24 @@ fn no_categorical_string_or_raw_amount_reaches_disk_or_logs() {
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
         for s in &strings {
-            assert!(!contains(&bytes, s.as_bytes()), "{s:?} in clear in {}", f.display());
+            assert!(
+                !contains(&bytes, s.as_bytes()),
+                "{s:?} in clear in {}",
+                f.display()
+            );
         }
         for a in &amounts {
             for enc in [a.to_le_bytes(), a.to_be_bytes()] {
-                assert!(!contains(&bytes, &enc), "amount {a} in clear in {}", f.display());
+                assert!(
+                    !contains(&bytes, &enc),
+                    "amount {a} in clear in {}",
+                    f.display()
+                );
             }
-            assert!(!contains(&bytes, format!("\"{a}\"").as_bytes()) && !contains(&bytes, format!(":{a},").as_bytes()));
+            assert!(
+                !contains(&bytes, format!("\"{a}\"").as_bytes())
+                    && !contains(&bytes, format!(":{a},").as_bytes())
+            );
         }
     }
     assert!(d.logs.len() > 100, "trace logs were captured");
@@ -127,7 +175,10 @@ fn no_categorical_string_or_raw_amount_reaches_disk_or_logs() {
         assert!(!d.logs.contains(s.as_str()), "{s:?} in the logs");
     }
     for a in &amounts {
-        assert!(!d.logs.contains(&format!("{a}")) || a < &10_000, "amount {a} in the logs");
+        assert!(
+            !d.logs.contains(&format!("{a}")) || a < &10_000,
+            "amount {a} in the logs"
+        );
     }
     assert!(!d.logs.contains("credence-demo\n") && !d.logs.to_lowercase().contains("secret-key"));
 }
@@ -141,7 +192,8 @@ fn copy_db(tmp: &Path, name: &str) -> PathBuf {
 
 fn verify(db: &Path) -> (bool, serde_json::Value) {
     let out = run(bin().args(["verify", "--db", db.to_str().unwrap(), "--json"]));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
     (out.status.success(), v)
 }
 
@@ -163,9 +215,12 @@ fn verify_passes_untouched_and_fails_on_every_kind_of_tampering() {
     let db = copy_db(tmp.path(), "byte.db");
     {
         let c = rusqlite::Connection::open(&db).unwrap();
-        let mut body: Vec<u8> = c.query_row("SELECT body FROM blocks WHERE height = 3", [], |r| r.get(0)).unwrap();
+        let mut body: Vec<u8> = c
+            .query_row("SELECT body FROM blocks WHERE height = 3", [], |r| r.get(0))
+            .unwrap();
         body[200] ^= 0xFF;
-        c.execute("UPDATE blocks SET body = ?1 WHERE height = 3", [&body]).unwrap();
+        c.execute("UPDATE blocks SET body = ?1 WHERE height = 3", [&body])
+            .unwrap();
     }
     let (ok, v) = verify(&db);
     assert!(!ok);
@@ -173,7 +228,10 @@ fn verify_passes_untouched_and_fails_on_every_kind_of_tampering() {
 
     // The stored hash column altered: it no longer matches the body.
     let db = copy_db(tmp.path(), "rehash.db");
-    sql(&db, "UPDATE blocks SET hash = X'00' || substr(hash, 2) WHERE height = 4");
+    sql(
+        &db,
+        "UPDATE blocks SET hash = X'00' || substr(hash, 2) WHERE height = 4",
+    );
     assert!(!verify(&db).0);
 
     // A removed block.
@@ -192,7 +250,10 @@ fn verify_passes_untouched_and_fails_on_every_kind_of_tampering() {
 
     // Derived state edited (an answer flipped) without touching blocks.
     let db = copy_db(tmp.path(), "state.db");
-    sql(&db, "UPDATE queries SET holds = 1 - holds WHERE rowid = (SELECT MIN(rowid) FROM queries)");
+    sql(
+        &db,
+        "UPDATE queries SET holds = 1 - holds WHERE rowid = (SELECT MIN(rowid) FROM queries)",
+    );
     let (ok, v) = verify(&db);
     assert!(!ok);
     assert!(v["error"].as_str().unwrap().contains("queries"), "{v}");
@@ -201,11 +262,16 @@ fn verify_passes_untouched_and_fails_on_every_kind_of_tampering() {
     let db = copy_db(tmp.path(), "raw.db");
     let needle: Vec<u8> = {
         let c = rusqlite::Connection::open(&db).unwrap();
-        let body: Vec<u8> = c.query_row("SELECT body FROM blocks WHERE height = 1", [], |r| r.get(0)).unwrap();
+        let body: Vec<u8> = c
+            .query_row("SELECT body FROM blocks WHERE height = 1", [], |r| r.get(0))
+            .unwrap();
         body[body.len() - 64..body.len() - 32].to_vec()
     };
     let mut bytes = std::fs::read(&db).unwrap();
-    let pos = bytes.windows(needle.len()).position(|w| w == needle.as_slice()).expect("block bytes are in the file");
+    let pos = bytes
+        .windows(needle.len())
+        .position(|w| w == needle.as_slice())
+        .expect("block bytes are in the file");
     bytes[pos + 7] ^= 0x01;
     std::fs::write(&db, bytes).unwrap();
     let (ok, v) = verify(&db);
@@ -216,7 +282,11 @@ fn verify_passes_untouched_and_fails_on_every_kind_of_tampering() {
     sql(&db, "DELETE FROM blocks WHERE height = 4");
     let out = run(bin().args(["verify", "--db", db.to_str().unwrap()]));
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("block 4"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("block 4"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -228,11 +298,21 @@ fn truncated_csv_is_refused_with_its_line_and_nothing_is_created() {
     let bad = tmp.path().join("bad.csv");
     std::fs::write(&bad, text).unwrap();
     let dir = tmp.path().join("out");
-    let out = run(bin().args(["demo", "--dir", dir.to_str().unwrap(), "--csv", bad.to_str().unwrap(), "--json"]));
+    let out = run(bin().args([
+        "demo",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--csv",
+        bad.to_str().unwrap(),
+        "--json",
+    ]));
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["code"], "invalid-input");
-    assert!(v["error"]["message"].as_str().unwrap().contains("line 7"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("line 7"),
+        "{v}"
+    );
     assert!(!dir.exists(), "a refused import creates nothing");
 }
 
@@ -240,8 +320,14 @@ fn truncated_csv_is_refused_with_its_line_and_nothing_is_created() {
 fn wrong_passphrase_is_a_clear_error() {
     let d = demo();
     let out = run(bin()
-        .args(["my-records", "--home", d.dir.join("borrowers").to_str().unwrap(), "--db",
-            d.dir.join("bank-a/ledger.db").to_str().unwrap(), "--json"])
+        .args([
+            "my-records",
+            "--home",
+            d.dir.join("borrowers").to_str().unwrap(),
+            "--db",
+            d.dir.join("bank-a/ledger.db").to_str().unwrap(),
+            "--json",
+        ])
         .env("CREDENCE_PASSPHRASE", "not the passphrase"));
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -252,15 +338,33 @@ fn wrong_passphrase_is_a_clear_error() {
 #[test]
 fn borrower_reads_own_records_and_access_log() {
     let d = demo();
-    let out = run(bin().args(["my-records", "--home", d.dir.join("borrowers").to_str().unwrap(), "--identity", "borrower-0003",
-        "--db", d.dir.join("regulator/ledger.db").to_str().unwrap(), "--json"]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(bin().args([
+        "my-records",
+        "--home",
+        d.dir.join("borrowers").to_str().unwrap(),
+        "--identity",
+        "borrower-0003",
+        "--db",
+        d.dir.join("regulator/ledger.db").to_str().unwrap(),
+        "--json",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let recs = v["records"].as_array().unwrap();
     assert!(recs.len() >= 2);
-    assert!(recs.iter().any(|r| r["content"]["kind"] == "tradeline" && r["content"]["balance_cents"].is_u64()));
+    assert!(recs
+        .iter()
+        .any(|r| r["content"]["kind"] == "tradeline" && r["content"]["balance_cents"].is_u64()));
     let log = v["access_log"].as_array().unwrap();
-    assert!(log.iter().any(|e| e["action"] == "query" && e["who"] == "bank-a"), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|e| e["action"] == "query" && e["who"] == "bank-a"),
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -270,17 +374,47 @@ fn proof_bundles_export_verify_and_reject_tampering() {
     let q = d.report["queries"][0]["query_id"].as_str().unwrap();
     let db = d.dir.join("regulator/ledger.db");
     let path = tmp.path().join("bundle.json");
-    let out = run(bin().args(["export-proof", "--db", db.to_str().unwrap(), "--query", q, "--out", path.to_str().unwrap()]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(bin().args(["verify-proof", "--bundle", path.to_str().unwrap(), "--db", db.to_str().unwrap(), "--json"]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let mut b: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let out = run(bin().args([
+        "export-proof",
+        "--db",
+        db.to_str().unwrap(),
+        "--query",
+        q,
+        "--out",
+        path.to_str().unwrap(),
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(bin().args([
+        "verify-proof",
+        "--bundle",
+        path.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let holds = b["holds"].as_bool().unwrap();
     b["holds"] = serde_json::Value::Bool(!holds);
     std::fs::write(&path, b.to_string()).unwrap();
     let out = run(bin().args(["verify-proof", "--bundle", path.to_str().unwrap(), "--json"]));
     assert!(!out.status.success());
-    let out = run(bin().args(["export-proof", "--db", db.to_str().unwrap(), "--query", &"ab".repeat(32)]));
+    let out = run(bin().args([
+        "export-proof",
+        "--db",
+        db.to_str().unwrap(),
+        "--query",
+        &"ab".repeat(32),
+    ]));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no answer"));
 }
@@ -291,29 +425,80 @@ fn exported_record_decrypts_with_the_standard_age_tool() {
     let tmp = tempfile::tempdir().unwrap();
     let home = d.dir.join("borrowers");
     let db = d.dir.join("bank-a/ledger.db");
-    let out = run(bin().args(["my-records", "--home", home.to_str().unwrap(), "--identity", "borrower-0001", "--db", db.to_str().unwrap(), "--json"]));
+    let out = run(bin().args([
+        "my-records",
+        "--home",
+        home.to_str().unwrap(),
+        "--identity",
+        "borrower-0001",
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+    ]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rid = v["records"][0]["record_id"].as_str().unwrap().to_string();
     let age_file = tmp.path().join("record.age");
     let id_file = tmp.path().join("me.key");
-    let out = run(bin().args(["export-record", "--home", home.to_str().unwrap(), "--identity", "borrower-0001", "--db", db.to_str().unwrap(),
-        "--record", &rid, "--out", age_file.to_str().unwrap()]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(std::fs::read(&age_file).unwrap().starts_with(b"age-encryption.org/v1"));
-    let out = run(bin().args(["export-age-identity", "--home", home.to_str().unwrap(), "--identity", "borrower-0001", "--out", id_file.to_str().unwrap()]));
+    let out = run(bin().args([
+        "export-record",
+        "--home",
+        home.to_str().unwrap(),
+        "--identity",
+        "borrower-0001",
+        "--db",
+        db.to_str().unwrap(),
+        "--record",
+        &rid,
+        "--out",
+        age_file.to_str().unwrap(),
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&age_file)
+        .unwrap()
+        .starts_with(b"age-encryption.org/v1"));
+    let out = run(bin().args([
+        "export-age-identity",
+        "--home",
+        home.to_str().unwrap(),
+        "--identity",
+        "borrower-0001",
+        "--out",
+        id_file.to_str().unwrap(),
+    ]));
     assert!(out.status.success());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&id_file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&id_file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
-    match Command::new("age").args(["-d", "-i", id_file.to_str().unwrap(), age_file.to_str().unwrap()]).output() {
+    match Command::new("age")
+        .args([
+            "-d",
+            "-i",
+            id_file.to_str().unwrap(),
+            age_file.to_str().unwrap(),
+        ])
+        .output()
+    {
         Ok(o) => {
-            assert!(o.status.success(), "age -d failed: {}", String::from_utf8_lossy(&o.stderr));
+            assert!(
+                o.status.success(),
+                "age -d failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
             let plain: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
             assert_eq!(plain["kind"], v["records"][0]["content"]["kind"]);
         }
-        Err(_) if std::env::var_os("CI").is_none() => eprintln!("skipped: the `age` tool is not installed"),
+        Err(_) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped: the `age` tool is not installed")
+        }
         Err(e) => panic!("CI must install the `age` tool: {e}"),
     }
 }

@@ -36,19 +36,32 @@ fn bench_seal(c: &mut Criterion) {
         let rcpts: Vec<Identity> = (0..n).map(|_| Identity::generate(&mut OsRng)).collect();
         let pubs: Vec<PublicIdentity> = rcpts.iter().map(Identity::public).collect();
         g.bench_with_input(BenchmarkId::new("seal", n), &pubs, |b, pubs| {
-            b.iter(|| seal(&author, black_box([1u8; 32]), black_box(&pt), pubs, &mut OsRng).unwrap())
+            b.iter(|| {
+                seal(
+                    &author,
+                    black_box([1u8; 32]),
+                    black_box(&pt),
+                    pubs,
+                    &mut OsRng,
+                )
+                .unwrap()
+            })
         });
 
         let (rec, _) = seal(&author, [1u8; 32], &pt, &pubs, &mut OsRng).unwrap();
         // The last recipient: its wrap is found after scanning all the others.
         let me = rcpts.last().unwrap();
-        g.bench_with_input(BenchmarkId::new("open", n), &rec, |b, rec: &SealedRecord| {
-            b.iter(|| rec.open(me, &[]).unwrap())
-        });
+        g.bench_with_input(
+            BenchmarkId::new("open", n),
+            &rec,
+            |b, rec: &SealedRecord| b.iter(|| rec.open(me, &[]).unwrap()),
+        );
         let author_pub = author.public();
-        g.bench_with_input(BenchmarkId::new("verify_author", n), &rec, |b, rec: &SealedRecord| {
-            b.iter(|| rec.verify_author(&author_pub).unwrap())
-        });
+        g.bench_with_input(
+            BenchmarkId::new("verify_author", n),
+            &rec,
+            |b, rec: &SealedRecord| b.iter(|| rec.verify_author(&author_pub).unwrap()),
+        );
     }
     g.finish();
 }
@@ -71,14 +84,27 @@ fn bench_raw(c: &mut Criterion) {
             .unwrap()
         })
     });
-    let (enc, ct) =
-        hpke::single_shot_seal::<HAead, HKdf, HKem, _>(&OpModeS::Base, &pk_r, b"info", &key32, b"aad", &mut OsRng)
-            .unwrap();
+    let (enc, ct) = hpke::single_shot_seal::<HAead, HKdf, HKem, _>(
+        &OpModeS::Base,
+        &pk_r,
+        b"info",
+        &key32,
+        b"aad",
+        &mut OsRng,
+    )
+    .unwrap();
     let enc = <HKem as Kem>::EncappedKey::from_bytes(&enc.to_bytes()).unwrap();
     g.bench_function("hpke_single_shot_open_32B", |b| {
         b.iter(|| {
-            hpke::single_shot_open::<HAead, HKdf, HKem>(&OpModeR::Base, &sk_r, &enc, b"info", black_box(&ct), b"aad")
-                .unwrap()
+            hpke::single_shot_open::<HAead, HKdf, HKem>(
+                &OpModeR::Base,
+                &sk_r,
+                &enc,
+                b"info",
+                black_box(&ct),
+                b"aad",
+            )
+            .unwrap()
         })
     });
 
@@ -87,11 +113,39 @@ fn bench_raw(c: &mut Criterion) {
     let aad = [0u8; 65];
     let nonce = [0u8; 12];
     g.bench_function("chacha20poly1305_encrypt_600B", |b| {
-        b.iter(|| cipher.encrypt((&nonce).into(), Payload { msg: black_box(&pt), aad: &aad }).unwrap())
+        b.iter(|| {
+            cipher
+                .encrypt(
+                    (&nonce).into(),
+                    Payload {
+                        msg: black_box(&pt),
+                        aad: &aad,
+                    },
+                )
+                .unwrap()
+        })
     });
-    let ct600 = cipher.encrypt((&nonce).into(), Payload { msg: &pt, aad: &aad }).unwrap();
+    let ct600 = cipher
+        .encrypt(
+            (&nonce).into(),
+            Payload {
+                msg: &pt,
+                aad: &aad,
+            },
+        )
+        .unwrap();
     g.bench_function("chacha20poly1305_decrypt_600B", |b| {
-        b.iter(|| cipher.decrypt((&nonce).into(), Payload { msg: black_box(&ct600), aad: &aad }).unwrap())
+        b.iter(|| {
+            cipher
+                .decrypt(
+                    (&nonce).into(),
+                    Payload {
+                        msg: black_box(&ct600),
+                        aad: &aad,
+                    },
+                )
+                .unwrap()
+        })
     });
 
     let sk = SigningKey::generate(&mut OsRng);
@@ -99,12 +153,16 @@ fn bench_raw(c: &mut Criterion) {
     g.bench_function("ed25519_sign", |b| b.iter(|| sk.sign(black_box(&msg))));
     let sig = sk.sign(&msg);
     let vk = sk.verifying_key();
-    g.bench_function("ed25519_verify_strict", |b| b.iter(|| vk.verify_strict(black_box(&msg), &sig).unwrap()));
+    g.bench_function("ed25519_verify_strict", |b| {
+        b.iter(|| vk.verify_strict(black_box(&msg), &sig).unwrap())
+    });
     g.finish();
 }
 
 fn config() -> Criterion {
-    Criterion::default().sample_size(20).measurement_time(Duration::from_secs(2))
+    Criterion::default()
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2))
 }
 
 criterion_group! {

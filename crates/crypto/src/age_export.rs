@@ -41,7 +41,9 @@ pub fn export(plaintext: &[u8], recipient: &PublicIdentity) -> Result<Vec<u8>, C
     let probe = x25519_dalek::EphemeralSecret::random_from_rng(rand::rngs::OsRng)
         .diffie_hellman(&x25519_dalek::PublicKey::from(recipient.enc));
     if !probe.was_contributory() {
-        return Err(CryptoError::Age("recipient X25519 key is a low-order point".into()));
+        return Err(CryptoError::Age(
+            "recipient X25519 key is a low-order point".into(),
+        ));
     }
     let r = age::x25519::Recipient::from_str(&age_recipient(recipient))
         .map_err(|e| CryptoError::Age(format!("recipient key not accepted: {e}")))?;
@@ -49,9 +51,13 @@ pub fn export(plaintext: &[u8], recipient: &PublicIdentity) -> Result<Vec<u8>, C
         .map_err(|e| CryptoError::Age(e.to_string()))?;
     // Binary age is ~200 bytes of header plus 16 bytes of tag per 64 KiB chunk.
     let mut out = Vec::with_capacity(plaintext.len() + 256 + 16 * (plaintext.len() / 65536 + 1));
-    let mut w = encryptor.wrap_output(&mut out).map_err(|e| CryptoError::Age(format!("cannot write header: {e}")))?;
-    w.write_all(plaintext).map_err(|e| CryptoError::Age(format!("cannot encrypt payload: {e}")))?;
-    w.finish().map_err(|e| CryptoError::Age(format!("cannot finish payload: {e}")))?;
+    let mut w = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| CryptoError::Age(format!("cannot write header: {e}")))?;
+    w.write_all(plaintext)
+        .map_err(|e| CryptoError::Age(format!("cannot encrypt payload: {e}")))?;
+    w.finish()
+        .map_err(|e| CryptoError::Age(format!("cannot finish payload: {e}")))?;
     Ok(out)
 }
 
@@ -65,7 +71,9 @@ mod tests {
     fn age_decrypt(file: &[u8], identity: &str) -> Result<Vec<u8>, String> {
         let id = age::x25519::Identity::from_str(identity).map_err(|e| e.to_string())?;
         let d = age::Decryptor::new(file).map_err(|e| e.to_string())?;
-        let mut r = d.decrypt(std::iter::once(&id as &dyn age::Identity)).map_err(|e| e.to_string())?;
+        let mut r = d
+            .decrypt(std::iter::once(&id as &dyn age::Identity))
+            .map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         r.read_to_end(&mut out).map_err(|e| e.to_string())?;
         Ok(out)
@@ -78,7 +86,9 @@ mod tests {
         let s = age_identity(&id);
         assert!(r.starts_with("age1") && r == r.to_lowercase(), "{r}");
         assert_eq!(r.len(), 62);
-        assert!(s.expose().starts_with("AGE-SECRET-KEY-1") && *s.expose() == s.expose().to_uppercase());
+        assert!(
+            s.expose().starts_with("AGE-SECRET-KEY-1") && *s.expose() == s.expose().to_uppercase()
+        );
         assert_eq!(s.expose().len(), 74);
         // The age crate parses both, agrees the identity's public key is our
         // recipient, and re-encodes the identity to the same string.
@@ -117,7 +127,10 @@ mod tests {
     #[test]
     fn low_order_recipient_is_an_age_error() {
         let id = Identity::generate(&mut OsRng);
-        let bad = PublicIdentity { sign: id.public().sign, enc: [0u8; 32] };
+        let bad = PublicIdentity {
+            sign: id.public().sign,
+            enc: [0u8; 32],
+        };
         // The age crate itself would panic here; export must return an error.
         assert_eq!(
             export(b"x", &bad).unwrap_err(),
@@ -125,9 +138,14 @@ mod tests {
         );
         // Another low-order point (order 8), as published by a hostile member.
         let mut order8 = [0u8; 32];
-        order8
-            .copy_from_slice(&hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800").unwrap());
-        let bad = PublicIdentity { sign: id.public().sign, enc: order8 };
+        order8.copy_from_slice(
+            &hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")
+                .unwrap(),
+        );
+        let bad = PublicIdentity {
+            sign: id.public().sign,
+            enc: order8,
+        };
         assert!(matches!(export(b"x", &bad), Err(CryptoError::Age(_))));
     }
 
@@ -153,7 +171,12 @@ mod tests {
     #[cfg(unix)]
     fn write_private(path: &std::path::Path, data: &[u8]) {
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .unwrap();
         f.write_all(data).unwrap();
     }
 
@@ -178,15 +201,31 @@ mod tests {
 
         let pt = b"{\"record\":\"tradeline\",\"balance\":1234}\n".repeat(3000);
         std::fs::write(&file_path, export(&pt, &id.public()).unwrap()).unwrap();
-        let out = Command::new("age").arg("-d").arg("-i").arg(&key_path).arg(&file_path).output().unwrap();
-        assert!(out.status.success(), "age -d failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&key_path)
+            .arg(&file_path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "age -d failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(out.stdout, pt);
 
         // And with another identity the tool refuses.
         let other_path = dir.path().join("other.txt");
         let other = Identity::generate(&mut OsRng);
         write_private(&other_path, age_identity(&other).expose().as_bytes());
-        let out = Command::new("age").arg("-d").arg("-i").arg(&other_path).arg(&file_path).output().unwrap();
+        let out = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&other_path)
+            .arg(&file_path)
+            .output()
+            .unwrap();
         assert!(!out.status.success());
         assert!(out.stdout.is_empty());
     }
@@ -209,8 +248,15 @@ mod tests {
             .arg(&pt_path)
             .output()
             .unwrap();
-        assert!(out.status.success(), "age -r failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "age -r failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let ct = std::fs::read(&ct_path).unwrap();
-        assert_eq!(age_decrypt(&ct, age_identity(&id).expose()).unwrap(), b"from the age tool");
+        assert_eq!(
+            age_decrypt(&ct, age_identity(&id).expose()).unwrap(),
+            b"from the age tool"
+        );
     }
 }

@@ -20,7 +20,11 @@ pub enum CryptoError {
     #[error("value {value} is outside the range [0, 2^{bits})")]
     OutOfRange { value: i128, bits: usize },
     #[error("{what} must be in [0, 2^{bits}), got {value}")]
-    ThresholdOutOfRange { what: &'static str, value: u64, bits: usize },
+    ThresholdOutOfRange {
+        what: &'static str,
+        value: u64,
+        bits: usize,
+    },
     #[error("range proof does not verify: {0}")]
     ProofRejected(String),
     #[error("predicate inputs do not match: {0}")]

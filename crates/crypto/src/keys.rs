@@ -82,13 +82,20 @@ impl<'de> Deserialize<'de> for Signature {
                 f.write_str("64 signature bytes")
             }
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Signature, E> {
-                let a: [u8; 64] = v.try_into().map_err(|_| E::invalid_length(v.len(), &self))?;
+                let a: [u8; 64] = v
+                    .try_into()
+                    .map_err(|_| E::invalid_length(v.len(), &self))?;
                 Ok(Signature(a))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Signature, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Signature, A::Error> {
                 let mut a = [0u8; 64];
                 for (i, b) in a.iter_mut().enumerate() {
-                    *b = seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(i, &self))?;
+                    *b = seq
+                        .next_element()?
+                        .ok_or_else(|| serde::de::Error::invalid_length(i, &self))?;
                 }
                 Ok(Signature(a))
             }
@@ -138,7 +145,12 @@ fn signed_bytes(domain: &[u8], msg: &[u8]) -> [u8; 32] {
 
 /// Verify an Ed25519 signature with `verify_strict` (rejects small-order keys and
 /// non-canonical signatures: every member must agree on validity).
-pub fn verify(sign_pk: &[u8; 32], domain: &[u8], msg: &[u8], sig: &Signature) -> Result<(), CryptoError> {
+pub fn verify(
+    sign_pk: &[u8; 32],
+    domain: &[u8],
+    msg: &[u8],
+    sig: &Signature,
+) -> Result<(), CryptoError> {
     let vk = VerifyingKey::from_bytes(sign_pk).map_err(|_| CryptoError::Malformed {
         what: "Ed25519 public key",
         why: "not a valid curve point".into(),
@@ -160,7 +172,11 @@ pub struct Identity {
 
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Identity({:?}, <private keys redacted>)", self.party_id())
+        write!(
+            f,
+            "Identity({:?}, <private keys redacted>)",
+            self.party_id()
+        )
     }
 }
 
@@ -193,7 +209,10 @@ impl Identity {
     }
 
     fn from_parts(sign: SigningKey, enc: StaticSecret) -> Self {
-        let public = PublicIdentity { sign: sign.verifying_key().to_bytes(), enc: XPublic::from(&enc).to_bytes() };
+        let public = PublicIdentity {
+            sign: sign.verifying_key().to_bytes(),
+            enc: XPublic::from(&enc).to_bytes(),
+        };
         Identity { sign, enc, public }
     }
 

@@ -50,16 +50,26 @@ pub struct KdfParams {
 
 impl Default for KdfParams {
     fn default() -> Self {
-        KdfParams { m_cost_kib: 19 * 1024, t_cost: 2, p_cost: 1 }
+        KdfParams {
+            m_cost_kib: 19 * 1024,
+            t_cost: 2,
+            p_cost: 1,
+        }
     }
 }
 
 impl KdfParams {
     /// Check the bounds above and Argon2's own rule (memory ≥ 8 KiB per lane).
     fn check(&self) -> Result<Params, String> {
-        let KdfParams { m_cost_kib: m, t_cost: t, p_cost: p } = *self;
+        let KdfParams {
+            m_cost_kib: m,
+            t_cost: t,
+            p_cost: p,
+        } = *self;
         if !(MIN_M_COST_KIB..=MAX_M_COST_KIB).contains(&m) {
-            return Err(format!("m_cost_kib {m} outside [{MIN_M_COST_KIB}, {MAX_M_COST_KIB}]"));
+            return Err(format!(
+                "m_cost_kib {m} outside [{MIN_M_COST_KIB}, {MAX_M_COST_KIB}]"
+            ));
         }
         if !(MIN_T_COST..=MAX_T_COST).contains(&t) {
             return Err(format!("t_cost {t} outside [{MIN_T_COST}, {MAX_T_COST}]"));
@@ -67,7 +77,8 @@ impl KdfParams {
         if !(MIN_P_COST..=MAX_P_COST).contains(&p) {
             return Err(format!("p_cost {p} outside [{MIN_P_COST}, {MAX_P_COST}]"));
         }
-        Params::new(m, t, p, Some(32)).map_err(|e| format!("rejected by Argon2: {e} (m_cost_kib {m}, p_cost {p})"))
+        Params::new(m, t, p, Some(32))
+            .map_err(|e| format!("rejected by Argon2: {e} (m_cost_kib {m}, p_cost {p})"))
     }
 }
 
@@ -179,7 +190,10 @@ fn plaintext_json(entries: &[(String, Identity)]) -> Result<Zeroizing<Vec<u8>>, 
         .iter()
         .map(|(l, _)| serde_json::to_string(l).map_err(|e| ks(format!("cannot encode label: {e}"))))
         .collect::<Result<_, _>>()?;
-    let cap = 2 + labels.iter().map(|l| l.len() + ENTRY_OVERHEAD).sum::<usize>();
+    let cap = 2 + labels
+        .iter()
+        .map(|l| l.len() + ENTRY_OVERHEAD)
+        .sum::<usize>();
     let mut buf = Zeroizing::new(Vec::with_capacity(cap));
     buf.push(b'[');
     for (i, ((_, id), label)) in entries.iter().zip(&labels).enumerate() {
@@ -190,7 +204,8 @@ fn plaintext_json(entries: &[(String, Identity)]) -> Result<Zeroizing<Vec<u8>>, 
         buf.extend_from_slice(label.as_bytes());
         buf.extend_from_slice(br#","secret":""#);
         let mut hex_buf = Zeroizing::new([0u8; 128]);
-        hex::encode_to_slice(id.secret_bytes().expose(), hex_buf.as_mut()).expect("64 bytes encode to 128 hex digits");
+        hex::encode_to_slice(id.secret_bytes().expose(), hex_buf.as_mut())
+            .expect("64 bytes encode to 128 hex digits");
         buf.extend_from_slice(hex_buf.as_ref());
         buf.extend_from_slice(br#""}"#);
     }
@@ -207,7 +222,9 @@ pub fn write(
     params: KdfParams,
 ) -> Result<(), CryptoError> {
     check_passphrase(passphrase)?;
-    let argon_params = params.check().map_err(|why| ks(format!("kdf parameters out of range: {why}")))?;
+    let argon_params = params
+        .check()
+        .map_err(|why| ks(format!("kdf parameters out of range: {why}")))?;
     // Labels name identities; two with one name would make lookups ambiguous.
     let mut seen = std::collections::HashSet::with_capacity(entries.len());
     for (label, _) in entries {
@@ -225,7 +242,13 @@ pub fn write(
     let plaintext = plaintext_json(entries)?;
     let aad = header_aad(VERSION, &params, &salt);
     let ciphertext = ChaCha20Poly1305::new(Key::from_slice(key.as_ref()))
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: &plaintext, aad: &aad })
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &plaintext,
+                aad: &aad,
+            },
+        )
         .map_err(|_| ks("encryption failed"))?;
 
     let file = FileJson {
@@ -241,7 +264,8 @@ pub fn write(
         nonce: hex::encode(nonce),
         ciphertext: hex::encode(ciphertext),
     };
-    let mut bytes = serde_json::to_vec_pretty(&file).map_err(|e| ks(format!("cannot encode keystore: {e}")))?;
+    let mut bytes =
+        serde_json::to_vec_pretty(&file).map_err(|e| ks(format!("cannot encode keystore: {e}")))?;
     bytes.push(b'\n');
     write_atomic(path, &bytes)
 }
@@ -251,12 +275,19 @@ pub fn write(
 /// directory: a crash leaves either the old keystore or the new one.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
     let fail = |e: std::io::Error| ks(format!("cannot write {}: {e}", path.display()));
-    let name = path.file_name().ok_or_else(|| ks(format!("cannot write {}: not a file path", path.display())))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| ks(format!("cannot write {}: not a file path", path.display())))?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = dir.join(format!(".{}.tmp-{}-{:016x}", name.to_string_lossy(), std::process::id(), OsRng.next_u64()));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}-{:016x}",
+        name.to_string_lossy(),
+        std::process::id(),
+        OsRng.next_u64()
+    ));
 
     let result = (|| {
         let mut opts = fs::OpenOptions::new();
@@ -283,20 +314,29 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
         return Err(fail(e));
     }
     #[cfg(unix)]
-    fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(fail)?;
+    fs::File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(fail)?;
     Ok(())
 }
 
 fn decode_fixed<const N: usize>(path: &Path, what: &str, s: &str) -> Result<[u8; N], CryptoError> {
     let mut out = [0u8; N];
-    hex::decode_to_slice(s, &mut out)
-        .map_err(|_| ks(format!("{}: malformed keystore: {what} is not {N} bytes of hex", path.display())))?;
+    hex::decode_to_slice(s, &mut out).map_err(|_| {
+        ks(format!(
+            "{}: malformed keystore: {what} is not {N} bytes of hex",
+            path.display()
+        ))
+    })?;
     Ok(out)
 }
 
 /// Read every (label, identity) from `path`. A wrong passphrase or any altered
 /// byte gives `CryptoError::WrongPassphrase`.
-pub fn read(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(String, Identity)>, CryptoError> {
+pub fn read(
+    path: &Path,
+    passphrase: &Secret<String>,
+) -> Result<Vec<(String, Identity)>, CryptoError> {
     check_passphrase(passphrase)?;
     let cannot_read = |e: std::io::Error| ks(format!("cannot read {}: {e}", path.display()));
     let len = fs::metadata(path).map_err(cannot_read)?.len();
@@ -310,12 +350,26 @@ pub fn read(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(String, Ide
 
     // Look at format and version first, so that a file of another kind or a
     // newer version is reported as such rather than as a missing field.
-    let value: serde_json::Value = serde_json::from_slice(&raw)
-        .map_err(|e| ks(format!("{} is not a keystore: invalid JSON ({e})", path.display())))?;
+    let value: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| {
+        ks(format!(
+            "{} is not a keystore: invalid JSON ({e})",
+            path.display()
+        ))
+    })?;
     match value.get("format").and_then(|f| f.as_str()) {
         Some(FORMAT) => {}
-        Some(other) => return Err(ks(format!("{}: unknown format {other:?} (expected {FORMAT:?})", path.display()))),
-        None => return Err(ks(format!("{} is not a keystore: no \"format\" field", path.display()))),
+        Some(other) => {
+            return Err(ks(format!(
+                "{}: unknown format {other:?} (expected {FORMAT:?})",
+                path.display()
+            )))
+        }
+        None => {
+            return Err(ks(format!(
+                "{} is not a keystore: no \"format\" field",
+                path.display()
+            )))
+        }
     }
     match value.get("version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(VERSION) => {}
@@ -325,29 +379,56 @@ pub fn read(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(String, Ide
                 path.display()
             )))
         }
-        None => return Err(ks(format!("{}: malformed keystore: no numeric \"version\"", path.display()))),
+        None => {
+            return Err(ks(format!(
+                "{}: malformed keystore: no numeric \"version\"",
+                path.display()
+            )))
+        }
     }
-    let file: FileJson =
-        serde_json::from_value(value).map_err(|e| ks(format!("{}: malformed keystore: {e}", path.display())))?;
+    let file: FileJson = serde_json::from_value(value)
+        .map_err(|e| ks(format!("{}: malformed keystore: {e}", path.display())))?;
     if file.kdf.alg != KDF_ALG {
-        return Err(ks(format!("{}: unsupported kdf {:?} (expected {KDF_ALG:?})", path.display(), file.kdf.alg)));
+        return Err(ks(format!(
+            "{}: unsupported kdf {:?} (expected {KDF_ALG:?})",
+            path.display(),
+            file.kdf.alg
+        )));
     }
-    let params = KdfParams { m_cost_kib: file.kdf.m_cost_kib, t_cost: file.kdf.t_cost, p_cost: file.kdf.p_cost };
-    let argon_params =
-        params.check().map_err(|why| ks(format!("{}: kdf parameters refused: {why}", path.display())))?;
+    let params = KdfParams {
+        m_cost_kib: file.kdf.m_cost_kib,
+        t_cost: file.kdf.t_cost,
+        p_cost: file.kdf.p_cost,
+    };
+    let argon_params = params
+        .check()
+        .map_err(|why| ks(format!("{}: kdf parameters refused: {why}", path.display())))?;
     let salt: [u8; SALT_LEN] = decode_fixed(path, "salt", &file.kdf.salt)?;
     let nonce: [u8; NONCE_LEN] = decode_fixed(path, "nonce", &file.nonce)?;
-    let ciphertext = hex::decode(&file.ciphertext)
-        .map_err(|_| ks(format!("{}: malformed keystore: ciphertext is not hex", path.display())))?;
+    let ciphertext = hex::decode(&file.ciphertext).map_err(|_| {
+        ks(format!(
+            "{}: malformed keystore: ciphertext is not hex",
+            path.display()
+        ))
+    })?;
     if ciphertext.len() < TAG_LEN {
-        return Err(ks(format!("{}: malformed keystore: ciphertext is truncated", path.display())));
+        return Err(ks(format!(
+            "{}: malformed keystore: ciphertext is truncated",
+            path.display()
+        )));
     }
 
     let key = derive_key(passphrase, &salt, argon_params)?;
     let aad = header_aad(file.version, &params, &salt);
     let plaintext = Zeroizing::new(
         ChaCha20Poly1305::new(Key::from_slice(key.as_ref()))
-            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &aad })
+            .decrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &ciphertext,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| CryptoError::WrongPassphrase)?,
     );
     // Authenticated, so only we could have written this; still, report a bad
@@ -360,7 +441,10 @@ pub fn read(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(String, Ide
             e.column()
         ))
     })?;
-    Ok(entries.into_iter().map(|e| (e.label, Identity::from_secret_bytes(&e.secret.0))).collect())
+    Ok(entries
+        .into_iter()
+        .map(|e| (e.label, Identity::from_secret_bytes(&e.secret.0)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -368,7 +452,11 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    const FAST: KdfParams = KdfParams { m_cost_kib: 64, t_cost: 1, p_cost: 1 };
+    const FAST: KdfParams = KdfParams {
+        m_cost_kib: 64,
+        t_cost: 1,
+        p_cost: 1,
+    };
 
     fn pass(s: &str) -> Secret<String> {
         Secret::new(s.to_string())
@@ -399,7 +487,10 @@ mod tests {
     fn keystore_err(r: Result<Vec<(String, Identity)>, CryptoError>) -> String {
         match r {
             Err(CryptoError::Keystore(m)) => m,
-            other => panic!("expected a Keystore error, got {:?}", other.map(|v| v.len())),
+            other => panic!(
+                "expected a Keystore error, got {:?}",
+                other.map(|v| v.len())
+            ),
         }
     }
 
@@ -418,7 +509,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.json");
         let entries = three();
-        write(&path, &pass("correct horse"), &entries, KdfParams::default()).unwrap();
+        write(
+            &path,
+            &pass("correct horse"),
+            &entries,
+            KdfParams::default(),
+        )
+        .unwrap();
         let v: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         assert_eq!(v["kdf"]["m_cost_kib"], 19 * 1024);
         assert_eq!(v["kdf"]["t_cost"], 2);
@@ -468,7 +565,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.json");
         let expected = CryptoError::Keystore("passphrase must not be empty".into());
-        assert_eq!(write(&path, &pass(""), &three(), FAST).unwrap_err(), expected);
+        assert_eq!(
+            write(&path, &pass(""), &three(), FAST).unwrap_err(),
+            expected
+        );
         assert!(!path.exists());
         write(&path, &pass("pw"), &three(), FAST).unwrap();
         assert_eq!(read(&path, &pass("")).unwrap_err(), expected);
@@ -515,10 +615,19 @@ mod tests {
         write(&path, &pass("pw"), &three(), FAST).unwrap();
         let original = fs::read(&path).unwrap();
         // Within the accepted range: the AAD no longer matches.
-        for (field, value) in [("m_cost_kib", 65), ("m_cost_kib", 32), ("t_cost", 2), ("p_cost", 2)] {
+        for (field, value) in [
+            ("m_cost_kib", 65),
+            ("m_cost_kib", 32),
+            ("t_cost", 2),
+            ("p_cost", 2),
+        ] {
             fs::write(&path, &original).unwrap();
             edit(&path, |v| v["kdf"][field] = value.into());
-            assert_eq!(read(&path, &pass("pw")).unwrap_err(), CryptoError::WrongPassphrase, "{field}={value}");
+            assert_eq!(
+                read(&path, &pass("pw")).unwrap_err(),
+                CryptoError::WrongPassphrase,
+                "{field}={value}"
+            );
         }
         // Below the floor: refused before any key derivation.
         fs::write(&path, &original).unwrap();
@@ -549,14 +658,29 @@ mod tests {
             edit(&path, |v| v["kdf"][field] = value.into());
             let t = std::time::Instant::now();
             let msg = keystore_err(read(&path, &pass("pw")));
-            assert!(msg.contains("kdf parameters refused") && msg.contains(field), "{msg}");
+            assert!(
+                msg.contains("kdf parameters refused") && msg.contains(field),
+                "{msg}"
+            );
             assert!(t.elapsed() < std::time::Duration::from_secs(1));
         }
         // Writing refuses the same values, so we never produce an unreadable file.
-        let too_big = KdfParams { m_cost_kib: MAX_M_COST_KIB + 1, ..FAST };
-        assert!(matches!(write(&path, &pass("pw"), &three(), too_big), Err(CryptoError::Keystore(_))));
-        let too_small = KdfParams { m_cost_kib: 7, ..FAST };
-        assert!(matches!(write(&path, &pass("pw"), &three(), too_small), Err(CryptoError::Keystore(_))));
+        let too_big = KdfParams {
+            m_cost_kib: MAX_M_COST_KIB + 1,
+            ..FAST
+        };
+        assert!(matches!(
+            write(&path, &pass("pw"), &three(), too_big),
+            Err(CryptoError::Keystore(_))
+        ));
+        let too_small = KdfParams {
+            m_cost_kib: 7,
+            ..FAST
+        };
+        assert!(matches!(
+            write(&path, &pass("pw"), &three(), too_small),
+            Err(CryptoError::Keystore(_))
+        ));
     }
 
     #[test]
@@ -564,16 +688,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.json");
         let msg = keystore_err(read(&path, &pass("pw")));
-        assert!(msg.starts_with(&format!("cannot read {}: ", path.display())), "{msg}");
+        assert!(
+            msg.starts_with(&format!("cannot read {}: ", path.display())),
+            "{msg}"
+        );
 
         // An oversized file is refused from its length alone (sparse: no disk used).
-        fs::File::create(&path).unwrap().set_len(MAX_FILE_BYTES + 1).unwrap();
+        fs::File::create(&path)
+            .unwrap()
+            .set_len(MAX_FILE_BYTES + 1)
+            .unwrap();
         assert!(keystore_err(read(&path, &pass("pw"))).contains("is not a keystore"));
 
         fs::write(&path, b"not json").unwrap();
         assert!(keystore_err(read(&path, &pass("pw"))).contains("invalid JSON"));
         fs::write(&path, br#"{"format":"something-else","version":1}"#).unwrap();
-        assert!(keystore_err(read(&path, &pass("pw"))).contains("unknown format \"something-else\""));
+        assert!(
+            keystore_err(read(&path, &pass("pw"))).contains("unknown format \"something-else\"")
+        );
         fs::write(&path, br#"{"hello":"world"}"#).unwrap();
         assert!(keystore_err(read(&path, &pass("pw"))).contains("no \"format\" field"));
 
@@ -615,15 +747,24 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         let entries = three();
         write(&path, &pass("pw"), &entries, FAST).unwrap();
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_same(&entries, &read(&path, &pass("pw")).unwrap());
         // No temporary file is left behind.
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("keys.json")]);
         // A path in a missing directory fails with the path named.
         let bad = dir.path().join("missing").join("keys.json");
         match write(&bad, &pass("pw"), &entries, FAST) {
-            Err(CryptoError::Keystore(m)) => assert!(m.starts_with(&format!("cannot write {}", bad.display())), "{m}"),
+            Err(CryptoError::Keystore(m)) => assert!(
+                m.starts_with(&format!("cannot write {}", bad.display())),
+                "{m}"
+            ),
             other => panic!("{other:?}"),
         }
     }
@@ -640,8 +781,14 @@ mod tests {
         for (_, id) in &entries {
             let sb = id.secret_bytes();
             for part in [&sb.expose()[..32], &sb.expose()[32..]] {
-                assert!(!text.contains(&hex::encode(part)), "secret hex found in file");
-                assert!(!file.windows(part.len()).any(|w| w == part), "raw secret found in file");
+                assert!(
+                    !text.contains(&hex::encode(part)),
+                    "secret hex found in file"
+                );
+                assert!(
+                    !file.windows(part.len()).any(|w| w == part),
+                    "raw secret found in file"
+                );
                 // Not even an 8-byte window of either key, in hex or raw.
                 for w in part.windows(8) {
                     assert!(!text.contains(&hex::encode(w)));

@@ -61,7 +61,10 @@ impl SealHeader {
         } else {
             Err(CryptoError::Malformed {
                 what: "sealed record",
-                why: format!("unsupported version {} (expected {SEAL_VERSION})", self.version),
+                why: format!(
+                    "unsupported version {} (expected {SEAL_VERSION})",
+                    self.version
+                ),
             })
         }
     }
@@ -124,8 +127,10 @@ pub fn hpke_seal<R: RngCore + CryptoRng>(
     plaintext: &[u8],
     rng: &mut R,
 ) -> Result<([u8; 32], Vec<u8>), CryptoError> {
-    let pk = HpkePublicKey::from_bytes(recipient_pk)
-        .map_err(|_| CryptoError::Malformed { what: "recipient X25519 public key", why: "not 32 bytes".into() })?;
+    let pk = HpkePublicKey::from_bytes(recipient_pk).map_err(|_| CryptoError::Malformed {
+        what: "recipient X25519 public key",
+        why: "not 32 bytes".into(),
+    })?;
     // Sealed in place in a buffer sized for the tag, so no reallocation leaves a
     // copy of the plaintext behind.
     let mut buf = Vec::with_capacity(plaintext.len() + 16);
@@ -166,11 +171,15 @@ pub fn hpke_open(
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Secret<Vec<u8>>, CryptoError> {
-    let sk = HpkePrivateKey::from_bytes(recipient_sk.expose()).map_err(|_| CryptoError::OpenFailed)?;
+    let sk =
+        HpkePrivateKey::from_bytes(recipient_sk.expose()).map_err(|_| CryptoError::OpenFailed)?;
     let encapped = HpkeEncappedKey::from_bytes(enc).map_err(|_| CryptoError::OpenFailed)?;
-    let body_len = ciphertext.len().checked_sub(16).ok_or(CryptoError::OpenFailed)?;
-    let tag =
-        hpke::aead::AeadTag::<HpkeAead>::from_bytes(&ciphertext[body_len..]).map_err(|_| CryptoError::OpenFailed)?;
+    let body_len = ciphertext
+        .len()
+        .checked_sub(16)
+        .ok_or(CryptoError::OpenFailed)?;
+    let tag = hpke::aead::AeadTag::<HpkeAead>::from_bytes(&ciphertext[body_len..])
+        .map_err(|_| CryptoError::OpenFailed)?;
     // Opened in place; on success the buffer moves (no copy) into a `Secret`,
     // on failure it is wiped (it may hold partly decrypted bytes).
     let mut buf = ciphertext[..body_len].to_vec();
@@ -218,7 +227,10 @@ fn len_u32(n: usize) -> u32 {
 }
 
 fn no_recipients() -> CryptoError {
-    CryptoError::Malformed { what: "sealed record", why: "no recipients".into() }
+    CryptoError::Malformed {
+        what: "sealed record",
+        why: "no recipients".into(),
+    }
 }
 
 /// Wrap `key` for `recipient` under `header` (HPKE info binds the header, aad
@@ -230,8 +242,18 @@ fn wrap_with<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<WrappedKey, CryptoError> {
     let key_id = recipient.key_id();
-    let (enc, ciphertext) = hpke_seal(&recipient.enc, &header.wrap_info(), &key_id.0, key.0.expose(), rng)?;
-    Ok(WrappedKey { key_id, enc, ciphertext })
+    let (enc, ciphertext) = hpke_seal(
+        &recipient.enc,
+        &header.wrap_info(),
+        &key_id.0,
+        key.0.expose(),
+        rng,
+    )?;
+    Ok(WrappedKey {
+        key_id,
+        enc,
+        ciphertext,
+    })
 }
 
 /// Seal `plaintext` for `recipients`; returns the record and its content key
@@ -246,7 +268,11 @@ pub fn seal<R: RngCore + CryptoRng>(
     if recipients.is_empty() {
         return Err(no_recipients());
     }
-    let header = SealHeader { version: SEAL_VERSION, context, author: author.party_id() };
+    let header = SealHeader {
+        version: SEAL_VERSION,
+        context,
+        author: author.party_id(),
+    };
 
     let mut raw = [0u8; 32];
     rng.fill_bytes(&mut raw);
@@ -256,8 +282,17 @@ pub fn seal<R: RngCore + CryptoRng>(
     let aad = header.encode();
     let ciphertext = key
         .cipher()
-        .encrypt((&PAYLOAD_NONCE).into(), Payload { msg: plaintext, aad: &aad })
-        .map_err(|_| CryptoError::Malformed { what: "plaintext", why: "too long for ChaCha20-Poly1305".into() })?;
+        .encrypt(
+            (&PAYLOAD_NONCE).into(),
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| CryptoError::Malformed {
+            what: "plaintext",
+            why: "too long for ChaCha20-Poly1305".into(),
+        })?;
 
     // One wrap per distinct X25519 key: a recipient listed twice gets one wrap.
     let mut wraps: Vec<WrappedKey> = Vec::with_capacity(recipients.len());
@@ -270,7 +305,15 @@ pub fn seal<R: RngCore + CryptoRng>(
     }
 
     let signature = author.sign(SIG_DOMAIN, &signed_message(&header, &wraps, &ciphertext));
-    Ok((SealedRecord { header, recipients: wraps, ciphertext, signature }, key))
+    Ok((
+        SealedRecord {
+            header,
+            recipients: wraps,
+            ciphertext,
+            signature,
+        },
+        key,
+    ))
 }
 
 /// Wrap an existing content key for one more recipient (for `RecordShared`).
@@ -292,24 +335,39 @@ impl SealedRecord {
             return Err(no_recipients());
         }
         if self.header.author != author.party_id() {
-            return Err(CryptoError::BadSignature { what: "sealed record (not signed by the header's author)" });
+            return Err(CryptoError::BadSignature {
+                what: "sealed record (not signed by the header's author)",
+            });
         }
         let msg = signed_message(&self.header, &self.recipients, &self.ciphertext);
-        author.verify(SIG_DOMAIN, &msg, &self.signature).map_err(|e| match e {
-            CryptoError::BadSignature { .. } => CryptoError::BadSignature { what: "sealed record" },
-            other => other,
-        })
+        author
+            .verify(SIG_DOMAIN, &msg, &self.signature)
+            .map_err(|e| match e {
+                CryptoError::BadSignature { .. } => CryptoError::BadSignature {
+                    what: "sealed record",
+                },
+                other => other,
+            })
     }
 
     /// Recover the content key using `me`'s X25519 key from the record's own
     /// wraps or from `extra` wraps shared later.
-    pub fn content_key(&self, me: &Identity, extra: &[WrappedKey]) -> Result<ContentKey, CryptoError> {
+    pub fn content_key(
+        &self,
+        me: &Identity,
+        extra: &[WrappedKey],
+    ) -> Result<ContentKey, CryptoError> {
         self.header.check_version()?;
         if self.recipients.is_empty() {
             return Err(no_recipients());
         }
         let mine = me.key_id();
-        let mut candidates = self.recipients.iter().chain(extra).filter(|w| w.key_id == mine).peekable();
+        let mut candidates = self
+            .recipients
+            .iter()
+            .chain(extra)
+            .filter(|w| w.key_id == mine)
+            .peekable();
         if candidates.peek().is_none() {
             return Err(CryptoError::NotARecipient);
         }
@@ -338,13 +396,23 @@ impl SealedRecord {
         self.header.check_version()?;
         let aad = self.header.encode();
         key.cipher()
-            .decrypt((&PAYLOAD_NONCE).into(), Payload { msg: &self.ciphertext, aad: &aad })
+            .decrypt(
+                (&PAYLOAD_NONCE).into(),
+                Payload {
+                    msg: &self.ciphertext,
+                    aad: &aad,
+                },
+            )
             .map(Secret::new)
             .map_err(|_| CryptoError::OpenFailed)
     }
 
     /// `content_key` then `open_with_key`.
-    pub fn open(&self, me: &Identity, extra: &[WrappedKey]) -> Result<Secret<Vec<u8>>, CryptoError> {
+    pub fn open(
+        &self,
+        me: &Identity,
+        extra: &[WrappedKey],
+    ) -> Result<Secret<Vec<u8>>, CryptoError> {
         let k = self.content_key(me, extra)?;
         self.open_with_key(&k)
     }
@@ -369,7 +437,14 @@ mod tests {
         let pt = b"balance=1234;limit=5000;late=0".to_vec();
         let (rec, key) = seal(&author, [7u8; 32], &pt, &pubs(&rcpts), &mut OsRng).unwrap();
         assert_eq!(rec.recipients.len(), n);
-        assert_eq!(rec.header, SealHeader { version: SEAL_VERSION, context: [7u8; 32], author: author.party_id() });
+        assert_eq!(
+            rec.header,
+            SealHeader {
+                version: SEAL_VERSION,
+                context: [7u8; 32],
+                author: author.party_id()
+            }
+        );
         rec.verify_author(&author.public()).unwrap();
         for (w, r) in rec.recipients.iter().zip(&rcpts) {
             assert_eq!(w.key_id, r.key_id());
@@ -414,9 +489,15 @@ mod tests {
         let rcpts = ids(3);
         let (rec, _) = seal(&author, [1u8; 32], b"secret", &pubs(&rcpts), &mut OsRng).unwrap();
         let outsider = Identity::generate(&mut OsRng);
-        assert_eq!(rec.open(&outsider, &[]).unwrap_err(), CryptoError::NotARecipient);
+        assert_eq!(
+            rec.open(&outsider, &[]).unwrap_err(),
+            CryptoError::NotARecipient
+        );
         // The author is not a recipient either unless listed.
-        assert_eq!(rec.open(&author, &[]).unwrap_err(), CryptoError::NotARecipient);
+        assert_eq!(
+            rec.open(&author, &[]).unwrap_err(),
+            CryptoError::NotARecipient
+        );
     }
 
     #[test]
@@ -428,8 +509,14 @@ mod tests {
         let r = Identity::generate(&mut OsRng);
         let (mut rec, _) = seal(&author, [0u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
         rec.recipients.clear();
-        assert!(matches!(rec.verify_author(&author.public()), Err(CryptoError::Malformed { .. })));
-        assert!(matches!(rec.open(&r, &[]), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(
+            rec.verify_author(&author.public()),
+            Err(CryptoError::Malformed { .. })
+        ));
+        assert!(matches!(
+            rec.open(&r, &[]),
+            Err(CryptoError::Malformed { .. })
+        ));
     }
 
     #[test]
@@ -439,11 +526,23 @@ mod tests {
         let (rec, key) = seal(&author, [0u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
         let mut v2 = rec.clone();
         v2.header.version = 2;
-        assert!(matches!(v2.verify_author(&author.public()), Err(CryptoError::Malformed { .. })));
-        assert!(matches!(v2.open(&r, &[]), Err(CryptoError::Malformed { .. })));
-        assert!(matches!(v2.open_with_key(&key), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(
+            v2.verify_author(&author.public()),
+            Err(CryptoError::Malformed { .. })
+        ));
+        assert!(matches!(
+            v2.open(&r, &[]),
+            Err(CryptoError::Malformed { .. })
+        ));
+        assert!(matches!(
+            v2.open_with_key(&key),
+            Err(CryptoError::Malformed { .. })
+        ));
         let other = Identity::generate(&mut OsRng).public();
-        assert!(matches!(wrap_for(&key, &v2.header, &other, &mut OsRng), Err(CryptoError::Malformed { .. })));
+        assert!(matches!(
+            wrap_for(&key, &v2.header, &other, &mut OsRng),
+            Err(CryptoError::Malformed { .. })
+        ));
     }
 
     #[test]
@@ -466,13 +565,21 @@ mod tests {
         let r = Identity::generate(&mut OsRng);
         let (rec, _) = seal(&author, [3u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
         let impostor = Identity::generate(&mut OsRng);
-        assert!(matches!(rec.verify_author(&impostor.public()), Err(CryptoError::BadSignature { .. })));
+        assert!(matches!(
+            rec.verify_author(&impostor.public()),
+            Err(CryptoError::BadSignature { .. })
+        ));
         // An impostor re-signing under the genuine author's id still fails: the
         // key checked is the one whose party id is in the header.
         let mut forged = rec.clone();
-        forged.signature =
-            impostor.sign(SIG_DOMAIN, &signed_message(&forged.header, &forged.recipients, &forged.ciphertext));
-        assert!(matches!(forged.verify_author(&author.public()), Err(CryptoError::BadSignature { .. })));
+        forged.signature = impostor.sign(
+            SIG_DOMAIN,
+            &signed_message(&forged.header, &forged.recipients, &forged.ciphertext),
+        );
+        assert!(matches!(
+            forged.verify_author(&author.public()),
+            Err(CryptoError::BadSignature { .. })
+        ));
     }
 
     #[test]
@@ -481,7 +588,10 @@ mod tests {
         let r = Identity::generate(&mut OsRng);
         let (rec, _) = seal(&author, [4u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
         let (_, other_key) = seal(&author, [4u8; 32], b"x", &[r.public()], &mut OsRng).unwrap();
-        assert_eq!(rec.open_with_key(&other_key).unwrap_err(), CryptoError::OpenFailed);
+        assert_eq!(
+            rec.open_with_key(&other_key).unwrap_err(),
+            CryptoError::OpenFailed
+        );
     }
 
     /// Each byte is flipped in its lowest and in its highest bit; the top bit of an
@@ -494,7 +604,14 @@ mod tests {
         let author = Identity::generate(&mut OsRng);
         let rcpts = ids(2);
         let apk = author.public();
-        let (rec, _) = seal(&author, [5u8; 32], b"small record", &pubs(&rcpts), &mut OsRng).unwrap();
+        let (rec, _) = seal(
+            &author,
+            [5u8; 32],
+            b"small record",
+            &pubs(&rcpts),
+            &mut OsRng,
+        )
+        .unwrap();
         rec.verify_author(&apk).unwrap();
 
         // Payload ciphertext (body and tag): signature and AEAD both catch it.
@@ -502,9 +619,16 @@ mod tests {
             for m in MASKS {
                 let mut t = rec.clone();
                 t.ciphertext[i] ^= m;
-                assert!(t.verify_author(&apk).is_err(), "ciphertext byte {i} mask {m:#x}: verify passed");
+                assert!(
+                    t.verify_author(&apk).is_err(),
+                    "ciphertext byte {i} mask {m:#x}: verify passed"
+                );
                 for r in &rcpts {
-                    assert_eq!(t.open(r, &[]).unwrap_err(), CryptoError::OpenFailed, "ciphertext byte {i}");
+                    assert_eq!(
+                        t.open(r, &[]).unwrap_err(),
+                        CryptoError::OpenFailed,
+                        "ciphertext byte {i}"
+                    );
                 }
             }
         }
@@ -516,22 +640,39 @@ mod tests {
                 for m in MASKS {
                     let mut t = rec.clone();
                     t.recipients[wi].enc[i] ^= m;
-                    assert!(t.verify_author(&apk).is_err(), "wrap {wi} enc byte {i}: verify passed");
-                    assert_eq!(t.open(owner, &[]).unwrap_err(), CryptoError::OpenFailed, "wrap {wi} enc byte {i}");
+                    assert!(
+                        t.verify_author(&apk).is_err(),
+                        "wrap {wi} enc byte {i}: verify passed"
+                    );
+                    assert_eq!(
+                        t.open(owner, &[]).unwrap_err(),
+                        CryptoError::OpenFailed,
+                        "wrap {wi} enc byte {i}"
+                    );
                 }
             }
             for i in 0..rec.recipients[wi].ciphertext.len() {
                 for m in MASKS {
                     let mut t = rec.clone();
                     t.recipients[wi].ciphertext[i] ^= m;
-                    assert!(t.verify_author(&apk).is_err(), "wrap {wi} ct byte {i}: verify passed");
-                    assert_eq!(t.open(owner, &[]).unwrap_err(), CryptoError::OpenFailed, "wrap {wi} ct byte {i}");
+                    assert!(
+                        t.verify_author(&apk).is_err(),
+                        "wrap {wi} ct byte {i}: verify passed"
+                    );
+                    assert_eq!(
+                        t.open(owner, &[]).unwrap_err(),
+                        CryptoError::OpenFailed,
+                        "wrap {wi} ct byte {i}"
+                    );
                 }
             }
             for i in 0..16 {
                 let mut t = rec.clone();
                 t.recipients[wi].key_id.0[i] ^= 1;
-                assert!(t.verify_author(&apk).is_err(), "wrap {wi} key id byte {i}: verify passed");
+                assert!(
+                    t.verify_author(&apk).is_err(),
+                    "wrap {wi} key id byte {i}: verify passed"
+                );
                 assert_eq!(t.open(owner, &[]).unwrap_err(), CryptoError::NotARecipient);
             }
         }
@@ -542,13 +683,19 @@ mod tests {
             for m in MASKS {
                 let mut t = rec.clone();
                 t.header.context[i] ^= m;
-                assert!(t.verify_author(&apk).is_err(), "context byte {i}: verify passed");
+                assert!(
+                    t.verify_author(&apk).is_err(),
+                    "context byte {i}: verify passed"
+                );
                 for r in &rcpts {
                     assert!(t.open(r, &[]).is_err(), "context byte {i}: opened");
                 }
                 let mut t = rec.clone();
                 t.header.author.0[i] ^= m;
-                assert!(t.verify_author(&apk).is_err(), "author byte {i}: verify passed");
+                assert!(
+                    t.verify_author(&apk).is_err(),
+                    "author byte {i}: verify passed"
+                );
                 for r in &rcpts {
                     assert!(t.open(r, &[]).is_err(), "author byte {i}: opened");
                 }
@@ -564,7 +711,10 @@ mod tests {
             for m in MASKS {
                 let mut t = rec.clone();
                 t.signature.0[i] ^= m;
-                assert!(t.verify_author(&apk).is_err(), "signature byte {i} mask {m:#x}: verify passed");
+                assert!(
+                    t.verify_author(&apk).is_err(),
+                    "signature byte {i} mask {m:#x}: verify passed"
+                );
             }
         }
 
@@ -581,25 +731,48 @@ mod tests {
     fn wrap_for_lets_a_new_recipient_open_via_extra() {
         let author = Identity::generate(&mut OsRng);
         let first = Identity::generate(&mut OsRng);
-        let (rec, key) = seal(&author, [6u8; 32], b"shared later", &[first.public()], &mut OsRng).unwrap();
+        let (rec, key) = seal(
+            &author,
+            [6u8; 32],
+            b"shared later",
+            &[first.public()],
+            &mut OsRng,
+        )
+        .unwrap();
         let newcomer = Identity::generate(&mut OsRng);
-        assert_eq!(rec.open(&newcomer, &[]).unwrap_err(), CryptoError::NotARecipient);
+        assert_eq!(
+            rec.open(&newcomer, &[]).unwrap_err(),
+            CryptoError::NotARecipient
+        );
 
         let w = wrap_for(&key, &rec.header, &newcomer.public(), &mut OsRng).unwrap();
         assert_eq!(w.key_id, newcomer.key_id());
-        assert_eq!(rec.open(&newcomer, std::slice::from_ref(&w)).unwrap().expose(), b"shared later");
+        assert_eq!(
+            rec.open(&newcomer, std::slice::from_ref(&w))
+                .unwrap()
+                .expose(),
+            b"shared later"
+        );
         // The extra wrap does not change the signed record.
         rec.verify_author(&author.public()).unwrap();
         // A key obtained through content_key can be re-wrapped again.
-        let k2 = rec.content_key(&newcomer, std::slice::from_ref(&w)).unwrap();
+        let k2 = rec
+            .content_key(&newcomer, std::slice::from_ref(&w))
+            .unwrap();
         let third = Identity::generate(&mut OsRng);
         let w3 = wrap_for(&k2, &rec.header, &third.public(), &mut OsRng).unwrap();
         assert_eq!(rec.open(&third, &[w3]).unwrap().expose(), b"shared later");
         // A damaged extra wrap is OpenFailed, and does not hide a good one.
         let mut bad = w.clone();
         bad.ciphertext[0] ^= 1;
-        assert_eq!(rec.open(&newcomer, std::slice::from_ref(&bad)).unwrap_err(), CryptoError::OpenFailed);
-        assert_eq!(rec.open(&newcomer, &[bad, w]).unwrap().expose(), b"shared later");
+        assert_eq!(
+            rec.open(&newcomer, std::slice::from_ref(&bad)).unwrap_err(),
+            CryptoError::OpenFailed
+        );
+        assert_eq!(
+            rec.open(&newcomer, &[bad, w]).unwrap().expose(),
+            b"shared later"
+        );
     }
 
     #[test]
@@ -607,25 +780,58 @@ mod tests {
         let author = Identity::generate(&mut OsRng);
         let r = Identity::generate(&mut OsRng);
         let other = Identity::generate(&mut OsRng);
-        let (a, ka) = seal(&author, [8u8; 32], b"record A", &[other.public()], &mut OsRng).unwrap();
-        let (b, _) = seal(&author, [9u8; 32], b"record B", &[other.public()], &mut OsRng).unwrap();
+        let (a, ka) = seal(
+            &author,
+            [8u8; 32],
+            b"record A",
+            &[other.public()],
+            &mut OsRng,
+        )
+        .unwrap();
+        let (b, _) = seal(
+            &author,
+            [9u8; 32],
+            b"record B",
+            &[other.public()],
+            &mut OsRng,
+        )
+        .unwrap();
         let wa = wrap_for(&ka, &a.header, &r.public(), &mut OsRng).unwrap();
-        assert_eq!(a.open(&r, std::slice::from_ref(&wa)).unwrap().expose(), b"record A");
+        assert_eq!(
+            a.open(&r, std::slice::from_ref(&wa)).unwrap().expose(),
+            b"record A"
+        );
         // Different header: the HPKE info differs, so the wrap does not open.
-        assert_eq!(b.open(&r, std::slice::from_ref(&wa)).unwrap_err(), CryptoError::OpenFailed);
+        assert_eq!(
+            b.open(&r, std::slice::from_ref(&wa)).unwrap_err(),
+            CryptoError::OpenFailed
+        );
 
         // Same header (same author and context) but another record: the wrap
         // opens to A's content key, which does not authenticate B's payload.
-        let (c, _) = seal(&author, [8u8; 32], b"record C", &[other.public()], &mut OsRng).unwrap();
+        let (c, _) = seal(
+            &author,
+            [8u8; 32],
+            b"record C",
+            &[other.public()],
+            &mut OsRng,
+        )
+        .unwrap();
         assert_eq!(c.header, a.header);
-        assert_eq!(c.open(&r, std::slice::from_ref(&wa)).unwrap_err(), CryptoError::OpenFailed);
+        assert_eq!(
+            c.open(&r, std::slice::from_ref(&wa)).unwrap_err(),
+            CryptoError::OpenFailed
+        );
 
         // Splicing A's own wrap into B's recipient list breaks B's signature and
         // does not open B.
         let mut spliced = b.clone();
         spliced.recipients[0] = a.recipients[0].clone();
         assert!(spliced.verify_author(&author.public()).is_err());
-        assert_eq!(spliced.open(&other, &[]).unwrap_err(), CryptoError::OpenFailed);
+        assert_eq!(
+            spliced.open(&other, &[]).unwrap_err(),
+            CryptoError::OpenFailed
+        );
     }
 
     #[test]
@@ -633,7 +839,8 @@ mod tests {
         let author = Identity::generate(&mut OsRng);
         let r = Identity::generate(&mut OsRng);
         let (rec, _) = seal(&author, [10u8; 32], b"json", &[r.public()], &mut OsRng).unwrap();
-        let back: SealedRecord = serde_json::from_str(&serde_json::to_string(&rec).unwrap()).unwrap();
+        let back: SealedRecord =
+            serde_json::from_str(&serde_json::to_string(&rec).unwrap()).unwrap();
         assert_eq!(back, rec);
         back.verify_author(&author.public()).unwrap();
         assert_eq!(back.open(&r, &[]).unwrap().expose(), b"json");
@@ -653,8 +860,20 @@ mod tests {
     fn low_order_recipient_key_is_rejected() {
         let author = Identity::generate(&mut OsRng);
         // The all-zero point has order 1: HPKE must refuse to encapsulate to it.
-        let bad = PublicIdentity { sign: author.public().sign, enc: [0u8; 32] };
+        let bad = PublicIdentity {
+            sign: author.public().sign,
+            enc: [0u8; 32],
+        };
         let err = seal(&author, [0u8; 32], b"x", &[bad], &mut OsRng).unwrap_err();
-        assert!(matches!(err, CryptoError::Malformed { what: "recipient X25519 public key", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                CryptoError::Malformed {
+                    what: "recipient X25519 public key",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

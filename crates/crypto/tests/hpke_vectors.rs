@@ -34,7 +34,10 @@ struct FixedIkm {
 impl FixedIkm {
     fn new(ikm: &[u8]) -> Self {
         assert_eq!(ikm.len(), 32, "X25519 ikm is 32 bytes");
-        FixedIkm { ikm: ikm.to_vec(), used: false }
+        FixedIkm {
+            ikm: ikm.to_vec(),
+            used: false,
+        }
     }
 }
 
@@ -46,8 +49,15 @@ impl RngCore for FixedIkm {
         panic!("hpke asked for a u64; expected one 32-byte fill")
     }
     fn fill_bytes(&mut self, dest: &mut [u8]) {
-        assert!(!self.used, "hpke asked for randomness twice; expected one 32-byte fill");
-        assert_eq!(dest.len(), self.ikm.len(), "hpke asked for a different amount of randomness");
+        assert!(
+            !self.used,
+            "hpke asked for randomness twice; expected one 32-byte fill"
+        );
+        assert_eq!(
+            dest.len(),
+            self.ikm.len(),
+            "hpke asked for a different amount of randomness"
+        );
         dest.copy_from_slice(&self.ikm);
         self.used = true;
     }
@@ -61,7 +71,9 @@ impl RngCore for FixedIkm {
 impl CryptoRng for FixedIkm {}
 
 fn hx(v: &Value, field: &str) -> Vec<u8> {
-    let s = v[field].as_str().unwrap_or_else(|| panic!("vector field {field} missing or not a string"));
+    let s = v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("vector field {field} missing or not a string"));
     hex::decode(s).unwrap_or_else(|e| panic!("vector field {field} is not hex: {e}"))
 }
 
@@ -81,7 +93,11 @@ fn base_vector() -> Value {
                 && v["aead_id"] == AEAD_CHACHA20POLY1305
         })
         .collect();
-    assert_eq!(base.len(), 1, "expected exactly one base-mode vector for the suite");
+    assert_eq!(
+        base.len(),
+        1,
+        "expected exactly one base-mode vector for the suite"
+    );
     base.into_iter().next().unwrap()
 }
 
@@ -101,12 +117,28 @@ fn exports(v: &Value) -> &Vec<Value> {
 fn derive_keypair_matches_vector() {
     let v = base_vector();
     let (sk_r, pk_r) = X25519HkdfSha256::derive_keypair(&hx(&v, "ikmR"));
-    assert_eq!(sk_r.to_bytes().as_slice(), hx(&v, "skRm").as_slice(), "skRm");
-    assert_eq!(pk_r.to_bytes().as_slice(), hx(&v, "pkRm").as_slice(), "pkRm");
+    assert_eq!(
+        sk_r.to_bytes().as_slice(),
+        hx(&v, "skRm").as_slice(),
+        "skRm"
+    );
+    assert_eq!(
+        pk_r.to_bytes().as_slice(),
+        hx(&v, "pkRm").as_slice(),
+        "pkRm"
+    );
 
     let (sk_e, pk_e) = X25519HkdfSha256::derive_keypair(&hx(&v, "ikmE"));
-    assert_eq!(sk_e.to_bytes().as_slice(), hx(&v, "skEm").as_slice(), "skEm");
-    assert_eq!(pk_e.to_bytes().as_slice(), hx(&v, "pkEm").as_slice(), "pkEm");
+    assert_eq!(
+        sk_e.to_bytes().as_slice(),
+        hx(&v, "skEm").as_slice(),
+        "skEm"
+    );
+    assert_eq!(
+        pk_e.to_bytes().as_slice(),
+        hx(&v, "pkEm").as_slice(),
+        "pkEm"
+    );
     // For DHKEM, enc is the serialised ephemeral public key.
     assert_eq!(hx(&v, "enc"), hx(&v, "pkEm"));
 }
@@ -123,7 +155,10 @@ fn sender_reproduces_enc_every_ciphertext_and_exports() {
         &mut rng,
     )
     .unwrap();
-    assert!(rng.used, "the ephemeral key did not come from the fixed ikmE");
+    assert!(
+        rng.used,
+        "the ephemeral key did not come from the fixed ikmE"
+    );
     assert_eq!(enc.to_bytes().as_slice(), hx(&v, "enc").as_slice(), "enc");
 
     // Sequence numbers advance with each seal, so order matters.
@@ -135,7 +170,11 @@ fn sender_reproduces_enc_every_ciphertext_and_exports() {
         let len = x["L"].as_u64().expect("L") as usize;
         let mut out = vec![0u8; len];
         ctx.export(&hx(x, "exporter_context"), &mut out).unwrap();
-        assert_eq!(hex::encode(out), hex::encode(hx(x, "exported_value")), "sender export {i}");
+        assert_eq!(
+            hex::encode(out),
+            hex::encode(hx(x, "exported_value")),
+            "sender export {i}"
+        );
     }
 }
 
@@ -152,14 +191,20 @@ fn receiver_opens_every_ciphertext_and_exports() {
     )
     .unwrap();
     for (i, e) in encryptions(&v).iter().enumerate() {
-        let pt = ctx.open(&hx(e, "ct"), &hx(e, "aad")).unwrap_or_else(|err| panic!("encryption {i}: {err}"));
+        let pt = ctx
+            .open(&hx(e, "ct"), &hx(e, "aad"))
+            .unwrap_or_else(|err| panic!("encryption {i}: {err}"));
         assert_eq!(pt, hx(e, "pt"), "encryption {i}");
     }
     for (i, x) in exports(&v).iter().enumerate() {
         let len = x["L"].as_u64().expect("L") as usize;
         let mut out = vec![0u8; len];
         ctx.export(&hx(x, "exporter_context"), &mut out).unwrap();
-        assert_eq!(hex::encode(out), hex::encode(hx(x, "exported_value")), "receiver export {i}");
+        assert_eq!(
+            hex::encode(out),
+            hex::encode(hx(x, "exported_value")),
+            "receiver export {i}"
+        );
     }
 }
 
@@ -169,7 +214,12 @@ fn receiver_opens_every_ciphertext_and_exports() {
 fn crate_wrap_functions_match_vector() {
     let v = base_vector();
     let first = &encryptions(&v)[0];
-    let (info, aad, pt, ct) = (hx(&v, "info"), hx(first, "aad"), hx(first, "pt"), hx(first, "ct"));
+    let (info, aad, pt, ct) = (
+        hx(&v, "info"),
+        hx(first, "aad"),
+        hx(first, "pt"),
+        hx(first, "ct"),
+    );
     let enc = arr32(&hx(&v, "enc"));
 
     // Open a ciphertext produced by the vector's sender with the call `content_key` uses.

@@ -21,10 +21,19 @@ pub fn to_bytes<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 /// Decode and insist the bytes are the canonical encoding of what they decode to.
-pub fn from_bytes<T: DeserializeOwned + Serialize>(what: &'static str, bytes: &[u8]) -> Result<T, LedgerError> {
-    let v: T = postcard::from_bytes(bytes).map_err(|e| LedgerError::Decode { what, why: e.to_string() })?;
+pub fn from_bytes<T: DeserializeOwned + Serialize>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, LedgerError> {
+    let v: T = postcard::from_bytes(bytes).map_err(|e| LedgerError::Decode {
+        what,
+        why: e.to_string(),
+    })?;
     if to_bytes(&v) != bytes {
-        return Err(LedgerError::Decode { what, why: "not the canonical encoding".into() });
+        return Err(LedgerError::Decode {
+            what,
+            why: "not the canonical encoding".into(),
+        });
     }
     Ok(v)
 }
@@ -41,7 +50,10 @@ pub fn entry_id(e: &Entry) -> Id {
 
 pub fn sign_entry(entry: Entry, signers: &[&Identity]) -> SignedEntry {
     let bytes = entry_bytes(&entry);
-    let signatures = signers.iter().map(|s| s.sign(ENTRY_SIG_DOMAIN, &bytes)).collect();
+    let signatures = signers
+        .iter()
+        .map(|s| s.sign(ENTRY_SIG_DOMAIN, &bytes))
+        .collect();
     SignedEntry { entry, signatures }
 }
 
@@ -64,14 +76,25 @@ pub fn block_hash(b: &Block) -> [u8; 32] {
 }
 
 pub fn certify(block_hash: &[u8; 32], signer: &Identity) -> Certificate {
-    Certificate { signer: signer.party_id(), signature: signer.sign(BLOCK_SIG_DOMAIN, block_hash) }
+    Certificate {
+        signer: signer.party_id(),
+        signature: signer.sign(BLOCK_SIG_DOMAIN, block_hash),
+    }
 }
 
-pub fn check_certificate(block_hash: &[u8; 32], cert: &Certificate, signer: &PublicIdentity) -> Result<(), LedgerError> {
+pub fn check_certificate(
+    block_hash: &[u8; 32],
+    cert: &Certificate,
+    signer: &PublicIdentity,
+) -> Result<(), LedgerError> {
     if signer.party_id() != cert.signer {
-        return Err(LedgerError::BadCertificate("certificate signer is not the expected member".into()));
+        return Err(LedgerError::BadCertificate(
+            "certificate signer is not the expected member".into(),
+        ));
     }
     signer
         .verify(BLOCK_SIG_DOMAIN, block_hash, &cert.signature)
-        .map_err(|_| LedgerError::BadCertificate("signature over the block hash does not verify".into()))
+        .map_err(|_| {
+            LedgerError::BadCertificate("signature over the block hash does not verify".into())
+        })
 }

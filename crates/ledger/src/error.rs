@@ -64,7 +64,10 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(code: RejectCode, message: impl Into<String>) -> Self {
-        Rejection { code, message: message.into() }
+        Rejection {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -72,7 +75,12 @@ impl Rejection {
 #[non_exhaustive]
 pub enum LedgerError {
     #[error("block {height}, entry {index} ({kind}) rejected: {rejection}")]
-    InvalidEntry { height: u64, index: usize, kind: &'static str, rejection: Rejection },
+    InvalidEntry {
+        height: u64,
+        index: usize,
+        kind: &'static str,
+        rejection: Rejection,
+    },
     #[error("block {height} rejected: {why}")]
     InvalidBlock { height: u64, why: String },
     #[error("block {height} conflicts with the stored block at that height (a different hash)")]

@@ -42,7 +42,9 @@ pub struct Counts {
 }
 
 pub fn counts(conn: &Connection) -> Result<Counts, LedgerError> {
-    let c = |sql: &str| -> Result<u64, LedgerError> { Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+    let c = |sql: &str| -> Result<u64, LedgerError> {
+        Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+    };
     Ok(Counts {
         blocks: c("SELECT COUNT(*) FROM blocks")?,
         members: c("SELECT COUNT(*) FROM members")?,
@@ -59,7 +61,9 @@ pub fn counts(conn: &Connection) -> Result<Counts, LedgerError> {
 
 pub fn subjects(conn: &Connection) -> Result<Vec<PartyId>, LedgerError> {
     let mut st = conn.prepare("SELECT party FROM subjects ORDER BY height, party")?;
-    let v = st.query_map([], |r| Ok(PartyId(arr32(r.get(0)?))))?.collect::<Result<_, _>>()?;
+    let v = st
+        .query_map([], |r| Ok(PartyId(arr32(r.get(0)?))))?
+        .collect::<Result<_, _>>()?;
     Ok(v)
 }
 
@@ -85,7 +89,11 @@ fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
         record_id: arr32(r.get(0)?),
         subject: PartyId(arr32(r.get(1)?)),
         furnisher: PartyId(arr32(r.get(2)?)),
-        kind: if kind == "income" { RecordKind::Income } else { RecordKind::Tradeline },
+        kind: if kind == "income" {
+            RecordKind::Income
+        } else {
+            RecordKind::Tradeline
+        },
         status: r.get(4)?,
         compliance: r.get(5)?,
         corrects: corrects.map(arr32),
@@ -95,48 +103,84 @@ fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
 }
 
 /// Records `party` can open (sealed to it or shared with it later).
-pub fn records_readable_by(conn: &Connection, party: &PartyId) -> Result<Vec<RecordInfo>, LedgerError> {
+pub fn records_readable_by(
+    conn: &Connection,
+    party: &PartyId,
+) -> Result<Vec<RecordInfo>, LedgerError> {
     let sql = format!(
         "SELECT {RECORD_COLS} FROM record_access a JOIN records r ON r.record_id = a.record_id
          WHERE a.party = ?1 ORDER BY r.height, r.record_id"
     );
     let mut st = conn.prepare(&sql)?;
-    let v = st.query_map([&party.0[..]], record_info)?.collect::<Result<_, _>>()?;
+    let v = st
+        .query_map([&party.0[..]], record_info)?
+        .collect::<Result<_, _>>()?;
     Ok(v)
 }
 
-pub fn records_of_subject(conn: &Connection, subject: &PartyId) -> Result<Vec<RecordInfo>, LedgerError> {
-    let sql = format!("SELECT {RECORD_COLS} FROM records r WHERE r.subject = ?1 ORDER BY r.height, r.record_id");
+pub fn records_of_subject(
+    conn: &Connection,
+    subject: &PartyId,
+) -> Result<Vec<RecordInfo>, LedgerError> {
+    let sql = format!(
+        "SELECT {RECORD_COLS} FROM records r WHERE r.subject = ?1 ORDER BY r.height, r.record_id"
+    );
     let mut st = conn.prepare(&sql)?;
-    let v = st.query_map([&subject.0[..]], record_info)?.collect::<Result<_, _>>()?;
+    let v = st
+        .query_map([&subject.0[..]], record_info)?
+        .collect::<Result<_, _>>()?;
     Ok(v)
 }
 
 fn entry_body(conn: &Connection, entry_id: &[u8]) -> Result<SignedEntry, LedgerError> {
     let body: Vec<u8> = conn
-        .query_row("SELECT body FROM entries WHERE entry_id = ?1", [entry_id], |r| r.get(0))
+        .query_row(
+            "SELECT body FROM entries WHERE entry_id = ?1",
+            [entry_id],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| LedgerError::NotFound("entry".into()))?;
     from_bytes("entry", &body)
 }
 
 /// A furnished record as on the ledger, plus wraps shared with later recipients.
-pub fn furnished(conn: &Connection, record_id: &Id) -> Result<(RecordFurnished, Vec<WrappedKey>), LedgerError> {
+pub fn furnished(
+    conn: &Connection,
+    record_id: &Id,
+) -> Result<(RecordFurnished, Vec<WrappedKey>), LedgerError> {
     let eid: Vec<u8> = conn
-        .query_row("SELECT entry_id FROM records WHERE record_id = ?1", [&record_id[..]], |r| r.get(0))
+        .query_row(
+            "SELECT entry_id FROM records WHERE record_id = ?1",
+            [&record_id[..]],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| LedgerError::NotFound(format!("record {}", hex::encode(&record_id[..8]))))?;
     let Entry::RecordFurnished(r) = entry_body(conn, &eid)?.entry else {
-        return Err(LedgerError::Decode { what: "record entry", why: "not a furnished record".into() });
+        return Err(LedgerError::Decode {
+            what: "record entry",
+            why: "not a furnished record".into(),
+        });
     };
-    let mut st = conn.prepare("SELECT wrap FROM record_access WHERE record_id = ?1 AND wrap IS NOT NULL")?;
-    let wraps: Vec<Vec<u8>> = st.query_map([&record_id[..]], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    let wraps = wraps.iter().map(|w| from_bytes("shared wrap", w)).collect::<Result<_, _>>()?;
+    let mut st =
+        conn.prepare("SELECT wrap FROM record_access WHERE record_id = ?1 AND wrap IS NOT NULL")?;
+    let wraps: Vec<Vec<u8>> = st
+        .query_map([&record_id[..]], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let wraps = wraps
+        .iter()
+        .map(|w| from_bytes("shared wrap", w))
+        .collect::<Result<_, _>>()?;
     Ok((r, wraps))
 }
 
 /// The latest score entry by `agency` for `subject`.
-pub fn latest_score_entry(conn: &Connection, agency: &PartyId, subject: &PartyId) -> Result<Option<ScoreCommitted>, LedgerError> {
+pub fn latest_score_entry(
+    conn: &Connection,
+    agency: &PartyId,
+    subject: &PartyId,
+) -> Result<Option<ScoreCommitted>, LedgerError> {
     let eid: Option<Vec<u8>> = conn
         .query_row(
             "SELECT entry_id FROM scores WHERE agency = ?1 AND subject = ?2 ORDER BY period DESC LIMIT 1",
@@ -148,19 +192,28 @@ pub fn latest_score_entry(conn: &Connection, agency: &PartyId, subject: &PartyId
         None => Ok(None),
         Some(e) => match entry_body(conn, &e)?.entry {
             Entry::ScoreCommitted(s) => Ok(Some(s)),
-            _ => Err(LedgerError::Decode { what: "score entry", why: "not a score".into() }),
+            _ => Err(LedgerError::Decode {
+                what: "score entry",
+                why: "not a score".into(),
+            }),
         },
     }
 }
 
 /// Scores readable by `party` (its own as agency, or about it as subject).
 pub fn scores_for(conn: &Connection, party: &PartyId) -> Result<Vec<ScoreCommitted>, LedgerError> {
-    let mut st = conn.prepare("SELECT entry_id FROM scores WHERE agency = ?1 OR subject = ?1 ORDER BY height")?;
-    let ids: Vec<Vec<u8>> = st.query_map([&party.0[..]], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut st = conn
+        .prepare("SELECT entry_id FROM scores WHERE agency = ?1 OR subject = ?1 ORDER BY height")?;
+    let ids: Vec<Vec<u8>> = st
+        .query_map([&party.0[..]], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     ids.iter()
         .map(|e| match entry_body(conn, e)?.entry {
             Entry::ScoreCommitted(s) => Ok(s),
-            _ => Err(LedgerError::Decode { what: "score entry", why: "not a score".into() }),
+            _ => Err(LedgerError::Decode {
+                what: "score entry",
+                why: "not a score".into(),
+            }),
         })
         .collect()
 }
@@ -199,21 +252,39 @@ fn consent_info(r: &rusqlite::Row) -> rusqlite::Result<ConsentInfo> {
 const CONSENT_COLS: &str =
     "consent_id, subject, grantee, purpose, predicates, expires_at, explicit, granted_at, revoked_at";
 
-pub fn consents_of_subject(conn: &Connection, subject: &PartyId) -> Result<Vec<ConsentInfo>, LedgerError> {
-    let mut st = conn.prepare(&format!("SELECT {CONSENT_COLS} FROM consents WHERE subject = ?1 ORDER BY granted_height"))?;
-    let v = st.query_map([&subject.0[..]], consent_info)?.collect::<Result<_, _>>()?;
+pub fn consents_of_subject(
+    conn: &Connection,
+    subject: &PartyId,
+) -> Result<Vec<ConsentInfo>, LedgerError> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {CONSENT_COLS} FROM consents WHERE subject = ?1 ORDER BY granted_height"
+    ))?;
+    let v = st
+        .query_map([&subject.0[..]], consent_info)?
+        .collect::<Result<_, _>>()?;
     Ok(v)
 }
 
-pub fn consents_to_grantee(conn: &Connection, grantee: &PartyId) -> Result<Vec<ConsentInfo>, LedgerError> {
-    let mut st = conn.prepare(&format!("SELECT {CONSENT_COLS} FROM consents WHERE grantee = ?1 ORDER BY granted_height"))?;
-    let v = st.query_map([&grantee.0[..]], consent_info)?.collect::<Result<_, _>>()?;
+pub fn consents_to_grantee(
+    conn: &Connection,
+    grantee: &PartyId,
+) -> Result<Vec<ConsentInfo>, LedgerError> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {CONSENT_COLS} FROM consents WHERE grantee = ?1 ORDER BY granted_height"
+    ))?;
+    let v = st
+        .query_map([&grantee.0[..]], consent_info)?
+        .collect::<Result<_, _>>()?;
     Ok(v)
 }
 
 pub fn consent(conn: &Connection, id: &Id) -> Result<Option<ConsentInfo>, LedgerError> {
     Ok(conn
-        .query_row(&format!("SELECT {CONSENT_COLS} FROM consents WHERE consent_id = ?1"), [&id[..]], consent_info)
+        .query_row(
+            &format!("SELECT {CONSENT_COLS} FROM consents WHERE consent_id = ?1"),
+            [&id[..]],
+            consent_info,
+        )
         .optional()?)
 }
 
@@ -249,7 +320,11 @@ pub fn queries(conn: &Connection, f: &QueryFilter) -> Result<Vec<QueryInfo>, Led
          FROM queries q JOIN consents c ON c.consent_id = q.consent_id WHERE 1=1",
     );
     let mut args: Vec<Vec<u8>> = Vec::new();
-    for (col, v) in [("q.subject", &f.subject), ("q.requester", &f.requester), ("q.responder", &f.responder)] {
+    for (col, v) in [
+        ("q.subject", &f.subject),
+        ("q.requester", &f.requester),
+        ("q.responder", &f.responder),
+    ] {
         if let Some(p) = v {
             args.push(p.0.to_vec());
             sql.push_str(&format!(" AND {col} = ?{}", args.len()));
@@ -284,15 +359,29 @@ pub fn queries(conn: &Connection, f: &QueryFilter) -> Result<Vec<QueryInfo>, Led
 }
 
 /// The answer entry of a query, if answered.
-pub fn answer(conn: &Connection, query_id: &Id) -> Result<Option<(QueryAsked, QueryAnswered)>, LedgerError> {
+pub fn answer(
+    conn: &Connection,
+    query_id: &Id,
+) -> Result<Option<(QueryAsked, QueryAnswered)>, LedgerError> {
     let row: Option<Option<Vec<u8>>> = conn
-        .query_row("SELECT answer_entry FROM queries WHERE query_id = ?1", [&query_id[..]], |r| r.get(0))
+        .query_row(
+            "SELECT answer_entry FROM queries WHERE query_id = ?1",
+            [&query_id[..]],
+            |r| r.get(0),
+        )
         .optional()?;
-    let Some(Some(eid)) = row else { return Ok(None) };
-    let Some((q, _)) = crate::rules::query(conn, query_id)? else { return Ok(None) };
+    let Some(Some(eid)) = row else {
+        return Ok(None);
+    };
+    let Some((q, _)) = crate::rules::query(conn, query_id)? else {
+        return Ok(None);
+    };
     match entry_body(conn, &eid)?.entry {
         Entry::QueryAnswered(a) => Ok(Some((q, a))),
-        _ => Err(LedgerError::Decode { what: "answer entry", why: "not an answer".into() }),
+        _ => Err(LedgerError::Decode {
+            what: "answer entry",
+            why: "not an answer".into(),
+        }),
     }
 }
 
@@ -309,7 +398,13 @@ pub struct AccessEvent {
 
 pub fn access_log(conn: &Connection, subject: &PartyId) -> Result<Vec<AccessEvent>, LedgerError> {
     let mut out = Vec::new();
-    for q in queries(conn, &QueryFilter { subject: Some(*subject), ..Default::default() })? {
+    for q in queries(
+        conn,
+        &QueryFilter {
+            subject: Some(*subject),
+            ..Default::default()
+        },
+    )? {
         let answer = match q.holds {
             Some(true) => "answered: holds",
             Some(false) => "answered: does not hold",
@@ -332,7 +427,11 @@ pub fn access_log(conn: &Connection, subject: &PartyId) -> Result<Vec<AccessEven
         let kind: String = r.get(4)?;
         Ok(AccessEvent {
             party: PartyId(arr32(r.get(0)?)),
-            action: if via == "shared" { "record-shared".into() } else { "record-sealed".into() },
+            action: if via == "shared" {
+                "record-shared".into()
+            } else {
+                "record-sealed".into()
+            },
             height: r.get::<_, i64>(2)? as u64,
             at: r.get::<_, i64>(3)? as u64,
             detail: format!("a {kind} record was made readable to this member"),
@@ -341,7 +440,8 @@ pub fn access_log(conn: &Connection, subject: &PartyId) -> Result<Vec<AccessEven
     for r in rows {
         out.push(r?);
     }
-    let mut st = conn.prepare("SELECT agency, height, at, period FROM scores WHERE subject = ?1")?;
+    let mut st =
+        conn.prepare("SELECT agency, height, at, period FROM scores WHERE subject = ?1")?;
     let rows = st.query_map([&subject.0[..]], |r| {
         Ok(AccessEvent {
             party: PartyId(arr32(r.get(0)?)),
@@ -369,7 +469,10 @@ pub struct DisputeInfo {
     pub outcome: Option<String>,
 }
 
-pub fn disputes(conn: &Connection, subject: Option<&PartyId>) -> Result<Vec<DisputeInfo>, LedgerError> {
+pub fn disputes(
+    conn: &Connection,
+    subject: Option<&PartyId>,
+) -> Result<Vec<DisputeInfo>, LedgerError> {
     let mut st = conn.prepare(
         "SELECT dispute_id, subject, record_id, reason, opened_at, resolved_at, outcome FROM disputes
          WHERE ?1 IS NULL OR subject = ?1 ORDER BY opened_height",

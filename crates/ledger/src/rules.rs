@@ -12,8 +12,8 @@ use crate::error::{RejectCode as C, Rejection};
 use crate::types::*;
 use credence_crypto::keys::{key_id_of, verify};
 use credence_crypto::proof::{
-    verify_predicate, verify_validity, Commitment, Predicate, PredicateInputs, PredicateProof, ProofContext,
-    ValidityProof,
+    verify_predicate, verify_validity, Commitment, Predicate, PredicateInputs, PredicateProof,
+    ProofContext, ValidityProof,
 };
 use credence_crypto::seal::SealedRecord;
 use credence_crypto::{KeyId, PartyId, PublicIdentity, Signature};
@@ -52,23 +52,58 @@ fn reject<T>(code: C, msg: impl Into<String>) -> R<T> {
 
 /// A state-free check whose inputs were resolved from state.
 pub(crate) enum Deferred {
-    Signature { signer: [u8; 32], msg: Arc<Vec<u8>>, sig: Signature, who: &'static str },
-    Validity { context: Vec<u8>, commitments: Vec<Commitment>, proof: ValidityProof },
-    Seal { sealed: SealedRecord, author: PublicIdentity },
-    Predicate { ctx: ProofContext, predicate: Predicate, inputs: PredicateInputs, proof: PredicateProof },
+    Signature {
+        signer: [u8; 32],
+        msg: Arc<Vec<u8>>,
+        sig: Signature,
+        who: &'static str,
+    },
+    Validity {
+        context: Vec<u8>,
+        commitments: Vec<Commitment>,
+        proof: ValidityProof,
+    },
+    Seal {
+        sealed: SealedRecord,
+        author: PublicIdentity,
+    },
+    Predicate {
+        ctx: ProofContext,
+        predicate: Predicate,
+        inputs: PredicateInputs,
+        proof: PredicateProof,
+    },
 }
 
 impl Deferred {
     pub(crate) fn run(&self) -> Result<(), Rejection> {
         match self {
-            Deferred::Signature { signer, msg, sig, who } => verify(signer, ENTRY_SIG_DOMAIN, msg, sig)
-                .map_err(|_| Rejection::new(C::BadSignature, format!("the {who}'s signature does not verify"))),
-            Deferred::Validity { context, commitments, proof } => verify_validity(context, commitments, proof)
+            Deferred::Signature {
+                signer,
+                msg,
+                sig,
+                who,
+            } => verify(signer, ENTRY_SIG_DOMAIN, msg, sig).map_err(|_| {
+                Rejection::new(
+                    C::BadSignature,
+                    format!("the {who}'s signature does not verify"),
+                )
+            }),
+            Deferred::Validity {
+                context,
+                commitments,
+                proof,
+            } => verify_validity(context, commitments, proof)
                 .map_err(|e| Rejection::new(C::BadProof, format!("validity proof: {e}"))),
             Deferred::Seal { sealed, author } => sealed
                 .verify_author(author)
                 .map_err(|e| Rejection::new(C::BadSeal, format!("sealed payload: {e}"))),
-            Deferred::Predicate { ctx, predicate, inputs, proof } => verify_predicate(ctx, predicate, inputs, proof)
+            Deferred::Predicate {
+                ctx,
+                predicate,
+                inputs,
+                proof,
+            } => verify_predicate(ctx, predicate, inputs, proof)
                 .map_err(|e| Rejection::new(C::BadProof, format!("answer proof: {e}"))),
         }
     }
@@ -97,6 +132,9 @@ pub fn score_validity_context(s: &ScoreCommitted) -> Vec<u8> {
     c
 }
 
+/// subject, grantee, encoded predicates, expiry, revoked height.
+type ConsentRow = (Vec<u8>, Vec<u8>, Vec<u8>, i64, Option<i64>);
+
 pub struct MemberRow {
     pub party: PartyId,
     pub name: String,
@@ -113,38 +151,67 @@ fn arr32(v: Vec<u8>) -> [u8; 32] {
 }
 
 pub fn member(conn: &Connection, p: &PartyId) -> rusqlite::Result<Option<MemberRow>> {
-    conn.query_row("SELECT name, role, sign_pk, enc_pk FROM members WHERE party = ?1", [&p.0[..]], |r| {
-        let role: String = r.get(1)?;
-        Ok(MemberRow {
-            party: *p,
-            name: r.get(0)?,
-            role: Role::parse(&role).unwrap_or(Role::Regulator),
-            key: PublicIdentity { sign: arr32(r.get(2)?), enc: arr32(r.get(3)?) },
-        })
-    })
+    conn.query_row(
+        "SELECT name, role, sign_pk, enc_pk FROM members WHERE party = ?1",
+        [&p.0[..]],
+        |r| {
+            let role: String = r.get(1)?;
+            Ok(MemberRow {
+                party: *p,
+                name: r.get(0)?,
+                role: Role::parse(&role).unwrap_or(Role::Regulator),
+                key: PublicIdentity {
+                    sign: arr32(r.get(2)?),
+                    enc: arr32(r.get(3)?),
+                },
+            })
+        },
+    )
     .optional()
 }
 
 pub fn subject_key(conn: &Connection, p: &PartyId) -> rusqlite::Result<Option<PublicIdentity>> {
-    conn.query_row("SELECT sign_pk, enc_pk FROM subjects WHERE party = ?1", [&p.0[..]], |r| {
-        Ok(PublicIdentity { sign: arr32(r.get(0)?), enc: arr32(r.get(1)?) })
-    })
+    conn.query_row(
+        "SELECT sign_pk, enc_pk FROM subjects WHERE party = ?1",
+        [&p.0[..]],
+        |r| {
+            Ok(PublicIdentity {
+                sign: arr32(r.get(0)?),
+                enc: arr32(r.get(1)?),
+            })
+        },
+    )
     .optional()
 }
 
 fn party_of_key_id(conn: &Connection, k: &KeyId) -> rusqlite::Result<Option<PartyId>> {
-    let m: Option<Vec<u8>> =
-        conn.query_row("SELECT party FROM members WHERE key_id = ?1", [&k.0[..]], |r| r.get(0)).optional()?;
+    let m: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT party FROM members WHERE key_id = ?1",
+            [&k.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
     if let Some(p) = m {
         return Ok(Some(PartyId(arr32(p))));
     }
-    let s: Option<Vec<u8>> =
-        conn.query_row("SELECT party FROM subjects WHERE key_id = ?1", [&k.0[..]], |r| r.get(0)).optional()?;
+    let s: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT party FROM subjects WHERE key_id = ?1",
+            [&k.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
     Ok(s.map(|p| PartyId(arr32(p))))
 }
 
 /// Does `grantee` hold a consent from `subject` that is neither revoked nor expired at `now`?
-pub fn has_live_consent(conn: &Connection, subject: &PartyId, grantee: &PartyId, now: u64) -> rusqlite::Result<bool> {
+pub fn has_live_consent(
+    conn: &Connection,
+    subject: &PartyId,
+    grantee: &PartyId,
+    now: u64,
+) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM consents WHERE subject = ?1 AND grantee = ?2
            AND revoked_height IS NULL AND expires_at > ?3)",
@@ -194,7 +261,11 @@ pub fn record(conn: &Connection, id: &Id) -> rusqlite::Result<Option<RecordRow>>
 
 /// The subject's live records of one kind, ordered by record id: the set every
 /// member derives for sums.
-pub fn live_records(conn: &Connection, subject: &PartyId, kind: RecordKind) -> rusqlite::Result<Vec<RecordRow>> {
+pub fn live_records(
+    conn: &Connection,
+    subject: &PartyId,
+    kind: RecordKind,
+) -> rusqlite::Result<Vec<RecordRow>> {
     let mut st = conn.prepare_cached(
         "SELECT record_id, subject, furnisher, kind, status, commitments FROM records
          WHERE subject = ?1 AND kind = ?2 AND status = 'live' ORDER BY record_id",
@@ -204,7 +275,11 @@ pub fn live_records(conn: &Connection, subject: &PartyId, kind: RecordKind) -> r
 }
 
 /// The latest score `agency` committed for `subject` (highest period).
-pub fn latest_score(conn: &Connection, agency: &PartyId, subject: &PartyId) -> rusqlite::Result<Option<(Id, Commitment)>> {
+pub fn latest_score(
+    conn: &Connection,
+    agency: &PartyId,
+    subject: &PartyId,
+) -> rusqlite::Result<Option<(Id, Commitment)>> {
     conn.query_row(
         "SELECT score_id, commitment FROM scores WHERE agency = ?1 AND subject = ?2 ORDER BY period DESC LIMIT 1",
         params![&agency.0[..], &subject.0[..]],
@@ -217,29 +292,73 @@ pub fn latest_score(conn: &Connection, agency: &PartyId, subject: &PartyId) -> r
 /// every member derives them from the state now.
 pub(crate) fn predicate_inputs(conn: &Connection, q: &QueryAsked) -> R<(Vec<Id>, PredicateInputs)> {
     use crate::types::{income, tradeline};
-    let field = |rows: &[RecordRow], i: usize| -> Vec<Commitment> { rows.iter().map(|r| r.commitments[i]).collect() };
+    let field = |rows: &[RecordRow], i: usize| -> Vec<Commitment> {
+        rows.iter().map(|r| r.commitments[i]).collect()
+    };
     let ids = |rows: &[RecordRow]| -> Vec<Id> { rows.iter().map(|r| r.record_id).collect() };
     Ok(match q.predicate {
-        Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => match latest_score(conn, &q.responder, &q.subject)? {
-            Some((id, c)) => (vec![id], PredicateInputs { primary: vec![c], secondary: vec![] }),
-            None => return reject(C::StaleInputs, "the responding agency has committed no score for this subject"),
-        },
-        Predicate::BalanceAtMost { .. } => {
-            let Some(t) = q.target else { return reject(C::BadPredicate, "a balance question names its record") };
-            match record(conn, &t)? {
-                Some(r) if r.status == "live" && r.kind == RecordKind::Tradeline && r.subject == q.subject => {
-                    (vec![t], PredicateInputs { primary: vec![r.commitments[tradeline::BALANCE]], secondary: vec![] })
+        Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => {
+            match latest_score(conn, &q.responder, &q.subject)? {
+                Some((id, c)) => (
+                    vec![id],
+                    PredicateInputs {
+                        primary: vec![c],
+                        secondary: vec![],
+                    },
+                ),
+                None => {
+                    return reject(
+                        C::StaleInputs,
+                        "the responding agency has committed no score for this subject",
+                    )
                 }
-                _ => return reject(C::UnknownRecord, "the target record is not a live tradeline of this subject"),
+            }
+        }
+        Predicate::BalanceAtMost { .. } => {
+            let Some(t) = q.target else {
+                return reject(C::BadPredicate, "a balance question names its record");
+            };
+            match record(conn, &t)? {
+                Some(r)
+                    if r.status == "live"
+                        && r.kind == RecordKind::Tradeline
+                        && r.subject == q.subject =>
+                {
+                    (
+                        vec![t],
+                        PredicateInputs {
+                            primary: vec![r.commitments[tradeline::BALANCE]],
+                            secondary: vec![],
+                        },
+                    )
+                }
+                _ => {
+                    return reject(
+                        C::UnknownRecord,
+                        "the target record is not a live tradeline of this subject",
+                    )
+                }
             }
         }
         Predicate::TotalDebtBelow { .. } => {
             let t = live_records(conn, &q.subject, RecordKind::Tradeline)?;
-            (ids(&t), PredicateInputs { primary: field(&t, tradeline::BALANCE), secondary: vec![] })
+            (
+                ids(&t),
+                PredicateInputs {
+                    primary: field(&t, tradeline::BALANCE),
+                    secondary: vec![],
+                },
+            )
         }
         Predicate::NoSeriousDelinquency => {
             let t = live_records(conn, &q.subject, RecordKind::Tradeline)?;
-            (ids(&t), PredicateInputs { primary: field(&t, tradeline::SERIOUS_DELINQUENCY), secondary: vec![] })
+            (
+                ids(&t),
+                PredicateInputs {
+                    primary: field(&t, tradeline::SERIOUS_DELINQUENCY),
+                    secondary: vec![],
+                },
+            )
         }
         Predicate::DebtToIncomeBelow { .. } => {
             let t = live_records(conn, &q.subject, RecordKind::Tradeline)?;
@@ -258,7 +377,10 @@ pub(crate) fn predicate_inputs(conn: &Connection, q: &QueryAsked) -> R<(Vec<Id>,
 }
 
 /// `predicate_inputs` for callers outside the rules (the responder building an answer).
-pub fn derive_inputs(conn: &Connection, q: &QueryAsked) -> Result<(Vec<Id>, PredicateInputs), crate::LedgerError> {
+pub fn derive_inputs(
+    conn: &Connection,
+    q: &QueryAsked,
+) -> Result<(Vec<Id>, PredicateInputs), crate::LedgerError> {
     predicate_inputs(conn, q).map_err(|e| match e {
         RuleError::Reject(r) => crate::LedgerError::Rejected(r),
         RuleError::Sql(e) => e.into(),
@@ -294,7 +416,10 @@ pub fn query(conn: &Connection, id: &Id) -> rusqlite::Result<Option<(QueryAsked,
 fn need_member(conn: &Connection, p: &PartyId, what: &str) -> R<MemberRow> {
     match member(conn, p)? {
         Some(m) => Ok(m),
-        None => reject(C::UnknownMember, format!("the {what} {} is not a member", p.short())),
+        None => reject(
+            C::UnknownMember,
+            format!("the {what} {} is not a member", p.short()),
+        ),
     }
 }
 
@@ -302,7 +427,12 @@ fn need_role(m: &MemberRow, role: Role, what: &str) -> R<()> {
     if m.role != role {
         return reject(
             C::WrongRole,
-            format!("the {what} {} is a {}, not a {}", m.name, m.role.as_str(), role.as_str()),
+            format!(
+                "the {what} {} is a {}, not a {}",
+                m.name,
+                m.role.as_str(),
+                role.as_str()
+            ),
         );
     }
     Ok(())
@@ -311,14 +441,20 @@ fn need_role(m: &MemberRow, role: Role, what: &str) -> R<()> {
 fn need_subject(conn: &Connection, p: &PartyId) -> R<PublicIdentity> {
     match subject_key(conn, p)? {
         Some(k) => Ok(k),
-        None => reject(C::UnknownSubject, format!("subject {} is not enrolled", p.short())),
+        None => reject(
+            C::UnknownSubject,
+            format!("subject {} is not enrolled", p.short()),
+        ),
     }
 }
 
 fn need_new(conn: &Connection, sql: &str, id: &[u8], what: &str) -> R<()> {
     let exists: bool = conn.query_row(sql, [id], |r| r.get(0))?;
     if exists {
-        return reject(C::AlreadyExists, format!("{what} {} already exists", hex::encode(&id[..8])));
+        return reject(
+            C::AlreadyExists,
+            format!("{what} {} already exists", hex::encode(&id[..8])),
+        );
     }
     Ok(())
 }
@@ -336,38 +472,73 @@ fn check_seal(
         return reject(C::BadSeal, "the sealed payload is bound to another id");
     }
     if sealed.header.author != author.party {
-        return reject(C::BadSeal, "the sealed payload's author is not the entry's author");
+        return reject(
+            C::BadSeal,
+            "the sealed payload's author is not the entry's author",
+        );
     }
     let mut parties = Vec::with_capacity(sealed.recipients.len());
     for w in &sealed.recipients {
         match party_of_key_id(conn, &w.key_id)? {
             Some(p) if !parties.contains(&p) => parties.push(p),
             Some(_) => return reject(C::BadSeal, "a recipient is listed twice"),
-            None => return reject(C::BadSeal, format!("recipient key {} belongs to no member or subject", w.key_id.short())),
+            None => {
+                return reject(
+                    C::BadSeal,
+                    format!(
+                        "recipient key {} belongs to no member or subject",
+                        w.key_id.short()
+                    ),
+                )
+            }
         }
     }
-    deferred.push(Deferred::Seal { sealed: sealed.clone(), author: author.key });
+    deferred.push(Deferred::Seal {
+        sealed: sealed.clone(),
+        author: author.key,
+    });
     Ok(parties)
 }
 
 /// Validate `se` against the state in `conn` and apply it. The caller owns the
 /// transaction and runs `deferred` before committing.
-pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedEntry, deferred: &mut Vec<Deferred>) -> R<()> {
+pub(crate) fn validate_and_apply(
+    conn: &Connection,
+    ctx: &BlockCtx,
+    se: &SignedEntry,
+    deferred: &mut Vec<Deferred>,
+) -> R<()> {
     let msg = Arc::new(entry_bytes(&se.entry));
     let eid = entry_id(&se.entry);
-    let exists: bool = conn.query_row("SELECT EXISTS(SELECT 1 FROM entries WHERE entry_id = ?1)", [&eid[..]], |r| r.get(0))?;
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM entries WHERE entry_id = ?1)",
+        [&eid[..]],
+        |r| r.get(0),
+    )?;
     if exists {
-        return reject(C::AlreadyExists, "this exact entry is already on the ledger (a replay)");
+        return reject(
+            C::AlreadyExists,
+            "this exact entry is already on the ledger (a replay)",
+        );
     }
     let mut sign = |signers: &[(&[u8; 32], &'static str)]| -> R<()> {
         if se.signatures.len() != signers.len() {
             return reject(
                 C::BadSignature,
-                format!("expected {} signature(s), found {}", signers.len(), se.signatures.len()),
+                format!(
+                    "expected {} signature(s), found {}",
+                    signers.len(),
+                    se.signatures.len()
+                ),
             );
         }
         for ((pk, who), sig) in signers.iter().zip(&se.signatures) {
-            deferred.push(Deferred::Signature { signer: **pk, msg: msg.clone(), sig: *sig, who });
+            deferred.push(Deferred::Signature {
+                signer: **pk,
+                msg: msg.clone(),
+                sig: *sig,
+                who,
+            });
         }
         Ok(())
     };
@@ -376,12 +547,19 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
     match &se.entry {
         Entry::Genesis(g) => {
             if ctx.height != 0 || ctx.index != 0 {
-                return reject(C::Malformed, "genesis may only be the first entry of block 0");
+                return reject(
+                    C::Malformed,
+                    "genesis may only be the first entry of block 0",
+                );
             }
             if g.members.is_empty() {
                 return reject(C::Malformed, "genesis names no members");
             }
-            let keys: Vec<([u8; 32], &'static str)> = g.members.iter().map(|m| (m.key.sign, "founding member")).collect();
+            let keys: Vec<([u8; 32], &'static str)> = g
+                .members
+                .iter()
+                .map(|m| (m.key.sign, "founding member"))
+                .collect();
             let refs: Vec<(&[u8; 32], &'static str)> = keys.iter().map(|(k, w)| (k, *w)).collect();
             sign(&refs)?;
             for m in &g.members {
@@ -390,7 +568,10 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 }
                 let p = m.key.party_id();
                 if member(conn, &p)?.is_some() {
-                    return reject(C::AlreadyExists, format!("member {} is listed twice", m.name));
+                    return reject(
+                        C::AlreadyExists,
+                        format!("member {} is listed twice", m.name),
+                    );
                 }
                 conn.execute(
                     "INSERT INTO members (party, name, role, sign_pk, enc_pk, key_id, since) VALUES (?1,?2,?3,?4,?5,?6,?7)",
@@ -408,9 +589,17 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
         Entry::SubjectEnrolled { subject, lender } => {
             let l = need_member(conn, lender, "enrolling lender")?;
             need_role(&l, Role::Lender, "enrolling member")?;
-            sign(&[(&subject.sign, "subject"), (&l.key.sign, "enrolling lender")])?;
+            sign(&[
+                (&subject.sign, "subject"),
+                (&l.key.sign, "enrolling lender"),
+            ])?;
             let p = subject.party_id();
-            need_new(conn, "SELECT EXISTS(SELECT 1 FROM subjects WHERE party = ?1)", &p.0, "subject")?;
+            need_new(
+                conn,
+                "SELECT EXISTS(SELECT 1 FROM subjects WHERE party = ?1)",
+                &p.0,
+                "subject",
+            )?;
             if member(conn, &p)?.is_some() || party_of_key_id(conn, &subject.key_id())?.is_some() {
                 return reject(C::AlreadyExists, "the subject's key is already in use");
             }
@@ -424,11 +613,21 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
             need_role(&f, Role::Lender, "furnisher")?;
             sign(&[(&f.key.sign, "furnisher")])?;
             let subject = need_subject(conn, &r.subject)?;
-            need_new(conn, "SELECT EXISTS(SELECT 1 FROM records WHERE record_id = ?1)", &r.record_id, "record")?;
+            need_new(
+                conn,
+                "SELECT EXISTS(SELECT 1 FROM records WHERE record_id = ?1)",
+                &r.record_id,
+                "record",
+            )?;
             if r.commitments.len() != r.kind.field_count() {
                 return reject(
                     C::Malformed,
-                    format!("a {} commits {} fields, found {}", r.kind.as_str(), r.kind.field_count(), r.commitments.len()),
+                    format!(
+                        "a {} commits {} fields, found {}",
+                        r.kind.as_str(),
+                        r.kind.field_count(),
+                        r.commitments.len()
+                    ),
                 );
             }
             if let Some(old) = r.corrects {
@@ -441,11 +640,18 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
             let parties = check_seal(conn, &r.sealed, &r.record_id, &f, deferred)?;
             let sp = subject.party_id();
             if !parties.contains(&sp) {
-                return reject(C::BadSeal, "a record must be sealed to its subject (FCRA §609 access)");
+                return reject(
+                    C::BadSeal,
+                    "a record must be sealed to its subject (FCRA §609 access)",
+                );
             }
             for p in &parties {
-                if *p != sp && *p != r.furnisher && !has_live_consent(conn, &sp, p, ctx.timestamp)? {
-                    return reject(C::NoLiveConsent, format!("sealed to {} without the subject's live consent", p.short()));
+                if *p != sp && *p != r.furnisher && !has_live_consent(conn, &sp, p, ctx.timestamp)?
+                {
+                    return reject(
+                        C::NoLiveConsent,
+                        format!("sealed to {} without the subject's live consent", p.short()),
+                    );
                 }
             }
             deferred.push(Deferred::Validity {
@@ -454,7 +660,10 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 proof: r.validity.clone(),
             });
             if let Some(old) = r.corrects {
-                conn.execute("UPDATE records SET status = 'superseded' WHERE record_id = ?1", [&old[..]])?;
+                conn.execute(
+                    "UPDATE records SET status = 'superseded' WHERE record_id = ?1",
+                    [&old[..]],
+                )?;
             }
             conn.execute(
                 "INSERT INTO records (record_id, subject, furnisher, kind, corrects, status, compliance, commitments, entry_id, height, at)
@@ -475,16 +684,27 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
             let sk = need_subject(conn, &c.subject)?;
             sign(&[(&sk.sign, "subject")])?;
             need_member(conn, &c.grantee, "grantee")?;
-            need_new(conn, "SELECT EXISTS(SELECT 1 FROM consents WHERE consent_id = ?1)", &c.consent_id, "consent")?;
+            need_new(
+                conn,
+                "SELECT EXISTS(SELECT 1 FROM consents WHERE consent_id = ?1)",
+                &c.consent_id,
+                "consent",
+            )?;
             if c.expires_at <= ctx.timestamp {
                 return reject(C::Malformed, "the consent's expiry is not in the future");
             }
             if c.purpose == Purpose::Employment && !c.explicit {
-                return reject(C::Malformed, "an employment consent must be explicit (FCRA §604(b))");
+                return reject(
+                    C::Malformed,
+                    "an employment consent must be explicit (FCRA §604(b))",
+                );
             }
             if let AllowedPredicates::Only(tags) = &c.predicates {
                 if tags.is_empty() || tags.iter().any(|t| !(1..=6).contains(t)) {
-                    return reject(C::Malformed, "allowed predicates must be a non-empty list of known kinds");
+                    return reject(
+                        C::Malformed,
+                        "allowed predicates must be a non-empty list of known kinds",
+                    );
                 }
             }
             conn.execute(
@@ -496,18 +716,27 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 ],
             )?;
         }
-        Entry::ConsentRevoked { consent_id, subject } => {
+        Entry::ConsentRevoked {
+            consent_id,
+            subject,
+        } => {
             let sk = need_subject(conn, subject)?;
             sign(&[(&sk.sign, "subject")])?;
             let row: Option<(Vec<u8>, Option<i64>)> = conn
-                .query_row("SELECT subject, revoked_height FROM consents WHERE consent_id = ?1", [&consent_id[..]], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT subject, revoked_height FROM consents WHERE consent_id = ?1",
+                    [&consent_id[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
             match row {
                 None => return reject(C::UnknownRecord, "no such consent"),
-                Some((s, _)) if s != subject.0 => return reject(C::WrongRole, "only the consent's subject may revoke it"),
-                Some((_, Some(_))) => return reject(C::AlreadyExists, "the consent is already revoked"),
+                Some((s, _)) if s != subject.0 => {
+                    return reject(C::WrongRole, "only the consent's subject may revoke it")
+                }
+                Some((_, Some(_))) => {
+                    return reject(C::AlreadyExists, "the consent is already revoked")
+                }
                 _ => {}
             }
             conn.execute(
@@ -515,14 +744,24 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 params![h, ts, &consent_id[..]],
             )?;
         }
-        Entry::RecordShared { record_id, sharer, recipient, wrap } => {
-            let Some(rec) = record(conn, record_id)? else { return reject(C::UnknownRecord, "no such record") };
+        Entry::RecordShared {
+            record_id,
+            sharer,
+            recipient,
+            wrap,
+        } => {
+            let Some(rec) = record(conn, record_id)? else {
+                return reject(C::UnknownRecord, "no such record");
+            };
             let sharer_key = if *sharer == rec.furnisher {
                 need_member(conn, sharer, "sharer")?.key
             } else if *sharer == rec.subject {
                 need_subject(conn, sharer)?
             } else {
-                return reject(C::WrongRole, "only the record's furnisher or subject may share it");
+                return reject(
+                    C::WrongRole,
+                    "only the record's furnisher or subject may share it",
+                );
             };
             sign(&[(&sharer_key.sign, "sharer")])?;
             let m = need_member(conn, recipient, "recipient")?;
@@ -530,7 +769,10 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 return reject(C::BadSeal, "the wrap is not for the recipient's key");
             }
             if !has_live_consent(conn, &rec.subject, recipient, ctx.timestamp)? {
-                return reject(C::NoLiveConsent, format!("{} holds no live consent from the subject", m.name));
+                return reject(
+                    C::NoLiveConsent,
+                    format!("{} holds no live consent from the subject", m.name),
+                );
             }
             let has: bool = conn.query_row(
                 "SELECT EXISTS(SELECT 1 FROM record_access WHERE record_id = ?1 AND party = ?2)",
@@ -538,7 +780,10 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 |r| r.get(0),
             )?;
             if has {
-                return reject(C::AlreadyExists, format!("{} can already open this record", m.name));
+                return reject(
+                    C::AlreadyExists,
+                    format!("{} can already open this record", m.name),
+                );
             }
             conn.execute(
                 "INSERT INTO record_access (record_id, party, via, wrap, height, at) VALUES (?1,?2,'shared',?3,?4,?5)",
@@ -549,13 +794,18 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
             let req = need_member(conn, &q.requester, "requester")?;
             sign(&[(&req.key.sign, "requester")])?;
             need_subject(conn, &q.subject)?;
-            need_new(conn, "SELECT EXISTS(SELECT 1 FROM queries WHERE query_id = ?1)", &q.query_id, "query")?;
+            need_new(
+                conn,
+                "SELECT EXISTS(SELECT 1 FROM queries WHERE query_id = ?1)",
+                &q.query_id,
+                "query",
+            )?;
             q.predicate
                 .validate()
                 .map_err(|e| Rejection::new(C::BadPredicate, e.to_string()))?;
             let resp = need_member(conn, &q.responder, "responder")?;
             need_role(&resp, Role::Agency, "responder")?;
-            let consent: Option<(Vec<u8>, Vec<u8>, Vec<u8>, i64, Option<i64>)> = conn
+            let consent: Option<ConsentRow> = conn
                 .query_row(
                     "SELECT subject, grantee, predicates, expires_at, revoked_height FROM consents WHERE consent_id = ?1",
                     [&q.consent_id[..]],
@@ -566,7 +816,10 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 return reject(C::NoLiveConsent, "the query names no existing consent");
             };
             if cs != q.subject.0 || cg != q.requester.0 {
-                return reject(C::NoLiveConsent, "the consent was not given by this subject to this requester");
+                return reject(
+                    C::NoLiveConsent,
+                    "the consent was not given by this subject to this requester",
+                );
             }
             if revoked.is_some() {
                 return reject(C::NoLiveConsent, "the consent was revoked");
@@ -574,21 +827,43 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
             if exp as u64 <= ctx.timestamp {
                 return reject(C::NoLiveConsent, "the consent has expired");
             }
-            let allowed: AllowedPredicates = postcard::from_bytes(&cp)
-                .map_err(|_| Rejection::new(C::Malformed, "stored consent predicates do not decode"))?;
+            let allowed: AllowedPredicates = postcard::from_bytes(&cp).map_err(|_| {
+                Rejection::new(C::Malformed, "stored consent predicates do not decode")
+            })?;
             if !allowed.allows(&q.predicate) {
-                return reject(C::PredicateNotAllowed, format!("the consent does not cover \"{}\"", q.predicate));
+                return reject(
+                    C::PredicateNotAllowed,
+                    format!("the consent does not cover \"{}\"", q.predicate),
+                );
             }
             if !has_live_consent(conn, &q.subject, &q.responder, ctx.timestamp)? {
-                return reject(C::NoLiveConsent, format!("the agency {} holds no live consent from the subject", resp.name));
+                return reject(
+                    C::NoLiveConsent,
+                    format!(
+                        "the agency {} holds no live consent from the subject",
+                        resp.name
+                    ),
+                );
             }
             match (&q.predicate, &q.target) {
-                (Predicate::BalanceAtMost { .. }, None) => return reject(C::BadPredicate, "a balance question must name a record"),
+                (Predicate::BalanceAtMost { .. }, None) => {
+                    return reject(C::BadPredicate, "a balance question must name a record")
+                }
                 (Predicate::BalanceAtMost { .. }, Some(t)) => match record(conn, t)? {
-                    Some(r) if r.subject == q.subject && r.kind == RecordKind::Tradeline && r.status == "live" => {}
-                    _ => return reject(C::UnknownRecord, "the target is not a live tradeline of the subject"),
+                    Some(r)
+                        if r.subject == q.subject
+                            && r.kind == RecordKind::Tradeline
+                            && r.status == "live" => {}
+                    _ => {
+                        return reject(
+                            C::UnknownRecord,
+                            "the target is not a live tradeline of the subject",
+                        )
+                    }
                 },
-                (_, Some(_)) => return reject(C::BadPredicate, "only a balance question names a record"),
+                (_, Some(_)) => {
+                    return reject(C::BadPredicate, "only a balance question names a record")
+                }
                 _ => {}
             }
             conn.execute(
@@ -618,14 +893,24 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             if live.is_some() {
-                return reject(C::NoLiveConsent, "the subject revoked the consent before the answer");
+                return reject(
+                    C::NoLiveConsent,
+                    "the subject revoked the consent before the answer",
+                );
             }
             let (ids, inputs) = predicate_inputs(conn, &q)?;
             if ids != a.inputs {
-                return reject(C::StaleInputs, "the answer is over other ledger objects than the rules derive now");
+                return reject(
+                    C::StaleInputs,
+                    "the answer is over other ledger objects than the rules derive now",
+                );
             }
             deferred.push(Deferred::Predicate {
-                ctx: ProofContext { query_id: q.query_id, subject: q.subject.0, responder: q.responder.0 },
+                ctx: ProofContext {
+                    query_id: q.query_id,
+                    subject: q.subject.0,
+                    responder: q.responder.0,
+                },
                 predicate: q.predicate,
                 inputs,
                 proof: a.proof.clone(),
@@ -641,20 +926,38 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
             sign(&[(&ag.key.sign, "agency")])?;
             let sk = need_subject(conn, &s.subject)?;
             if !has_live_consent(conn, &s.subject, &s.agency, ctx.timestamp)? {
-                return reject(C::NoLiveConsent, "the agency holds no live consent from the subject");
+                return reject(
+                    C::NoLiveConsent,
+                    "the agency holds no live consent from the subject",
+                );
             }
-            need_new(conn, "SELECT EXISTS(SELECT 1 FROM scores WHERE score_id = ?1)", &s.score_id, "score")?;
+            need_new(
+                conn,
+                "SELECT EXISTS(SELECT 1 FROM scores WHERE score_id = ?1)",
+                &s.score_id,
+                "score",
+            )?;
             let dup: bool = conn.query_row(
                 "SELECT EXISTS(SELECT 1 FROM scores WHERE agency = ?1 AND subject = ?2 AND period = ?3)",
                 params![&s.agency.0[..], &s.subject.0[..], s.period],
                 |r| r.get(0),
             )?;
             if dup {
-                return reject(C::AlreadyExists, format!("a score for period {} is already committed", s.period));
+                return reject(
+                    C::AlreadyExists,
+                    format!("a score for period {} is already committed", s.period),
+                );
             }
             let parties = check_seal(conn, &s.sealed, &s.score_id, &ag, deferred)?;
-            if !parties.contains(&sk.party_id()) || parties.iter().any(|p| *p != sk.party_id() && *p != s.agency) {
-                return reject(C::BadSeal, "a score is sealed to exactly its subject and its agency");
+            if !parties.contains(&sk.party_id())
+                || parties
+                    .iter()
+                    .any(|p| *p != sk.party_id() && *p != s.agency)
+            {
+                return reject(
+                    C::BadSeal,
+                    "a score is sealed to exactly its subject and its agency",
+                );
             }
             deferred.push(Deferred::Validity {
                 context: score_validity_context(s),
@@ -666,13 +969,28 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 params![&s.score_id[..], &s.agency.0[..], &s.subject.0[..], s.period, &s.commitment.0[..], &eid[..], h, ts],
             )?;
         }
-        Entry::DisputeOpened { dispute_id, subject, record_id, reason } => {
+        Entry::DisputeOpened {
+            dispute_id,
+            subject,
+            record_id,
+            reason,
+        } => {
             let sk = need_subject(conn, subject)?;
             sign(&[(&sk.sign, "subject")])?;
-            need_new(conn, "SELECT EXISTS(SELECT 1 FROM disputes WHERE dispute_id = ?1)", dispute_id, "dispute")?;
+            need_new(
+                conn,
+                "SELECT EXISTS(SELECT 1 FROM disputes WHERE dispute_id = ?1)",
+                dispute_id,
+                "dispute",
+            )?;
             match record(conn, record_id)? {
                 Some(r) if r.subject == *subject && r.status == "live" => {}
-                Some(_) => return reject(C::UnknownRecord, "a subject may only dispute its own live records"),
+                Some(_) => {
+                    return reject(
+                        C::UnknownRecord,
+                        "a subject may only dispute its own live records",
+                    )
+                }
                 None => return reject(C::UnknownRecord, "no such record"),
             }
             let open: bool = conn.query_row(
@@ -687,29 +1005,48 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 "INSERT INTO disputes (dispute_id, subject, record_id, reason, opened_height, opened_at) VALUES (?1,?2,?3,?4,?5,?6)",
                 params![&dispute_id[..], &subject.0[..], &record_id[..], reason.as_str(), h, ts],
             )?;
-            conn.execute("UPDATE records SET compliance = 'XB' WHERE record_id = ?1", [&record_id[..]])?;
+            conn.execute(
+                "UPDATE records SET compliance = 'XB' WHERE record_id = ?1",
+                [&record_id[..]],
+            )?;
         }
-        Entry::DisputeResolved { dispute_id, furnisher, outcome } => {
+        Entry::DisputeResolved {
+            dispute_id,
+            furnisher,
+            outcome,
+        } => {
             let f = need_member(conn, furnisher, "furnisher")?;
             sign(&[(&f.key.sign, "furnisher")])?;
             let row: Option<(Vec<u8>, Option<i64>)> = conn
-                .query_row("SELECT record_id, resolved_height FROM disputes WHERE dispute_id = ?1", [&dispute_id[..]], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT record_id, resolved_height FROM disputes WHERE dispute_id = ?1",
+                    [&dispute_id[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
-            let Some((rid, resolved)) = row else { return reject(C::UnknownDispute, "no such dispute") };
+            let Some((rid, resolved)) = row else {
+                return reject(C::UnknownDispute, "no such dispute");
+            };
             if resolved.is_some() {
                 return reject(C::AlreadyExists, "the dispute is already resolved");
             }
             let rid = arr32(rid);
-            let rec = record(conn, &rid)?.ok_or_else(|| Rejection::new(C::UnknownRecord, "disputed record vanished"))?;
+            let rec = record(conn, &rid)?
+                .ok_or_else(|| Rejection::new(C::UnknownRecord, "disputed record vanished"))?;
             if rec.furnisher != *furnisher {
-                return reject(C::WrongRole, "only the record's furnisher resolves its dispute");
+                return reject(
+                    C::WrongRole,
+                    "only the record's furnisher resolves its dispute",
+                );
             }
             let correction = match outcome {
                 DisputeOutcome::Corrected { correction } => {
                     let corrects: Option<Option<Vec<u8>>> = conn
-                        .query_row("SELECT corrects FROM records WHERE record_id = ?1", [&correction[..]], |r| r.get(0))
+                        .query_row(
+                            "SELECT corrects FROM records WHERE record_id = ?1",
+                            [&correction[..]],
+                            |r| r.get(0),
+                        )
                         .optional()?;
                     if corrects.flatten().as_deref() != Some(&rid[..]) {
                         return reject(C::UnknownRecord, "the correction must be a furnished record that corrects the disputed one");
@@ -717,7 +1054,10 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                     Some(correction.to_vec())
                 }
                 DisputeOutcome::Deleted => {
-                    conn.execute("UPDATE records SET status = 'deleted' WHERE record_id = ?1", [&rid[..]])?;
+                    conn.execute(
+                        "UPDATE records SET status = 'deleted' WHERE record_id = ?1",
+                        [&rid[..]],
+                    )?;
                     None
                 }
                 DisputeOutcome::Verified => None,
@@ -726,7 +1066,10 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
                 "UPDATE disputes SET resolved_height = ?1, resolved_at = ?2, outcome = ?3, correction = ?4 WHERE dispute_id = ?5",
                 params![h, ts, outcome.as_str(), correction, &dispute_id[..]],
             )?;
-            conn.execute("UPDATE records SET compliance = 'XH' WHERE record_id = ?1", [&rid[..]])?;
+            conn.execute(
+                "UPDATE records SET compliance = 'XH' WHERE record_id = ?1",
+                [&rid[..]],
+            )?;
         }
     }
     conn.execute(
@@ -741,15 +1084,24 @@ pub(crate) fn validate_and_apply(conn: &Connection, ctx: &BlockCtx, se: &SignedE
 /// Rebuild the predicate inputs of an answer from the ids it names (the
 /// commitments of records and scores never change once on the ledger), so an
 /// answer can be re-verified later even after newer records arrived.
-pub fn inputs_from_ids(conn: &Connection, q: &QueryAsked, ids: &[Id]) -> Result<PredicateInputs, crate::LedgerError> {
+pub fn inputs_from_ids(
+    conn: &Connection,
+    q: &QueryAsked,
+    ids: &[Id],
+) -> Result<PredicateInputs, crate::LedgerError> {
     use crate::types::{income, tradeline};
-    let missing = |id: &Id| crate::LedgerError::NotFound(format!("answer input {}", hex::encode(&id[..8])));
+    let missing =
+        |id: &Id| crate::LedgerError::NotFound(format!("answer input {}", hex::encode(&id[..8])));
     let mut inputs = PredicateInputs::default();
     for id in ids {
         match q.predicate {
             Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => {
                 let c: Vec<u8> = conn
-                    .query_row("SELECT commitment FROM scores WHERE score_id = ?1", [&id[..]], |r| r.get(0))
+                    .query_row(
+                        "SELECT commitment FROM scores WHERE score_id = ?1",
+                        [&id[..]],
+                        |r| r.get(0),
+                    )
                     .optional()?
                     .ok_or_else(|| missing(id))?;
                 inputs.primary.push(Commitment(arr32(c)));
@@ -757,10 +1109,18 @@ pub fn inputs_from_ids(conn: &Connection, q: &QueryAsked, ids: &[Id]) -> Result<
             _ => {
                 let r = record(conn, id)?.ok_or_else(|| missing(id))?;
                 let (list, idx) = match (q.predicate, r.kind) {
-                    (Predicate::BalanceAtMost { .. } | Predicate::TotalDebtBelow { .. }, _) => (&mut inputs.primary, tradeline::BALANCE),
-                    (Predicate::NoSeriousDelinquency, _) => (&mut inputs.primary, tradeline::SERIOUS_DELINQUENCY),
-                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Tradeline) => (&mut inputs.primary, tradeline::SCHEDULED_PAYMENT),
-                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Income) => (&mut inputs.secondary, income::MONTHLY_INCOME),
+                    (Predicate::BalanceAtMost { .. } | Predicate::TotalDebtBelow { .. }, _) => {
+                        (&mut inputs.primary, tradeline::BALANCE)
+                    }
+                    (Predicate::NoSeriousDelinquency, _) => {
+                        (&mut inputs.primary, tradeline::SERIOUS_DELINQUENCY)
+                    }
+                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Tradeline) => {
+                        (&mut inputs.primary, tradeline::SCHEDULED_PAYMENT)
+                    }
+                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Income) => {
+                        (&mut inputs.secondary, income::MONTHLY_INCOME)
+                    }
                     _ => return Err(missing(id)),
                 };
                 list.push(*r.commitments.get(idx).ok_or_else(|| missing(id))?);

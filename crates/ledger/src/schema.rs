@@ -156,7 +156,10 @@ pub fn current_version() -> i64 {
 pub fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > current_version() {
-        return Err(LedgerError::SchemaTooNew { found, supported: current_version() });
+        return Err(LedgerError::SchemaTooNew {
+            found,
+            supported: current_version(),
+        });
     }
     for (i, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;

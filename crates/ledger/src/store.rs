@@ -46,20 +46,35 @@ impl Ledger {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
-        Ok(Ledger { conn, path: Some(path.to_path_buf()) })
+        Ok(Ledger {
+            conn,
+            path: Some(path.to_path_buf()),
+        })
     }
 
     /// Open an existing ledger file read-only (for `verify` and readers).
     pub fn open_read_only(path: &Path) -> Result<Self, LedgerError> {
         if !path.exists() {
-            return Err(LedgerError::NotFound(format!("ledger file {}", path.display())));
+            return Err(LedgerError::NotFound(format!(
+                "ledger file {}",
+                path.display()
+            )));
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if v > schema::current_version() {
-            return Err(LedgerError::SchemaTooNew { found: v, supported: schema::current_version() });
+            return Err(LedgerError::SchemaTooNew {
+                found: v,
+                supported: schema::current_version(),
+            });
         }
-        Ok(Ledger { conn, path: Some(path.to_path_buf()) })
+        Ok(Ledger {
+            conn,
+            path: Some(path.to_path_buf()),
+        })
     }
 
     /// A fresh ledger in memory (used by `verify` to replay from scratch).
@@ -81,12 +96,20 @@ impl Ledger {
     pub fn head(&self) -> Result<Option<Head>, LedgerError> {
         Ok(self
             .conn
-            .query_row("SELECT height, hash, timestamp FROM blocks ORDER BY height DESC LIMIT 1", [], |r| {
-                let hash: Vec<u8> = r.get(1)?;
-                let mut h = [0u8; 32];
-                h.copy_from_slice(&hash);
-                Ok(Head { height: r.get::<_, i64>(0)? as u64, hash: h, timestamp: r.get::<_, i64>(2)? as u64 })
-            })
+            .query_row(
+                "SELECT height, hash, timestamp FROM blocks ORDER BY height DESC LIMIT 1",
+                [],
+                |r| {
+                    let hash: Vec<u8> = r.get(1)?;
+                    let mut h = [0u8; 32];
+                    h.copy_from_slice(&hash);
+                    Ok(Head {
+                        height: r.get::<_, i64>(0)? as u64,
+                        hash: h,
+                        timestamp: r.get::<_, i64>(2)? as u64,
+                    })
+                },
+            )
             .optional()?)
     }
 
@@ -94,13 +117,18 @@ impl Ledger {
     pub fn block(&self, height: u64) -> Result<Option<(Block, Certificate)>, LedgerError> {
         let row: Option<(Vec<u8>, Vec<u8>)> = self
             .conn
-            .query_row("SELECT body, certificate FROM blocks WHERE height = ?1", [height as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT body, certificate FROM blocks WHERE height = ?1",
+                [height as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         match row {
             None => Ok(None),
-            Some((b, c)) => Ok(Some((from_bytes("block", &b)?, from_bytes("certificate", &c)?))),
+            Some((b, c)) => Ok(Some((
+                from_bytes("block", &b)?,
+                from_bytes("certificate", &c)?,
+            ))),
         }
     }
 
@@ -109,26 +137,51 @@ impl Ledger {
     /// different block at a stored height is a `Conflict`.
     ///
     /// The certificate is checked by the caller (it knows who may certify).
-    pub fn apply_block(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, LedgerError> {
+    pub fn apply_block(
+        &mut self,
+        block: &Block,
+        cert: &Certificate,
+    ) -> Result<Applied, LedgerError> {
         let height = block.header.height;
         let hash = block_hash(block);
         let stored: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT hash FROM blocks WHERE height = ?1", [height as i64], |r| r.get(0))
+            .query_row(
+                "SELECT hash FROM blocks WHERE height = ?1",
+                [height as i64],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(h) = stored {
-            return if h == hash { Ok(Applied::AlreadyHad) } else { Err(LedgerError::Conflict { height }) };
+            return if h == hash {
+                Ok(Applied::AlreadyHad)
+            } else {
+                Err(LedgerError::Conflict { height })
+            };
         }
         let head = self.head()?;
         let bad = |why: String| LedgerError::InvalidBlock { height, why };
         match head {
-            None if height != 0 => return Err(bad("the ledger is empty, so the next block is height 0".into())),
-            None if block.header.parent != [0u8; 32] => return Err(bad("block 0 has an all-zero parent".into())),
-            Some(h) if height != h.height + 1 => {
-                return Err(bad(format!("expected height {}, the block after the head", h.height + 1)))
+            None if height != 0 => {
+                return Err(bad(
+                    "the ledger is empty, so the next block is height 0".into()
+                ))
             }
-            Some(h) if block.header.parent != h.hash => return Err(bad("parent hash is not the head's hash".into())),
-            Some(h) if block.header.timestamp < h.timestamp => return Err(bad("timestamp is before the parent's".into())),
+            None if block.header.parent != [0u8; 32] => {
+                return Err(bad("block 0 has an all-zero parent".into()))
+            }
+            Some(h) if height != h.height + 1 => {
+                return Err(bad(format!(
+                    "expected height {}, the block after the head",
+                    h.height + 1
+                )))
+            }
+            Some(h) if block.header.parent != h.hash => {
+                return Err(bad("parent hash is not the head's hash".into()))
+            }
+            Some(h) if block.header.timestamp < h.timestamp => {
+                return Err(bad("timestamp is before the parent's".into()))
+            }
             _ => {}
         }
         if entries_root(&block.entries) != block.header.entries_root {
@@ -150,21 +203,37 @@ impl Ledger {
         }
         let mut deferred: Vec<(usize, Deferred)> = Vec::new();
         for (index, se) in block.entries.iter().enumerate() {
-            let ctx = BlockCtx { height, timestamp: block.header.timestamp, index };
+            let ctx = BlockCtx {
+                height,
+                timestamp: block.header.timestamp,
+                index,
+            };
             let mut d = Vec::new();
             match validate_and_apply(&tx, &ctx, se, &mut d) {
                 Ok(()) => deferred.extend(d.into_iter().map(|x| (index, x))),
                 Err(RuleError::Sql(e)) => return Err(e.into()),
                 Err(RuleError::Reject(rejection)) => {
-                    return Err(LedgerError::InvalidEntry { height, index, kind: se.entry.kind(), rejection })
+                    return Err(LedgerError::InvalidEntry {
+                        height,
+                        index,
+                        kind: se.entry.kind(),
+                        rejection,
+                    })
                 }
             }
         }
         // Signatures and proofs, in parallel; the first failure (by entry order) wins.
-        let failures: Vec<(usize, Rejection)> =
-            deferred.par_iter().filter_map(|(i, d)| d.run().err().map(|r| (*i, r))).collect();
+        let failures: Vec<(usize, Rejection)> = deferred
+            .par_iter()
+            .filter_map(|(i, d)| d.run().err().map(|r| (*i, r)))
+            .collect();
         if let Some((index, rejection)) = failures.into_iter().min_by_key(|(i, _)| *i) {
-            return Err(LedgerError::InvalidEntry { height, index, kind: block.entries[index].entry.kind(), rejection });
+            return Err(LedgerError::InvalidEntry {
+                height,
+                index,
+                kind: block.entries[index].entry.kind(),
+                rejection,
+            });
         }
         tx.execute(
             "INSERT INTO blocks (height, hash, parent, timestamp, proposer, body, certificate) VALUES (?1,?2,?3,?4,?5,?6,?7)",
@@ -181,7 +250,11 @@ impl Ledger {
     /// Check candidate entries as if they were the next block at `timestamp`,
     /// without storing anything: the proposer's filter. Returns one result per
     /// candidate; an entry that depends on a rejected one is judged without it.
-    pub fn check_candidates(&mut self, timestamp: u64, candidates: &[SignedEntry]) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
+    pub fn check_candidates(
+        &mut self,
+        timestamp: u64,
+        candidates: &[SignedEntry],
+    ) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
         let height = self.head()?.map(|h| h.height + 1).unwrap_or(0);
         let mut results: Vec<Option<Result<(), Rejection>>> = vec![None; candidates.len()];
         // Rounds: stateful checks with a savepoint per entry; then the deferred
@@ -195,7 +268,11 @@ impl Ledger {
                 if matches!(results[i], Some(Err(_))) {
                     continue;
                 }
-                let ctx = BlockCtx { height, timestamp, index };
+                let ctx = BlockCtx {
+                    height,
+                    timestamp,
+                    index,
+                };
                 tx.execute_batch("SAVEPOINT cand")?;
                 let mut d = Vec::new();
                 match validate_and_apply(&tx, &ctx, se, &mut d) {
@@ -212,8 +289,10 @@ impl Ledger {
                     }
                 }
             }
-            let failed: Vec<(usize, Rejection)> =
-                deferred.par_iter().filter_map(|(i, d)| d.run().err().map(|r| (*i, r))).collect();
+            let failed: Vec<(usize, Rejection)> = deferred
+                .par_iter()
+                .filter_map(|(i, d)| d.run().err().map(|r| (*i, r)))
+                .collect();
             drop(tx); // rolls back: nothing is stored
             if failed.is_empty() {
                 break;

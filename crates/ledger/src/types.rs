@@ -53,7 +53,10 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { dispute_days: 30, max_block_entries: 4096 }
+        Policy {
+            dispute_days: 30,
+            max_block_entries: 4096,
+        }
     }
 }
 
@@ -155,7 +158,9 @@ impl Purpose {
         }
     }
     pub fn parse(s: &str) -> Option<Purpose> {
-        Purpose::ALL.into_iter().find(|p| p.as_str() == s.trim().to_ascii_lowercase())
+        Purpose::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s.trim().to_ascii_lowercase())
     }
 }
 
@@ -251,9 +256,15 @@ impl DisputeReason {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::NotMine, Self::WrongBalance, Self::WrongStatus, Self::AlreadyPaid, Self::Other]
-            .into_iter()
-            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+        [
+            Self::NotMine,
+            Self::WrongBalance,
+            Self::WrongStatus,
+            Self::AlreadyPaid,
+            Self::Other,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
     }
 }
 
@@ -281,21 +292,53 @@ impl DisputeOutcome {
 pub enum Entry {
     Genesis(Genesis),
     /// Membership changes ride on consensus epochs; rejected until then.
-    MemberProposed { proposal_id: Id, proposer: PartyId, member: Member },
-    MemberVote { proposal_id: Id, voter: PartyId, approve: bool },
-    KeyRotated { party: PartyId, new_key: PublicIdentity, compromised: bool },
+    MemberProposed {
+        proposal_id: Id,
+        proposer: PartyId,
+        member: Member,
+    },
+    MemberVote {
+        proposal_id: Id,
+        voter: PartyId,
+        approve: bool,
+    },
+    KeyRotated {
+        party: PartyId,
+        new_key: PublicIdentity,
+        compromised: bool,
+    },
     /// Signed by the subject, then by the enrolling lender.
-    SubjectEnrolled { subject: PublicIdentity, lender: PartyId },
+    SubjectEnrolled {
+        subject: PublicIdentity,
+        lender: PartyId,
+    },
     RecordFurnished(RecordFurnished),
     ConsentGranted(Consent),
-    ConsentRevoked { consent_id: Id, subject: PartyId },
+    ConsentRevoked {
+        consent_id: Id,
+        subject: PartyId,
+    },
     /// An existing record's content key wrapped for a newly consented member.
-    RecordShared { record_id: Id, sharer: PartyId, recipient: PartyId, wrap: WrappedKey },
+    RecordShared {
+        record_id: Id,
+        sharer: PartyId,
+        recipient: PartyId,
+        wrap: WrappedKey,
+    },
     QueryAsked(QueryAsked),
     QueryAnswered(QueryAnswered),
     ScoreCommitted(ScoreCommitted),
-    DisputeOpened { dispute_id: Id, subject: PartyId, record_id: Id, reason: DisputeReason },
-    DisputeResolved { dispute_id: Id, furnisher: PartyId, outcome: DisputeOutcome },
+    DisputeOpened {
+        dispute_id: Id,
+        subject: PartyId,
+        record_id: Id,
+        reason: DisputeReason,
+    },
+    DisputeResolved {
+        dispute_id: Id,
+        furnisher: PartyId,
+        outcome: DisputeOutcome,
+    },
 }
 
 impl Entry {

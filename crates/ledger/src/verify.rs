@@ -24,7 +24,12 @@ pub enum VerifyFailure {
     #[error("block {height}: {why}")]
     Block { height: u64, why: String },
     #[error("block {height}, entry {index} ({kind}): {why}")]
-    Entry { height: u64, index: usize, kind: String, why: String },
+    Entry {
+        height: u64,
+        index: usize,
+        kind: String,
+        why: String,
+    },
     #[error("stored state table `{table}` differs from the replayed ledger: {why}")]
     State { table: &'static str, why: String },
 }
@@ -33,17 +38,25 @@ impl VerifyFailure {
     /// The height of the first bad block, where there is one.
     pub fn height(&self) -> Option<u64> {
         match self {
-            VerifyFailure::Block { height, .. } | VerifyFailure::Entry { height, .. } => Some(*height),
+            VerifyFailure::Block { height, .. } | VerifyFailure::Entry { height, .. } => {
+                Some(*height)
+            }
             _ => None,
         }
     }
 }
 
 /// Verify the ledger at `path`; `progress` is called with (height, total blocks).
-pub fn verify_file(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport, VerifyFailure> {
+pub fn verify_file(
+    path: &Path,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<VerifyReport, VerifyFailure> {
     let file = Ledger::open_read_only(path)?;
     let mut replay = Ledger::in_memory()?;
-    let total: i64 = file.conn().query_row("SELECT COUNT(*) FROM blocks", [], |r| r.get(0)).map_err(LedgerError::from)?;
+    let total: i64 = file
+        .conn()
+        .query_row("SELECT COUNT(*) FROM blocks", [], |r| r.get(0))
+        .map_err(LedgerError::from)?;
     let mut st = file
         .conn()
         .prepare("SELECT height, hash, parent, timestamp, proposer, body, certificate FROM blocks ORDER BY height")
@@ -69,7 +82,10 @@ pub fn verify_file(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<Ve
         let block: Block = from_bytes("block", &body).map_err(|e| bad(e.to_string()))?;
         let cert: Certificate = from_bytes("certificate", &cert).map_err(|e| bad(e.to_string()))?;
         if block.header.height != height {
-            return Err(bad(format!("the stored body says height {}", block.header.height)));
+            return Err(bad(format!(
+                "the stored body says height {}",
+                block.header.height
+            )));
         }
         let h = block_hash(&block);
         if h[..] != hash[..] {
@@ -79,27 +95,47 @@ pub fn verify_file(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<Ve
             || block.header.timestamp as i64 != timestamp
             || block.header.proposer.0[..] != proposer[..]
         {
-            return Err(bad("stored header columns disagree with the block body".into()));
+            return Err(bad(
+                "stored header columns disagree with the block body".into()
+            ));
         }
         // Who may certify: the proposer, a member before this block (at genesis,
         // a founding member).
         let signer = if height == 0 {
             match block.entries.first().map(|e| &e.entry) {
-                Some(Entry::Genesis(g)) => g.members.iter().find(|m| m.key.party_id() == block.header.proposer).map(|m| m.key),
+                Some(Entry::Genesis(g)) => g
+                    .members
+                    .iter()
+                    .find(|m| m.key.party_id() == block.header.proposer)
+                    .map(|m| m.key),
                 _ => None,
             }
         } else {
-            member(replay.conn(), &block.header.proposer).map_err(LedgerError::from)?.map(|m| m.key)
+            member(replay.conn(), &block.header.proposer)
+                .map_err(LedgerError::from)?
+                .map(|m| m.key)
         };
-        let Some(signer) = signer else { return Err(bad("the proposer is not a member".into())) };
+        let Some(signer) = signer else {
+            return Err(bad("the proposer is not a member".into()));
+        };
         if cert.signer != block.header.proposer {
             return Err(bad("the certificate is not the proposer's".into()));
         }
         check_certificate(&h, &cert, &signer).map_err(|e| bad(e.to_string()))?;
         match replay.apply_block(&block, &cert) {
             Ok(_) => {}
-            Err(LedgerError::InvalidEntry { height, index, kind, rejection }) => {
-                return Err(VerifyFailure::Entry { height, index, kind: kind.into(), why: rejection.to_string() })
+            Err(LedgerError::InvalidEntry {
+                height,
+                index,
+                kind,
+                rejection,
+            }) => {
+                return Err(VerifyFailure::Entry {
+                    height,
+                    index,
+                    kind: kind.into(),
+                    why: rejection.to_string(),
+                })
             }
             Err(e) => return Err(bad(e.to_string())),
         }
@@ -110,23 +146,44 @@ pub fn verify_file(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<Ve
     for (table, key) in STATE_TABLES {
         compare_table(&file, &replay, table, key)?;
     }
-    Ok(VerifyReport { blocks: expected, entries, head: replay.head()? })
+    Ok(VerifyReport {
+        blocks: expected,
+        entries,
+        head: replay.head()?,
+    })
 }
 
-fn compare_table(file: &Ledger, replay: &Ledger, table: &'static str, key: &str) -> Result<(), VerifyFailure> {
+fn compare_table(
+    file: &Ledger,
+    replay: &Ledger,
+    table: &'static str,
+    key: &str,
+) -> Result<(), VerifyFailure> {
     let dump = |l: &Ledger| -> Result<Vec<Vec<Value>>, LedgerError> {
-        let mut st = l.conn().prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+        let mut st = l
+            .conn()
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
         let n = st.column_count();
-        let rows = st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect::<Result<Vec<_>, _>>())?;
+        let rows = st.query_map([], |r| {
+            (0..n)
+                .map(|i| r.get::<_, Value>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     };
     let a = dump(file)?;
     let b = dump(replay)?;
     if a.len() != b.len() {
-        return Err(VerifyFailure::State { table, why: format!("{} rows stored, {} replayed", a.len(), b.len()) });
+        return Err(VerifyFailure::State {
+            table,
+            why: format!("{} rows stored, {} replayed", a.len(), b.len()),
+        });
     }
     if let Some(i) = a.iter().zip(&b).position(|(x, y)| x != y) {
-        return Err(VerifyFailure::State { table, why: format!("row {} (ordered by {key}) differs", i + 1) });
+        return Err(VerifyFailure::State {
+            table,
+            why: format!("row {} (ordered by {key}) differs", i + 1),
+        });
     }
     Ok(())
 }

@@ -22,7 +22,11 @@ pub enum NodeError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error("member {member} refused block {height}: {why}")]
-    Refused { member: String, height: u64, why: String },
+    Refused {
+        member: String,
+        height: u64,
+        why: String,
+    },
     #[error("entry rejected: {0}")]
     Rejected(Rejection),
     #[error("no member named {0} in this consortium")]
@@ -44,7 +48,11 @@ impl std::fmt::Debug for Node {
 
 impl Node {
     pub fn new(name: impl Into<String>, identity: Identity, ledger: Ledger) -> Self {
-        Node { name: name.into(), identity, ledger }
+        Node {
+            name: name.into(),
+            identity,
+            ledger,
+        }
     }
 
     pub fn party(&self) -> PartyId {
@@ -65,18 +73,34 @@ impl Node {
 
     /// Store a finalized block: check who certified it, then validate every
     /// entry by the rules and apply it in one transaction. Idempotent.
-    pub fn on_finalized(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, NodeError> {
+    pub fn on_finalized(
+        &mut self,
+        block: &Block,
+        cert: &Certificate,
+    ) -> Result<Applied, NodeError> {
         let height = block.header.height;
-        let refuse = |why: String| NodeError::Refused { member: self.name.clone(), height, why };
+        let refuse = |why: String| NodeError::Refused {
+            member: self.name.clone(),
+            height,
+            why,
+        };
         let signer: Option<PublicIdentity> = if height == 0 {
             match block.entries.first().map(|e| &e.entry) {
-                Some(Entry::Genesis(g)) => g.members.iter().find(|m| m.key.party_id() == cert.signer).map(|m| m.key),
+                Some(Entry::Genesis(g)) => g
+                    .members
+                    .iter()
+                    .find(|m| m.key.party_id() == cert.signer)
+                    .map(|m| m.key),
                 _ => None,
             }
         } else {
-            member(self.ledger.conn(), &cert.signer).map_err(LedgerError::from)?.map(|m| m.key)
+            member(self.ledger.conn(), &cert.signer)
+                .map_err(LedgerError::from)?
+                .map(|m| m.key)
         };
-        let Some(signer) = signer else { return Err(refuse("certified by a non-member".into())) };
+        let Some(signer) = signer else {
+            return Err(refuse("certified by a non-member".into()));
+        };
         if cert.signer != block.header.proposer {
             return Err(refuse("the certificate is not the proposer's".into()));
         }

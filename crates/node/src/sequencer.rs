@@ -35,14 +35,21 @@ pub struct LocalConsortium {
 }
 
 fn system_clock() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl LocalConsortium {
     /// `nodes[0]` proposes. Every node must already hold the same genesis, or
     /// none (then call `start` with the genesis entry).
     pub fn new(nodes: Vec<Node>) -> Self {
-        LocalConsortium { nodes, clock: Arc::new(system_clock), max_block_entries: 512 }
+        LocalConsortium {
+            nodes,
+            clock: Arc::new(system_clock),
+            max_block_entries: 512,
+        }
     }
 
     /// Replace the clock (tests move time forward to expire consents).
@@ -67,7 +74,10 @@ impl LocalConsortium {
     }
 
     pub fn node_by_name(&self, name: &str) -> Result<&Node, NodeError> {
-        self.nodes.iter().find(|n| n.name == name).ok_or_else(|| NodeError::UnknownMember(name.into()))
+        self.nodes
+            .iter()
+            .find(|n| n.name == name)
+            .ok_or_else(|| NodeError::UnknownMember(name.into()))
     }
 
     /// Order the entries into blocks and deliver them to every member.
@@ -83,12 +93,22 @@ impl LocalConsortium {
 
     fn submit_block(&mut self, candidates: &[SignedEntry]) -> Result<Vec<Receipt>, NodeError> {
         let timestamp = {
-            let head_ts = self.nodes[0].ledger().head()?.map(|h| h.timestamp).unwrap_or(0);
+            let head_ts = self.nodes[0]
+                .ledger()
+                .head()?
+                .map(|h| h.timestamp)
+                .unwrap_or(0);
             self.now().max(head_ts)
         };
-        let checks = self.nodes[0].ledger_mut().check_candidates(timestamp, candidates)?;
-        let accepted: Vec<SignedEntry> =
-            candidates.iter().zip(&checks).filter(|(_, c)| c.is_ok()).map(|(e, _)| e.clone()).collect();
+        let checks = self.nodes[0]
+            .ledger_mut()
+            .check_candidates(timestamp, candidates)?;
+        let accepted: Vec<SignedEntry> = candidates
+            .iter()
+            .zip(&checks)
+            .filter(|(_, c)| c.is_ok())
+            .map(|(e, _)| e.clone())
+            .collect();
         let mut height = None;
         if !accepted.is_empty() {
             let head = self.nodes[0].ledger().head()?;
@@ -99,7 +119,10 @@ impl LocalConsortium {
                 proposer: self.nodes[0].party(),
                 entries_root: entries_root(&accepted),
             };
-            let block = Block { header, entries: accepted };
+            let block = Block {
+                header,
+                entries: accepted,
+            };
             let cert = certify(&block_hash(&block), self.nodes[0].identity());
             self.deliver(&block, &cert)?;
             height = Some(block.header.height);
@@ -108,7 +131,10 @@ impl LocalConsortium {
             .iter()
             .zip(checks)
             .map(|(e, c)| match c {
-                Ok(()) => Receipt::Final { height: height.unwrap_or(0), entry_id: entry_id(&e.entry) },
+                Ok(()) => Receipt::Final {
+                    height: height.unwrap_or(0),
+                    entry_id: entry_id(&e.entry),
+                },
                 Err(r) => Receipt::Rejected(r),
             })
             .collect())
@@ -118,13 +144,24 @@ impl LocalConsortium {
     /// database connection).
     pub fn deliver(&mut self, block: &Block, cert: &Certificate) -> Result<(), NodeError> {
         let results: Vec<Result<_, NodeError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = self.nodes.iter_mut().map(|n| s.spawn(move || n.on_finalized(block, cert))).collect();
-            handles.into_iter().map(|h| h.join().expect("a node thread panicked")).collect()
+            let handles: Vec<_> = self
+                .nodes
+                .iter_mut()
+                .map(|n| s.spawn(move || n.on_finalized(block, cert)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a node thread panicked"))
+                .collect()
         });
         for r in results {
             r?;
         }
-        tracing::debug!(height = block.header.height, entries = block.entries.len(), "block final at every member");
+        tracing::debug!(
+            height = block.header.height,
+            entries = block.entries.len(),
+            "block final at every member"
+        );
         Ok(())
     }
 }

@@ -58,7 +58,12 @@ impl World {
         self.c.node(&who.party_id()).expect("a member").ledger()
     }
     pub fn submit(&mut self, e: SignedEntry) -> Result<u64, Rejection> {
-        self.c.submit(vec![e]).expect("delivery").remove(0).into_result().map(|(h, _)| h)
+        self.c
+            .submit(vec![e])
+            .expect("delivery")
+            .remove(0)
+            .into_result()
+            .map(|(h, _)| h)
     }
     pub fn ok(&mut self, e: SignedEntry) -> u64 {
         self.submit(e).expect("entry accepted")
@@ -70,8 +75,23 @@ impl World {
         assert_eq!(self.view(&self.regulator.clone()).head().unwrap(), head);
         r
     }
-    pub fn ask(&mut self, asker: &Identity, subject: &PartyId, p: credence_crypto::proof::Predicate, target: Option<Id>) -> Id {
-        let (qid, e) = actions::ask(self.view(asker), asker, subject, p, &self.agency.party_id(), target, self.now()).expect("ask");
+    pub fn ask(
+        &mut self,
+        asker: &Identity,
+        subject: &PartyId,
+        p: credence_crypto::proof::Predicate,
+        target: Option<Id>,
+    ) -> Id {
+        let (qid, e) = actions::ask(
+            self.view(asker),
+            asker,
+            subject,
+            p,
+            &self.agency.party_id(),
+            target,
+            self.now(),
+        )
+        .expect("ask");
         self.ok(e);
         qid
     }
@@ -91,7 +111,13 @@ pub fn world() -> World {
     let nodes = ids
         .iter()
         .zip(names)
-        .map(|(id, n)| Node::new(n, id.clone(), Ledger::open(&dir.path().join(format!("{n}.db"))).unwrap()))
+        .map(|(id, n)| {
+            Node::new(
+                n,
+                id.clone(),
+                Ledger::open(&dir.path().join(format!("{n}.db"))).unwrap(),
+            )
+        })
         .collect();
     let mut c = LocalConsortium::new(nodes);
     let clock = Arc::new(AtomicU64::new(T0));
@@ -100,13 +126,29 @@ pub fn world() -> World {
     let genesis = Genesis {
         consortium: "test".into(),
         created_at: T0,
-        members: ids.iter().zip(names).zip(roles).map(|((i, n), r)| Member { name: n.into(), role: r, key: i.public() }).collect(),
+        members: ids
+            .iter()
+            .zip(names)
+            .zip(roles)
+            .map(|((i, n), r)| Member {
+                name: n.into(),
+                role: r,
+                key: i.public(),
+            })
+            .collect(),
         policy: Policy::default(),
     };
     let signers: Vec<&Identity> = ids.iter().collect();
-    let r = c.submit(vec![sign_entry(Entry::Genesis(genesis), &signers)]).unwrap();
+    let r = c
+        .submit(vec![sign_entry(Entry::Genesis(genesis), &signers)])
+        .unwrap();
     assert!(matches!(r[0], Receipt::Final { height: 0, .. }), "{r:?}");
-    let (regulator, agency, bank_a, bank_b) = (ids[0].clone(), ids[1].clone(), ids[2].clone(), ids[3].clone());
+    let (regulator, agency, bank_a, bank_b) = (
+        ids[0].clone(),
+        ids[1].clone(),
+        ids[2].clone(),
+        ids[3].clone(),
+    );
     let s1 = Identity::generate(&mut OsRng);
     let s2 = Identity::generate(&mut OsRng);
     let mut w = World {
@@ -123,21 +165,53 @@ pub fn world() -> World {
         tradeline: [0; 32],
         income: [0; 32],
     };
-    let (s1, s2, a, ag) = (w.s1.clone(), w.s2.clone(), w.bank_a.clone(), w.agency.clone());
+    let (s1, s2, a, ag) = (
+        w.s1.clone(),
+        w.s2.clone(),
+        w.bank_a.clone(),
+        w.agency.clone(),
+    );
     w.ok(actions::enrol(&s1, &a));
     w.ok(actions::enrol(&s2, &a));
     let now = w.now();
-    let (cid, e) = actions::grant_consent(&s1, &a.party_id(), Purpose::CreditApplication, AllowedPredicates::Any, now + 30 * DAY, false, now).unwrap();
+    let (cid, e) = actions::grant_consent(
+        &s1,
+        &a.party_id(),
+        Purpose::CreditApplication,
+        AllowedPredicates::Any,
+        now + 30 * DAY,
+        false,
+        now,
+    )
+    .unwrap();
     w.ok(e);
     w.consent_a = cid;
     for s in [&s1, &s2] {
-        let (_, e) = actions::grant_consent(s, &ag.party_id(), Purpose::AccountReview, AllowedPredicates::Any, now + 365 * DAY, false, now).unwrap();
+        let (_, e) = actions::grant_consent(
+            s,
+            &ag.party_id(),
+            Purpose::AccountReview,
+            AllowedPredicates::Any,
+            now + 365 * DAY,
+            false,
+            now,
+        )
+        .unwrap();
         w.ok(e);
     }
-    let (tid, e) = actions::furnish_tradeline(w.view(&a), &a, &s1.party_id(), &tradeline(300_000, 1_000_000, 20_000, false), None, now).unwrap();
+    let (tid, e) = actions::furnish_tradeline(
+        w.view(&a),
+        &a,
+        &s1.party_id(),
+        &tradeline(300_000, 1_000_000, 20_000, false),
+        None,
+        now,
+    )
+    .unwrap();
     w.ok(e);
     w.tradeline = tid;
-    let (iid, e) = actions::furnish_income(w.view(&a), &a, &s1.party_id(), 400_000, "payslip", now).unwrap();
+    let (iid, e) =
+        actions::furnish_income(w.view(&a), &a, &s1.party_id(), 400_000, "payslip", now).unwrap();
     w.ok(e);
     w.income = iid;
     let job = actions::prepare_score(w.view(&ag), &ag, &s1.party_id(), 202611).unwrap();
