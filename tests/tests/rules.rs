@@ -653,3 +653,68 @@ fn blocks_are_idempotent_and_conflicts_are_refused() {
     assert!(w.c.deliver(&b, &c).is_err());
     assert_eq!(w.view(&w.regulator.clone()).head().unwrap().unwrap(), head);
 }
+
+#[test]
+fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() {
+    let mut w = world();
+    let (a, ag, s1, s2) = (w.bank_a.clone(), w.agency.clone(), w.s1.clone(), w.s2.clone());
+    let now = w.now();
+    // A forged consent: s2's consent signed by bank-a.
+    let forged_consent = sign_entry(
+        Entry::ConsentGranted(Consent {
+            consent_id: actions::new_id(),
+            subject: s2.party_id(),
+            grantee: a.party_id(),
+            purpose: Purpose::CreditApplication,
+            predicates: AllowedPredicates::Any,
+            expires_at: now + DAY,
+            explicit: false,
+        }),
+        &[&a],
+    );
+    // A record whose validity proof is another record's (out-of-range values cannot be proven).
+    let (_, r1) = actions::furnish_tradeline(w.view(&a), &a, &s1.party_id(), &tradeline(1, 2, 1, false), None, now).unwrap();
+    let (_, r2) = actions::furnish_tradeline(w.view(&a), &a, &s1.party_id(), &tradeline(3, 4, 1, false), None, now).unwrap();
+    let mut bad_record = record_entry(&r1);
+    bad_record.validity = record_entry(&r2).validity;
+    let bad_record = sign_entry(Entry::RecordFurnished(bad_record), &[&a]);
+    // An answer to a query never asked.
+    let q = w.ask(&a, &s1.party_id(), Predicate::NoSeriousDelinquency, None);
+    let Entry::QueryAnswered(mut orphan) = w.answer(&q).entry else { panic!() };
+    orphan.query_id = actions::new_id();
+    let orphan = sign_entry(Entry::QueryAnswered(orphan), &[&ag]);
+    // A valid entry, and its duplicate.
+    let good = r2.clone();
+    let entries = vec![forged_consent, bad_record, orphan, good.clone(), good];
+
+    let head = w.view(&a).head().unwrap().unwrap();
+    let header = BlockHeader {
+        height: head.height + 1,
+        parent: head.hash,
+        timestamp: now,
+        proposer: w.regulator.party_id(),
+        entries_root: entries_root(&entries),
+    };
+    let block = Block { header, entries };
+    let cert = certify(&block_hash(&block), &w.regulator);
+    w.c.deliver(&block, &cert).unwrap();
+
+    let mut seen = Vec::new();
+    for n in w.c.nodes() {
+        let rej: Vec<(usize, RejectCode)> =
+            n.ledger().rejected_entries().unwrap().into_iter().map(|(_, i, _, r)| (i, r.code)).collect();
+        seen.push((n.ledger().head().unwrap().unwrap().hash, rej));
+    }
+    assert!(seen.windows(2).all(|p| p[0] == p[1]), "members diverged: {seen:?}");
+    assert_eq!(
+        seen[0].1,
+        vec![(0, RejectCode::BadSignature), (1, RejectCode::BadProof), (2, RejectCode::UnknownQuery), (4, RejectCode::AlreadyExists)]
+    );
+    // The valid entry took effect; the refused ones did not.
+    assert_eq!(read::records_of_subject(w.view(&a).conn(), &s1.party_id()).unwrap().len(), 3);
+    assert_eq!(read::consents_of_subject(w.view(&a).conn(), &s2.party_id()).unwrap().len(), 1);
+    for n in ["regulator", "agency", "bank-a", "bank-b"] {
+        let path = w.dir.path().join(format!("{n}.db"));
+        credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
+    }
+}

@@ -48,6 +48,31 @@ impl RejectCode {
     }
 }
 
+impl RejectCode {
+    pub const ALL: [RejectCode; 17] = [
+        RejectCode::BadSignature,
+        RejectCode::UnknownMember,
+        RejectCode::WrongRole,
+        RejectCode::UnknownSubject,
+        RejectCode::AlreadyExists,
+        RejectCode::UnknownRecord,
+        RejectCode::NoLiveConsent,
+        RejectCode::PredicateNotAllowed,
+        RejectCode::BadPredicate,
+        RejectCode::BadProof,
+        RejectCode::StaleInputs,
+        RejectCode::UnknownQuery,
+        RejectCode::AlreadyAnswered,
+        RejectCode::BadSeal,
+        RejectCode::NotSupported,
+        RejectCode::Malformed,
+        RejectCode::UnknownDispute,
+    ];
+    pub fn parse(s: &str) -> Option<RejectCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 impl std::fmt::Display for RejectCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

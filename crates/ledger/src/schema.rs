@@ -133,6 +133,18 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX disputes_record ON disputes(record_id);
     "#,
+    // v2: order-then-execute — entries of a finalized block that the rules refuse.
+    r#"
+    CREATE TABLE rejected_entries (
+        height   INTEGER NOT NULL,
+        idx      INTEGER NOT NULL,
+        entry_id BLOB NOT NULL,
+        kind     TEXT NOT NULL,
+        code     TEXT NOT NULL,
+        message  TEXT NOT NULL,
+        PRIMARY KEY (height, idx)
+    );
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.
@@ -146,6 +158,7 @@ pub const STATE_TABLES: &[(&str, &str)] = &[
     ("queries", "query_id"),
     ("scores", "score_id"),
     ("disputes", "dispute_id"),
+    ("rejected_entries", "height, idx"),
 ];
 
 pub fn current_version() -> i64 {

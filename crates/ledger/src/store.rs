@@ -1,6 +1,6 @@
 //! The member's SQLite copy of the ledger: blocks plus the state derived from
 //! them, one transaction per block, idempotent on height.
-use crate::encode::{block_hash, entries_root, from_bytes, to_bytes};
+use crate::encode::{block_hash, entries_root, entry_id, from_bytes, to_bytes};
 use crate::error::{LedgerError, RejectCode, Rejection};
 use crate::rules::{validate_and_apply, BlockCtx, Deferred, RuleError};
 use crate::schema;
@@ -132,63 +132,41 @@ impl Ledger {
         }
     }
 
-    /// Validate `block` against the state and store it with its certificate,
-    /// all in one transaction. Re-applying the stored block is a no-op; a
-    /// different block at a stored height is a `Conflict`.
+    /// Store a finalized block with its certificate, in one transaction.
+    ///
+    /// Order, then execute: the block's order is final, so its entries are
+    /// applied in order and an entry the rules refuse is recorded in
+    /// `rejected_entries` and has no effect — every member refuses the same
+    /// entries from the same state, so members never diverge, whatever a
+    /// faulty proposer put in a block. Re-applying the stored block is a
+    /// no-op; a different block at a stored height is a `Conflict`. What is
+    /// refused is returned (index, reason).
     ///
     /// The certificate is checked by the caller (it knows who may certify).
-    pub fn apply_block(
-        &mut self,
-        block: &Block,
-        cert: &Certificate,
-    ) -> Result<Applied, LedgerError> {
+    pub fn apply_block(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, LedgerError> {
         let height = block.header.height;
         let hash = block_hash(block);
         let stored: Option<Vec<u8>> = self
             .conn
-            .query_row(
-                "SELECT hash FROM blocks WHERE height = ?1",
-                [height as i64],
-                |r| r.get(0),
-            )
+            .query_row("SELECT hash FROM blocks WHERE height = ?1", [height as i64], |r| r.get(0))
             .optional()?;
         if let Some(h) = stored {
-            return if h == hash {
-                Ok(Applied::AlreadyHad)
-            } else {
-                Err(LedgerError::Conflict { height })
-            };
+            return if h == hash { Ok(Applied::AlreadyHad) } else { Err(LedgerError::Conflict { height }) };
         }
         let head = self.head()?;
         let bad = |why: String| LedgerError::InvalidBlock { height, why };
         match head {
-            None if height != 0 => {
-                return Err(bad(
-                    "the ledger is empty, so the next block is height 0".into()
-                ))
-            }
-            None if block.header.parent != [0u8; 32] => {
-                return Err(bad("block 0 has an all-zero parent".into()))
-            }
+            None if height != 0 => return Err(bad("the ledger is empty, so the next block is height 0".into())),
+            None if block.header.parent != [0u8; 32] => return Err(bad("block 0 has an all-zero parent".into())),
             Some(h) if height != h.height + 1 => {
-                return Err(bad(format!(
-                    "expected height {}, the block after the head",
-                    h.height + 1
-                )))
+                return Err(bad(format!("expected height {}, the block after the head", h.height + 1)))
             }
-            Some(h) if block.header.parent != h.hash => {
-                return Err(bad("parent hash is not the head's hash".into()))
-            }
-            Some(h) if block.header.timestamp < h.timestamp => {
-                return Err(bad("timestamp is before the parent's".into()))
-            }
+            Some(h) if block.header.parent != h.hash => return Err(bad("parent hash is not the head's hash".into())),
+            Some(h) if block.header.timestamp < h.timestamp => return Err(bad("timestamp is before the parent's".into())),
             _ => {}
         }
         if entries_root(&block.entries) != block.header.entries_root {
             return Err(bad("entries do not match the header's entries root".into()));
-        }
-        if block.entries.is_empty() {
-            return Err(bad("a block carries at least one entry".into()));
         }
         let tx = self.conn.transaction()?;
         if height > 0 {
@@ -201,45 +179,39 @@ impl Ledger {
                 return Err(bad("the proposer is not a member".into()));
             }
         }
-        let mut deferred: Vec<(usize, Deferred)> = Vec::new();
-        for (index, se) in block.entries.iter().enumerate() {
-            let ctx = BlockCtx {
-                height,
-                timestamp: block.header.timestamp,
-                index,
-            };
-            let mut d = Vec::new();
-            match validate_and_apply(&tx, &ctx, se, &mut d) {
-                Ok(()) => deferred.extend(d.into_iter().map(|x| (index, x))),
-                Err(RuleError::Sql(e)) => return Err(e.into()),
-                Err(RuleError::Reject(rejection)) => {
-                    return Err(LedgerError::InvalidEntry {
-                        height,
-                        index,
-                        kind: se.entry.kind(),
-                        rejection,
-                    })
-                }
-            }
+        let verdicts = settle(&tx, height, block.header.timestamp, &block.entries)?;
+        if height == 0 && verdicts.iter().any(|v| v.is_err()) {
+            // Without a valid genesis there are no members to agree on anything.
+            let (index, rejection) = verdicts.into_iter().enumerate().find_map(|(i, v)| v.err().map(|r| (i, r))).unwrap();
+            return Err(LedgerError::InvalidEntry { height, index, kind: block.entries[index].entry.kind(), rejection });
         }
-        // Signatures and proofs, in parallel; the first failure (by entry order) wins.
-        let failures: Vec<(usize, Rejection)> = deferred
-            .par_iter()
-            .filter_map(|(i, d)| d.run().err().map(|r| (*i, r)))
-            .collect();
-        if let Some((index, rejection)) = failures.into_iter().min_by_key(|(i, _)| *i) {
-            return Err(LedgerError::InvalidEntry {
-                height,
-                index,
-                kind: block.entries[index].entry.kind(),
-                rejection,
-            });
+        for (index, v) in verdicts.iter().enumerate() {
+            if let Err(r) = v {
+                let se = &block.entries[index];
+                tracing::info!(height, index, kind = se.entry.kind(), code = %r.code, "entry refused by the rules");
+                tx.execute(
+                    "INSERT INTO rejected_entries (height, idx, entry_id, kind, code, message) VALUES (?1,?2,?3,?4,?5,?6)",
+                    params![
+                        height as i64,
+                        index as i64,
+                        &entry_id(&se.entry)[..],
+                        se.entry.kind(),
+                        r.code.as_str(),
+                        r.message
+                    ],
+                )?;
+            }
         }
         tx.execute(
             "INSERT INTO blocks (height, hash, parent, timestamp, proposer, body, certificate) VALUES (?1,?2,?3,?4,?5,?6,?7)",
             params![
-                height as i64, &hash[..], &block.header.parent[..], block.header.timestamp as i64,
-                &block.header.proposer.0[..], to_bytes(block), to_bytes(cert)
+                height as i64,
+                &hash[..],
+                &block.header.parent[..],
+                block.header.timestamp as i64,
+                &block.header.proposer.0[..],
+                to_bytes(block),
+                to_bytes(cert)
             ],
         )?;
         tx.commit()?;
@@ -248,62 +220,87 @@ impl Ledger {
     }
 
     /// Check candidate entries as if they were the next block at `timestamp`,
-    /// without storing anything: the proposer's filter. Returns one result per
-    /// candidate; an entry that depends on a rejected one is judged without it.
+    /// without storing anything: the proposer's filter. Returns one verdict per
+    /// candidate, judged exactly as `apply_block` would.
     pub fn check_candidates(
         &mut self,
         timestamp: u64,
         candidates: &[SignedEntry],
     ) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
         let height = self.head()?.map(|h| h.height + 1).unwrap_or(0);
-        let mut results: Vec<Option<Result<(), Rejection>>> = vec![None; candidates.len()];
-        // Rounds: stateful checks with a savepoint per entry; then the deferred
-        // checks in parallel. Entries whose deferred checks fail are dropped and
-        // the round repeats, so nothing accepted leans on a dropped entry.
-        loop {
-            let tx = self.conn.transaction()?;
-            let mut deferred: Vec<(usize, Deferred)> = Vec::new();
-            let mut index = 0usize;
-            for (i, se) in candidates.iter().enumerate() {
-                if matches!(results[i], Some(Err(_))) {
-                    continue;
-                }
-                let ctx = BlockCtx {
-                    height,
-                    timestamp,
-                    index,
-                };
-                tx.execute_batch("SAVEPOINT cand")?;
-                let mut d = Vec::new();
-                match validate_and_apply(&tx, &ctx, se, &mut d) {
-                    Ok(()) => {
-                        tx.execute_batch("RELEASE cand")?;
-                        deferred.extend(d.into_iter().map(|x| (i, x)));
-                        results[i] = Some(Ok(()));
-                        index += 1;
-                    }
-                    Err(RuleError::Sql(e)) => return Err(e.into()),
-                    Err(RuleError::Reject(r)) => {
-                        tx.execute_batch("ROLLBACK TO cand; RELEASE cand")?;
-                        results[i] = Some(Err(r));
-                    }
-                }
+        let tx = self.conn.transaction()?;
+        let verdicts = settle(&tx, height, timestamp, candidates)?;
+        drop(tx); // rolls back: nothing is stored
+        Ok(verdicts)
+    }
+
+    /// Entries of stored blocks that the rules refused.
+    pub fn rejected_entries(&self) -> Result<Vec<(u64, usize, String, Rejection)>, LedgerError> {
+        let mut st = self.conn.prepare("SELECT height, idx, kind, code, message FROM rejected_entries ORDER BY height, idx")?;
+        let rows = st.query_map([], |r| {
+            let code: String = r.get(3)?;
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, i64>(1)? as usize,
+                r.get(2)?,
+                Rejection::new(RejectCode::parse(&code).unwrap_or(RejectCode::Malformed), r.get::<_, String>(4)?),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Judge `entries` in order against the state in `tx`, leaving the effects of
+/// the accepted ones applied. Stateful checks run with a savepoint per entry;
+/// the deferred signature and proof checks then run in parallel; entries whose
+/// deferred checks fail are refused and the pass is redone without them, so
+/// nothing accepted leans on a refused entry. Deterministic: the result
+/// depends only on the state and the entries.
+fn settle(
+    tx: &rusqlite::Transaction<'_>,
+    height: u64,
+    timestamp: u64,
+    entries: &[SignedEntry],
+) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
+    let mut verdicts: Vec<Option<Result<(), Rejection>>> = vec![None; entries.len()];
+    loop {
+        tx.execute_batch("SAVEPOINT pass")?;
+        let mut deferred: Vec<(usize, Deferred)> = Vec::new();
+        for (i, se) in entries.iter().enumerate() {
+            if matches!(verdicts[i], Some(Err(_))) {
+                continue;
             }
-            let failed: Vec<(usize, Rejection)> = deferred
-                .par_iter()
-                .filter_map(|(i, d)| d.run().err().map(|r| (*i, r)))
-                .collect();
-            drop(tx); // rolls back: nothing is stored
-            if failed.is_empty() {
-                break;
-            }
-            for (i, r) in failed {
-                results[i] = Some(Err(r));
+            let ctx = BlockCtx { height, timestamp, index: i };
+            tx.execute_batch("SAVEPOINT entry")?;
+            let mut d = Vec::new();
+            match validate_and_apply(tx, &ctx, se, &mut d) {
+                Ok(()) => {
+                    tx.execute_batch("RELEASE entry")?;
+                    deferred.extend(d.into_iter().map(|x| (i, x)));
+                    verdicts[i] = Some(Ok(()));
+                }
+                Err(RuleError::Sql(e)) => return Err(e.into()),
+                Err(RuleError::Reject(r)) => {
+                    tx.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
+                    verdicts[i] = Some(Err(r));
+                }
             }
         }
-        Ok(results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Rejection::new(RejectCode::Malformed, "not checked"))))
-            .collect())
+        let failed: Vec<(usize, Rejection)> =
+            deferred.par_iter().filter_map(|(i, d)| d.run().err().map(|r| (*i, r))).collect();
+        if failed.is_empty() {
+            tx.execute_batch("RELEASE pass")?;
+            break;
+        }
+        tx.execute_batch("ROLLBACK TO pass; RELEASE pass")?;
+        for (i, r) in failed {
+            if !matches!(verdicts[i], Some(Err(_))) {
+                verdicts[i] = Some(Err(r));
+            }
+        }
     }
+    Ok(verdicts
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Rejection::new(RejectCode::Malformed, "not checked"))))
+        .collect())
 }
