@@ -102,7 +102,7 @@ pub struct DemoReport {
     pub total_ms: u64,
 }
 
-const MEMBERS: [(&str, Role); 4] = [
+pub const MEMBERS: [(&str, Role); 4] = [
     ("regulator", Role::Regulator),
     ("agency", Role::Agency),
     ("bank-a", Role::Lender),
@@ -146,6 +146,51 @@ fn submit_all(c: &mut LocalConsortium, entries: Vec<SignedEntry>, what: &str) ->
 
 /// Run the demo. `progress` is told each stage's progress.
 pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<DemoReport> {
+    run_and_keep(opts, progress).map(|(r, _)| r)
+}
+
+/// The demo's consortium, kept open after the run (the desktop app goes on
+/// using it), with the keys the demo created.
+pub struct DemoConsortium {
+    pub network: LocalConsortium,
+    pub keys: DemoKeys,
+}
+
+/// Every key of a demo folder, unlocked: the members' and the borrowers'.
+pub struct DemoKeys {
+    pub members: Vec<(String, Role, Identity)>,
+    pub borrowers: Vec<(String, Identity)>,
+}
+
+impl DemoKeys {
+    pub fn member(&self, name: &str) -> Option<&Identity> {
+        self.members.iter().find(|(n, _, _)| n == name).map(|(_, _, i)| i)
+    }
+    pub fn borrower(&self, label: &str) -> Option<&Identity> {
+        self.borrowers.iter().find(|(n, _)| n == label).map(|(_, i)| i)
+    }
+}
+
+/// Reopen a demo folder made by `run`: unlock its keystores and open every
+/// member's ledger behind a local sequencer.
+pub fn open(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<DemoConsortium> {
+    let mut members = Vec::new();
+    let mut nodes = Vec::new();
+    for (name, role) in MEMBERS {
+        let home = Home::new(dir.join(name));
+        if !home.ledger().exists() {
+            return Err(ApiError::not_found(format!("{} holds no demo consortium (no {name} ledger)", dir.display())));
+        }
+        let actor = home.unlock(passphrase)?;
+        nodes.push(Node::new(name, actor.identity.clone(), Ledger::open(&home.ledger())?));
+        members.push((name.to_string(), role, actor.identity));
+    }
+    let borrowers = crate::home::unlock_all(&dir.join("borrowers").join(crate::home::KEYSTORE_FILE), passphrase)?;
+    Ok(DemoConsortium { network: LocalConsortium::new(nodes), keys: DemoKeys { members, borrowers } })
+}
+
+/// `run`, keeping the consortium open and returning its keys.
+pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<(DemoReport, DemoConsortium)> {
     let t0 = Instant::now();
     let mut timings: Vec<(String, u64)> = Vec::new();
     let mut lap = {
@@ -607,7 +652,6 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
         answers: cnt.answers,
         disputes: cnt.disputes,
     };
-    drop(c);
     if opts.verify_files {
         progress(Progress {
             stage: "verify ledgers",
@@ -646,5 +690,9 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?,
     )?;
     tracing::info!(subjects = n, total_ms = report.total_ms, "demo finished");
-    Ok(report)
+    let keys = DemoKeys {
+        members: MEMBERS.iter().zip(ids).map(|((n, r), i)| (n.to_string(), *r, i)).collect(),
+        borrowers: labelled,
+    };
+    Ok((report, DemoConsortium { network: c, keys }))
 }

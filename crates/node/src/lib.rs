@@ -13,7 +13,7 @@ pub use sequencer::{LocalConsortium, Receipt};
 use credence_crypto::{Identity, PartyId, PublicIdentity};
 use credence_ledger::encode::{block_hash, check_certificate};
 use credence_ledger::rules::member;
-use credence_ledger::{Applied, Block, Certificate, Entry, Ledger, LedgerError, Rejection};
+use credence_ledger::{Applied, Block, Certificate, Entry, Ledger, LedgerError, Rejection, SignedEntry};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -31,6 +31,19 @@ pub enum NodeError {
     Rejected(Rejection),
     #[error("no member named {0} in this consortium")]
     UnknownMember(String),
+}
+
+/// How the use cases reach a consortium: submit signed entries and wait until
+/// each is final or refused; read the ledger as one member holds it. The
+/// in-process `LocalConsortium` and the client of a running node both
+/// implement it, so the API, the desktop app and the tests do not care which.
+pub trait Network: Send {
+    /// Submit entries; returns when each is final or refused, in order.
+    fn submit(&mut self, entries: Vec<SignedEntry>) -> Result<Vec<Receipt>, NodeError>;
+    /// The ledger as `member` holds it (read only).
+    fn view(&self, member: &PartyId) -> Result<&Ledger, NodeError>;
+    /// The consortium's notion of now (Unix seconds), for expiries.
+    fn now(&self) -> u64;
 }
 
 /// One member's node: its identity, and its own copy of the ledger.

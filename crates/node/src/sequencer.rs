@@ -1,10 +1,10 @@
 //! `LocalSequencer`: orders submitted entries into blocks inside one process
 //! and delivers each block to every member's node. For tests and the local
 //! demo only: one proposer, no fault tolerance, not consensus.
-use crate::{Node, NodeError};
+use crate::{Network, Node, NodeError};
 use credence_crypto::PartyId;
 use credence_ledger::encode::{block_hash, certify, entries_root, entry_id};
-use credence_ledger::{Block, BlockHeader, Certificate, Id, Rejection, SignedEntry};
+use credence_ledger::{Block, BlockHeader, Certificate, Id, Ledger, Rejection, SignedEntry};
 use std::sync::Arc;
 
 /// What became of one submitted entry.
@@ -163,5 +163,17 @@ impl LocalConsortium {
             "block final at every member"
         );
         Ok(())
+    }
+}
+
+impl Network for LocalConsortium {
+    fn submit(&mut self, entries: Vec<SignedEntry>) -> Result<Vec<Receipt>, NodeError> {
+        LocalConsortium::submit(self, entries)
+    }
+    fn view(&self, member: &PartyId) -> Result<&Ledger, NodeError> {
+        self.node(member).map(|n| n.ledger()).ok_or_else(|| NodeError::UnknownMember(member.short()))
+    }
+    fn now(&self) -> u64 {
+        LocalConsortium::now(self)
     }
 }
