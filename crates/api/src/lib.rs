@@ -6,8 +6,10 @@ pub mod actions;
 pub mod bundle;
 pub mod dataset;
 pub mod demo;
+pub mod desk;
 mod error;
 pub mod home;
+pub mod member;
 pub mod reads;
 pub mod scoring;
 

@@ -6,6 +6,10 @@
 //! block, which the BFT consensus integration will call in its place.
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod client;
+pub mod client_api;
+pub mod mempool;
 mod sequencer;
 
 pub use sequencer::{LocalConsortium, Receipt};
@@ -31,6 +35,12 @@ pub enum NodeError {
     Rejected(Rejection),
     #[error("no member named {0} in this consortium")]
     UnknownMember(String),
+    #[error("cannot reach the node at {0}; is it running?")]
+    Unreachable(String),
+    #[error("the node refused the request ({code}): {message}")]
+    Api { status: u16, code: String, message: String },
+    #[error("{0}")]
+    Io(String),
 }
 
 /// How the use cases reach a consortium: submit signed entries and wait until

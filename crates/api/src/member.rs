@@ -1,0 +1,168 @@
+//! A member node's home and the founding genesis: `credence node init`,
+//! `credence node genesis`, `credence node sign-genesis`.
+//!
+//! A home holds `keystore.json` (private), `node.json` (public: name, role,
+//! keys, addresses) and, once running, `ledger.db`. The genesis file lists
+//! every founding member's public `node.json` and collects each one's
+//! signature over the genesis entry; a node runs only a fully signed genesis.
+use crate::error::{ApiError, ErrorCode, Result};
+use crate::home::{check_name, Home};
+use credence_crypto::keystore::KdfParams;
+use credence_crypto::{Identity, PublicIdentity, Secret, Signature};
+use credence_ledger::encode::{entry_bytes, ENTRY_SIG_DOMAIN};
+use credence_ledger::types::{Entry, Genesis, Member, Policy, Role, SignedEntry};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+
+pub const NODE_FILE: &str = "node.json";
+
+/// What a member publishes about itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub name: String,
+    pub role: String,
+    /// Ed25519 public key (hex): signs entries, authenticates p2p links, votes.
+    pub sign_key: String,
+    /// X25519 public key (hex): receives sealed records.
+    pub enc_key: String,
+    /// Where other members reach this node (consensus and gossip).
+    pub p2p: SocketAddr,
+    /// The client API (loopback by default).
+    pub api: SocketAddr,
+}
+
+fn key32(what: &str, s: &str) -> Result<[u8; 32]> {
+    let v = hex::decode(s).map_err(|_| ApiError::invalid(format!("{what} is not hex")))?;
+    v.try_into().map_err(|_| ApiError::invalid(format!("{what} must be 32 bytes")))
+}
+
+impl NodeInfo {
+    pub fn public(&self) -> Result<PublicIdentity> {
+        Ok(PublicIdentity { sign: key32("sign_key", &self.sign_key)?, enc: key32("enc_key", &self.enc_key)? })
+    }
+    pub fn role(&self) -> Result<Role> {
+        Role::parse(&self.role).ok_or_else(|| ApiError::invalid("role must be agency, lender or regulator"))
+    }
+    pub fn member(&self) -> Result<Member> {
+        Ok(Member { name: self.name.clone(), role: self.role()?, key: self.public()? })
+    }
+}
+
+/// Create a member home: a fresh identity in an encrypted keystore, and its
+/// public `node.json`.
+pub fn init(
+    home: &Home,
+    name: &str,
+    role: Role,
+    p2p: SocketAddr,
+    api: SocketAddr,
+    passphrase: &Secret<String>,
+    kdf: KdfParams,
+) -> Result<NodeInfo> {
+    check_name(name)?;
+    let actor = home.create(name, passphrase, kdf)?;
+    let p = actor.identity.public();
+    let info = NodeInfo {
+        name: name.into(),
+        role: role.as_str().into(),
+        sign_key: hex::encode(p.sign),
+        enc_key: hex::encode(p.enc),
+        p2p,
+        api,
+    };
+    write_json(&home.dir.join(NODE_FILE), &info)?;
+    Ok(info)
+}
+
+pub fn read_info(home: &Home) -> Result<NodeInfo> {
+    read_json(&home.dir.join(NODE_FILE), "node.json")
+}
+
+/// The founding genesis and the signatures collected so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenesisFile {
+    pub consortium: String,
+    pub created_at: u64,
+    pub members: Vec<NodeInfo>,
+    /// One per member, in order; hex Ed25519 signatures over the genesis entry.
+    pub signatures: Vec<Option<String>>,
+}
+
+impl GenesisFile {
+    pub fn create(consortium: &str, created_at: u64, members: Vec<NodeInfo>) -> Result<Self> {
+        if members.is_empty() {
+            return Err(ApiError::invalid("a genesis needs at least one member"));
+        }
+        for (i, m) in members.iter().enumerate() {
+            m.member()?;
+            if members[..i].iter().any(|o| o.name == m.name || o.sign_key == m.sign_key || o.p2p == m.p2p) {
+                return Err(ApiError::invalid(format!("member {} repeats another's name, key or address", m.name)));
+            }
+        }
+        let n = members.len();
+        Ok(GenesisFile { consortium: consortium.into(), created_at, members, signatures: vec![None; n] })
+    }
+
+    pub fn entry(&self) -> Result<Entry> {
+        Ok(Entry::Genesis(Genesis {
+            consortium: self.consortium.clone(),
+            created_at: self.created_at,
+            members: self.members.iter().map(|m| m.member()).collect::<Result<_>>()?,
+            policy: Policy::default(),
+        }))
+    }
+
+    /// Add `me`'s signature (I must be one of the founding members).
+    pub fn sign(&mut self, me: &Identity) -> Result<()> {
+        let pk = hex::encode(me.public().sign);
+        let i = self
+            .members
+            .iter()
+            .position(|m| m.sign_key == pk)
+            .ok_or_else(|| ApiError::new(ErrorCode::NotPermitted, "this key is not a founding member of that genesis"))?;
+        let sig = me.sign(ENTRY_SIG_DOMAIN, &entry_bytes(&self.entry()?));
+        self.signatures[i] = Some(hex::encode(sig.0));
+        Ok(())
+    }
+
+    /// The signed genesis entry; every founding member must have signed.
+    pub fn signed_entry(&self) -> Result<SignedEntry> {
+        let entry = self.entry()?;
+        let msg = entry_bytes(&entry);
+        let mut sigs = Vec::new();
+        for (m, s) in self.members.iter().zip(&self.signatures) {
+            let s = s.as_ref().ok_or_else(|| ApiError::invalid(format!("{} has not signed the genesis yet", m.name)))?;
+            let b: [u8; 64] = hex::decode(s)
+                .ok()
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| ApiError::invalid(format!("{}'s genesis signature is malformed", m.name)))?;
+            let sig = Signature(b);
+            m.public()?
+                .verify(ENTRY_SIG_DOMAIN, &msg, &sig)
+                .map_err(|_| ApiError::invalid(format!("{}'s genesis signature does not verify", m.name)))?;
+            sigs.push(sig);
+        }
+        Ok(SignedEntry { entry, signatures: sigs })
+    }
+
+    pub fn read(path: &Path) -> Result<Self> {
+        read_json(path, "genesis file")
+    }
+    pub fn write(&self, path: &Path) -> Result<()> {
+        write_json(path, self)
+    }
+}
+
+fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
+    let text = serde_json::to_vec_pretty(v).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| ApiError::not_found(format!("cannot read {what} {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| ApiError::invalid(format!("{what} {} is malformed: {e}", path.display())))
+}

@@ -1,0 +1,102 @@
+//! A client of a node's API, signing each request with the caller's key.
+use crate::auth::sign_request;
+use crate::{NodeError, Receipt};
+use credence_crypto::Identity;
+use credence_ledger::encode::to_bytes;
+use credence_ledger::{RejectCode, Rejection, SignedEntry};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub struct NodeClient {
+    base: String,
+    me: Identity,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for NodeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NodeClient({})", self.base)
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl NodeClient {
+    pub fn new(addr: SocketAddr, me: Identity) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(150)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        NodeClient { base: format!("http://{addr}"), me, agent }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, NodeError> {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let url = format!("{}{path}", self.base);
+        let headers = sign_request(&self.me, method, path, now(), &bytes);
+        let unreachable = |e: ureq::Error| NodeError::Unreachable(format!("{}: {e}", self.base));
+        let mut resp = if method == "POST" {
+            let mut r = self.agent.post(&url);
+            for (k, v) in &headers {
+                r = r.header(k, v);
+            }
+            r.header("content-type", "application/json").send(&bytes[..]).map_err(unreachable)?
+        } else {
+            let mut r = self.agent.get(&url);
+            for (k, v) in &headers {
+                r = r.header(k, v);
+            }
+            r.call().map_err(unreachable)?
+        };
+        let status = resp.status().as_u16();
+        let v: Value = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_json()
+            .map_err(|e| NodeError::Unreachable(format!("{}: bad response: {e}", self.base)))?;
+        if status >= 400 {
+            let code = v["error"]["code"].as_str().unwrap_or("error").to_string();
+            let message = v["error"]["message"].as_str().unwrap_or("").to_string();
+            return Err(NodeError::Api { status, code, message });
+        }
+        Ok(v)
+    }
+
+    pub fn status(&self) -> Result<Value, NodeError> {
+        self.call("GET", "/v1/status", None)
+    }
+
+    /// Submit and wait up to `wait` for each entry to be final or refused.
+    pub fn submit(&self, entries: &[SignedEntry], wait: Duration) -> Result<Vec<Option<Receipt>>, NodeError> {
+        let body = serde_json::json!({
+            "entries": entries.iter().map(|e| hex::encode(to_bytes(e))).collect::<Vec<_>>(),
+            "wait_ms": wait.as_millis() as u64,
+        });
+        let v = self.call("POST", "/v1/submit", Some(&body))?;
+        let list = v["receipts"].as_array().ok_or_else(|| NodeError::Unreachable("no receipts in the reply".into()))?;
+        Ok(list.iter().map(parse_receipt).collect())
+    }
+
+    pub fn get(&self, path: &str) -> Result<Value, NodeError> {
+        self.call("GET", path, None)
+    }
+}
+
+fn parse_receipt(v: &Value) -> Option<Receipt> {
+    match v["status"].as_str()? {
+        "final" => {
+            let id: [u8; 32] = hex::decode(v["entry_id"].as_str()?).ok()?.try_into().ok()?;
+            Some(Receipt::Final { height: v["height"].as_u64()?, entry_id: id })
+        }
+        "rejected" => Some(Receipt::Rejected(Rejection::new(
+            RejectCode::parse(v["code"].as_str()?).unwrap_or(RejectCode::Malformed),
+            v["message"].as_str().unwrap_or("").to_string(),
+        ))),
+        _ => None,
+    }
+}

@@ -1,0 +1,129 @@
+//! Entries waiting for a block, and the outcomes clients wait for.
+//!
+//! Shared by the client API (adds entries, waits for outcomes), the gossip
+//! (adds entries heard from other members) and the application (takes
+//! entries to propose, reports what finalized blocks did with them).
+use crate::Receipt;
+use credence_ledger::encode::entry_id;
+use credence_ledger::{Id, Rejection, SignedEntry};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// Most entries held; beyond it new ones are refused (back-pressure).
+pub const MAX_PENDING: usize = 50_000;
+/// Outcomes remembered for late waiters.
+const MAX_OUTCOMES: usize = 200_000;
+
+#[derive(Default)]
+struct Inner {
+    order: VecDeque<Id>,
+    pending: HashMap<Id, SignedEntry>,
+    outcomes: HashMap<Id, Receipt>,
+    outcome_order: VecDeque<Id>,
+}
+
+#[derive(Default)]
+pub struct Mempool {
+    inner: Mutex<Inner>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    New,
+    /// Already pending or already decided.
+    Known,
+    /// The pool is full; try again later.
+    Full,
+}
+
+impl Mempool {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&self, e: SignedEntry) -> Added {
+        let id = entry_id(&e.entry);
+        let mut g = self.inner.lock().expect("mempool lock");
+        if g.pending.contains_key(&id) || g.outcomes.contains_key(&id) {
+            return Added::Known;
+        }
+        if g.pending.len() >= MAX_PENDING {
+            return Added::Full;
+        }
+        g.order.push_back(id);
+        g.pending.insert(id, e);
+        Added::New
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().expect("mempool lock").pending.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Up to `max` pending entries, oldest first (they stay pending until a
+    /// finalized block decides them).
+    pub fn peek(&self, max: usize) -> Vec<SignedEntry> {
+        let g = self.inner.lock().expect("mempool lock");
+        g.order.iter().filter_map(|id| g.pending.get(id)).take(max).cloned().collect()
+    }
+
+    /// Every pending entry (for re-checking after a block).
+    pub fn all(&self) -> Vec<SignedEntry> {
+        self.peek(usize::MAX)
+    }
+
+    /// Record what happened to entries: final in a block, or refused.
+    pub fn decide(&self, outcomes: Vec<(Id, Receipt)>) {
+        if outcomes.is_empty() {
+            return;
+        }
+        let mut g = self.inner.lock().expect("mempool lock");
+        let mut gone = HashSet::new();
+        for (id, r) in outcomes {
+            g.pending.remove(&id);
+            gone.insert(id);
+            if g.outcomes.insert(id, r).is_none() {
+                g.outcome_order.push_back(id);
+            }
+        }
+        g.order.retain(|id| !gone.contains(id));
+        while g.outcome_order.len() > MAX_OUTCOMES {
+            if let Some(old) = g.outcome_order.pop_front() {
+                g.outcomes.remove(&old);
+            }
+        }
+        drop(g);
+        self.changed.notify_all();
+    }
+
+    pub fn reject(&self, id: Id, why: Rejection) {
+        self.decide(vec![(id, Receipt::Rejected(why))]);
+    }
+
+    /// Wait until every id is decided or `timeout` passes; `None` = still pending.
+    pub fn wait(&self, ids: &[Id], timeout: Duration) -> Vec<Option<Receipt>> {
+        let deadline = Instant::now() + timeout;
+        let mut g = self.inner.lock().expect("mempool lock");
+        loop {
+            if ids.iter().all(|id| g.outcomes.contains_key(id)) {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            g = self.changed.wait_timeout(g, deadline - now).expect("mempool lock").0;
+        }
+        ids.iter().map(|id| g.outcomes.get(id).cloned()).collect()
+    }
+
+    /// Wake waiters (e.g. on shutdown).
+    pub fn wake(&self) {
+        self.changed.notify_all();
+    }
+}
