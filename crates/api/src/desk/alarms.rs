@@ -1,0 +1,220 @@
+//! Risk alarms over what every member can see on the ledger (and, for the
+//! agency, over its portfolio's aggregates). Each check is a plain function
+//! of its inputs so it can be tested alone.
+use crate::error::Result;
+use crate::reads::party_name;
+use credence_crypto::PartyId;
+use credence_ledger::read::{self, DisputeInfo, QueryFilter, QueryInfo};
+use credence_ledger::Ledger;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alarm {
+    /// Stable code: "inquiry-burst", "refused-entries", "dispute-overdue",
+    /// "dispute-open", "unanswered-queries", "delinquency-share".
+    pub code: &'static str,
+    pub severity: Severity,
+    pub title: String,
+    pub detail: String,
+    pub subject: Option<PartyId>,
+    pub member: Option<PartyId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AlarmConfig {
+    /// A subject asked about this many times …
+    pub burst_queries: usize,
+    /// … within this many seconds, by this many different members at least.
+    pub burst_window: u64,
+    pub burst_members: usize,
+    /// A query unanswered this long (seconds) is late.
+    pub answer_sla: u64,
+    /// FCRA §611: days a furnisher has to resolve a dispute.
+    pub dispute_days: u64,
+    /// Share (percent) of live tradelines in serious delinquency that alarms.
+    pub delinquency_percent: u64,
+}
+
+impl Default for AlarmConfig {
+    fn default() -> Self {
+        AlarmConfig {
+            burst_queries: 3,
+            burst_window: 24 * 3600,
+            burst_members: 2,
+            answer_sla: 3600,
+            dispute_days: 30,
+            delinquency_percent: 20,
+        }
+    }
+}
+
+/// Several members asking about one borrower in a short window: loan
+/// stacking or identity fraud.
+pub fn inquiry_bursts(queries: &[QueryInfo], cfg: &AlarmConfig) -> Vec<(PartyId, usize, usize)> {
+    let mut by_subject: BTreeMap<PartyId, Vec<&QueryInfo>> = BTreeMap::new();
+    for q in queries {
+        by_subject.entry(q.subject).or_default().push(q);
+    }
+    let mut out = Vec::new();
+    for (s, mut qs) in by_subject {
+        qs.sort_by_key(|q| q.asked_at);
+        let mut best = (0usize, 0usize);
+        let mut lo = 0;
+        for hi in 0..qs.len() {
+            while qs[hi].asked_at - qs[lo].asked_at > cfg.burst_window {
+                lo += 1;
+            }
+            let window = &qs[lo..=hi];
+            let mut askers: Vec<PartyId> = window.iter().map(|q| q.requester).collect();
+            askers.sort();
+            askers.dedup();
+            if window.len() > best.0 || (window.len() == best.0 && askers.len() > best.1) {
+                best = (window.len(), askers.len());
+            }
+        }
+        if best.0 >= cfg.burst_queries && best.1 >= cfg.burst_members {
+            out.push((s, best.0, best.1));
+        }
+    }
+    out
+}
+
+/// Queries per responder that have waited longer than the SLA.
+pub fn late_answers(queries: &[QueryInfo], now: u64, cfg: &AlarmConfig) -> Vec<(PartyId, usize)> {
+    let mut late: BTreeMap<PartyId, usize> = BTreeMap::new();
+    for q in queries {
+        if q.answered_at.is_none() && now.saturating_sub(q.asked_at) > cfg.answer_sla {
+            *late.entry(q.responder).or_default() += 1;
+        }
+    }
+    late.into_iter().collect()
+}
+
+/// Open disputes, and those past the FCRA §611 deadline.
+pub fn dispute_state(disputes: &[DisputeInfo], now: u64, cfg: &AlarmConfig) -> (usize, Vec<DisputeInfo>) {
+    let open: Vec<&DisputeInfo> = disputes.iter().filter(|d| d.resolved_at.is_none()).collect();
+    let overdue = open
+        .iter()
+        .filter(|d| now.saturating_sub(d.opened_at) > cfg.dispute_days * 86_400)
+        .map(|d| (*d).clone())
+        .collect();
+    (open.len(), overdue)
+}
+
+/// The consortium-wide alarms (regulator; the agency sees them too).
+pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<Vec<Alarm>> {
+    let conn = view.conn();
+    let queries = read::queries(conn, &QueryFilter::default())?;
+    let mut out = Vec::new();
+    for (s, n, m) in inquiry_bursts(&queries, cfg) {
+        out.push(Alarm {
+            code: "inquiry-burst",
+            severity: Severity::Warning,
+            title: format!("{n} inquiries about one borrower from {m} members"),
+            detail: format!(
+                "subject {} was asked about {n} times within {} h: possible loan stacking or identity fraud",
+                s.short(),
+                cfg.burst_window / 3600
+            ),
+            subject: Some(s),
+            member: None,
+        });
+    }
+    for (r, n) in late_answers(&queries, now, cfg) {
+        out.push(Alarm {
+            code: "unanswered-queries",
+            severity: Severity::Warning,
+            title: format!("{} has {n} queries unanswered for over {} min", party_name(view, &r), cfg.answer_sla / 60),
+            detail: "lenders are waiting; the agency's responder may be down".into(),
+            subject: None,
+            member: Some(r),
+        });
+    }
+    let (open, overdue) = dispute_state(&read::disputes(conn, None)?, now, cfg);
+    for d in &overdue {
+        out.push(Alarm {
+            code: "dispute-overdue",
+            severity: Severity::Critical,
+            title: format!("dispute past the {}-day deadline", cfg.dispute_days),
+            detail: format!(
+                "record {} of subject {} disputed ({}) and not resolved (FCRA §611)",
+                hex::encode(&d.record_id[..8]),
+                d.subject.short(),
+                d.reason
+            ),
+            subject: Some(d.subject),
+            member: None,
+        });
+    }
+    if open > overdue.len() {
+        out.push(Alarm {
+            code: "dispute-open",
+            severity: Severity::Info,
+            title: format!("{} open disputes within their deadline", open - overdue.len()),
+            detail: "records are marked disputed until the furnisher answers".into(),
+            subject: None,
+            member: None,
+        });
+    }
+    let refused = view.rejected_entries()?;
+    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, _, kind, rej) in &refused {
+        *by_code.entry(format!("{kind}: {}", rej.code)).or_default() += 1;
+    }
+    for (what, n) in by_code {
+        let consent = what.contains("no-live-consent") || what.contains("predicate-not-allowed");
+        out.push(Alarm {
+            code: "refused-entries",
+            severity: if consent { Severity::Critical } else { Severity::Warning },
+            title: format!("{n} entries refused by the rules ({what})"),
+            detail: if consent {
+                "a member put a query on the ledger that no live consent covers".into()
+            } else {
+                "a member submitted entries the rules refused".into()
+            },
+            subject: None,
+            member: None,
+        });
+    }
+    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    Ok(out)
+}
+
+/// The agency's portfolio alarm: too large a share in serious delinquency.
+pub fn portfolio_alarms(p: &super::analyst::Portfolio, cfg: &AlarmConfig) -> Vec<Alarm> {
+    let mut out = Vec::new();
+    if p.live_tradelines > 0 {
+        let pct = p.serious_delinquency * 100 / p.live_tradelines as u64;
+        if pct >= cfg.delinquency_percent {
+            out.push(Alarm {
+                code: "delinquency-share",
+                severity: Severity::Warning,
+                title: format!("{pct} % of live tradelines in serious delinquency"),
+                detail: format!(
+                    "{} of {} tradelines are 90+ days late in the last 24 months (alarm at {} %)",
+                    p.serious_delinquency, p.live_tradelines, cfg.delinquency_percent
+                ),
+                subject: None,
+                member: None,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,70 @@
+//! The one error shape the web view sees: a stable code to match on and a
+//! sentence that says what to do. Codes are `credence_api::ErrorCode`'s, plus
+//! the shell's own ("no-session", "busy", "bad-request").
+use credence_api::{ApiError, ErrorCode};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UiError {
+    pub code: String,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        UiError {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+    pub fn no_session() -> Self {
+        UiError::new(
+            "no-session",
+            "no consortium is open: start or open the demo consortium first",
+        )
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        UiError::new("invalid-input", message)
+    }
+}
+
+impl From<ApiError> for UiError {
+    fn from(e: ApiError) -> Self {
+        let message = match e.code {
+            ErrorCode::NoConsent => e.message,
+            ErrorCode::Storage | ErrorCode::Io => format!(
+                "{} — check that the consortium folder exists and is writable, then try again",
+                e.message
+            ),
+            ErrorCode::Internal => format!("{} — this is a bug; please report it", e.message),
+            _ => e.message,
+        };
+        UiError {
+            code: e.code.as_str().to_string(),
+            message,
+        }
+    }
+}
+
+impl From<credence_api::node::NodeError> for UiError {
+    fn from(e: credence_api::node::NodeError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+pub type UiResult<T> = Result<T, UiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_codes_pass_through() {
+        let e: UiError = ApiError::new(ErrorCode::WrongPassphrase, "wrong passphrase").into();
+        assert_eq!(e.code, "wrong-passphrase");
+        let e: UiError = ApiError::new(ErrorCode::NoConsent, "ask them").into();
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("no-consent", "ask them"));
+        let e: UiError = ApiError::new(ErrorCode::Io, "disk").into();
+        assert!(e.message.contains("writable"));
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    credence_desktop::run();
+}

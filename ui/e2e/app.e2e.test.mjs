@@ -1,0 +1,249 @@
+// End-to-end: the real desktop app (target/debug/credence-desktop) in a real
+// WebKitGTK window, driven over WebDriver through tauri-driver. Run under a
+// display (scripts/test.sh uses xvfb-run). Every answer the window shows is
+// checked against the ledger file itself (SQLite, read-only) and against the
+// `credence verify-proof` command; every refusal is checked to have left the
+// ledger unchanged.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { Builder, By, Capabilities, until } from "selenium-webdriver";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const APP = process.env.CREDENCE_APP ?? path.join(ROOT, "target/debug/credence-desktop");
+const CLI = process.env.CREDENCE_CLI ?? path.join(ROOT, "target/debug/credence");
+const OUT = path.resolve(process.env.E2E_OUT ?? path.join(ROOT, "target/e2e"));
+const SHOTS = path.join(OUT, "screenshots");
+const DEMO = path.join(OUT, "demo");
+const SUBJECTS = Number(process.env.E2E_SUBJECTS ?? 40);
+const PASS = "credence-demo";
+const PORT = 4444;
+const BORROWER = "borrower-0003"; // index 2: banks with bank-a, consented to it
+
+let driver;
+let tauriDriver;
+const timings = {};
+
+function sql(member, query) {
+  const db = path.join(DEMO, member, "ledger.db");
+  const py = "import sqlite3,json,sys\nc=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro',uri=True)\nprint(json.dumps(c.execute(sys.argv[2]).fetchall()))";
+  return JSON.parse(execFileSync("python3", ["-c", py, db, query], { encoding: "utf8" }));
+}
+const queryCount = () => sql("regulator", "SELECT COUNT(*) FROM queries")[0][0];
+const height = () => sql("regulator", "SELECT MAX(height) FROM blocks")[0][0];
+
+async function waitPort() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${PORT}/status`);
+      if (r.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("tauri-driver did not start");
+}
+
+async function shot(name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  fs.writeFileSync(path.join(SHOTS, `${name}.png`), await driver.takeScreenshot(), "base64");
+}
+
+const $ = (css) => driver.findElement(By.css(css));
+async function waitFor(css, ms = 30000) {
+  return driver.wait(until.elementLocated(By.css(css)), ms, `waiting for ${css}`);
+}
+async function type(css, text) {
+  const el = await $(css);
+  await el.clear();
+  await el.sendKeys(text);
+}
+async function choose(selectCss, value) {
+  await (await $(`${selectCss} option[value="${value}"]`)).click();
+}
+async function tab(role) {
+  await (await $(`#tab-${role}`)).click();
+}
+
+async function openBorrowerAsOfficer(bank, label) {
+  await tab("officer");
+  await waitFor("#officer-search");
+  await choose("#officer-bank", bank);
+  await type("#officer-search", label);
+  await (await $("#officer-find")).click();
+  const row = await waitFor(`#officer-results button[data-label="${label}"]`);
+  await row.click();
+  await waitFor("#ask-form");
+}
+
+/** Ask from the officer's form; returns the answer element or the error element. */
+async function ask(kind, a) {
+  await choose("#ask-kind", kind);
+  if (a !== undefined) await type("#ask-a", a);
+  await (await $("#ask-submit")).click();
+  return waitFor('#ask-result [data-testid="answer"][data-status="answered"], #ask-result [data-testid="error"]', 30000);
+}
+
+/** The answer as the ledger holds it, and as `credence verify-proof` checks it. */
+function ledgerAnswer(member, queryId) {
+  const rows = sql(member, `SELECT holds, answered_height IS NOT NULL FROM queries WHERE hex(query_id) = upper('${queryId}')`);
+  assert.equal(rows.length, 1, "the query is on the ledger");
+  const bundle = path.join(OUT, `${queryId.slice(0, 16)}.json`);
+  const db = path.join(DEMO, member, "ledger.db");
+  execFileSync(CLI, ["export-proof", "--db", db, "--query", queryId, "--out", bundle]);
+  const v = JSON.parse(execFileSync(CLI, ["verify-proof", "--bundle", bundle, "--db", db, "--json"], { encoding: "utf8" }));
+  return { holds: rows[0][0] === 1, answered: rows[0][1] === 1, proofOk: v.ok === true, proofHolds: v.holds };
+}
+
+async function expectAnswerMatchesLedger(el) {
+  assert.equal(await el.getAttribute("data-testid"), "answer", `expected an answer, got: ${await el.getText()}`);
+  assert.equal(await el.getAttribute("data-verified"), "true", "the window says verified by proof");
+  const qid = await el.getAttribute("data-query-id");
+  const shown = (await el.getAttribute("data-holds")) === "true";
+  const l = ledgerAnswer("bank-a", qid);
+  assert.ok(l.answered && l.proofOk, "the ledger holds a verified answer");
+  assert.equal(shown, l.holds, "the answer shown is the one the ledger holds");
+  assert.equal(l.proofHolds, l.holds, "the exported proof says the same");
+  const text = await el.getText();
+  assert.match(text, shown ? /Yes — the condition holds/ : /No — the condition does not hold/);
+  return qid;
+}
+
+async function expectRefused(el, code) {
+  assert.equal(await el.getAttribute("data-testid"), "error", `expected a refusal, got: ${await el.getText()}`);
+  assert.equal(await el.getAttribute("data-code"), code);
+  const answers = await driver.findElements(By.css('#ask-result [data-testid="answer"]'));
+  assert.equal(answers.length, 0, "a refused query must not show as answered");
+  assert.match(await el.getText(), /consent/i, "the message says what is missing");
+}
+
+before(async () => {
+  fs.rmSync(OUT, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
+  assert.ok(fs.existsSync(APP), `build the app first: ${APP}`);
+  tauriDriver = spawn("tauri-driver", ["--port", String(PORT)], {
+    env: { ...process.env, CREDENCE_DEMO_DIR: DEMO, CREDENCE_DEMO_SUBJECTS: String(SUBJECTS) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log = fs.createWriteStream(path.join(OUT, "app.log"));
+  tauriDriver.stdout.pipe(log);
+  tauriDriver.stderr.pipe(log);
+  await waitPort();
+});
+
+after(async () => {
+  if (driver) await driver.quit().catch(() => {});
+  if (tauriDriver) tauriDriver.kill();
+  fs.writeFileSync(path.join(OUT, "timings.json"), JSON.stringify(timings, null, 2));
+});
+
+test("the first screen is interactive in under 2 seconds", async () => {
+  const caps = new Capabilities();
+  caps.set("tauri:options", { application: APP });
+  caps.setBrowserName("wry");
+  const t0 = Date.now();
+  driver = await new Builder().withCapabilities(caps).usingServer(`http://127.0.0.1:${PORT}/`).build();
+  const screen = await waitFor('#first-screen[data-ready="1"]', 20000);
+  timings.session_to_interactive_ms = Date.now() - t0;
+  timings.process_to_interactive_ms = Number(await screen.getAttribute("data-interactive-ms"));
+  await shot("first-screen");
+  assert.ok(timings.process_to_interactive_ms >= 0 && timings.process_to_interactive_ms < 2000, `interactive after ${timings.process_to_interactive_ms} ms`);
+});
+
+test("start the demo consortium from the first screen", async () => {
+  assert.equal(await (await $("#start-subjects")).getAttribute("value"), String(SUBJECTS));
+  const t0 = Date.now();
+  await (await $("#start-demo")).click();
+  await waitFor("#tab-officer", 180000);
+  timings.demo_start_ms = Date.now() - t0;
+  assert.equal(sql("regulator", "SELECT COUNT(*) FROM subjects")[0][0], SUBJECTS);
+});
+
+test("a wrong passphrase says so and changes nothing", async () => {
+  await (await $("#close-session")).click();
+  await waitFor('#first-screen[data-ready="1"]');
+  const ks = fs.readFileSync(path.join(DEMO, "bank-a", "keystore.json"));
+  const h0 = height();
+  await type("#open-dir", DEMO);
+  await type("#open-pass", "not-the-passphrase");
+  await (await $("#open-demo")).click();
+  const err = await waitFor('[data-testid="error"]');
+  assert.equal(await err.getAttribute("data-code"), "wrong-passphrase");
+  assert.match(await err.getText(), /wrong passphrase.*nothing was changed/is);
+  assert.equal((await driver.findElements(By.css("#tab-officer"))).length, 0, "still on the first screen");
+  assert.deepEqual(fs.readFileSync(path.join(DEMO, "bank-a", "keystore.json")), ks);
+  assert.equal(height(), h0);
+  await type("#open-pass", PASS);
+  await (await $("#open-demo")).click();
+  await waitFor("#tab-officer", 30000);
+});
+
+let firstQuery;
+test("a bank officer asks and sees the verified answer the ledger holds", async () => {
+  await openBorrowerAsOfficer("bank-a", BORROWER);
+  const consent = await $("#officer-consents tr.mine");
+  assert.match(await consent.getText(), /live/);
+  const el = await ask("score-at-least", "650");
+  firstQuery = await expectAnswerMatchesLedger(el);
+  await shot("bank-officer");
+});
+
+let revokedConsent;
+test("the borrower revokes with one click and the next query is refused", async () => {
+  await tab("borrower");
+  await waitFor("#borrower-who");
+  await choose("#borrower-who", BORROWER);
+  const btn = await waitFor('#my-consents button[data-grantee="bank-a"]');
+  revokedConsent = await btn.getAttribute("data-consent-id");
+  await btn.click();
+  await waitFor('[data-testid="revoked"]');
+  const r = sql("regulator", `SELECT revoked_height IS NOT NULL FROM consents WHERE hex(consent_id) = upper('${revokedConsent}')`);
+  assert.deepEqual(r, [[1]], "the ledger records the revocation");
+  await shot("borrower");
+
+  const before = queryCount();
+  await openBorrowerAsOfficer("bank-a", BORROWER);
+  await expectRefused(await ask("score-at-least", "650"), "no-consent");
+  assert.equal(queryCount(), before, "nothing reached the ledger");
+});
+
+test("a question the consent does not cover is refused; a covered one is answered", async () => {
+  await tab("borrower");
+  await choose("#borrower-who", BORROWER);
+  await waitFor("#grant-form");
+  await choose("#grant-to", sql("regulator", "SELECT lower(hex(party)) FROM members WHERE name = 'bank-a'")[0][0]);
+  await choose("#grant-purpose", "credit-application");
+  await (await $('#grant-form input[data-kind="any"]')).click(); // untick "any"
+  await (await $('#grant-form input[data-kind="no-serious-delinquency"]')).click();
+  await (await $("#grant-submit")).click();
+  await waitFor('[data-testid="granted"]');
+
+  const before = queryCount();
+  await openBorrowerAsOfficer("bank-a", BORROWER);
+  await expectRefused(await ask("score-at-least", "650"), "no-consent");
+  assert.equal(queryCount(), before, "nothing reached the ledger");
+  await expectAnswerMatchesLedger(await ask("no-serious-delinquency"));
+  assert.equal(queryCount(), before + 1);
+});
+
+test("the regulator's audit trail shows the answer and the revocation", async () => {
+  await tab("regulator");
+  await waitFor("#audit-form");
+  await type("#audit-subject", BORROWER);
+  await (await $("#audit-apply")).click();
+  await waitFor(`#audit-table tr[data-kind="consent-revoked"][data-consent-id="${revokedConsent}"]`);
+  await waitFor(`#audit-table tr[data-kind="query-answered"][data-query-id="${firstQuery}"]`);
+  await waitFor(`#audit-table tr[data-kind="query-asked"][data-query-id="${firstQuery}"]`);
+  assert.match(await (await $("#reg-alarms")).getText(), /refused by the rules/, "the demo's forced query is a risk alarm");
+  await shot("regulator");
+});
+
+test("the agency analyst sees the portfolio, plots and queue", async () => {
+  await tab("analyst");
+  const k = await waitFor("#analyst-kpis");
+  assert.match(await k.getText(), new RegExp(`${SUBJECTS}\\s*Borrowers`));
+  await waitFor("#score-chart svg rect.bar");
+  await waitFor("#analyst-records table");
+  await shot("agency-analyst");
+});

@@ -1,0 +1,263 @@
+// View logic with no DOM and no Tauri: parsing forms, formatting, advice for
+// error codes. Unit-tested in test/logic.test.ts.
+
+/** An error as the Rust side sends it: a stable code and a sentence. */
+export interface UiError {
+  code: string;
+  message: string;
+}
+
+export function asUiError(e: unknown): UiError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const o = e as { code: unknown; message: unknown };
+    return { code: String(o.code), message: String(o.message) };
+  }
+  return { code: "internal", message: String(e) };
+}
+
+/** What the person should do next, by error code. */
+export function adviceFor(code: string): string {
+  switch (code) {
+    case "wrong-passphrase":
+      return "Check the passphrase (the demo's is credence-demo) and try again. Nothing was changed.";
+    case "no-consent":
+    case "no-live-consent":
+    case "predicate-not-allowed":
+      return "The borrower has not given you a live consent that covers this question. Ask them to grant one; nothing was sent to the ledger.";
+    case "not-found":
+      return "Check the folder or id; it does not exist here.";
+    case "invalid-input":
+      return "Correct the highlighted value and try again.";
+    case "not-permitted":
+      return "This key is not allowed to do that.";
+    case "proof-failed":
+    case "bad-proof":
+      return "Do not rely on this answer: its proof does not verify against your ledger.";
+    case "no-session":
+      return "Start or open the demo consortium first.";
+    case "busy":
+      return "Wait for the consortium to finish starting.";
+    case "storage":
+    case "io":
+      return "Check that the folder exists and is writable.";
+    case "unreachable":
+      return "The node did not answer. Check that it is running and the address is right, then retry.";
+    default:
+      return "Try again; if it happens again, report it with this code.";
+  }
+}
+
+/** "12,345.67" from cents. */
+export function formatCents(cents: number | null | undefined): string {
+  if (cents === null || cents === undefined) return "—";
+  const neg = cents < 0;
+  const v = Math.abs(Math.round(cents));
+  const whole = Math.floor(v / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const frac = (v % 100).toString().padStart(2, "0");
+  return `${neg ? "-" : ""}${whole}.${frac}`;
+}
+
+/** Cents from "1,234.5" / "1234" / "1234.56"; null when not a non-negative amount. */
+export function parseAmount(text: string): number | null {
+  const t = text.trim().replace(/[,\s_]/g, "");
+  if (!/^\d+(\.\d{1,2})?$/.test(t)) return null;
+  const [w, f = ""] = t.split(".");
+  const cents = Number(w) * 100 + Number((f + "00").slice(0, 2));
+  return Number.isSafeInteger(cents) ? cents : null;
+}
+
+export function parseWhole(text: string, min: number, max: number): number | null {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) return null;
+  const n = Number(t);
+  return n >= min && n <= max ? n : null;
+}
+
+export type PredicateKind =
+  | "score-at-least"
+  | "score-in-range"
+  | "balance-at-most"
+  | "total-debt-below"
+  | "debt-to-income-below"
+  | "no-serious-delinquency";
+
+export const PREDICATE_KINDS: { kind: PredicateKind; label: string }[] = [
+  { kind: "score-at-least", label: "Score at least" },
+  { kind: "score-in-range", label: "Score within an interval" },
+  { kind: "balance-at-most", label: "Balance of one account at most" },
+  { kind: "total-debt-below", label: "Total debt across all lenders below" },
+  { kind: "debt-to-income-below", label: "Debt-to-income below (%)" },
+  { kind: "no-serious-delinquency", label: "No serious delinquency (90+ days, 24 months)" },
+];
+
+export type PredicateDto =
+  | { kind: "score-at-least"; min: number }
+  | { kind: "score-in-range"; min: number; max: number }
+  | { kind: "balance-at-most"; max: number }
+  | { kind: "total-debt-below"; limit: number }
+  | { kind: "debt-to-income-below"; percent: number }
+  | { kind: "no-serious-delinquency" };
+
+export interface QuestionForm {
+  kind: PredicateKind;
+  a: string; // threshold / min / amount / percent
+  b: string; // max (interval)
+  target: string; // record id for a balance question
+}
+
+/** The form as a question for the Rust side, or the field error to show. */
+export function buildPredicate(f: QuestionForm): { ok: PredicateDto; target: string | null } | { error: string; field: "a" | "b" | "target" } {
+  switch (f.kind) {
+    case "score-at-least": {
+      const min = parseWhole(f.a, 300, 850);
+      if (min === null) return { error: "The score threshold is a whole number from 300 to 850.", field: "a" };
+      return { ok: { kind: f.kind, min }, target: null };
+    }
+    case "score-in-range": {
+      const min = parseWhole(f.a, 300, 850);
+      const max = parseWhole(f.b, 300, 850);
+      if (min === null) return { error: "The lower bound is a whole number from 300 to 850.", field: "a" };
+      if (max === null) return { error: "The upper bound is a whole number from 300 to 850.", field: "b" };
+      if (min > max) return { error: "The lower bound must not exceed the upper bound.", field: "b" };
+      return { ok: { kind: f.kind, min, max }, target: null };
+    }
+    case "balance-at-most": {
+      const max = parseAmount(f.a);
+      if (max === null) return { error: "Give the balance as an amount, e.g. 5,000.00.", field: "a" };
+      if (!/^[0-9a-f]{64}$/.test(f.target)) return { error: "Choose the account (tradeline) the question is about.", field: "target" };
+      return { ok: { kind: f.kind, max }, target: f.target };
+    }
+    case "total-debt-below": {
+      const limit = parseAmount(f.a);
+      if (limit === null || limit === 0) return { error: "Give the limit as a positive amount, e.g. 40,000.00.", field: "a" };
+      return { ok: { kind: f.kind, limit }, target: null };
+    }
+    case "debt-to-income-below": {
+      const percent = parseWhole(f.a, 1, 100);
+      if (percent === null) return { error: "The ratio is a whole percentage from 1 to 100, e.g. 43.", field: "a" };
+      return { ok: { kind: f.kind, percent }, target: null };
+    }
+    case "no-serious-delinquency":
+      return { ok: { kind: f.kind }, target: null };
+  }
+}
+
+/** What the fields of a question kind mean, for the form's labels. */
+export function fieldsFor(kind: PredicateKind): { a?: string; b?: string; target?: boolean } {
+  switch (kind) {
+    case "score-at-least":
+      return { a: "Minimum score (300–850)" };
+    case "score-in-range":
+      return { a: "From score", b: "To score" };
+    case "balance-at-most":
+      return { a: "Maximum balance", target: true };
+    case "total-debt-below":
+      return { a: "Total debt limit" };
+    case "debt-to-income-below":
+      return { a: "Maximum debt-to-income (%)" };
+    case "no-serious-delinquency":
+      return {};
+  }
+}
+
+/** How an answer reads to the officer; "pending" is never shown as an answer. */
+export function answerText(a: { status: string; holds: boolean | null; verified: boolean }): { headline: string; tone: "yes" | "no" | "wait" | "bad" } {
+  if (a.status !== "answered" || a.holds === null) return { headline: "Waiting for the agency's answer", tone: "wait" };
+  if (!a.verified) return { headline: "Answer NOT verified — do not rely on it", tone: "bad" };
+  return a.holds ? { headline: "Yes — the condition holds", tone: "yes" } : { headline: "No — the condition does not hold", tone: "no" };
+}
+
+/** The ledger's predicate text ("score >= 650", "total_debt < 500000") for people. */
+export function predicateText(p: string): string {
+  let m: RegExpMatchArray | null;
+  if ((m = p.match(/^score >= (\d+)$/))) return `score ≥ ${m[1]}`;
+  if ((m = p.match(/^score in (\d+)\.\.(\d+)$/))) return `score between ${m[1]} and ${m[2]}`;
+  if ((m = p.match(/^balance <= (\d+)$/))) return `balance ≤ ${formatCents(Number(m[1]))}`;
+  if ((m = p.match(/^total_debt < (\d+)$/))) return `total debt < ${formatCents(Number(m[1]))}`;
+  if ((m = p.match(/^dti < (\d+)$/))) return `debt-to-income < ${m[1]} %`;
+  if (p === "no_serious_delinquency") return "no serious delinquency";
+  return p;
+}
+
+export function formatTime(unix: number | null | undefined): string {
+  if (!unix) return "—";
+  const d = new Date(unix * 1000);
+  const pad = (n: number) => n.toString().padStart(2, "0");
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+}
+
+export function shortId(hex: string | null | undefined): string {
+  return hex ? hex.slice(0, 12) : "—";
+}
+
+export const PURPOSES: { value: string; label: string }[] = [
+  { value: "credit-application", label: "Credit application" },
+  { value: "account-review", label: "Account review" },
+  { value: "collection", label: "Collection" },
+  { value: "employment", label: "Employment (explicit consent)" },
+  { value: "insurance-underwriting", label: "Insurance underwriting" },
+  { value: "consumer-request", label: "My own request" },
+  { value: "court-order-or-regulator", label: "Court order or regulator" },
+];
+
+export const DISPUTE_REASONS: { value: string; label: string }[] = [
+  { value: "not-mine", label: "Not my account" },
+  { value: "wrong-balance", label: "Wrong balance" },
+  { value: "wrong-status", label: "Wrong status" },
+  { value: "already-paid", label: "Already paid" },
+  { value: "other", label: "Other" },
+];
+
+/** The consent form, checked before anything is signed. */
+export function buildConsent(f: { grantee: string; purpose: string; kinds: string[]; days: string; explicit: boolean }): { ok: { grantee: string; purpose: string; kinds: string[]; expiresInDays: number; explicit: boolean } } | { error: string } {
+  if (!/^[0-9a-f]{64}$/.test(f.grantee)) return { error: "Choose who receives the consent." };
+  if (!PURPOSES.some((p) => p.value === f.purpose)) return { error: "Choose a purpose." };
+  const days = parseWhole(f.days, 1, 3650);
+  if (days === null) return { error: "The consent lasts from 1 to 3650 days." };
+  if (f.kinds.length === 0) return { error: "Allow at least one question, or any question." };
+  if (f.purpose === "employment" && !f.explicit) return { error: "An employment consent must be given explicitly: tick the box." };
+  const kinds = f.kinds.includes("any") ? ["any"] : f.kinds;
+  return { ok: { grantee: f.grantee, purpose: f.purpose, kinds, expiresInDays: days, explicit: f.explicit } };
+}
+
+/** Metro 2 account status codes, for people. */
+export function statusText(code: string | null | undefined): string {
+  const t: Record<string, string> = {
+    "11": "current",
+    "13": "paid or closed",
+    "71": "30–59 days past due",
+    "78": "60–89 days past due",
+    "80": "90–119 days past due",
+    "82": "120–149 days past due",
+    "83": "150–179 days past due",
+    "84": "180+ days past due",
+    "93": "in collection",
+    "97": "charged off",
+    "05": "transferred",
+  };
+  return code ? `${code} ${t[code] ?? ""}`.trim() : "—";
+}
+
+/** The 24-month payment profile as cells, newest first, with a tone each. */
+export function paymentCells(history: string | null | undefined): { ch: string; tone: "ok" | "late" | "bad" | "none" }[] {
+  return Array.from(history ?? "").map((ch) => {
+    if (ch === "0") return { ch, tone: "ok" as const };
+    if (ch === "1" || ch === "2") return { ch, tone: "late" as const };
+    if ("3456L".includes(ch)) return { ch, tone: "bad" as const };
+    return { ch, tone: "none" as const };
+  });
+}
+
+/** Progress of the demo's stages as one fraction (stages weighted by their usual cost). */
+export const DEMO_STAGES = ["members", "enrol", "consent", "furnish", "score", "ask", "answer", "verify answers"];
+export function demoFraction(stage: string, done: number, total: number): number {
+  const weights = [1, 1, 1, 10, 3, 1, 6, 2];
+  const i = DEMO_STAGES.indexOf(stage);
+  if (i < 0) return 1;
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const before = weights.slice(0, i).reduce((a, b) => a + b, 0);
+  const part = total > 0 ? Math.min(1, done / total) : 1;
+  return (before + weights[i] * part) / sum;
+}

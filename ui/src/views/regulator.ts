@@ -1,0 +1,84 @@
+// Regulator: members and roles, admissions, per-member activity over time,
+// risk alarms, and the audit trail with filters.
+import { api, type AuditEvent, type SessionInfo } from "../api";
+import { lineChart, timeline } from "../charts";
+import { act, clear, field, h, select, svgBox } from "../dom";
+import { formatTime, predicateText, PURPOSES, shortId } from "../logic";
+import { alarmList } from "./analyst";
+
+export const AUDIT_KINDS = [
+  { value: "query-asked", label: "Query asked" },
+  { value: "query-answered", label: "Query answered" },
+  { value: "consent-granted", label: "Consent granted" },
+  { value: "consent-revoked", label: "Consent revoked" },
+  { value: "dispute-opened", label: "Dispute opened" },
+  { value: "dispute-resolved", label: "Dispute resolved" },
+  { value: "entry-refused", label: "Refused by the rules" },
+];
+
+/** Bucket labels for the activity chart. */
+export function bucketLabels(from: number, width: number, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => formatTime(from + i * width).slice(11, 19));
+}
+
+export async function regulatorView(body: HTMLElement, _s: SessionInfo): Promise<void> {
+  const home = await api.regulatorHome(24);
+  const act_ = home.activity;
+  const series = act_.series.map((x) => ({ name: `${x.member} ${x.what}`, values: x.counts }));
+  const chart = lineChart(`Activity per member, ${act_.buckets} buckets of ${act_.width} s`, series, bucketLabels(act_.from, act_.width, act_.buckets), { width: 760, height: 250 });
+
+  const members = h("table", { class: "table", id: "reg-members" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Role"), h("th", {}, "Party"))),
+    h("tbody", {}, ...home.members.map((m) => h("tr", {}, h("td", {}, m.name), h("td", {}, m.role), h("td", { class: "mono" }, shortId(m.party))))));
+
+  // Audit filters.
+  const fMember = select([{ value: "", label: "any member" }, ...home.members.map((m) => ({ value: m.party, label: m.name }))], { id: "audit-member" });
+  const fSubject = h("input", { id: "audit-subject", placeholder: "borrower label or pseudonym", autocomplete: "off", spellcheck: "false" });
+  const fKind = select([{ value: "", label: "every kind" }, ...AUDIT_KINDS], { id: "audit-kind" });
+  const fPurpose = select([{ value: "", label: "any purpose" }, ...PURPOSES], { id: "audit-purpose" });
+  const go = h("button", { id: "audit-apply", type: "submit", class: "primary" }, "Apply");
+  const out = h("div", { class: "out" });
+  const trail = h("div", { id: "audit-trail" });
+  const form = h("form", { class: "toolbar", id: "audit-form" }, field("Member", fMember), field("Borrower", fSubject), field("Event", fKind), field("Purpose", fPurpose), go);
+  async function load() {
+    const r = await act(go, out, () => api.regulatorAudit({
+      member: fMember.value || undefined, subject: fSubject.value.trim() || undefined,
+      kinds: fKind.value ? [fKind.value] : undefined, purpose: fPurpose.value || undefined, limit: 300,
+    }), "Loading…");
+    if (r) renderTrail(r.events, r.total);
+  }
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
+
+  function renderTrail(events: AuditEvent[], total: number) {
+    const tl = events.length > 0 && events.length <= 300
+      ? svgBox(timeline("Timeline of the events shown", events.map((e) => ({ at: e.at, lane: e.actor_name || "rules", label: `${formatTime(e.at)} ${e.kind}: ${e.detail}`, tone: e.kind }))), "chart-box timeline")
+      : h("span", {});
+    clear(trail,
+      h("p", { class: "muted", id: "audit-count" }, `${total} events${total > events.length ? `, newest ${events.length} shown` : ""}`),
+      tl,
+      h("table", { class: "table", id: "audit-table" },
+        h("thead", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "Event"), h("th", {}, "Who"), h("th", {}, "About"), h("th", {}, "Purpose · consent"), h("th", {}, "What"))),
+        h("tbody", {}, ...events.map((e) => h("tr", { "data-kind": e.kind, "data-query-id": e.query_id ?? "", "data-consent-id": e.consent_id ?? "" },
+          h("td", {}, formatTime(e.at)),
+          h("td", {}, h("span", { class: `tag ${e.kind}` }, e.kind)),
+          h("td", {}, e.actor_name || "—"),
+          h("td", { class: "mono", title: e.subject ?? "" }, e.subject_label ?? (e.subject ? shortId(e.subject) : "—")),
+          h("td", {}, e.purpose ? `${e.purpose} · ${shortId(e.consent_id)}` : "—"),
+          h("td", {}, e.predicate ? `${predicateText(e.predicate)}${e.holds === null ? "" : e.holds ? " → holds" : " → does not hold"}` : e.detail))))));
+  }
+
+  const c = home.counts;
+  clear(body,
+    h("h1", {}, "Regulator"),
+    h("div", { class: "kpis" },
+      ...[["Blocks", c.blocks], ["Borrowers", c.subjects], ["Records", c.records], ["Consents", c.consents], ["Revoked", c.revoked_consents], ["Queries", c.queries], ["Answers", c.answers], ["Disputes", c.disputes]]
+        .map(([l, v]) => h("div", { class: "kpi" }, h("div", { class: "kpi-v" }, String(v)), h("div", { class: "kpi-l" }, String(l))))),
+    h("div", { class: "grid2 wide-left" },
+      h("div", { class: "card", id: "reg-activity" }, h("h3", {}, "Per-member activity over time"), svgBox(chart)),
+      h("div", { class: "card" }, h("h3", {}, "Risk alarms"), alarmList(home.alarms, "reg-alarms"))),
+    h("div", { class: "grid2 wide-left" },
+      h("div", { class: "card" }, h("h3", {}, "Audit trail — who asked what about whom, under which consent, when"), form, out, trail),
+      h("div", { class: "card" }, h("h3", {}, "Members"), members, h("h3", {}, "Admission votes"), h("p", { class: "muted", id: "reg-admissions" }, home.admissions))),
+  );
+  await load();
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { barChart, barGeometry, esc, lineChart, linePoints, niceMax, timeline } from "../src/charts";
+import { bucketLabels } from "../src/views/regulator";
+
+describe("charts", () => {
+  it("chooses nice axis maxima", () => {
+    expect(niceMax(0)).toBe(1);
+    expect(niceMax(7)).toBe(10);
+    expect(niceMax(13)).toBe(20);
+    expect(niceMax(200)).toBe(200);
+    expect(niceMax(201)).toBe(500);
+  });
+  it("scales bars to the axis", () => {
+    const g = barGeometry([5, 10, 0], 100, 50, 0);
+    expect(g.map((b) => b.h)).toEqual([25, 50, 0]);
+    expect(g[1].y).toBe(0);
+    expect(g[2].x).toBeCloseTo(66.67, 1);
+  });
+  it("plots lines bottom-up", () => {
+    expect(linePoints([0, 10], 10, 100, 50)).toBe("0.0,50.0 100.0,0.0");
+    expect(linePoints([5], 10, 100, 50)).toBe("50.0,25.0");
+  });
+  it("escapes labels", () => {
+    expect(esc(`<a href="x">&'`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    const svg = barChart("t<", [{ label: "<script>", value: 1 }]);
+    expect(svg).not.toContain("<script>");
+    expect(lineChart("x", [{ name: "a&b", values: [1, 2] }], ["a", "b"])).toContain("a&amp;b (3)");
+    expect(timeline("x", [{ at: 1, lane: "bank", label: "<b>" }])).toContain("&lt;b&gt;");
+  });
+  it("labels activity buckets by time of day", () => {
+    expect(bucketLabels(86400, 60, 3)).toEqual(["00:00:00", "00:01:00", "00:02:00"]);
+  });
+});
