@@ -220,6 +220,12 @@ impl Identity {
         self.public
     }
 
+    /// The Ed25519 seed, for the consensus engine's own key type (the same
+    /// key signs entries, authenticates p2p links and votes).
+    pub fn signing_seed(&self) -> Secret<[u8; 32]> {
+        Secret::new(self.sign.to_bytes())
+    }
+
     pub fn party_id(&self) -> PartyId {
         self.public().party_id()
     }

@@ -76,25 +76,18 @@ pub fn block_hash(b: &Block) -> [u8; 32] {
 }
 
 pub fn certify(block_hash: &[u8; 32], signer: &Identity) -> Certificate {
-    Certificate {
-        signer: signer.party_id(),
-        signature: signer.sign(BLOCK_SIG_DOMAIN, block_hash),
-    }
+    Certificate::Sequencer { signer: signer.party_id(), signature: signer.sign(BLOCK_SIG_DOMAIN, block_hash) }
 }
 
-pub fn check_certificate(
-    block_hash: &[u8; 32],
-    cert: &Certificate,
-    signer: &PublicIdentity,
-) -> Result<(), LedgerError> {
-    if signer.party_id() != cert.signer {
-        return Err(LedgerError::BadCertificate(
-            "certificate signer is not the expected member".into(),
-        ));
+/// Check a sequencer certificate: `signer` signed the block hash.
+pub fn check_certificate(block_hash: &[u8; 32], cert: &Certificate, signer: &PublicIdentity) -> Result<(), LedgerError> {
+    let Certificate::Sequencer { signer: who, signature } = cert else {
+        return Err(LedgerError::BadCertificate("not a sequencer certificate".into()));
+    };
+    if signer.party_id() != *who {
+        return Err(LedgerError::BadCertificate("certificate signer is not the expected member".into()));
     }
     signer
-        .verify(BLOCK_SIG_DOMAIN, block_hash, &cert.signature)
-        .map_err(|_| {
-            LedgerError::BadCertificate("signature over the block hash does not verify".into())
-        })
+        .verify(BLOCK_SIG_DOMAIN, block_hash, signature)
+        .map_err(|_| LedgerError::BadCertificate("signature over the block hash does not verify".into()))
 }

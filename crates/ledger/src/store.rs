@@ -44,7 +44,7 @@ impl Ledger {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
         schema::migrate(&mut conn)?;
         Ok(Ledger {
             conn,
@@ -168,7 +168,7 @@ impl Ledger {
         if entries_root(&block.entries) != block.header.entries_root {
             return Err(bad("entries do not match the header's entries root".into()));
         }
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if height > 0 {
             let proposer_known: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM members WHERE party = ?1)",
@@ -228,10 +228,23 @@ impl Ledger {
         candidates: &[SignedEntry],
     ) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
         let height = self.head()?.map(|h| h.height + 1).unwrap_or(0);
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let verdicts = settle(&tx, height, timestamp, candidates)?;
         drop(tx); // rolls back: nothing is stored
         Ok(verdicts)
+    }
+
+    /// The refused entries of one block: (index in the block, reason).
+    pub fn rejected_entries_at(&self, height: u64) -> Result<Vec<(usize, Rejection)>, LedgerError> {
+        let mut st = self.conn.prepare("SELECT idx, code, message FROM rejected_entries WHERE height = ?1 ORDER BY idx")?;
+        let rows = st.query_map([height as i64], |r| {
+            let code: String = r.get(1)?;
+            Ok((
+                r.get::<_, i64>(0)? as usize,
+                Rejection::new(RejectCode::parse(&code).unwrap_or(RejectCode::Malformed), r.get::<_, String>(2)?),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Entries of stored blocks that the rules refused.

@@ -401,11 +401,27 @@ pub struct Block {
     pub entries: Vec<SignedEntry>,
 }
 
-/// Evidence that a block is final. With the local sequencer it is the
-/// proposer's signature over the block hash; consensus will put its
-/// finalization certificate here.
+/// Evidence that a block is final.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Certificate {
-    pub signer: PartyId,
-    pub signature: Signature,
+pub enum Certificate {
+    /// The local sequencer (tests and the in-process demo): the proposer's
+    /// signature over the block hash.
+    Sequencer { signer: PartyId, signature: Signature },
+    /// Block 0 of a consortium run by consensus: valid through the founding
+    /// members' signatures on its genesis entry.
+    Genesis,
+    /// BFT consensus (simplex): the consensus block's digest and its parent's,
+    /// and — when this block was finalized directly rather than through a
+    /// descendant — the encoded finalization certificate (2f+1 signatures).
+    Consensus { parent_digest: [u8; 32], digest: [u8; 32], view: u64, finalization: Option<Vec<u8>> },
+}
+
+impl Certificate {
+    /// Who signed, for a sequencer certificate.
+    pub fn sequencer_signer(&self) -> Option<PartyId> {
+        match self {
+            Certificate::Sequencer { signer, .. } => Some(*signer),
+            _ => None,
+        }
+    }
 }

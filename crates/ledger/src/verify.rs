@@ -46,9 +46,21 @@ impl VerifyFailure {
     }
 }
 
+/// Checks consensus certificates (the ledger crate knows no consensus engine):
+/// given the block, its certificate and the previous block's certificate, and
+/// the members' public keys before the block.
+pub type ConsensusCheck<'a> =
+    &'a dyn Fn(&Block, &Certificate, Option<&Certificate>, &[credence_crypto::PublicIdentity]) -> Result<(), String>;
+
 /// Verify the ledger at `path`; `progress` is called with (height, total blocks).
-pub fn verify_file(
+/// Ledgers written by consensus need `verify_file_with` and a consensus check.
+pub fn verify_file(path: &Path, progress: impl FnMut(u64, u64)) -> Result<VerifyReport, VerifyFailure> {
+    verify_file_with(path, None, progress)
+}
+
+pub fn verify_file_with(
     path: &Path,
+    consensus: Option<ConsensusCheck<'_>>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<VerifyReport, VerifyFailure> {
     let file = Ledger::open_read_only(path)?;
@@ -64,6 +76,7 @@ pub fn verify_file(
     let mut rows = st.query([]).map_err(LedgerError::from)?;
     let mut expected = 0u64;
     let mut entries = 0u64;
+    let mut prev_cert: Option<Certificate> = None;
     while let Some(r) = rows.next().map_err(LedgerError::from)? {
         let height = r.get::<_, i64>(0).map_err(LedgerError::from)? as u64;
         let bad = |why: String| VerifyFailure::Block { height, why };
@@ -99,29 +112,38 @@ pub fn verify_file(
                 "stored header columns disagree with the block body".into()
             ));
         }
-        // Who may certify: the proposer, a member before this block (at genesis,
-        // a founding member).
-        let signer = if height == 0 {
-            match block.entries.first().map(|e| &e.entry) {
-                Some(Entry::Genesis(g)) => g
-                    .members
-                    .iter()
-                    .find(|m| m.key.party_id() == block.header.proposer)
-                    .map(|m| m.key),
-                _ => None,
+        match &cert {
+            Certificate::Sequencer { signer: who, .. } => {
+                // The proposer certifies: a member before this block (at genesis, a founding member).
+                let signer = if height == 0 {
+                    match block.entries.first().map(|e| &e.entry) {
+                        Some(Entry::Genesis(g)) => {
+                            g.members.iter().find(|m| m.key.party_id() == block.header.proposer).map(|m| m.key)
+                        }
+                        _ => None,
+                    }
+                } else {
+                    member(replay.conn(), &block.header.proposer).map_err(LedgerError::from)?.map(|m| m.key)
+                };
+                let Some(signer) = signer else { return Err(bad("the proposer is not a member".into())) };
+                if *who != block.header.proposer {
+                    return Err(bad("the certificate is not the proposer's".into()));
+                }
+                check_certificate(&h, &cert, &signer).map_err(|e| bad(e.to_string()))?;
             }
-        } else {
-            member(replay.conn(), &block.header.proposer)
-                .map_err(LedgerError::from)?
-                .map(|m| m.key)
-        };
-        let Some(signer) = signer else {
-            return Err(bad("the proposer is not a member".into()));
-        };
-        if cert.signer != block.header.proposer {
-            return Err(bad("the certificate is not the proposer's".into()));
+            Certificate::Genesis => {
+                if height != 0 {
+                    return Err(bad("only block 0 may be a genesis without a certificate".into()));
+                }
+            }
+            Certificate::Consensus { .. } => {
+                let Some(check) = consensus else {
+                    return Err(bad("written by consensus: verify it with the credence binary's consensus check".into()));
+                };
+                let keys: Vec<_> = crate::read::members(replay.conn())?.into_iter().map(|m| m.key).collect();
+                check(&block, &cert, prev_cert.as_ref(), &keys).map_err(|e| bad(format!("consensus certificate: {e}")))?;
+            }
         }
-        check_certificate(&h, &cert, &signer).map_err(|e| bad(e.to_string()))?;
         match replay.apply_block(&block, &cert) {
             Ok(_) => {}
             Err(LedgerError::InvalidEntry {
@@ -140,6 +162,7 @@ pub fn verify_file(
             Err(e) => return Err(bad(e.to_string())),
         }
         entries += block.entries.len() as u64;
+        prev_cert = Some(cert);
         progress(height, total as u64);
         expected += 1;
     }

@@ -22,7 +22,6 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +33,7 @@ pub struct ApiContext {
     pub ledger_path: PathBuf,
     pub mempool: Arc<Mempool>,
     /// New entries to gossip to the other members.
-    pub gossip: Option<Sender<SignedEntry>>,
+    pub gossip: Option<tokio::sync::mpsc::UnboundedSender<SignedEntry>>,
     pub shutdown: Arc<AtomicBool>,
 }
 

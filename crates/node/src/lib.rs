@@ -10,7 +10,9 @@ pub mod auth;
 pub mod client;
 pub mod client_api;
 pub mod mempool;
+pub mod consensus;
 mod sequencer;
+pub mod service;
 
 pub use sequencer::{LocalConsortium, Receipt};
 
@@ -96,38 +98,36 @@ impl Node {
 
     /// Store a finalized block: check who certified it, then validate every
     /// entry by the rules and apply it in one transaction. Idempotent.
-    pub fn on_finalized(
-        &mut self,
-        block: &Block,
-        cert: &Certificate,
-    ) -> Result<Applied, NodeError> {
+    /// Store a finalized block: check who certified it, then judge every
+    /// entry by the rules and apply it in one transaction. Idempotent.
+    ///
+    /// Consensus certificates arrive from the engine, which verified the
+    /// finalization before delivering the block; their bytes are kept as
+    /// evidence for `credence verify`.
+    pub fn on_finalized(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, NodeError> {
         let height = block.header.height;
-        let refuse = |why: String| NodeError::Refused {
-            member: self.name.clone(),
-            height,
-            why,
-        };
-        let signer: Option<PublicIdentity> = if height == 0 {
-            match block.entries.first().map(|e| &e.entry) {
-                Some(Entry::Genesis(g)) => g
-                    .members
-                    .iter()
-                    .find(|m| m.key.party_id() == cert.signer)
-                    .map(|m| m.key),
-                _ => None,
+        let refuse = |why: String| NodeError::Refused { member: self.name.clone(), height, why };
+        match cert {
+            Certificate::Sequencer { signer: who, .. } => {
+                let signer: Option<PublicIdentity> = if height == 0 {
+                    match block.entries.first().map(|e| &e.entry) {
+                        Some(Entry::Genesis(g)) => g.members.iter().find(|m| m.key.party_id() == *who).map(|m| m.key),
+                        _ => None,
+                    }
+                } else {
+                    member(self.ledger.conn(), who).map_err(LedgerError::from)?.map(|m| m.key)
+                };
+                let Some(signer) = signer else { return Err(refuse("certified by a non-member".into())) };
+                if *who != block.header.proposer {
+                    return Err(refuse("the certificate is not the proposer's".into()));
+                }
+                check_certificate(&block_hash(block), cert, &signer).map_err(|e| refuse(e.to_string()))?;
             }
-        } else {
-            member(self.ledger.conn(), &cert.signer)
-                .map_err(LedgerError::from)?
-                .map(|m| m.key)
-        };
-        let Some(signer) = signer else {
-            return Err(refuse("certified by a non-member".into()));
-        };
-        if cert.signer != block.header.proposer {
-            return Err(refuse("the certificate is not the proposer's".into()));
+            Certificate::Genesis if height == 0 => {}
+            Certificate::Genesis => return Err(refuse("a genesis certificate above block 0".into())),
+            Certificate::Consensus { .. } if height == 0 => return Err(refuse("block 0 is the genesis".into())),
+            Certificate::Consensus { .. } => {}
         }
-        check_certificate(&block_hash(block), cert, &signer).map_err(|e| refuse(e.to_string()))?;
         Ok(self.ledger.apply_block(block, cert)?)
     }
 }

@@ -18,7 +18,7 @@ const MAX_OUTCOMES: usize = 200_000;
 #[derive(Default)]
 struct Inner {
     order: VecDeque<Id>,
-    pending: HashMap<Id, SignedEntry>,
+    pending: HashMap<Id, (SignedEntry, Instant)>,
     outcomes: HashMap<Id, Receipt>,
     outcome_order: VecDeque<Id>,
 }
@@ -53,7 +53,7 @@ impl Mempool {
             return Added::Full;
         }
         g.order.push_back(id);
-        g.pending.insert(id, e);
+        g.pending.insert(id, (e, Instant::now()));
         Added::New
     }
 
@@ -69,12 +69,19 @@ impl Mempool {
     /// finalized block decides them).
     pub fn peek(&self, max: usize) -> Vec<SignedEntry> {
         let g = self.inner.lock().expect("mempool lock");
-        g.order.iter().filter_map(|id| g.pending.get(id)).take(max).cloned().collect()
+        g.order.iter().filter_map(|id| g.pending.get(id)).take(max).map(|(e, _)| e.clone()).collect()
     }
 
-    /// Every pending entry (for re-checking after a block).
-    pub fn all(&self) -> Vec<SignedEntry> {
-        self.peek(usize::MAX)
+    /// Entries pending for longer than `age`: the ones to judge again, since
+    /// the state may have moved on since they arrived.
+    pub fn older_than(&self, age: Duration) -> Vec<SignedEntry> {
+        let g = self.inner.lock().expect("mempool lock");
+        g.order
+            .iter()
+            .filter_map(|id| g.pending.get(id))
+            .filter(|(_, t)| t.elapsed() >= age)
+            .map(|(e, _)| e.clone())
+            .collect()
     }
 
     /// Record what happened to entries: final in a block, or refused.

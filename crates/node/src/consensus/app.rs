@@ -1,0 +1,175 @@
+//! The application consensus drives: propose a block from the mempool, check
+//! a proposed block's form, and hand finalized blocks out of the runtime.
+//!
+//! Entries are judged by the ledger rules when a block is applied (order,
+//! then execute); `verify` checks only what needs no state, so validators can
+//! vote on a block whose parent they have not applied yet.
+use super::block::{ConsensusBlock, MAX_ENTRIES_BYTES, MAX_ENTRIES_PER_BLOCK};
+use crate::mempool::Mempool;
+use bytes::Bytes;
+use commonware_actor::Feedback;
+use commonware_consensus::marshal::{ancestry::Ancestry, Update};
+use commonware_consensus::simplex::types::Context;
+use commonware_consensus::{Application, Heightable, Reporter};
+use commonware_cryptography::{ed25519, sha256::Digest, Digested, Digestible};
+use commonware_parallel::Sequential;
+use commonware_utils::acknowledgement::Exact;
+use credence_ledger::encode::{entry_id, from_bytes, to_bytes};
+use credence_ledger::{Ledger, SignedEntry};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub type Scheme = commonware_consensus::simplex::scheme::ed25519::Scheme;
+pub type Ctx = Context<Digest, ed25519::PublicKey>;
+
+/// How far ahead of a validator's clock a proposed timestamp may be.
+const MAX_FUTURE_SECS: u64 = 60;
+/// How long a leader with an empty pool waits for entries before skipping its turn.
+const IDLE_WAIT: Duration = Duration::from_millis(300);
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+pub fn decode_entries(bytes: &[u8]) -> Option<Vec<SignedEntry>> {
+    from_bytes::<Vec<SignedEntry>>("block entries", bytes).ok()
+}
+
+#[derive(Clone)]
+pub struct LedgerApp {
+    pub me: [u8; 32],
+    pub mempool: Arc<Mempool>,
+    /// The node's ledger, for the proposer's filter (its own connection).
+    pub ledger: Arc<Mutex<Ledger>>,
+    /// Test mode: propose whatever is pending, unfiltered (a faulty member).
+    pub unfiltered: bool,
+}
+
+impl LedgerApp {
+    /// Pending entries not already in `parent` (which may not be applied yet).
+    fn candidates(&self, parent: &ConsensusBlock) -> Vec<SignedEntry> {
+        let in_parent: HashSet<_> = decode_entries(&parent.entries)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| entry_id(&e.entry))
+            .collect();
+        self.mempool
+            .peek(MAX_ENTRIES_PER_BLOCK * 2)
+            .into_iter()
+            .filter(|e| !in_parent.contains(&entry_id(&e.entry)))
+            .collect()
+    }
+
+    /// Keep what the rules accept now, off the runtime's threads (proof checks
+    /// take milliseconds each).
+    async fn filter(&self, timestamp: u64, candidates: Vec<SignedEntry>) -> Vec<SignedEntry> {
+        if self.unfiltered {
+            return candidates;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let ledger = self.ledger.clone();
+        std::thread::spawn(move || {
+            let verdicts = ledger.lock().map_err(|_| ()).and_then(|mut l| l.check_candidates(timestamp, &candidates).map_err(|_| ()));
+            let kept: Vec<SignedEntry> = match verdicts {
+                Ok(v) => candidates.into_iter().zip(v).filter(|(_, ok)| ok.is_ok()).map(|(e, _)| e).collect(),
+                Err(()) => Vec::new(),
+            };
+            let _ = tx.send(kept);
+        });
+        rx.await.unwrap_or_default()
+    }
+}
+
+impl<E: Send + 'static> Application<E> for LedgerApp {
+    type SigningScheme = Scheme;
+    type Context = Ctx;
+    type Block = ConsensusBlock;
+    type Input = ();
+
+    async fn propose(&mut self, (_runtime, context): (E, Ctx), ancestry: impl Ancestry<ConsensusBlock>, _input: ()) -> Option<Digested<ConsensusBlock>> {
+        let parent = ancestry.peek()?.inner().clone();
+        let mut candidates = self.candidates(&parent);
+        let waited = std::time::Instant::now();
+        while candidates.is_empty() && waited.elapsed() < IDLE_WAIT {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            candidates = self.candidates(&parent);
+        }
+        if candidates.is_empty() {
+            return None; // nothing to order: let the view pass rather than grow the chain
+        }
+        let timestamp = now().max(parent.timestamp);
+        let mut kept = self.filter(timestamp, candidates).await;
+        if kept.is_empty() {
+            return None;
+        }
+        kept.truncate(MAX_ENTRIES_PER_BLOCK);
+        let mut entries = to_bytes(&kept);
+        while entries.len() > MAX_ENTRIES_BYTES && kept.len() > 1 {
+            kept.truncate(kept.len() / 2);
+            entries = to_bytes(&kept);
+        }
+        let block = ConsensusBlock { parent: parent.digest(), height: parent.height().next(), timestamp, proposer: self.me, entries: Bytes::from(entries) };
+        tracing::debug!(round = %context.round, height = block.height.get(), entries = kept.len(), "proposing");
+        Some(Digested::compute(block, &Sequential).await)
+    }
+
+    async fn verify(&mut self, (_runtime, context): (E, Ctx), ancestry: impl Ancestry<ConsensusBlock>) -> bool {
+        let Some(block) = ancestry.peek() else { return false };
+        let block = block.inner();
+        if block.proposer[..] != *context.leader.as_ref() {
+            tracing::warn!("refusing a block whose proposer is not the round's leader");
+            return false;
+        }
+        let Some(entries) = decode_entries(&block.entries) else {
+            tracing::warn!("refusing a block whose entries do not decode canonically");
+            return false;
+        };
+        if entries.is_empty() || entries.len() > MAX_ENTRIES_PER_BLOCK {
+            tracing::warn!(entries = entries.len(), "refusing a block with too few or too many entries");
+            return false;
+        }
+        if block.timestamp > now() + MAX_FUTURE_SECS {
+            tracing::warn!("refusing a block timestamped in the future");
+            return false;
+        }
+        // The parent is the next item of the ancestry; its time bounds ours.
+        true
+    }
+}
+
+/// A finalized block, out of the runtime, with what proves it final.
+pub struct Finalized {
+    pub block: ConsensusBlock,
+    pub digest: Digest,
+    /// Encoded finalization certificate if this block was finalized directly.
+    pub finalization: Option<Vec<u8>>,
+    pub view: u64,
+    /// Acknowledge once durably applied; marshal re-delivers what was not.
+    pub ack: Exact,
+}
+
+pub enum Delivered {
+    Block(Digested<ConsensusBlock>, Exact),
+    Tip(u64),
+}
+
+/// Marshal's reporter: never blocks, forwards to the bridge task.
+#[derive(Clone)]
+pub struct FinalizedReporter {
+    pub tx: tokio::sync::mpsc::UnboundedSender<Delivered>,
+}
+
+impl Reporter for FinalizedReporter {
+    type Activity = Update<ConsensusBlock, Exact>;
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        let msg = match activity {
+            Update::Block(block, ack) => Delivered::Block(block, ack),
+            Update::Tip(_round, height, _digest) => Delivered::Tip(height.get()),
+        };
+        match self.tx.send(msg) {
+            Ok(()) => Feedback::Ok,
+            Err(_) => Feedback::Closed,
+        }
+    }
+}

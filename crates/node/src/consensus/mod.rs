@@ -1,0 +1,362 @@
+//! BFT consensus between members: Commonware simplex (votes) with marshal
+//! (whole blocks, backfill, ordered delivery) over authenticated, encrypted
+//! p2p links. Runs its own runtime on the calling thread; the rest of the
+//! node talks to it through channels: pending entries in (the mempool and a
+//! gossip queue), finalized blocks out.
+//!
+//! One epoch: the validator set is the genesis members. Admitting or removing
+//! members (epochs read from the ledger) is not implemented yet; the rules
+//! refuse membership entries meanwhile.
+pub mod app;
+pub mod block;
+
+use app::{Delivered, Finalized, FinalizedReporter, LedgerApp, Scheme};
+use block::{from_digest, to_digest, ConsensusBlock};
+use bytes::Bytes;
+use commonware_broadcast::buffered;
+use commonware_codec::{DecodeExt, Encode};
+use commonware_consensus::marshal::{self, core::Actor as MarshalActor, standard::{Inline, Standard}};
+use commonware_consensus::simplex::{self, config::{ForwardPolicy, SkipBudget, SkipPolicy}, elector::RoundRobin};
+use commonware_consensus::types::{Epoch, FixedEpocher, Height, ViewDelta};
+use commonware_consensus::Heightable;
+use commonware_cryptography::{certificate::ConstantProvider, ed25519, Digested, Digestible, Sha256, Signer};
+use commonware_macros::select;
+use commonware_p2p::{authenticated::lookup, Address, AddressableManager, Receiver as _, Recipients, Sender as _};
+use commonware_parallel::Sequential;
+use commonware_runtime::{buffer::paged::CacheRef, tokio as cw_tokio, Quota, Runner as _, Spawner, Supervisor as _};
+use commonware_storage::archive::immutable;
+use commonware_stream::{cups::{self, Cups}, sake::{self, Sake}};
+use commonware_utils::{ordered::{Map, Set}, NZDuration, NZU16, NZU32, NZU64, NZUsize};
+use credence_ledger::encode::from_bytes;
+use credence_ledger::{Ledger, SignedEntry};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const CH_VOTES: u64 = 0;
+const CH_CERTS: u64 = 1;
+const CH_SIMPLEX_RESOLVER: u64 = 2;
+const CH_BACKFILL: u64 = 3;
+const CH_BLOCKS: u64 = 4;
+const CH_MEMPOOL: u64 = 5;
+
+/// One validator: its key and where it listens.
+#[derive(Clone, Debug)]
+pub struct Validator {
+    pub key: [u8; 32],
+    pub p2p: SocketAddr,
+}
+
+pub struct ConsensusConfig {
+    /// Names this chain in every signature (p2p handshakes and votes).
+    pub namespace: Vec<u8>,
+    /// 32-byte Ed25519 seed of this member (its ledger signing key).
+    pub seed: credence_crypto::Secret<[u8; 32]>,
+    pub validators: Vec<Validator>,
+    pub listen: SocketAddr,
+    pub storage: PathBuf,
+    /// Block 0, identical at every member (carries the signed genesis entry).
+    pub genesis: ConsensusBlock,
+    pub mempool: Arc<crate::mempool::Mempool>,
+    pub ledger: Arc<Mutex<Ledger>>,
+    /// Entries accepted by the client API, to gossip to the other members.
+    pub gossip_out: tokio::sync::mpsc::UnboundedReceiver<SignedEntry>,
+    pub unfiltered: bool,
+    pub stop: Arc<AtomicBool>,
+}
+
+pub fn namespace(consortium: &str) -> Vec<u8> {
+    format!("credence/{consortium}").into_bytes()
+}
+
+fn pubkey(b: &[u8; 32]) -> ed25519::PublicKey {
+    ed25519::PublicKey::decode(Bytes::copy_from_slice(b)).expect("a member key is a valid Ed25519 point")
+}
+
+/// The verifier of finalization certificates for a validator set.
+pub fn verifier(namespace: &[u8], keys: &[[u8; 32]]) -> Option<Scheme> {
+    let participants: Set<ed25519::PublicKey> = keys.iter().map(pubkey).collect::<Vec<_>>().try_into().ok()?;
+    Some(Scheme::verifier(namespace, participants))
+}
+
+/// Check a consensus certificate offline: the digest follows from the block,
+/// links to the previous block's, and (if present) the finalization carries
+/// 2f+1 valid signatures over it.
+pub fn check_certificate(
+    namespace: &[u8],
+    block: &credence_ledger::Block,
+    cert: &credence_ledger::Certificate,
+    prev: Option<&credence_ledger::Certificate>,
+    keys: &[[u8; 32]],
+) -> Result<(), String> {
+    use commonware_codec::Decode as _;
+    use commonware_cryptography::certificate::Verifier as _;
+    let credence_ledger::Certificate::Consensus { parent_digest, digest, view: _, finalization } = cert else {
+        return Err("not a consensus certificate".into());
+    };
+    let proposer = keys
+        .iter()
+        .find(|k| credence_crypto::keys::party_id_of(k) == block.header.proposer)
+        .ok_or("the proposer is not a member")?;
+    let entries = credence_ledger::encode::to_bytes(&block.entries);
+    let d = block::block_digest(parent_digest, block.header.height, block.header.timestamp, proposer, &entries);
+    if d != *digest {
+        return Err("the block does not hash to its consensus digest".into());
+    }
+    match prev {
+        Some(credence_ledger::Certificate::Consensus { digest: p, .. }) if p == parent_digest => {}
+        Some(credence_ledger::Certificate::Genesis) => {}
+        _ => return Err("the consensus parent is not the previous block".into()),
+    }
+    if let Some(bytes) = finalization {
+        let scheme = verifier(namespace, keys).ok_or("the member keys are not a valid validator set")?;
+        let f = simplex::types::Finalization::<Scheme, commonware_cryptography::sha256::Digest>::decode_cfg(
+            Bytes::from(bytes.clone()),
+            &scheme.certificate_codec_config(),
+        )
+        .map_err(|e| format!("the finalization does not decode: {e}"))?;
+        if from_digest(&f.proposal.payload) != *digest {
+            return Err("the finalization is for another block".into());
+        }
+        let mut rng = commonware_utils::sys_rng();
+        if !f.verify(&mut rng, &scheme, &Sequential) {
+            return Err("the finalization's signatures do not verify".into());
+        }
+    }
+    Ok(())
+}
+
+/// Run consensus on the calling thread until `stop` is set, a signal, or a
+/// core actor exits. Finalized blocks go to `out` in height order.
+pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
+    let runtime_cfg = cw_tokio::Config::new()
+        .with_worker_threads(2)
+        .with_storage_directory(cfg.storage.clone())
+        .with_catch_panics(false);
+    let runner = cw_tokio::Runner::new(runtime_cfg);
+    runner.start(|context| async move {
+        use commonware_codec::DecodeExt as _;
+        let signer = ed25519::PrivateKey::decode(Bytes::copy_from_slice(&cfg.seed.expose()[..])).expect("32-byte seed");
+        let me = signer.public_key();
+        let keys: Vec<ed25519::PublicKey> = cfg.validators.iter().map(|v| pubkey(&v.key)).collect();
+        let participants: Set<ed25519::PublicKey> = keys.clone().try_into().expect("distinct member keys");
+        let scheme = Scheme::signer(&cfg.namespace, participants, signer.clone()).expect("this member is a validator");
+        let n = cfg.validators.len() as u32;
+
+        let max_msg = marshal::max_payload_size::<Standard<ConsensusBlock>, Scheme>(n, &()) as u32 + 4096;
+        let handshake = Cups::<_, commonware_cryptography::ChaCha20Poly1305>::new(
+            Sake { signer: signer.clone(), synchrony_bound: Duration::from_secs(5), max_handshake_age: Duration::from_secs(10), version: sake::Version::V1 },
+            cups::Version::V1,
+        );
+        let mut p2p_cfg = lookup::Config::local(handshake, &cfg.namespace, cfg.listen, NZUsize!(cfg.validators.len().max(1)), max_msg, NZUsize!(1024));
+        p2p_cfg.peer_connection_cooldown = Duration::from_millis(500);
+        let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
+        let peers: Map<ed25519::PublicKey, Address> = cfg
+            .validators
+            .iter()
+            .map(|v| (pubkey(&v.key), v.p2p.into()))
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("distinct member keys");
+        let _ = oracle.track(0, peers);
+        let quota = Quota::per_second(NZU32!(10_000));
+        let votes = network.register(CH_VOTES, quota);
+        let certs = network.register(CH_CERTS, quota);
+        let simplex_resolver = network.register(CH_SIMPLEX_RESOLVER, quota);
+        let backfill = network.register(CH_BACKFILL, quota);
+        let blocks = network.register(CH_BLOCKS, quota);
+        let (mut gossip_tx, mut gossip_rx) = network.register(CH_MEMPOOL, quota);
+        let network_handle = network.start();
+
+        let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));
+        let epocher = FixedEpocher::new(NZU64!(1 << 40));
+        let genesis_digest = cfg.genesis.digest();
+        let marshal_cfg = marshal::Config {
+            provider: ConstantProvider::<Scheme, Epoch>::new(scheme.clone()),
+            epocher: epocher.clone(),
+            start: marshal::Start::Genesis(Digested::precomputed(cfg.genesis.clone(), genesis_digest)),
+            partition_prefix: "marshal".into(),
+            mailbox_size: NZUsize!(1024),
+            view_retention: ViewDelta::new(10),
+            prunable_items_per_section: NZU64!(64),
+            page_cache: page_cache.clone(),
+            replay_buffer: NZUsize!(1 << 20),
+            key_write_buffer: NZUsize!(1 << 14),
+            value_write_buffer: NZUsize!(1 << 14),
+            block_codec_config: (),
+            max_repair: NZUsize!(32),
+            max_pending_acks: NZUsize!(16),
+            strategy: Sequential,
+        };
+        let resolver = marshal::resolver::p2p::init(
+            context.child("marshal_resolver"),
+            marshal::resolver::p2p::Config {
+                public_key: me.clone(),
+                peer_provider: oracle.clone(),
+                blocker: oracle.clone(),
+                mailbox_size: NZUsize!(1024),
+                fetch_timeout: NZDuration!(Duration::from_secs(2)),
+                fetch_retry_delay: Duration::from_millis(200),
+                priority_requests: false,
+                priority_responses: false,
+            },
+            backfill,
+        );
+        let (broadcast_engine, buffer) = buffered::Engine::new(
+            context.child("broadcast"),
+            buffered::Config {
+                public_key: me.clone(),
+                mailbox_size: NZUsize!(1024),
+                deque_size: 16,
+                priority: false,
+                codec_config: (),
+                peer_provider: oracle.clone(),
+                strategy: Sequential,
+            },
+        );
+        broadcast_engine.start(blocks);
+        fn archive_cfg<C>(name: &str, page_cache: &CacheRef, codec_config: C) -> immutable::Config<C> {
+            immutable::Config {
+                metadata_partition: format!("marshal-{name}-metadata"),
+                freezer_table_partition: format!("marshal-{name}-freezer-table"),
+                freezer_table_initial_size: 1024,
+                freezer_table_resize_frequency: 10,
+                freezer_table_resize_chunk_size: 256,
+                freezer_key_partition: format!("marshal-{name}-freezer-key"),
+                freezer_key_page_cache: page_cache.clone(),
+                freezer_value_partition: format!("marshal-{name}-freezer-value"),
+                freezer_value_target_size: 1 << 20,
+                freezer_value_compression: None,
+                ordinal_partition: format!("marshal-{name}-ordinal"),
+                items_per_section: NZU64!(1024),
+                codec_config,
+                replay_buffer: NZUsize!(1 << 20),
+                freezer_key_write_buffer: NZUsize!(1 << 14),
+                freezer_value_write_buffer: NZUsize!(1 << 14),
+                ordinal_write_buffer: NZUsize!(1 << 14),
+            }
+        }
+        use commonware_cryptography::certificate::Verifier as _;
+        let finalizations = immutable::Archive::init(
+            context.child("finalizations_by_height"),
+            archive_cfg("finalizations", &page_cache, Scheme::certificate_codec_config_unbounded()),
+        )
+        .await
+        .expect("finalizations archive");
+        let finalized_blocks = immutable::Archive::init(context.child("finalized_blocks"), archive_cfg("blocks", &page_cache, ()))
+            .await
+            .expect("blocks archive");
+        let (marshal_actor, marshal_mailbox, floor) =
+            MarshalActor::<_, Standard<ConsensusBlock>, _, _, _, _, _, _>::init(context.child("marshal"), finalizations, finalized_blocks, marshal_cfg).await;
+        tracing::info!(processed = ?floor.processed(), "consensus storage restored");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let marshal_handle = marshal_actor.start(FinalizedReporter { tx }, buffer, resolver);
+
+        // Bridge: attach the finalization certificate, hand the block to the node.
+        let bridge_mailbox = marshal_mailbox.clone();
+        context.child("bridge").spawn(move |_| async move {
+            while let Some(msg) = rx.recv().await {
+                let Delivered::Block(block, ack) = msg else { continue };
+                let height: Height = block.height();
+                let fin = bridge_mailbox.get_finalization(height).await;
+                let (finalization, view) = match fin {
+                    Some(f) if f.proposal.payload == block.digest() => (Some(f.encode().to_vec()), f.proposal.round.view().get()),
+                    _ => (None, 0),
+                };
+                let item = Finalized { digest: block.digest(), block: block.inner().clone(), finalization, view, ack };
+                if out.send(item).is_err() {
+                    break;
+                }
+            }
+        });
+
+        // Mempool gossip: out to every member, in from every member.
+        let mut gossip_out = std::mem::replace(&mut cfg.gossip_out, tokio::sync::mpsc::unbounded_channel().1);
+        context.child("gossip_out").spawn(move |_| async move {
+            while let Some(e) = gossip_out.recv().await {
+                let bytes = credence_ledger::encode::to_bytes(&e);
+                let _ = gossip_tx.send(Recipients::All, bytes, false);
+            }
+        });
+        let pool = cfg.mempool.clone();
+        context.child("gossip_in").spawn(move |_| async move {
+            while let Ok((_from, msg)) = gossip_rx.recv().await {
+                match from_bytes::<SignedEntry>("gossiped entry", msg.as_ref()) {
+                    Ok(e) => {
+                        pool.add(e);
+                    }
+                    Err(e) => tracing::debug!(error = %e, "dropping an undecodable gossiped entry"),
+                }
+            }
+        });
+
+        let app = LedgerApp { me: from_digest_key(&me), mempool: cfg.mempool.clone(), ledger: cfg.ledger.clone(), unfiltered: cfg.unfiltered };
+        let inline = Inline::new(context.child("inline"), app, marshal_mailbox.clone(), epocher);
+        let engine = simplex::Engine::new(
+            context.child("simplex"),
+            simplex::config::Config {
+                scheme: scheme.clone(),
+                elector: RoundRobin::<Sha256>::default(),
+                blocker: oracle.clone(),
+                automaton: inline.clone(),
+                relay: inline.clone(),
+                reporter: inline,
+                strategy: Sequential,
+                partition: "simplex-epoch-0".into(),
+                mailbox_size: NZUsize!(1024),
+                epoch: Epoch::zero(),
+                floor: simplex::config::Floor::Genesis(genesis_digest),
+                replay_buffer: NZUsize!(1 << 20),
+                write_buffer: NZUsize!(1 << 14),
+                page_cache: page_cache.clone(),
+                leader_timeout: Duration::from_secs(1),
+                certification_timeout: Duration::from_secs(2),
+                timeout_retry: Duration::from_secs(1),
+                view_retention: ViewDelta::new(256),
+                skip: SkipPolicy::Enabled { timeout: Duration::from_secs(3), budget: SkipBudget::Participants },
+                fetch_timeout: NZDuration!(Duration::from_secs(1)),
+                fetch_retry_delay: Duration::from_millis(100),
+                forward: ForwardPolicy::Disabled,
+                track_historical_votes: false,
+            },
+        );
+        let engine_handle = engine.start(votes, certs, simplex_resolver);
+
+        let stop = cfg.stop.clone();
+        let stopper = async move {
+            while !stop.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        select! {
+            _ = tokio::signal::ctrl_c() => { tracing::info!("interrupted: stopping"); },
+            _ = sigterm.recv() => { tracing::info!("terminated: stopping"); },
+            _ = stopper => { tracing::info!("stopping"); },
+            r = engine_handle => { tracing::error!(?r, "consensus engine exited"); },
+            r = marshal_handle => { tracing::error!(?r, "block delivery exited"); },
+            r = network_handle => { tracing::error!(?r, "network exited"); },
+        }
+        cfg.stop.store(true, Ordering::SeqCst);
+        let _ = context.stop(0, Some(Duration::from_secs(5))).await;
+    });
+}
+
+fn from_digest_key(k: &ed25519::PublicKey) -> [u8; 32] {
+    let mut a = [0u8; 32];
+    a.copy_from_slice(k.as_ref());
+    a
+}
+
+/// Block 0 of consensus: the signed genesis entry, at the consortium's creation time.
+pub fn genesis_block(consortium: &str, created_at: u64, proposer: [u8; 32], genesis: &SignedEntry) -> ConsensusBlock {
+    ConsensusBlock {
+        parent: to_digest(credence_crypto::hash::digest(b"credence.genesis-parent.v1", &[consortium.as_bytes()])),
+        height: Height::zero(),
+        timestamp: created_at,
+        proposer,
+        entries: Bytes::from(credence_ledger::encode::to_bytes(&vec![genesis.clone()])),
+    }
+}

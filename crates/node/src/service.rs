@@ -1,0 +1,194 @@
+//! A member node process: its ledger, consensus with the other members, the
+//! mempool and the client API, wired together.
+//!
+//! Threads: consensus (its own runtime), the client API workers, and this
+//! one, which applies finalized blocks to the ledger in height order — one
+//! transaction each, idempotent — and only then acknowledges them, so a crash
+//! at any point loses nothing and applies nothing twice.
+use crate::client_api::{self, ApiContext};
+use crate::consensus::{self, app::Finalized, block::from_digest, ConsensusConfig, Validator};
+use crate::mempool::Mempool;
+use crate::{Node, NodeError, Receipt};
+use commonware_utils::Acknowledgement as _;
+use credence_crypto::keys::party_id_of;
+use credence_crypto::Identity;
+use credence_ledger::encode::{entries_root, entry_id};
+use credence_ledger::{Applied, Block, BlockHeader, Certificate, Entry, Ledger, SignedEntry};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct ServiceConfig {
+    pub name: String,
+    pub role: String,
+    pub identity: Identity,
+    pub home: PathBuf,
+    pub consortium: String,
+    pub created_at: u64,
+    /// The fully signed genesis entry.
+    pub genesis: SignedEntry,
+    pub validators: Vec<Validator>,
+    pub p2p: SocketAddr,
+    pub api: SocketAddr,
+    /// Test mode: propose pending entries without the rules' filter.
+    pub unfiltered: bool,
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Ledger block 0: the genesis entry, at the consortium's creation time.
+pub fn genesis_ledger_block(cfg_genesis: &SignedEntry, created_at: u64) -> Result<Block, NodeError> {
+    let Entry::Genesis(g) = &cfg_genesis.entry else {
+        return Err(NodeError::Io("the genesis file does not hold a genesis entry".into()));
+    };
+    let first = g.members.first().ok_or_else(|| NodeError::Io("the genesis names no members".into()))?;
+    let entries = vec![cfg_genesis.clone()];
+    Ok(Block {
+        header: BlockHeader {
+            height: 0,
+            parent: [0u8; 32],
+            timestamp: created_at,
+            proposer: first.key.party_id(),
+            entries_root: entries_root(&entries),
+        },
+        entries,
+    })
+}
+
+/// Run until stopped (Ctrl-C, SIGTERM, or `cfg.stop`).
+pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
+    let ledger_path = cfg.home.join("ledger.db");
+    let mut node = Node::new(cfg.name.clone(), cfg.identity.clone(), Ledger::open(&ledger_path)?);
+    if node.ledger().head()?.is_none() {
+        let b = genesis_ledger_block(&cfg.genesis, cfg.created_at)?;
+        node.on_finalized(&b, &Certificate::Genesis)?;
+        tracing::info!("ledger created from the genesis");
+    }
+    let head = node.ledger().head()?.expect("genesis applied");
+    tracing::info!(name = %cfg.name, height = head.height, "node starting");
+
+    let mempool = Arc::new(Mempool::new());
+    let (gossip_tx, gossip_rx) = tokio::sync::mpsc::unbounded_channel();
+    let stop = cfg.stop.clone();
+    let api_ctx = Arc::new(ApiContext {
+        name: cfg.name.clone(),
+        role: cfg.role.clone(),
+        party: cfg.identity.party_id(),
+        ledger_path: ledger_path.clone(),
+        mempool: mempool.clone(),
+        gossip: Some(gossip_tx),
+        shutdown: stop.clone(),
+    });
+    let api_threads = client_api::serve(cfg.api, api_ctx, 4).map_err(|e| NodeError::Io(format!("client API on {}: {e}", cfg.api)))?;
+
+    let proposer_key = {
+        let Entry::Genesis(g) = &cfg.genesis.entry else { unreachable!("checked above") };
+        g.members[0].key.sign
+    };
+    let genesis_block = consensus::genesis_block(&cfg.consortium, cfg.created_at, proposer_key, &cfg.genesis);
+    let (out_tx, out_rx) = std::sync::mpsc::channel::<Finalized>();
+    let ccfg = ConsensusConfig {
+        namespace: consensus::namespace(&cfg.consortium),
+        seed: cfg.identity.signing_seed(),
+        validators: cfg.validators.clone(),
+        listen: cfg.p2p,
+        storage: cfg.home.join("consensus"),
+        genesis: genesis_block,
+        mempool: mempool.clone(),
+        ledger: Arc::new(Mutex::new(Ledger::open(&ledger_path)?)),
+        gossip_out: gossip_rx,
+        unfiltered: cfg.unfiltered,
+        stop: stop.clone(),
+    };
+    let consensus_thread = std::thread::Builder::new()
+        .name("consensus".into())
+        .spawn(move || consensus::run(ccfg, out_tx))
+        .map_err(|e| NodeError::Io(e.to_string()))?;
+
+    let mut recheck = Instant::now();
+    let mut result = Ok(());
+    for f in out_rx {
+        if let Err(e) = apply_finalized(&mut node, &mempool, f) {
+            tracing::error!(error = %e, "cannot apply a finalized block; stopping");
+            result = Err(e);
+            break;
+        }
+        // Entries waiting a while are judged again: the state may have moved
+        // on (a consent revoked, a query answered); what fails now is told so.
+        if recheck.elapsed() > Duration::from_secs(2) {
+            recheck = Instant::now();
+            let stale = mempool.older_than(Duration::from_secs(5));
+            if !stale.is_empty() {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                let verdicts = node.ledger_mut().check_candidates(now, &stale)?;
+                for (e, v) in stale.iter().zip(verdicts) {
+                    if let Err(r) = v {
+                        mempool.reject(entry_id(&e.entry), r);
+                    }
+                }
+            }
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    mempool.wake();
+    let _ = consensus_thread.join();
+    for t in api_threads {
+        let _ = t.join();
+    }
+    tracing::info!(height = node.ledger().head()?.map(|h| h.height), "node stopped");
+    result
+}
+
+fn apply_finalized(node: &mut Node, mempool: &Mempool, f: Finalized) -> Result<(), NodeError> {
+    let height = f.block.height.get();
+    let head = node.ledger().head()?.expect("genesis applied");
+    if height <= head.height {
+        // Re-delivered after a restart: already applied.
+        f.ack.acknowledge();
+        return Ok(());
+    }
+    let entries: Vec<SignedEntry> = consensus::app::decode_entries(&f.block.entries)
+        .ok_or_else(|| NodeError::Io(format!("finalized block {height} does not decode")))?;
+    let block = Block {
+        header: BlockHeader {
+            height,
+            parent: head.hash,
+            timestamp: f.block.timestamp.max(head.timestamp),
+            proposer: party_id_of(&f.block.proposer),
+            entries_root: entries_root(&entries),
+        },
+        entries,
+    };
+    let cert = Certificate::Consensus {
+        parent_digest: from_digest(&f.block.parent),
+        digest: from_digest(&f.digest),
+        view: f.view,
+        finalization: f.finalization,
+    };
+    let applied = node.on_finalized(&block, &cert)?;
+    if applied == Applied::Stored {
+        let rejected: std::collections::HashMap<usize, credence_ledger::Rejection> = node
+            .ledger()
+            .rejected_entries_at(height)?
+            .into_iter()
+            .collect();
+        let outcomes = block
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let id = entry_id(&e.entry);
+                let r = match rejected.get(&i) {
+                    Some(rej) => Receipt::Rejected(rej.clone()),
+                    None => Receipt::Final { height, entry_id: id },
+                };
+                (id, r)
+            })
+            .collect();
+        mempool.decide(outcomes);
+        tracing::debug!(height, entries = block.entries.len(), rejected = rejected.len(), "block applied");
+    }
+    f.ack.acknowledge();
+    Ok(())
+}
