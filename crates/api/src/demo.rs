@@ -13,8 +13,9 @@ use credence_crypto::keystore::{self, KdfParams};
 use credence_crypto::proof::Predicate;
 use credence_crypto::{Identity, PartyId, Secret};
 use credence_ledger::types::*;
-use credence_ledger::{encode::sign_entry, read, verify::verify_file, Ledger};
-use credence_node::{LocalConsortium, Node, Receipt};
+use credence_ledger::{encode::sign_entry, read, Ledger};
+use credence_node::client::NodeClient;
+use credence_node::{LocalConsortium, Network, Node, Receipt, RemoteConsortium};
 use rand::rngs::OsRng;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -31,6 +32,40 @@ pub struct DemoOptions {
     pub kdf: KdfParams,
     /// Re-verify every member's ledger file from genesis at the end.
     pub verify_files: bool,
+    pub mode: DemoMode,
+}
+
+/// How the demo's members agree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DemoMode {
+    /// One process, blocks ordered by the local sequencer (tests, the desktop's quick demo).
+    Local,
+    /// Four `credence node run` processes on 127.0.0.1 reaching BFT consensus;
+    /// `exe` is the credence binary.
+    Processes { exe: PathBuf },
+}
+
+/// A member process started by the demo.
+pub struct MemberProcess {
+    pub name: String,
+    pub child: std::process::Child,
+    pub api: std::net::SocketAddr,
+    pub log: PathBuf,
+}
+
+impl MemberProcess {
+    /// Ask the process to stop (SIGTERM) and wait for it, bounded.
+    pub fn stop(&mut self) {
+        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        for _ in 0..200 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Reported as the demo goes.
@@ -130,7 +165,7 @@ pub fn civil_date(secs: u64) -> (String, u32) {
     (format!("{y:04}-{m:02}-{d:02}"), (y * 100 + m) as u32)
 }
 
-fn submit_all(c: &mut LocalConsortium, entries: Vec<SignedEntry>, what: &str) -> Result<Vec<u64>> {
+fn submit_all(c: &mut dyn Network, entries: Vec<SignedEntry>, what: &str) -> Result<Vec<u64>> {
     let receipts = c.submit(entries)?;
     receipts
         .into_iter()
@@ -152,8 +187,19 @@ pub fn run(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<Dem
 /// The demo's consortium, kept open after the run (the desktop app goes on
 /// using it), with the keys the demo created.
 pub struct DemoConsortium {
-    pub network: LocalConsortium,
+    pub network: Box<dyn Network>,
     pub keys: DemoKeys,
+    /// The member processes (empty in local mode); stopped on drop unless
+    /// taken out.
+    pub processes: Vec<MemberProcess>,
+}
+
+impl Drop for DemoConsortium {
+    fn drop(&mut self) {
+        for p in &mut self.processes {
+            p.stop();
+        }
+    }
 }
 
 /// Every key of a demo folder, unlocked: the members' and the borrowers'.
@@ -186,7 +232,7 @@ pub fn open(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<DemoCo
         members.push((name.to_string(), role, actor.identity));
     }
     let borrowers = crate::home::unlock_all(&dir.join("borrowers").join(crate::home::KEYSTORE_FILE), passphrase)?;
-    Ok(DemoConsortium { network: LocalConsortium::new(nodes), keys: DemoKeys { members, borrowers } })
+    Ok(DemoConsortium { network: Box::new(LocalConsortium::new(nodes)), keys: DemoKeys { members, borrowers }, processes: Vec::new() })
 }
 
 /// `run`, keeping the consortium open and returning its keys.
@@ -229,47 +275,11 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         done: 0,
         total: MEMBERS.len() as u64,
     });
-    let mut ids = Vec::new();
-    let mut nodes = Vec::new();
-    for (i, (name, _)) in MEMBERS.iter().enumerate() {
-        let home = Home::new(opts.dir.join(name));
-        let actor = home.create(name, &opts.passphrase, opts.kdf)?;
-        nodes.push(Node::new(
-            *name,
-            actor.identity.clone(),
-            Ledger::open(&home.ledger())?,
-        ));
-        ids.push(actor.identity);
-        progress(Progress {
-            stage: "members",
-            done: i as u64 + 1,
-            total: MEMBERS.len() as u64,
-        });
-    }
-    let (regulator, agency, bank_a, bank_b) = (&ids[0], &ids[1], &ids[2], &ids[3]);
     let now = now_secs();
     let (today, period) = civil_date(now);
-    let genesis = Genesis {
-        consortium: "credence-demo".into(),
-        created_at: now,
-        members: MEMBERS
-            .iter()
-            .zip(&ids)
-            .map(|((n, r), id)| Member {
-                name: n.to_string(),
-                role: *r,
-                key: id.public(),
-            })
-            .collect(),
-        policy: Policy::default(),
-    };
-    let signers: Vec<&Identity> = ids.iter().collect();
-    let mut c = LocalConsortium::new(nodes);
-    submit_all(
-        &mut c,
-        vec![sign_entry(Entry::Genesis(genesis), &signers)],
-        "genesis",
-    )?;
+    let (ids, mut net, processes) = start_members(opts, now, progress)?;
+    let c: &mut dyn Network = &mut *net;
+    let (regulator, agency, bank_a, bank_b) = (&ids[0], &ids[1], &ids[2], &ids[3]);
     lap("members and genesis", &mut timings);
 
     // Borrowers: one keystore file for the demo's borrowers (a real borrower
@@ -302,7 +312,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         done: 0,
         total: n as u64,
     });
-    submit_all(&mut c, enrol, "enrol")?;
+    submit_all(c, enrol, "enrol")?;
     progress(Progress {
         stage: "enrol",
         done: n as u64,
@@ -336,7 +346,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
     }
     let lender_consent: Vec<Id> = consents.iter().step_by(2).map(|(id, _)| *id).collect();
     submit_all(
-        &mut c,
+        c,
         consents.into_iter().map(|(_, e)| e).collect(),
         "consent",
     )?;
@@ -349,10 +359,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
 
     // Tradelines and incomes: sealed to furnisher, borrower and agency; proofs
     // built in parallel.
-    let view = c
-        .node(&regulator.party_id())
-        .expect("regulator node")
-        .ledger();
+    let view = c.view(&regulator.party_id())?;
     let recips: Vec<_> = (0..n)
         .map(|i| {
             Ok((
@@ -413,7 +420,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
             entries.extend(v.into_iter().map(|(_, e)| e));
         }
         done += entries.len() as u64;
-        submit_all(&mut c, entries, "furnish")?;
+        submit_all(c, entries, "furnish")?;
         progress(Progress {
             stage: "furnish",
             done,
@@ -424,7 +431,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
 
     // Scores: the agency opens what was sealed to it and commits one score per
     // borrower for this period.
-    let agency_view = c.node(&agency.party_id()).expect("agency node").ledger();
+    let agency_view = c.view(&agency.party_id())?;
     progress(Progress {
         stage: "score",
         done: 0,
@@ -438,7 +445,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         .par_iter()
         .map(|j| j.build(agency).map(|(_, e)| e))
         .collect::<Result<_>>()?;
-    submit_all(&mut c, entries, "score")?;
+    submit_all(c, entries, "score")?;
     progress(Progress {
         stage: "score",
         done: n as u64,
@@ -459,7 +466,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
     let mut asks = Vec::new();
     for i in 0..n {
         let lender = home_lender(i);
-        let lv = c.node(&lender.party_id()).expect("lender node").ledger();
+        let lv = c.view(&lender.party_id())?;
         let p = predicate(i);
         let target = matches!(p, Predicate::BalanceAtMost { .. }).then_some(home_record[i]);
         asks.push(actions::ask(lv, lender, &sp[i], p, &agency.party_id(), target, now)?.1);
@@ -469,7 +476,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         done: 0,
         total: n as u64,
     });
-    submit_all(&mut c, asks, "ask")?;
+    submit_all(c, asks, "ask")?;
     progress(Progress {
         stage: "ask",
         done: n as u64,
@@ -478,40 +485,48 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
     lap("ask", &mut timings);
 
     // Answers: the agency proves each; every member checks each proof as it
-    // applies the block.
-    let agency_view = c.node(&agency.party_id()).expect("agency node").ledger();
-    let open = read::queries(
-        agency_view.conn(),
-        &read::QueryFilter {
-            responder: Some(agency.party_id()),
-            unanswered_only: true,
-            ..Default::default()
-        },
-    )?;
-    let jobs: Vec<AnswerJob> = open
-        .iter()
-        .map(|q| actions::prepare_answer(agency_view, agency, &q.query_id))
-        .collect::<Result<_>>()?;
-    let mut done = 0u64;
-    for batch in jobs.chunks(200) {
-        let entries: Vec<SignedEntry> = batch
-            .par_iter()
-            .map(|j| j.prove(agency))
-            .collect::<Result<_>>()?;
-        done += entries.len() as u64;
-        submit_all(&mut c, entries, "answer")?;
-        progress(Progress {
-            stage: "answer",
-            done,
-            total: jobs.len() as u64,
-        });
+    // applies the block. With member processes the agency's node answers by
+    // itself (`node run --auto-answer`); the demo waits for it.
+    if opts.mode == DemoMode::Local {
+        let agency_view = c.view(&agency.party_id())?;
+        let open = read::queries(
+            agency_view.conn(),
+            &read::QueryFilter { responder: Some(agency.party_id()), unanswered_only: true, ..Default::default() },
+        )?;
+        let jobs: Vec<AnswerJob> =
+            open.iter().map(|q| actions::prepare_answer(agency_view, agency, &q.query_id)).collect::<Result<_>>()?;
+        let mut done = 0u64;
+        for batch in jobs.chunks(200) {
+            let entries: Vec<SignedEntry> = batch.par_iter().map(|j| j.prove(agency)).collect::<Result<_>>()?;
+            done += entries.len() as u64;
+            submit_all(c, entries, "answer")?;
+            progress(Progress { stage: "answer", done, total: jobs.len() as u64 });
+        }
+    } else {
+        let deadline = Instant::now() + std::time::Duration::from_secs(30 + n as u64);
+        loop {
+            let heads: Vec<u64> = ids
+                .iter()
+                .map(|i| Ok(c.view(&i.party_id())?.head()?.map(|h| h.height).unwrap_or(0)))
+                .collect::<Result<_>>()?;
+            let answered = read::counts(c.view(&bank_a.party_id())?.conn())?.answers;
+            progress(Progress { stage: "answer", done: answered, total: n as u64 });
+            let settled = heads.windows(2).all(|w| w[0] == w[1]);
+            if answered >= n as u64 && settled {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(ApiError::new(ErrorCode::Internal, format!("the agency answered {answered} of {n} queries in time; see agency/node.log")));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
     lap("answer", &mut timings);
 
     // Each asking bank checks the proofs of its answers against its own ledger.
     let mut queries = Vec::new();
     for (i, lender) in [bank_a, bank_b].iter().enumerate() {
-        let lv = c.node(&lender.party_id()).expect("lender node").ledger();
+        let lv = c.view(&lender.party_id())?;
         let mine = read::queries(
             lv.conn(),
             &read::QueryFilter {
@@ -542,10 +557,10 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
     // Revocation: borrower 1 withdraws the bank's consent; the bank's next
     // question is refused by its own client and, forced on, by the ledger.
     let s0 = &subjects[0];
-    let lv = c.node(&bank_a.party_id()).expect("bank-a").ledger();
+    let lv = c.view(&bank_a.party_id())?;
     let revoke = actions::revoke_consent(lv, s0, &lender_consent[0])?;
-    submit_all(&mut c, vec![revoke], "revoke")?;
-    let lv = c.node(&bank_a.party_id()).expect("bank-a").ledger();
+    submit_all(c, vec![revoke], "revoke")?;
+    let lv = c.view(&bank_a.party_id())?;
     let refused_by_client = matches!(
         actions::ask(
             lv,
@@ -588,15 +603,15 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
 
     // A dispute (FCRA §611): a borrower disputes a balance; the bank corrects it.
     if n > 1 {
-        let lv = c.node(&bank_b.party_id()).expect("bank-b").ledger();
+        let lv = c.view(&bank_b.party_id())?;
         let (dispute_id, e) = actions::open_dispute(
             lv,
             &subjects[1],
             &home_record[1],
             DisputeReason::WrongBalance,
         )?;
-        submit_all(&mut c, vec![e], "dispute")?;
-        let lv = c.node(&bank_b.party_id()).expect("bank-b").ledger();
+        submit_all(c, vec![e], "dispute")?;
+        let lv = c.view(&bank_b.party_id())?;
         let mut corrected = mapped[1].home.clone();
         corrected.balance = corrected
             .balance
@@ -614,16 +629,16 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
             &dispute_id,
             DisputeOutcome::Corrected { correction: fix_id },
         );
-        submit_all(&mut c, vec![fix, resolve], "dispute resolution")?;
+        submit_all(c, vec![fix, resolve], "dispute resolution")?;
     }
     lap("revocation and dispute", &mut timings);
 
     // Every member's view.
     let mut members = Vec::new();
     let mut heads = Vec::new();
-    for (i, node) in c.nodes().iter().enumerate() {
-        let head = node
-            .ledger()
+    for (i, id) in ids.iter().enumerate() {
+        let head = c
+            .view(&id.party_id())?
             .head()?
             .ok_or_else(|| ApiError::new(ErrorCode::Internal, "a member has an empty ledger"))?;
         heads.push(head.hash);
@@ -631,7 +646,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         members.push(MemberReport {
             name: MEMBERS[i].0.to_string(),
             role: MEMBERS[i].1.as_str().to_string(),
-            party: node.party().to_hex(),
+            party: id.party_id().to_hex(),
             home: home.dir.display().to_string(),
             database: home.ledger().display().to_string(),
             keystore: home.keystore().display().to_string(),
@@ -640,7 +655,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
             file_verified: None,
         });
     }
-    let cnt = read::counts(c.nodes()[0].ledger().conn())?;
+    let cnt = read::counts(c.view(&ids[0].party_id())?.conn())?;
     let counts = Counts {
         blocks: cnt.blocks,
         subjects: cnt.subjects,
@@ -660,7 +675,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         });
         for (i, m) in members.iter_mut().enumerate() {
             m.file_verified =
-                Some(verify_file(std::path::Path::new(&m.database), |_, _| {}).is_ok());
+                Some(credence_node::remote::verify_ledger(std::path::Path::new(&m.database), |_, _| {}).is_ok());
             progress(Progress {
                 stage: "verify ledgers",
                 done: i as u64 + 1,
@@ -694,5 +709,93 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         members: MEMBERS.iter().zip(ids).map(|((n, r), i)| (n.to_string(), *r, i)).collect(),
         borrowers: labelled,
     };
-    Ok((report, DemoConsortium { network: c, keys }))
+    Ok((report, DemoConsortium { network: net, keys, processes }))
+}
+
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+type Started = (Vec<Identity>, Box<dyn Network>, Vec<MemberProcess>);
+
+/// Create the four members and bring the consortium up: in this process
+/// behind the local sequencer, or as four node processes on 127.0.0.1.
+fn start_members(opts: &DemoOptions, now: u64, progress: &mut dyn FnMut(Progress)) -> Result<Started> {
+    let total = MEMBERS.len() as u64;
+    progress(Progress { stage: "members", done: 0, total });
+    match &opts.mode {
+        DemoMode::Local => {
+            let mut ids = Vec::new();
+            let mut nodes = Vec::new();
+            for (i, (name, _)) in MEMBERS.iter().enumerate() {
+                let home = Home::new(opts.dir.join(name));
+                let actor = home.create(name, &opts.passphrase, opts.kdf)?;
+                nodes.push(Node::new(*name, actor.identity.clone(), Ledger::open(&home.ledger())?));
+                ids.push(actor.identity);
+                progress(Progress { stage: "members", done: i as u64 + 1, total });
+            }
+            let genesis = Genesis {
+                consortium: "credence-demo".into(),
+                created_at: now,
+                members: MEMBERS.iter().zip(&ids).map(|((n, r), id)| Member { name: n.to_string(), role: *r, key: id.public() }).collect(),
+                policy: Policy::default(),
+            };
+            let signers: Vec<&Identity> = ids.iter().collect();
+            let mut c = LocalConsortium::new(nodes);
+            submit_all(&mut c, vec![sign_entry(Entry::Genesis(genesis), &signers)], "genesis")?;
+            Ok((ids, Box::new(c), Vec::new()))
+        }
+        DemoMode::Processes { exe } => {
+            let mut ids = Vec::new();
+            let mut infos = Vec::new();
+            for (name, role) in MEMBERS {
+                let home = Home::new(opts.dir.join(name));
+                let p2p = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()?));
+                let api = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()?));
+                infos.push(crate::member::init(&home, name, role, p2p, api, &opts.passphrase, opts.kdf)?);
+                ids.push(home.unlock(&opts.passphrase)?.identity);
+            }
+            let mut genesis = crate::member::GenesisFile::create("credence-demo", now, infos.clone())?;
+            for id in &ids {
+                genesis.sign(id)?;
+            }
+            let gpath = opts.dir.join("genesis.json");
+            genesis.write(&gpath)?;
+            let mut processes = Vec::new();
+            for (i, (name, role)) in MEMBERS.iter().enumerate() {
+                let home = opts.dir.join(name);
+                let log = home.join("node.log");
+                let out = std::fs::File::create(&log)?;
+                let mut cmd = std::process::Command::new(exe);
+                cmd.args(["node", "run", "--home"]).arg(&home).arg("--genesis").arg(&gpath);
+                if *role == Role::Agency {
+                    cmd.arg("--auto-answer");
+                }
+                cmd.env("CREDENCE_PASSPHRASE", opts.passphrase.expose())
+                    .stdin(std::process::Stdio::null())
+                    .stdout(out.try_clone()?)
+                    .stderr(out);
+                let child = cmd.spawn().map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot start {}: {e}", exe.display())))?;
+                processes.push(MemberProcess { name: name.to_string(), child, api: infos[i].api, log });
+            }
+            let client = NodeClient::new(infos[0].api, ids[0].clone());
+            let deadline = Instant::now() + std::time::Duration::from_secs(60);
+            for (i, p) in processes.iter().enumerate() {
+                let c = NodeClient::new(p.api, ids[i].clone());
+                while c.status().is_err() {
+                    if Instant::now() > deadline {
+                        return Err(ApiError::new(ErrorCode::Io, format!("member {} did not start; see {}", p.name, p.log.display())));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                progress(Progress { stage: "members", done: i as u64 + 1, total });
+            }
+            let mut net = RemoteConsortium::new(client);
+            for (i, (name, _)) in MEMBERS.iter().enumerate() {
+                net.add_view(ids[i].party_id(), &Home::new(opts.dir.join(name)).ledger())?;
+            }
+            Ok((ids, Box::new(net), processes))
+        }
+    }
 }

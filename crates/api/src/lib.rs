@@ -11,6 +11,7 @@ mod error;
 pub mod home;
 pub mod member;
 pub mod reads;
+pub mod responder;
 pub mod scoring;
 
 pub use credence_crypto as crypto;

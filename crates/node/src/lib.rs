@@ -12,8 +12,10 @@ pub mod client_api;
 pub mod mempool;
 pub mod consensus;
 mod sequencer;
+pub mod remote;
 pub mod service;
 
+pub use remote::RemoteConsortium;
 pub use sequencer::{LocalConsortium, Receipt};
 
 use credence_crypto::{Identity, PartyId, PublicIdentity};

@@ -1,0 +1,106 @@
+//! A consortium reached through a member node's client API, with read views
+//! of member ledgers on this machine (the demo's members, or the member whose
+//! desktop this is). Implements `Network`, like the in-process sequencer.
+use crate::client::NodeClient;
+use crate::{Network, NodeError, Receipt};
+use credence_crypto::PartyId;
+use credence_ledger::{Ledger, SignedEntry};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub struct RemoteConsortium {
+    client: NodeClient,
+    views: Vec<(PartyId, Ledger)>,
+    /// How long to wait for entries to become final.
+    pub wait: Duration,
+}
+
+impl RemoteConsortium {
+    pub fn new(client: NodeClient) -> Self {
+        RemoteConsortium { client, views: Vec::new(), wait: Duration::from_secs(120) }
+    }
+
+    /// Add a read view: `member`'s ledger file.
+    pub fn add_view(&mut self, member: PartyId, ledger_file: &Path) -> Result<(), NodeError> {
+        self.views.push((member, Ledger::open_read_only(ledger_file)?));
+        Ok(())
+    }
+
+    pub fn client(&self) -> &NodeClient {
+        &self.client
+    }
+
+    /// Wait until every view has applied `height` (bounded by `self.wait`).
+    fn catch_up(&self, height: u64) -> Result<(), NodeError> {
+        let deadline = Instant::now() + self.wait;
+        for (p, l) in &self.views {
+            while l.head()?.map(|h| h.height).unwrap_or(0) < height {
+                if Instant::now() > deadline {
+                    return Err(NodeError::Unreachable(format!("member {} did not reach height {height} in time", p.short())));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Network for RemoteConsortium {
+    fn submit(&mut self, entries: Vec<SignedEntry>) -> Result<Vec<Receipt>, NodeError> {
+        let mut out = Vec::with_capacity(entries.len());
+        for chunk in entries.chunks(200) {
+            let receipts = self.client.submit(chunk, self.wait)?;
+            let mut top = 0;
+            for r in receipts {
+                match r {
+                    Some(r) => {
+                        if let Receipt::Final { height, .. } = &r {
+                            top = top.max(*height);
+                        }
+                        out.push(r);
+                    }
+                    None => {
+                        return Err(NodeError::Unreachable(format!(
+                            "an entry was not final within {} s (is a quorum of members running?)",
+                            self.wait.as_secs()
+                        )))
+                    }
+                }
+            }
+            self.catch_up(top)?;
+        }
+        Ok(out)
+    }
+
+    fn view(&self, member: &PartyId) -> Result<&Ledger, NodeError> {
+        self.views.iter().find(|(p, _)| p == member).map(|(_, l)| l).ok_or_else(|| NodeError::UnknownMember(member.short()))
+    }
+
+    fn now(&self) -> u64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    }
+}
+
+/// Verify a ledger file written by consensus or by the local sequencer.
+pub fn verify_ledger(
+    path: &Path,
+    progress: impl FnMut(u64, u64),
+) -> Result<credence_ledger::verify::VerifyReport, credence_ledger::verify::VerifyFailure> {
+    let consortium = Ledger::open_read_only(path)
+        .ok()
+        .and_then(|l| l.block(0).ok().flatten())
+        .and_then(|(b, _)| match b.entries.first().map(|e| e.entry.clone()) {
+            Some(credence_ledger::Entry::Genesis(g)) => Some(g.consortium),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let ns = crate::consensus::namespace(&consortium);
+    let check = move |b: &credence_ledger::Block,
+                      c: &credence_ledger::Certificate,
+                      prev: Option<&credence_ledger::Certificate>,
+                      keys: &[credence_crypto::PublicIdentity]| {
+        let ks: Vec<[u8; 32]> = keys.iter().map(|k| k.sign).collect();
+        crate::consensus::check_certificate(&ns, b, c, prev, &ks)
+    };
+    credence_ledger::verify::verify_file_with(path, Some(&check), progress)
+}
