@@ -6,7 +6,6 @@ use clap::{Parser, Subcommand};
 use credence_api::crypto::keystore::KdfParams;
 use credence_api::crypto::{age_export, PartyId, Secret};
 use credence_api::demo::{self, DemoOptions, DemoReport};
-use credence_api::ledger::verify::verify_file;
 use credence_api::ledger::{read, rules, Ledger};
 use credence_api::{bundle, home, parse_id, ApiError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -28,6 +27,56 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum NodeCmd {
+    /// Create a member home: keys in an encrypted keystore and a public node.json.
+    Init {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// agency, lender or regulator
+        #[arg(long)]
+        role: String,
+        /// Where other members reach this node.
+        #[arg(long, default_value = "127.0.0.1:7400")]
+        p2p: std::net::SocketAddr,
+        /// The client API (keep it on loopback unless a proxy fronts it).
+        #[arg(long, default_value = "127.0.0.1:7500")]
+        api: std::net::SocketAddr,
+    },
+    /// Assemble a genesis file from the founding members' node.json files.
+    Genesis {
+        #[arg(long)]
+        consortium: String,
+        /// A founding member's node.json (or home folder); repeat, in order.
+        #[arg(long = "member", required = true)]
+        members: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add this member's signature to a genesis file.
+    SignGenesis {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        genesis: PathBuf,
+    },
+    /// Run the member node until Ctrl-C.
+    Run {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        genesis: PathBuf,
+        /// Agencies: answer questions addressed to this member automatically.
+        #[arg(long)]
+        auto_answer: bool,
+        /// Test only: propose pending entries without the rules' filter (a faulty member).
+        #[arg(long, hide = true)]
+        unfiltered: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum Cmd {
     /// Run the demo consortium: four members, the bundled German credit data,
     /// consents, scores, predicate queries and their proofs.
@@ -43,6 +92,36 @@ enum Cmd {
         /// Skip re-verifying every member's ledger file at the end.
         #[arg(long)]
         no_verify: bool,
+        /// Run all members in this process behind the local sequencer instead
+        /// of four node processes reaching consensus on 127.0.0.1.
+        #[arg(long)]
+        local: bool,
+        /// Leave the member processes running at the end (for the desktop app).
+        #[arg(long)]
+        keep_running: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run or set up a member node.
+    #[command(subcommand)]
+    Node(NodeCmd),
+    /// Ask a running consortium a question about a borrower and wait for the
+    /// verified answer (from a member home whose node is running).
+    Query {
+        #[arg(long)]
+        home: PathBuf,
+        /// The borrower's id (hex).
+        #[arg(long)]
+        subject: String,
+        /// e.g. 'score >= 650', 'total_debt < 4000000', 'dti < 43', 'no_serious_delinquency'.
+        #[arg(long)]
+        predicate: String,
+        /// For 'balance <= N': the record (hex id).
+        #[arg(long)]
+        record: Option<String>,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
         #[arg(long)]
         json: bool,
     },
@@ -171,13 +250,16 @@ fn bar(total: u64, show: bool) -> ProgressBar {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
-        Cmd::Demo {
-            dir,
-            subjects,
-            csv,
-            no_verify,
-            json,
-        } => {
+        Cmd::Node(cmd) => node_cmd(cmd),
+        Cmd::Query { home, subject, predicate, record, timeout, json } => {
+            query(&home, &subject, &predicate, record.as_deref(), timeout, json)
+        }
+        Cmd::Demo { dir, subjects, csv, no_verify, local, keep_running, json } => {
+            let mode = if local {
+                demo::DemoMode::Local
+            } else {
+                demo::DemoMode::Processes { exe: std::env::current_exe()? }
+            };
             let opts = DemoOptions {
                 dir,
                 subjects,
@@ -185,11 +267,12 @@ fn run(cli: Cli) -> Result<i32> {
                 passphrase: passphrase(),
                 kdf: KdfParams::default(),
                 verify_files: !no_verify,
+                mode,
             };
             let show = std::io::stderr().is_terminal();
             let pb = bar(0, show);
             let mut stage = "";
-            let report = demo::run(&opts, &mut |p| {
+            let (report, mut consortium) = demo::run_and_keep(&opts, &mut |p| {
                 if p.stage != stage {
                     stage = p.stage;
                     pb.set_prefix(p.stage);
@@ -203,6 +286,16 @@ fn run(cli: Cli) -> Result<i32> {
             } else {
                 print_demo(&report);
             }
+            if keep_running && !consortium.processes.is_empty() {
+                let procs = std::mem::take(&mut consortium.processes);
+                eprintln!("the consortium keeps running; stop it with:");
+                eprintln!("  kill {}", procs.iter().map(|p| p.child.id().to_string()).collect::<Vec<_>>().join(" "));
+                for p in &procs {
+                    eprintln!("  {}: client API http://{} (log {})", p.name, p.api, p.log.display());
+                }
+                std::mem::forget(procs); // the processes outlive us by design
+            }
+            drop(consortium);
             let ok = report.all_heads_equal
                 && report.queries.iter().all(|q| q.verified)
                 && report
@@ -215,7 +308,7 @@ fn run(cli: Cli) -> Result<i32> {
             let show = std::io::stderr().is_terminal() && !json;
             let pb = bar(0, show);
             pb.set_prefix("verify");
-            let r = verify_file(&db, |h, total| {
+            let r = credence_api::node::remote::verify_ledger(&db, |h, total| {
                 pb.set_length(total);
                 pb.set_position(h + 1);
             });
@@ -522,4 +615,131 @@ fn print_demo(r: &DemoReport) {
             .collect::<Vec<_>>()
             .join(", ")
     );
+}
+
+fn node_cmd(cmd: NodeCmd) -> Result<i32> {
+    use credence_api::home::Home;
+    use credence_api::member::{self, GenesisFile, NodeInfo};
+    match cmd {
+        NodeCmd::Init { home, name, role, p2p, api } => {
+            let role = credence_api::ledger::Role::parse(&role).ok_or_else(|| ApiError::invalid("role must be agency, lender or regulator"))?;
+            let info = member::init(&Home::new(&home), &name, role, p2p, api, &passphrase(), KdfParams::default())?;
+            println!("{}", serde_json::to_string_pretty(&info)?);
+            eprintln!("created {} (keys in {}/keystore.json, public info in node.json)", name, home.display());
+            Ok(0)
+        }
+        NodeCmd::Genesis { consortium, members, out } => {
+            let infos: Vec<NodeInfo> = members
+                .iter()
+                .map(|p| {
+                    let f = if p.is_dir() { p.join(member::NODE_FILE) } else { p.clone() };
+                    let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+                    serde_json::from_str(&text).with_context(|| format!("{} is not a node.json", f.display()))
+                })
+                .collect::<Result<_>>()?;
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            GenesisFile::create(&consortium, now, infos)?.write(&out)?;
+            eprintln!("wrote {}; every founding member now runs `credence node sign-genesis`", out.display());
+            Ok(0)
+        }
+        NodeCmd::SignGenesis { home, genesis } => {
+            let me = Home::new(&home).unlock(&passphrase())?;
+            let mut g = GenesisFile::read(&genesis)?;
+            g.sign(&me.identity)?;
+            g.write(&genesis)?;
+            let missing: Vec<_> = g.members.iter().zip(&g.signatures).filter(|(_, s)| s.is_none()).map(|(m, _)| m.name.clone()).collect();
+            eprintln!("signed as {}; still to sign: {}", me.name, if missing.is_empty() { "nobody".into() } else { missing.join(", ") });
+            Ok(0)
+        }
+        NodeCmd::Run { home, genesis, auto_answer, unfiltered } => {
+            use credence_api::node::{client::NodeClient, consensus::Validator, service};
+            let h = Home::new(&home);
+            let me = h.unlock(&passphrase())?;
+            let info = member::read_info(&h)?;
+            let g = GenesisFile::read(&genesis)?;
+            let signed = g.signed_entry()?;
+            if !g.members.iter().any(|m| m.sign_key == info.sign_key) {
+                bail!("{} is not a founding member of {}", info.name, genesis.display());
+            }
+            let validators = g
+                .members
+                .iter()
+                .map(|m| Ok(Validator { key: m.public()?.sign, p2p: m.p2p }))
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let responder = auto_answer.then(|| {
+                let (identity, stop, file, api) = (me.identity.clone(), stop.clone(), h.ledger(), info.api);
+                std::thread::spawn(move || {
+                    let client = NodeClient::new(api, identity.clone());
+                    credence_api::responder::run(&file, &identity, &client, &stop);
+                })
+            });
+            let cfg = service::ServiceConfig {
+                name: info.name.clone(),
+                role: info.role.clone(),
+                identity: me.identity.clone(),
+                home: home.clone(),
+                consortium: g.consortium.clone(),
+                created_at: g.created_at,
+                genesis: signed,
+                validators,
+                p2p: info.p2p,
+                api: info.api,
+                unfiltered,
+                stop: stop.clone(),
+            };
+            eprintln!("{} ({}) running: p2p {}, client API http://{}; Ctrl-C to stop", info.name, info.role, info.p2p, info.api);
+            let r = service::run(cfg);
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            if let Some(t) = responder {
+                let _ = t.join();
+            }
+            r.map_err(ApiError::from)?;
+            Ok(0)
+        }
+    }
+}
+
+fn query(home: &Path, subject: &str, predicate: &str, record: Option<&str>, timeout: u64, json: bool) -> Result<i32> {
+    use credence_api::home::Home;
+    use credence_api::ledger::Role;
+    use credence_api::node::client::NodeClient;
+    let h = Home::new(home);
+    let me = h.unlock(&passphrase())?;
+    let info = credence_api::member::read_info(&h)?;
+    let view = Ledger::open_read_only(&h.ledger())?;
+    let subject = PartyId::from_hex(subject).map_err(ApiError::from)?;
+    let predicate: credence_api::crypto::proof::Predicate = predicate.parse().map_err(ApiError::from)?;
+    let target = record.map(|r| parse_id("record id", r)).transpose()?;
+    let agency = read::members(view.conn())?
+        .into_iter()
+        .find(|m| m.role == Role::Agency)
+        .ok_or_else(|| anyhow!("the consortium has no agency to answer"))?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    let started = std::time::Instant::now();
+    let (qid, entry) = credence_api::actions::ask(&view, &me.identity, &subject, predicate, &agency.party, target, now)?;
+    let client = NodeClient::new(info.api, me.identity.clone());
+    let receipt = client.submit(&[entry], std::time::Duration::from_secs(timeout)).map_err(ApiError::from)?.remove(0);
+    match receipt {
+        Some(credence_api::node::Receipt::Final { .. }) => {}
+        Some(credence_api::node::Receipt::Rejected(r)) => return Err(ApiError::from(r).into()),
+        None => bail!("the question was not final within {timeout} s; is a quorum of members running?"),
+    }
+    let deadline = started + std::time::Duration::from_secs(timeout);
+    let answer = loop {
+        match credence_api::reads::verify_answer(&view, &qid) {
+            Ok(a) => break a,
+            Err(e) if e.code == credence_api::ErrorCode::NotFound && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let ms = started.elapsed().as_millis();
+    if json {
+        println!("{}", serde_json::json!({"query_id": hex::encode(qid), "predicate": answer.predicate, "holds": answer.holds, "verified": answer.verified, "round_trip_ms": ms}));
+    } else {
+        println!("\"{}\": {} (proof verified against this ledger, {ms} ms)", answer.predicate, if answer.holds { "holds" } else { "does not hold" });
+    }
+    Ok(0)
 }
