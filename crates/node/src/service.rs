@@ -79,6 +79,7 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         mempool: mempool.clone(),
         gossip: Some(gossip_tx),
         shutdown: stop.clone(),
+        unfiltered: cfg.unfiltered,
     });
     let api_threads = client_api::serve(cfg.api, api_ctx, 4).map_err(|e| NodeError::Io(format!("client API on {}: {e}", cfg.api)))?;
 

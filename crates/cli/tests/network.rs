@@ -1,0 +1,235 @@
+//! Member processes reaching consensus over real sockets on 127.0.0.1:
+//! agreement, a crash under load, safety with two of four down, a faulty
+//! member's invalid entries, and refused clients. Every wait is bounded.
+use credence_api::actions;
+use credence_api::crypto::proof::Predicate;
+use credence_api::crypto::Identity;
+use credence_api::home::{unlock_all, Home};
+use credence_api::ledger::encode::sign_entry;
+use credence_api::ledger::types::*;
+use credence_api::ledger::{read, Ledger, RejectCode};
+use credence_api::node::client::NodeClient;
+use credence_api::node::{NodeError, Receipt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASS: &str = "credence-demo";
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_credence"));
+    c.env("CREDENCE_PASSPHRASE", PASS);
+    c
+}
+
+fn secret() -> credence_api::crypto::Secret<String> {
+    credence_api::crypto::Secret::new(PASS.to_string())
+}
+
+/// PIDs of `credence node run` processes for `home`.
+fn pids_of(home: &Path) -> Vec<u32> {
+    let needle = format!("run\0--home\0{}\0", home.display());
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
+            if String::from_utf8_lossy(&cmd).contains(&needle) {
+                out.push(pid);
+            }
+        }
+    }
+    out
+}
+
+fn kill(home: &Path, signal: &str) {
+    for pid in pids_of(home) {
+        Command::new("kill").arg(signal).arg(pid.to_string()).status().unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pids_of(home).is_empty() {
+        assert!(Instant::now() < deadline, "member at {} did not stop", home.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn start(dir: &Path, name: &str, extra: &[&str]) -> Child {
+    let home = dir.join(name);
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(home.join("node.log")).unwrap();
+    bin()
+        .args(["node", "run", "--home"])
+        .arg(&home)
+        .arg("--genesis")
+        .arg(dir.join("genesis.json"))
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+fn height(dir: &Path, name: &str) -> u64 {
+    Ledger::open_read_only(&dir.join(name).join("ledger.db")).unwrap().head().unwrap().map(|h| h.height).unwrap_or(0)
+}
+
+fn head(dir: &Path, name: &str) -> (u64, [u8; 32]) {
+    let h = Ledger::open_read_only(&dir.join(name).join("ledger.db")).unwrap().head().unwrap().unwrap();
+    (h.height, h.hash)
+}
+
+const MEMBERS: [&str; 4] = ["regulator", "agency", "bank-a", "bank-b"];
+
+struct Consortium {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Drop for Consortium {
+    fn drop(&mut self) {
+        for m in MEMBERS {
+            kill(&self.dir.join(m), "-KILL");
+        }
+    }
+}
+
+/// A running consortium made by `credence demo --keep-running`.
+fn consortium(subjects: usize) -> (Consortium, serde_json::Value) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    let out = bin()
+        .args(["demo", "--dir", dir.to_str().unwrap(), "--subjects", &subjects.to_string(), "--keep-running", "--json"])
+        .output()
+        .unwrap();
+    let c = Consortium { _tmp: tmp, dir };
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (c, report)
+}
+
+fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn api_of(dir: &Path, name: &str) -> std::net::SocketAddr {
+    credence_api::member::read_info(&Home::new(dir.join(name))).unwrap().api
+}
+
+fn identity(dir: &Path, name: &str) -> Identity {
+    Home::new(dir.join(name)).unlock(&secret()).unwrap().identity
+}
+
+#[test]
+fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quorum() {
+    let (c, report) = consortium(12);
+    let dir = c.dir.clone();
+    // All four agree, and every file verifies from genesis with its consensus certificates.
+    let heads: Vec<_> = MEMBERS.iter().map(|m| head(&dir, m)).collect();
+    assert!(heads.windows(2).all(|w| w[0] == w[1]), "{heads:?}");
+    assert!(report["members"].as_array().unwrap().iter().all(|m| m["file_verified"] == true));
+    for m in MEMBERS {
+        let out = bin().args(["verify", "--db"]).arg(dir.join(m).join("ledger.db")).output().unwrap();
+        assert!(out.status.success(), "{m}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    // A client that is not a member or borrower is refused.
+    let outsider = NodeClient::new(api_of(&dir, "regulator"), Identity::generate(&mut rand::rngs::OsRng));
+    match outsider.get("/v1/me/consents") {
+        Err(NodeError::Api { status: 403, code, .. }) => assert_eq!(code, "not-a-member"),
+        other => panic!("outsider was not refused: {other:?}"),
+    }
+    // A borrower may not read another borrower's queries.
+    let borrowers = unlock_all(&dir.join("borrowers/keystore.json"), &secret()).unwrap();
+    let (b1, b2) = (&borrowers[0].1, &borrowers[1].1);
+    let as_b1 = NodeClient::new(api_of(&dir, "bank-a"), b1.clone());
+    assert!(as_b1.get(&format!("/v1/queries?subject={}", b1.party_id())).is_ok());
+    match as_b1.get(&format!("/v1/queries?subject={}", b2.party_id())) {
+        Err(NodeError::Api { status: 403, .. }) => {}
+        other => panic!("a borrower read another's queries: {other:?}"),
+    }
+    // A request with a bad signature is refused.
+    let regulator = identity(&dir, "regulator");
+    let bank_a = identity(&dir, "bank-a");
+    let agency = identity(&dir, "agency");
+
+    // A faulty member: bank-b restarted in unfiltered mode proposes whatever it is sent.
+    kill(&dir.join("bank-b"), "-TERM");
+    let _faulty = start(&dir, "bank-b", &["--unfiltered"]);
+    let faulty = NodeClient::new(api_of(&dir, "bank-b"), identity(&dir, "bank-b"));
+    wait_until("the faulty member's API", 30, || faulty.status().is_ok());
+    let view = Ledger::open_read_only(&dir.join("regulator/ledger.db")).unwrap();
+    let s1 = b1.party_id();
+    let forged_consent = sign_entry(
+        Entry::ConsentGranted(Consent {
+            consent_id: actions::new_id(),
+            subject: b2.party_id(),
+            grantee: bank_a.party_id(),
+            purpose: Purpose::CreditApplication,
+            predicates: AllowedPredicates::Any,
+            expires_at: u64::MAX / 2,
+            explicit: false,
+        }),
+        &[&bank_a],
+    );
+    let never_asked = {
+        let q = read::queries(view.conn(), &Default::default()).unwrap()[0].query_id;
+        let (_, a) = read::answer(view.conn(), &q).unwrap().unwrap();
+        let mut a = a;
+        a.query_id = actions::new_id();
+        sign_entry(Entry::QueryAnswered(a), &[&agency])
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let (_, good) = actions::furnish_income(&view, &bank_a, &s1, 123_400, "test", now).unwrap();
+    let bad_record = {
+        let (_, other) = actions::furnish_income(&view, &bank_a, &s1, 5, "test", now).unwrap();
+        // Its own commitments with another record's validity proof.
+        let (Entry::RecordFurnished(g), Entry::RecordFurnished(mut r)) = (good.entry.clone(), other.entry) else { panic!() };
+        r.validity = g.validity;
+        sign_entry(Entry::RecordFurnished(r), &[&bank_a])
+    };
+    let receipts = faulty.submit(&[forged_consent, never_asked, bad_record, good.clone(), good], Duration::from_secs(60)).unwrap();
+    let codes: Vec<_> = receipts
+        .iter()
+        .map(|r| match r {
+            Some(Receipt::Rejected(rej)) => Some(rej.code),
+            Some(Receipt::Final { .. }) => None,
+            None => panic!("an entry stayed pending: {receipts:?}"),
+        })
+        .collect();
+    assert_eq!(codes[..4], [Some(RejectCode::BadSignature), Some(RejectCode::UnknownQuery), Some(RejectCode::BadProof), None]);
+    // Every honest member refused exactly the same entries and agrees on the head.
+    let top = MEMBERS.iter().map(|m| height(&dir, m)).max().unwrap();
+    wait_until("members to settle", 30, || MEMBERS.iter().all(|m| height(&dir, m) == top));
+    let heads: Vec<_> = MEMBERS.iter().map(|m| head(&dir, m)).collect();
+    assert!(heads.windows(2).all(|w| w[0] == w[1]), "members diverged: {heads:?}");
+    let rej: Vec<_> = MEMBERS
+        .iter()
+        .map(|m| Ledger::open_read_only(&dir.join(m).join("ledger.db")).unwrap().rejected_entries().unwrap().len())
+        .collect();
+    assert!(rej.iter().all(|n| *n == rej[0] && *n >= 3), "{rej:?}");
+
+    // Two of four down: nothing is finalized; one back: progress resumes.
+    kill(&dir.join("bank-b"), "-KILL");
+    kill(&dir.join("agency"), "-KILL");
+    let before = height(&dir, "regulator");
+    let reg = NodeClient::new(api_of(&dir, "regulator"), regulator.clone());
+    let view = Ledger::open_read_only(&dir.join("regulator/ledger.db")).unwrap();
+    let (rid, e) = actions::furnish_income(&view, &bank_a, &s1, 200_000, "test", now).unwrap();
+    let r = reg.submit(&[e], Duration::from_secs(6)).unwrap();
+    assert_eq!(r, vec![None], "finalized with two of four members down");
+    assert_eq!(height(&dir, "regulator"), before);
+    assert_eq!(height(&dir, "bank-a"), before);
+    let _agency = start(&dir, "agency", &["--auto-answer"]);
+    wait_until("progress after a member returns", 90, || height(&dir, "regulator") > before);
+    // The entry that waited in the pool is final now, at every live member.
+    wait_until("the waiting entry to be final", 60, || {
+        ["regulator", "agency", "bank-a"].iter().all(|m| {
+            let l = Ledger::open_read_only(&dir.join(m).join("ledger.db")).unwrap();
+            read::records_of_subject(l.conn(), &s1).unwrap().iter().any(|r| r.record_id == rid)
+        })
+    });
+    let _ = Predicate::NoSeriousDelinquency;
+}
