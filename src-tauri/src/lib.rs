@@ -10,7 +10,7 @@ mod session;
 
 use credence_api::crypto::keystore::KdfParams;
 use credence_api::crypto::{PartyId, Secret};
-use credence_api::demo::{self, DemoOptions, Progress};
+use credence_api::demo::{self, DemoMode, DemoOptions, Progress};
 use credence_api::desk::{self, alarms, analyst, regulator};
 use credence_api::home::Home;
 use credence_api::ledger::read;
@@ -144,7 +144,7 @@ struct SessionInfo {
 }
 
 fn session_info(s: &Session) -> UiResult<SessionInfo> {
-    let view = s.network.view(&s.reader())?;
+    let view = s.view_net().view(&s.reader())?;
     let members = read::members(view.conn())
         .map_err(credence_api::ApiError::from)?
         .iter()
@@ -154,7 +154,7 @@ fn session_info(s: &Session) -> UiResult<SessionInfo> {
         dir: s.dir.display().to_string(),
         consortium: "credence-demo".into(),
         members,
-        borrowers: s.keys.borrowers.iter().map(|(l, _)| l.clone()).collect(),
+        borrowers: s.demo.keys.borrowers.iter().map(|(l, _)| l.clone()).collect(),
         auto_respond: s.auto_respond,
         height: view
             .head()
@@ -167,8 +167,7 @@ fn session_info(s: &Session) -> UiResult<SessionInfo> {
 fn install(state: &AppState, dir: PathBuf, c: demo::DemoConsortium) -> UiResult<SessionInfo> {
     let s = Session {
         dir,
-        network: Box::new(c.network),
-        keys: c.keys,
+        demo: c,
         auto_respond: true,
     };
     let info = session_info(&s)?;
@@ -221,6 +220,7 @@ async fn start_demo(
         passphrase: secret(passphrase),
         kdf: KdfParams::default(),
         verify_files: false,
+        mode: DemoMode::Local,
     };
     let c = tauri::async_runtime::spawn_blocking(move || {
         demo::run_and_keep(&opts, &mut |p: Progress| {
@@ -318,7 +318,7 @@ async fn close_session(state: State<'_, AppState>) -> UiResult<()> {
 
 fn member_of<'a>(s: &'a Session, name: &str, role: Role) -> UiResult<&'a credence_api::crypto::Identity> {
     let (_, r, id) = s
-        .keys
+        .keys()
         .members
         .iter()
         .find(|(n, _, _)| n == name)
@@ -336,8 +336,8 @@ fn member_of<'a>(s: &'a Session, name: &str, role: Role) -> UiResult<&'a credenc
 async fn officer_find(state: State<'_, AppState>, bank: String, needle: String) -> UiResult<Vec<BorrowerDto>> {
     with_session(&state, move |s| {
         let me = member_of(s, &bank, Role::Lender)?.party_id();
-        let view = s.network.view(&me)?;
-        Ok(desk::find_borrowers(view, &me, &s.book(), &needle, s.network.now(), 50)?
+        let view = s.view_net().view(&me)?;
+        Ok(desk::find_borrowers(view, &me, &s.book(), &needle, s.view_net().now(), 50)?
             .into_iter()
             .map(BorrowerDto::from)
             .collect())
@@ -359,8 +359,8 @@ async fn officer_borrower(state: State<'_, AppState>, bank: String, subject: Str
     with_session(&state, move |s| {
         let me = member_of(s, &bank, Role::Lender)?.party_id();
         let subj = parse_party("borrower", &subject)?;
-        let view = s.network.view(&me)?;
-        let now = s.network.now();
+        let view = s.view_net().view(&me)?;
+        let now = s.view_net().now();
         let my_queries = read::queries(
             view.conn(),
             &read::QueryFilter {
@@ -407,11 +407,11 @@ async fn officer_ask(
             .first_of(Role::Agency)
             .map(|(n, i)| (n.to_string(), i.clone()))
             .ok_or_else(|| UiError::new("not-found", "this consortium has no agency to answer"))?;
-        let qid = desk::ask(s.network.as_mut(), &me, &subj, predicate.to_predicate(), &agency.party_id(), target)?;
+        let qid = desk::ask(s.net(), &me, &subj, predicate.to_predicate(), &agency.party_id(), target)?;
         if s.auto_respond {
-            desk::answer_open(s.network.as_mut(), &agency, 500)?;
+            desk::answer_open(s.net(), &agency, 500)?;
         }
-        let o = desk::outcome(s.network.view(&me.party_id())?, &qid)?;
+        let o = desk::outcome(s.view_net().view(&me.party_id())?, &qid)?;
         Ok(ask_result(&o, t0.elapsed().as_millis() as u64))
     })
     .await
@@ -422,7 +422,7 @@ async fn officer_query(state: State<'_, AppState>, bank: String, query_id: Strin
     with_session(&state, move |s| {
         let me = member_of(s, &bank, Role::Lender)?.party_id();
         let qid = parse_id("query", &query_id)?;
-        let o = desk::outcome(s.network.view(&me)?, &qid)?;
+        let o = desk::outcome(s.view_net().view(&me)?, &qid)?;
         Ok(ask_result(&o, 0))
     })
     .await
@@ -443,7 +443,7 @@ async fn officer_furnish(
             Some(t) => Some(parse_id("record to correct", &t)?),
             None => None,
         };
-        let id = desk::furnish(s.network.as_mut(), &me, &subj, &tradeline.to_input(), corrects)?;
+        let id = desk::furnish(s.net(), &me, &subj, &tradeline.to_input(), corrects)?;
         Ok(hex_id(&id))
     })
     .await
@@ -456,9 +456,9 @@ async fn officer_enrol(state: State<'_, AppState>, bank: String) -> UiResult<Bor
     with_session(&state, move |s| {
         let me = member_of(s, &bank, Role::Lender)?.clone();
         let who = desk::new_identity();
-        desk::enrol(s.network.as_mut(), &who, &me)?;
-        let label = format!("borrower-{:04}", s.keys.borrowers.len() + 1);
-        s.keys.borrowers.push((label.clone(), who.clone()));
+        desk::enrol(s.net(), &who, &me)?;
+        let label = format!("borrower-{:04}", s.demo.keys.borrowers.len() + 1);
+        s.demo.keys.borrowers.push((label.clone(), who.clone()));
         Ok(BorrowerDto {
             subject: who.party_id().to_hex(),
             label: Some(label),
@@ -488,11 +488,11 @@ async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
             .first_of(Role::Agency)
             .map(|(n, i)| (n.to_string(), i.clone()))
             .ok_or_else(|| UiError::new("not-found", "this app holds no agency key"))?;
-        let view = s.network.view(&agency.party_id())?;
+        let view = s.view_net().view(&agency.party_id())?;
         let p = analyst::portfolio(view, &agency)?;
         let cfg = alarms::AlarmConfig::default();
         let mut al: Vec<AlarmDto> = alarms::portfolio_alarms(&p, &cfg).iter().map(AlarmDto::from).collect();
-        al.extend(alarms::consortium_alarms(view, s.network.now(), &cfg)?.iter().map(AlarmDto::from));
+        al.extend(alarms::consortium_alarms(view, s.view_net().now(), &cfg)?.iter().map(AlarmDto::from));
         let queue = analyst::queue(view, &agency.party_id())?
             .iter()
             .map(|q| query_dto(q, party_name(view, &q.requester)))
@@ -515,7 +515,7 @@ async fn analyst_records(state: State<'_, AppState>, offset: usize, limit: usize
     with_session(&state, move |s| {
         let (_, agency) = s.first_of(Role::Agency).ok_or_else(|| UiError::new("not-found", "no agency key"))?;
         let me = agency.party_id();
-        let (rows, total) = analyst::sealed_records(s.network.view(&me)?, &me, offset, limit.min(200))?;
+        let (rows, total) = analyst::sealed_records(s.view_net().view(&me)?, &me, offset, limit.min(200))?;
         Ok((rows.into_iter().map(RecordDto::from).collect(), total))
     })
     .await
@@ -526,7 +526,7 @@ async fn analyst_open(state: State<'_, AppState>, record_id: String) -> UiResult
     with_session(&state, move |s| {
         let (_, agency) = s.first_of(Role::Agency).ok_or_else(|| UiError::new("not-found", "no agency key"))?;
         let id = parse_id("record", &record_id)?;
-        let p = analyst::open(s.network.view(&agency.party_id())?, agency, &id)?;
+        let p = analyst::open(s.view_net().view(&agency.party_id())?, agency, &id)?;
         Ok(PayloadDto::from(&p))
     })
     .await
@@ -550,7 +550,7 @@ async fn analyst_answer(state: State<'_, AppState>, query_id: Option<String>) ->
             Some(q) => {
                 let t0 = Instant::now();
                 let id = parse_id("query", &q)?;
-                desk::answer_one(s.network.as_mut(), &agency, &id)?;
+                desk::answer_one(s.net(), &agency, &id)?;
                 Ok(PassDto {
                     answered: 1,
                     refused: vec![],
@@ -558,7 +558,7 @@ async fn analyst_answer(state: State<'_, AppState>, query_id: Option<String>) ->
                 })
             }
             None => {
-                let p = desk::answer_open(s.network.as_mut(), &agency, 10_000)?;
+                let p = desk::answer_open(s.net(), &agency, 10_000)?;
                 Ok(PassDto {
                     answered: p.answered,
                     refused: p.refused.into_iter().map(|(i, w)| (hex_id(&i), w)).collect(),
@@ -613,7 +613,7 @@ fn regulator_of(s: &Session) -> UiResult<PartyId> {
 async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiResult<RegulatorHome> {
     with_session(&state, move |s| {
         let me = regulator_of(s)?;
-        let view = s.network.view(&me)?;
+        let view = s.view_net().view(&me)?;
         let c = read::counts(view.conn()).map_err(credence_api::ApiError::from)?;
         Ok(RegulatorHome {
             members: regulator::members(view)?.iter().map(MemberDto::from).collect(),
@@ -629,7 +629,7 @@ async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiResult<
                 disputes: c.disputes,
             },
             activity: regulator::activity(view, buckets.clamp(1, 200))?.into(),
-            alarms: alarms::consortium_alarms(view, s.network.now(), &alarms::AlarmConfig::default())?
+            alarms: alarms::consortium_alarms(view, s.view_net().now(), &alarms::AlarmConfig::default())?
                 .iter()
                 .map(AlarmDto::from)
                 .collect(),
@@ -662,7 +662,7 @@ struct AuditPage {
 async fn regulator_audit(state: State<'_, AppState>, filter: AuditFilterDto) -> UiResult<AuditPage> {
     with_session(&state, move |s| {
         let me = regulator_of(s)?;
-        let view = s.network.view(&me)?;
+        let view = s.view_net().view(&me)?;
         let nonempty = |o: Option<String>| o.filter(|v| !v.trim().is_empty());
         let member = match nonempty(filter.member) {
             Some(m) => Some(parse_party("member", &m)?),
@@ -728,7 +728,7 @@ struct DisputeDto {
 }
 
 fn borrower_of<'a>(s: &'a Session, label: &str) -> UiResult<&'a credence_api::crypto::Identity> {
-    s.keys
+    s.keys()
         .borrower(label)
         .ok_or_else(|| UiError::new("not-found", format!("this app holds no key for \"{label}\"")))
 }
@@ -738,8 +738,8 @@ async fn borrower_home(state: State<'_, AppState>, label: String) -> UiResult<Bo
     with_session(&state, move |s| {
         let me = borrower_of(s, &label)?;
         let reader = s.reader();
-        let view = s.network.view(&reader)?;
-        let now = s.network.now();
+        let view = s.view_net().view(&reader)?;
+        let now = s.view_net().now();
         let records = desk::my_records(view, me)?
             .into_iter()
             .map(|r| {
@@ -808,8 +808,8 @@ async fn borrower_grant(
         }
         let allowed = allowed_from_names(&kinds)?;
         let reader = s.reader();
-        let expires = s.network.now() + expires_in_days * 86_400;
-        let id = desk::grant(s.network.as_mut(), &reader, &me, &grantee, purpose, allowed, expires, explicit)?;
+        let expires = s.view_net().now() + expires_in_days * 86_400;
+        let id = desk::grant(s.net(), &reader, &me, &grantee, purpose, allowed, expires, explicit)?;
         Ok(hex_id(&id))
     })
     .await
@@ -821,7 +821,7 @@ async fn borrower_revoke(state: State<'_, AppState>, label: String, consent_id: 
         let me = borrower_of(s, &label)?.clone();
         let id = parse_id("consent", &consent_id)?;
         let reader = s.reader();
-        Ok(desk::revoke(s.network.as_mut(), &reader, &me, &id)?)
+        Ok(desk::revoke(s.net(), &reader, &me, &id)?)
     })
     .await
 }
@@ -834,7 +834,7 @@ async fn borrower_dispute(state: State<'_, AppState>, label: String, record_id: 
         let reason = DisputeReason::parse(&reason)
             .ok_or_else(|| UiError::bad_request(format!("unknown dispute reason \"{reason}\"")))?;
         let reader = s.reader();
-        let d = desk::dispute(s.network.as_mut(), &reader, &me, &id, reason)?;
+        let d = desk::dispute(s.net(), &reader, &me, &id, reason)?;
         Ok(hex_id(&d))
     })
     .await

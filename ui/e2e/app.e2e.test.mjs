@@ -227,6 +227,19 @@ test("a question the consent does not cover is refused; a covered one is answere
   assert.equal(queryCount(), before + 1);
 });
 
+test("the borrower disputes a record", async () => {
+  await tab("borrower");
+  await choose("#borrower-who", BORROWER);
+  const rec = await waitFor("#my-records .record[data-record-id]");
+  const id = await rec.getAttribute("data-record-id");
+  const before = sql("regulator", "SELECT COUNT(*) FROM disputes")[0][0];
+  await (await rec.findElement(By.css('select option[value="wrong-balance"]'))).click();
+  await (await rec.findElement(By.css("button"))).click();
+  await waitFor('[data-testid="disputed"]');
+  assert.equal(sql("regulator", `SELECT COUNT(*) FROM disputes WHERE hex(record_id) = upper('${id}') AND resolved_at IS NULL`)[0][0], 1);
+  assert.equal(sql("regulator", "SELECT COUNT(*) FROM disputes")[0][0], before + 1);
+});
+
 test("the regulator's audit trail shows the answer and the revocation", async () => {
   await tab("regulator");
   await waitFor("#audit-form");
@@ -235,7 +248,8 @@ test("the regulator's audit trail shows the answer and the revocation", async ()
   await waitFor(`#audit-table tr[data-kind="consent-revoked"][data-consent-id="${revokedConsent}"]`);
   await waitFor(`#audit-table tr[data-kind="query-answered"][data-query-id="${firstQuery}"]`);
   await waitFor(`#audit-table tr[data-kind="query-asked"][data-query-id="${firstQuery}"]`);
-  assert.match(await (await $("#reg-alarms")).getText(), /refused by the rules/, "the demo's forced query is a risk alarm");
+  await waitFor('#reg-alarms li[data-code="dispute-open"]');
+  await waitFor('#audit-table tr[data-kind="dispute-opened"]');
   await shot("regulator");
 });
 

@@ -51,7 +51,7 @@ export async function regulatorView(body: HTMLElement, _s: SessionInfo): Promise
 
   function renderTrail(events: AuditEvent[], total: number) {
     const tl = events.length > 0 && events.length <= 300
-      ? svgBox(timeline("Timeline of the events shown", events.map((e) => ({ at: e.at, lane: e.actor_name || "rules", label: `${formatTime(e.at)} ${e.kind}: ${e.detail}`, tone: e.kind }))), "chart-box timeline")
+      ? svgBox(timeline("Timeline of the events shown", events.map((e) => ({ at: e.at, lane: e.actor && e.actor === e.subject ? (e.subject_label ?? "borrower") : e.actor_name || "rules", label: `${formatTime(e.at)} ${e.kind}: ${e.detail}`, tone: e.kind }))), "chart-box timeline")
       : h("span", {});
     clear(trail,
       h("p", { class: "muted", id: "audit-count" }, `${total} events${total > events.length ? `, newest ${events.length} shown` : ""}`),

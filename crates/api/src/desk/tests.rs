@@ -29,6 +29,7 @@ fn small_demo(tag: &str) -> (TempDir, demo::DemoConsortium) {
         passphrase: Secret::new("credence-demo".to_string()),
         kdf: KdfParams::default(),
         verify_files: false,
+        mode: demo::DemoMode::Local,
     };
     let (_, c) = demo::run_and_keep(&opts, &mut |_| {}).expect("demo runs");
     (dir, c)
@@ -43,7 +44,7 @@ fn officer_asks_agency_answers_borrower_revokes_regulator_sees_it() {
     // borrower-0003 (index 2) banks with bank-a and consented to it.
     let borrower = c.keys.borrower("borrower-0003").unwrap().clone();
     let s = borrower.party_id();
-    let net: &mut dyn Network = &mut c.network;
+    let net: &mut dyn Network = c.network.as_mut();
 
     let book: Vec<(String, PartyId)> = vec![("borrower-0003".into(), s)];
     let found = find_borrowers(net.view(&bank.party_id()).unwrap(), &bank.party_id(), &book, "0003", net.now(), 10).unwrap();
@@ -111,7 +112,7 @@ fn borrower_reads_grants_and_disputes_analyst_sees_portfolio() {
     let bank_b = c.keys.member("bank-b").unwrap().clone();
     let reader = c.keys.member("regulator").unwrap().party_id();
     let me = c.keys.borrower("borrower-0005").unwrap().clone();
-    let net: &mut dyn Network = &mut c.network;
+    let net: &mut dyn Network = c.network.as_mut();
 
     let mine = my_records(net.view(&reader).unwrap(), &me).unwrap();
     assert!(mine.len() >= 2, "a tradeline and an income at least");
