@@ -84,6 +84,13 @@ impl Ledger {
         Ok(Ledger { conn, path: None })
     }
 
+    /// Move everything from the write-ahead log into the database file (on a
+    /// clean shutdown, so the file alone is the whole ledger).
+    pub fn checkpoint(&self) -> Result<(), LedgerError> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }

@@ -137,6 +137,9 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
     for t in api_threads {
         let _ = t.join();
     }
+    if let Err(e) = node.ledger().checkpoint() {
+        tracing::warn!(error = %e, "could not checkpoint the ledger's write-ahead log");
+    }
     tracing::info!(height = node.ledger().head()?.map(|h| h.height), "node stopped");
     result
 }
