@@ -233,3 +233,64 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     });
     let _ = Predicate::NoSeriousDelinquency;
 }
+
+fn records(dir: &Path, name: &str) -> u64 {
+    Ledger::open_read_only(&dir.join(name).join("ledger.db"))
+        .ok()
+        .and_then(|l| read::counts(l.conn()).ok())
+        .map(|c| c.records)
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    // 850 borrowers: over 2,000 records, each with its validity proof checked by every member.
+    let demo = bin()
+        .args(["demo", "--dir", dir.to_str().unwrap(), "--subjects", "850", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let c = Consortium { _tmp: tmp, dir: dir.clone() };
+    wait_until("the load to start", 240, || records(&dir, "regulator") >= 200);
+    kill(&dir.join("bank-b"), "-KILL");
+    let at_kill = height(&dir, "regulator");
+    let down = height(&dir, "bank-b");
+    // The other three go on finalizing: entries submitted now become final.
+    let bank_a = identity(&dir, "bank-a");
+    let s1 = unlock_all(&dir.join("borrowers/keystore.json"), &secret()).unwrap()[0].1.party_id();
+    let view = Ledger::open_read_only(&dir.join("regulator/ledger.db")).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let extra: Vec<_> = (0..5).map(|i| actions::furnish_income(&view, &bank_a, &s1, 100_000 + i, "test", now).unwrap().1).collect();
+    let reg = NodeClient::new(api_of(&dir, "regulator"), identity(&dir, "regulator"));
+    let r = reg.submit(&extra, Duration::from_secs(60)).unwrap();
+    assert!(r.iter().all(|r| matches!(r, Some(Receipt::Final { .. }))), "{r:?}");
+    assert!(height(&dir, "regulator") > at_kill);
+    std::thread::sleep(Duration::from_secs(2));
+    let behind = height(&dir, "regulator") - down;
+    let restarted = Instant::now();
+    let _b = start(&dir, "bank-b", &[]);
+    wait_until("bank-b to catch up", 120, || height(&dir, "bank-b") >= down + behind);
+    let secs = restarted.elapsed().as_secs_f64();
+    eprintln!("bank-b caught up {behind} blocks in {secs:.1} s after restart");
+    let out = demo.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["all_heads_equal"], true);
+    assert!(report["counts"]["records"].as_u64().unwrap() >= 2000 + 5);
+    assert_eq!(report["counts"]["answers"], 850);
+    let heads: Vec<_> = MEMBERS.iter().map(|m| head(&dir, m)).collect();
+    assert!(heads.windows(2).all(|w| w[0] == w[1]), "{heads:?}");
+    // Every entry the demo was told is final is at every member, bank-b included.
+    let counts: Vec<_> = MEMBERS
+        .iter()
+        .map(|m| read::counts(Ledger::open_read_only(&dir.join(m).join("ledger.db")).unwrap().conn()).unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
+    assert_eq!(counts[0].records, report["counts"]["records"].as_u64().unwrap());
+    let out = bin().args(["verify", "--db"]).arg(dir.join("bank-b/ledger.db")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    drop(c);
+}
