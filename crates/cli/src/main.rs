@@ -211,6 +211,7 @@ fn main() {
     let json = matches!(
         &cli.cmd,
         Cmd::Demo { json: true, .. }
+            | Cmd::Query { json: true, .. }
             | Cmd::Verify { json: true, .. }
             | Cmd::VerifyProof { json: true, .. }
             | Cmd::MyRecords { json: true, .. }

@@ -161,7 +161,8 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             .try_into()
             .expect("distinct member keys");
         let _ = oracle.track(0, peers);
-        let quota = Quota::per_second(NZU32!(10_000));
+        // The quota sizes per-peer buffers: 10,000/s cost ≈ 600 MB per node here, 1,000/s ≈ 70 MB.
+        let quota = Quota::per_second(NZU32!(1_000));
         let votes = network.register(CH_VOTES, quota);
         let certs = network.register(CH_CERTS, quota);
         let simplex_resolver = network.register(CH_SIMPLEX_RESOLVER, quota);
