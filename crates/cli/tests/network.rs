@@ -16,6 +16,14 @@ use std::time::{Duration, Instant};
 
 const PASS: &str = "credence-demo";
 
+/// The consortium tests run one at a time: each starts four member processes
+/// and proves thousands of records on a 2-core machine.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_credence"));
     c.env("CREDENCE_PASSPHRASE", PASS);
@@ -124,6 +132,7 @@ fn identity(dir: &Path, name: &str) -> Identity {
 
 #[test]
 fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quorum() {
+    let _serial = serial();
     let (c, report) = consortium(12);
     let dir = c.dir.clone();
     // All four agree, and every file verifies from genesis with its consensus certificates.
@@ -244,6 +253,7 @@ fn records(dir: &Path, name: &str) -> u64 {
 
 #[test]
 fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
     // 850 borrowers: over 2,000 records, each with its validity proof checked by every member.
