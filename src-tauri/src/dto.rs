@@ -3,7 +3,10 @@
 use crate::error::{UiError, UiResult};
 use credence_api::crypto::proof::Predicate;
 use credence_api::crypto::PartyId;
-use credence_api::desk::{self, alarms::Alarm, analyst::Portfolio, regulator, ConsentRow, QueryOutcome, QueryStatus, RecordRow};
+use credence_api::desk::{
+    self, alarms::Alarm, analyst::Portfolio, regulator, ConsentRow, QueryOutcome, QueryStatus,
+    RecordRow,
+};
 use credence_api::ledger::payload::Payload;
 use credence_api::ledger::read::{AccessEvent, QueryInfo};
 use credence_api::ledger::rules::MemberRow;
@@ -486,8 +489,12 @@ mod tests {
 
     #[test]
     fn predicates_from_the_form() {
-        let p: PredicateDto = serde_json::from_str(r#"{"kind":"score-in-range","min":600,"max":750}"#).unwrap();
-        assert_eq!(p.to_predicate(), Predicate::ScoreInRange { min: 600, max: 750 });
+        let p: PredicateDto =
+            serde_json::from_str(r#"{"kind":"score-in-range","min":600,"max":750}"#).unwrap();
+        assert_eq!(
+            p.to_predicate(),
+            Predicate::ScoreInRange { min: 600, max: 750 }
+        );
         let p: PredicateDto = serde_json::from_str(r#"{"kind":"no-serious-delinquency"}"#).unwrap();
         assert_eq!(p.to_predicate(), Predicate::NoSeriousDelinquency);
         assert!(serde_json::from_str::<PredicateDto>(r#"{"kind":"score-at-least"}"#).is_err());
@@ -495,18 +502,30 @@ mod tests {
 
     #[test]
     fn consent_kinds_round_trip() {
-        let names = vec!["score-at-least".to_string(), "no-serious-delinquency".to_string()];
+        let names = vec![
+            "score-at-least".to_string(),
+            "no-serious-delinquency".to_string(),
+        ];
         let a = allowed_from_names(&names).unwrap();
         assert_eq!(predicate_kind_names(&a), names);
-        assert_eq!(allowed_from_names(&["any".into()]).unwrap(), AllowedPredicates::Any);
-        assert_eq!(allowed_from_names(&["nope".into()]).unwrap_err().code, "invalid-input");
+        assert_eq!(
+            allowed_from_names(&["any".into()]).unwrap(),
+            AllowedPredicates::Any
+        );
+        assert_eq!(
+            allowed_from_names(&["nope".into()]).unwrap_err().code,
+            "invalid-input"
+        );
     }
 
     #[test]
     fn payload_carries_no_blinding() {
         let t = Payload::Income(credence_api::ledger::payload::IncomePayload {
             source: "payslip".into(),
-            monthly_income: credence_api::crypto::proof::Opening { value: 250_000, blinding: [7; 32] },
+            monthly_income: credence_api::crypto::proof::Opening {
+                value: 250_000,
+                blinding: [7; 32],
+            },
         });
         let json = serde_json::to_string(&PayloadDto::from(&t)).unwrap();
         assert!(json.contains("250000"));

@@ -63,7 +63,10 @@ mod tests {
         let e: UiError = ApiError::new(ErrorCode::WrongPassphrase, "wrong passphrase").into();
         assert_eq!(e.code, "wrong-passphrase");
         let e: UiError = ApiError::new(ErrorCode::NoConsent, "ask them").into();
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("no-consent", "ask them"));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("no-consent", "ask them")
+        );
         let e: UiError = ApiError::new(ErrorCode::Io, "disk").into();
         assert!(e.message.contains("writable"));
     }

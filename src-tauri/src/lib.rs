@@ -154,7 +154,13 @@ fn session_info(s: &Session) -> UiResult<SessionInfo> {
         dir: s.dir.display().to_string(),
         consortium: "credence-demo".into(),
         members,
-        borrowers: s.demo.keys.borrowers.iter().map(|(l, _)| l.clone()).collect(),
+        borrowers: s
+            .demo
+            .keys
+            .borrowers
+            .iter()
+            .map(|(l, _)| l.clone())
+            .collect(),
         auto_respond: s.auto_respond,
         height: view
             .head()
@@ -242,7 +248,11 @@ async fn start_demo(
 
 /// Open a demo folder made before: unlocks its keystores with `passphrase`.
 #[tauri::command]
-async fn open_demo(state: State<'_, AppState>, dir: String, passphrase: String) -> UiResult<SessionInfo> {
+async fn open_demo(
+    state: State<'_, AppState>,
+    dir: String,
+    passphrase: String,
+) -> UiResult<SessionInfo> {
     let _busy = busy(&state)?;
     let dir = PathBuf::from(dir.trim());
     let p = secret(passphrase);
@@ -316,13 +326,22 @@ async fn close_session(state: State<'_, AppState>) -> UiResult<()> {
 
 // ---------------------------------------------------------------- bank officer
 
-fn member_of<'a>(s: &'a Session, name: &str, role: Role) -> UiResult<&'a credence_api::crypto::Identity> {
+fn member_of<'a>(
+    s: &'a Session,
+    name: &str,
+    role: Role,
+) -> UiResult<&'a credence_api::crypto::Identity> {
     let (_, r, id) = s
         .keys()
         .members
         .iter()
         .find(|(n, _, _)| n == name)
-        .ok_or_else(|| UiError::new("not-found", format!("this app holds no key for member \"{name}\"")))?;
+        .ok_or_else(|| {
+            UiError::new(
+                "not-found",
+                format!("this app holds no key for member \"{name}\""),
+            )
+        })?;
     if *r != role {
         return Err(UiError::new(
             "not-permitted",
@@ -333,14 +352,20 @@ fn member_of<'a>(s: &'a Session, name: &str, role: Role) -> UiResult<&'a credenc
 }
 
 #[tauri::command]
-async fn officer_find(state: State<'_, AppState>, bank: String, needle: String) -> UiResult<Vec<BorrowerDto>> {
+async fn officer_find(
+    state: State<'_, AppState>,
+    bank: String,
+    needle: String,
+) -> UiResult<Vec<BorrowerDto>> {
     with_session(&state, move |s| {
         let me = member_of(s, &bank, Role::Lender)?.party_id();
         let view = s.view_net().view(&me)?;
-        Ok(desk::find_borrowers(view, &me, &s.book(), &needle, s.view_net().now(), 50)?
-            .into_iter()
-            .map(BorrowerDto::from)
-            .collect())
+        Ok(
+            desk::find_borrowers(view, &me, &s.book(), &needle, s.view_net().now(), 50)?
+                .into_iter()
+                .map(BorrowerDto::from)
+                .collect(),
+        )
     })
     .await
 }
@@ -355,7 +380,11 @@ struct BorrowerFile {
 }
 
 #[tauri::command]
-async fn officer_borrower(state: State<'_, AppState>, bank: String, subject: String) -> UiResult<BorrowerFile> {
+async fn officer_borrower(
+    state: State<'_, AppState>,
+    bank: String,
+    subject: String,
+) -> UiResult<BorrowerFile> {
     with_session(&state, move |s| {
         let me = member_of(s, &bank, Role::Lender)?.party_id();
         let subj = parse_party("borrower", &subject)?;
@@ -376,9 +405,19 @@ async fn officer_borrower(state: State<'_, AppState>, bank: String, subject: Str
         .collect();
         Ok(BorrowerFile {
             subject: subj.to_hex(),
-            label: s.book().into_iter().find(|(_, p)| *p == subj).map(|(l, _)| l),
-            consents: desk::consents_of(view, &subj, now)?.into_iter().map(ConsentDto::from).collect(),
-            records: desk::records_of(view, &subj)?.into_iter().map(RecordDto::from).collect(),
+            label: s
+                .book()
+                .into_iter()
+                .find(|(_, p)| *p == subj)
+                .map(|(l, _)| l),
+            consents: desk::consents_of(view, &subj, now)?
+                .into_iter()
+                .map(ConsentDto::from)
+                .collect(),
+            records: desk::records_of(view, &subj)?
+                .into_iter()
+                .map(RecordDto::from)
+                .collect(),
             my_queries,
         })
     })
@@ -407,7 +446,14 @@ async fn officer_ask(
             .first_of(Role::Agency)
             .map(|(n, i)| (n.to_string(), i.clone()))
             .ok_or_else(|| UiError::new("not-found", "this consortium has no agency to answer"))?;
-        let qid = desk::ask(s.net(), &me, &subj, predicate.to_predicate(), &agency.party_id(), target)?;
+        let qid = desk::ask(
+            s.net(),
+            &me,
+            &subj,
+            predicate.to_predicate(),
+            &agency.party_id(),
+            target,
+        )?;
         if s.auto_respond {
             desk::answer_open(s.net(), &agency, 500)?;
         }
@@ -418,7 +464,11 @@ async fn officer_ask(
 }
 
 #[tauri::command]
-async fn officer_query(state: State<'_, AppState>, bank: String, query_id: String) -> UiResult<AskResultDto> {
+async fn officer_query(
+    state: State<'_, AppState>,
+    bank: String,
+    query_id: String,
+) -> UiResult<AskResultDto> {
     with_session(&state, move |s| {
         let me = member_of(s, &bank, Role::Lender)?.party_id();
         let qid = parse_id("query", &query_id)?;
@@ -491,8 +541,15 @@ async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
         let view = s.view_net().view(&agency.party_id())?;
         let p = analyst::portfolio(view, &agency)?;
         let cfg = alarms::AlarmConfig::default();
-        let mut al: Vec<AlarmDto> = alarms::portfolio_alarms(&p, &cfg).iter().map(AlarmDto::from).collect();
-        al.extend(alarms::consortium_alarms(view, s.view_net().now(), &cfg)?.iter().map(AlarmDto::from));
+        let mut al: Vec<AlarmDto> = alarms::portfolio_alarms(&p, &cfg)
+            .iter()
+            .map(AlarmDto::from)
+            .collect();
+        al.extend(
+            alarms::consortium_alarms(view, s.view_net().now(), &cfg)?
+                .iter()
+                .map(AlarmDto::from),
+        );
         let queue = analyst::queue(view, &agency.party_id())?
             .iter()
             .map(|q| query_dto(q, party_name(view, &q.requester)))
@@ -511,11 +568,18 @@ async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
 }
 
 #[tauri::command]
-async fn analyst_records(state: State<'_, AppState>, offset: usize, limit: usize) -> UiResult<(Vec<RecordDto>, usize)> {
+async fn analyst_records(
+    state: State<'_, AppState>,
+    offset: usize,
+    limit: usize,
+) -> UiResult<(Vec<RecordDto>, usize)> {
     with_session(&state, move |s| {
-        let (_, agency) = s.first_of(Role::Agency).ok_or_else(|| UiError::new("not-found", "no agency key"))?;
+        let (_, agency) = s
+            .first_of(Role::Agency)
+            .ok_or_else(|| UiError::new("not-found", "no agency key"))?;
         let me = agency.party_id();
-        let (rows, total) = analyst::sealed_records(s.view_net().view(&me)?, &me, offset, limit.min(200))?;
+        let (rows, total) =
+            analyst::sealed_records(s.view_net().view(&me)?, &me, offset, limit.min(200))?;
         Ok((rows.into_iter().map(RecordDto::from).collect(), total))
     })
     .await
@@ -524,7 +588,9 @@ async fn analyst_records(state: State<'_, AppState>, offset: usize, limit: usize
 #[tauri::command]
 async fn analyst_open(state: State<'_, AppState>, record_id: String) -> UiResult<PayloadDto> {
     with_session(&state, move |s| {
-        let (_, agency) = s.first_of(Role::Agency).ok_or_else(|| UiError::new("not-found", "no agency key"))?;
+        let (_, agency) = s
+            .first_of(Role::Agency)
+            .ok_or_else(|| UiError::new("not-found", "no agency key"))?;
         let id = parse_id("record", &record_id)?;
         let p = analyst::open(s.view_net().view(&agency.party_id())?, agency, &id)?;
         Ok(PayloadDto::from(&p))
@@ -561,7 +627,11 @@ async fn analyst_answer(state: State<'_, AppState>, query_id: Option<String>) ->
                 let p = desk::answer_open(s.net(), &agency, 10_000)?;
                 Ok(PassDto {
                     answered: p.answered,
-                    refused: p.refused.into_iter().map(|(i, w)| (hex_id(&i), w)).collect(),
+                    refused: p
+                        .refused
+                        .into_iter()
+                        .map(|(i, w)| (hex_id(&i), w))
+                        .collect(),
                     elapsed_ms: p.elapsed_ms,
                 })
             }
@@ -616,7 +686,10 @@ async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiResult<
         let view = s.view_net().view(&me)?;
         let c = read::counts(view.conn()).map_err(credence_api::ApiError::from)?;
         Ok(RegulatorHome {
-            members: regulator::members(view)?.iter().map(MemberDto::from).collect(),
+            members: regulator::members(view)?
+                .iter()
+                .map(MemberDto::from)
+                .collect(),
             counts: CountsDto {
                 blocks: c.blocks,
                 subjects: c.subjects,
@@ -629,10 +702,14 @@ async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiResult<
                 disputes: c.disputes,
             },
             activity: regulator::activity(view, buckets.clamp(1, 200))?.into(),
-            alarms: alarms::consortium_alarms(view, s.view_net().now(), &alarms::AlarmConfig::default())?
-                .iter()
-                .map(AlarmDto::from)
-                .collect(),
+            alarms: alarms::consortium_alarms(
+                view,
+                s.view_net().now(),
+                &alarms::AlarmConfig::default(),
+            )?
+            .iter()
+            .map(AlarmDto::from)
+            .collect(),
             admissions: "none pending: admitting or removing members is refused by the rules \
                          (not-supported) until consensus epochs exist"
                 .into(),
@@ -659,7 +736,10 @@ struct AuditPage {
 }
 
 #[tauri::command]
-async fn regulator_audit(state: State<'_, AppState>, filter: AuditFilterDto) -> UiResult<AuditPage> {
+async fn regulator_audit(
+    state: State<'_, AppState>,
+    filter: AuditFilterDto,
+) -> UiResult<AuditPage> {
     with_session(&state, move |s| {
         let me = regulator_of(s)?;
         let view = s.view_net().view(&me)?;
@@ -684,7 +764,8 @@ async fn regulator_audit(state: State<'_, AppState>, filter: AuditFilterDto) -> 
             from: filter.from,
             to: filter.to,
         };
-        let (events, total) = regulator::audit_trail(view, &f, filter.limit.unwrap_or(200).min(2000))?;
+        let (events, total) =
+            regulator::audit_trail(view, &f, filter.limit.unwrap_or(200).min(2000))?;
         let book = s.book();
         let events = events
             .into_iter()
@@ -728,9 +809,12 @@ struct DisputeDto {
 }
 
 fn borrower_of<'a>(s: &'a Session, label: &str) -> UiResult<&'a credence_api::crypto::Identity> {
-    s.keys()
-        .borrower(label)
-        .ok_or_else(|| UiError::new("not-found", format!("this app holds no key for \"{label}\"")))
+    s.keys().borrower(label).ok_or_else(|| {
+        UiError::new(
+            "not-found",
+            format!("this app holds no key for \"{label}\""),
+        )
+    })
 }
 
 #[tauri::command]
@@ -781,7 +865,10 @@ async fn borrower_home(state: State<'_, AppState>, label: String) -> UiResult<Bo
                 .collect(),
             access,
             disputes,
-            members: regulator::members(view)?.iter().map(MemberDto::from).collect(),
+            members: regulator::members(view)?
+                .iter()
+                .map(MemberDto::from)
+                .collect(),
         })
     })
     .await
@@ -804,19 +891,34 @@ async fn borrower_grant(
         let purpose = Purpose::parse(&purpose)
             .ok_or_else(|| UiError::bad_request(format!("unknown purpose \"{purpose}\"")))?;
         if !(1..=3650).contains(&expires_in_days) {
-            return Err(UiError::bad_request("a consent lasts from 1 day to 10 years"));
+            return Err(UiError::bad_request(
+                "a consent lasts from 1 day to 10 years",
+            ));
         }
         let allowed = allowed_from_names(&kinds)?;
         let reader = s.reader();
         let expires = s.view_net().now() + expires_in_days * 86_400;
-        let id = desk::grant(s.net(), &reader, &me, &grantee, purpose, allowed, expires, explicit)?;
+        let id = desk::grant(
+            s.net(),
+            &reader,
+            &me,
+            &grantee,
+            purpose,
+            allowed,
+            expires,
+            explicit,
+        )?;
         Ok(hex_id(&id))
     })
     .await
 }
 
 #[tauri::command]
-async fn borrower_revoke(state: State<'_, AppState>, label: String, consent_id: String) -> UiResult<u64> {
+async fn borrower_revoke(
+    state: State<'_, AppState>,
+    label: String,
+    consent_id: String,
+) -> UiResult<u64> {
     with_session(&state, move |s| {
         let me = borrower_of(s, &label)?.clone();
         let id = parse_id("consent", &consent_id)?;
@@ -827,7 +929,12 @@ async fn borrower_revoke(state: State<'_, AppState>, label: String, consent_id: 
 }
 
 #[tauri::command]
-async fn borrower_dispute(state: State<'_, AppState>, label: String, record_id: String, reason: String) -> UiResult<String> {
+async fn borrower_dispute(
+    state: State<'_, AppState>,
+    label: String,
+    record_id: String,
+    reason: String,
+) -> UiResult<String> {
     with_session(&state, move |s| {
         let me = borrower_of(s, &label)?.clone();
         let id = parse_id("record", &record_id)?;

@@ -27,7 +27,8 @@ impl Session {
         self.demo.network.as_ref()
     }
     pub fn first_of(&self, role: Role) -> Option<(&str, &Identity)> {
-        self.demo.keys
+        self.demo
+            .keys
             .members
             .iter()
             .find(|(_, r, _)| *r == role)
@@ -36,13 +37,20 @@ impl Session {
     /// The member node whose ledger a light client (a borrower) reads.
     pub fn reader(&self) -> PartyId {
         self.first_of(Role::Regulator)
-            .or_else(|| self.demo.keys.members.first().map(|(n, _, i)| (n.as_str(), i)))
+            .or_else(|| {
+                self.demo
+                    .keys
+                    .members
+                    .first()
+                    .map(|(n, _, i)| (n.as_str(), i))
+            })
             .map(|(_, i)| i.party_id())
             .expect("a consortium has members")
     }
     /// The address book: demo labels of the borrowers this app holds.
     pub fn book(&self) -> Vec<(String, PartyId)> {
-        self.demo.keys
+        self.demo
+            .keys
             .borrowers
             .iter()
             .map(|(l, i)| (l.clone(), i.party_id()))

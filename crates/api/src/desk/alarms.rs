@@ -108,8 +108,15 @@ pub fn late_answers(queries: &[QueryInfo], now: u64, cfg: &AlarmConfig) -> Vec<(
 }
 
 /// Open disputes, and those past the FCRA §611 deadline.
-pub fn dispute_state(disputes: &[DisputeInfo], now: u64, cfg: &AlarmConfig) -> (usize, Vec<DisputeInfo>) {
-    let open: Vec<&DisputeInfo> = disputes.iter().filter(|d| d.resolved_at.is_none()).collect();
+pub fn dispute_state(
+    disputes: &[DisputeInfo],
+    now: u64,
+    cfg: &AlarmConfig,
+) -> (usize, Vec<DisputeInfo>) {
+    let open: Vec<&DisputeInfo> = disputes
+        .iter()
+        .filter(|d| d.resolved_at.is_none())
+        .collect();
     let overdue = open
         .iter()
         .filter(|d| now.saturating_sub(d.opened_at) > cfg.dispute_days * 86_400)
@@ -141,7 +148,11 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
         out.push(Alarm {
             code: "unanswered-queries",
             severity: Severity::Warning,
-            title: format!("{} has {n} queries unanswered for over {} min", party_name(view, &r), cfg.answer_sla / 60),
+            title: format!(
+                "{} has {n} queries unanswered for over {} min",
+                party_name(view, &r),
+                cfg.answer_sla / 60
+            ),
             detail: "lenders are waiting; the agency's responder may be down".into(),
             subject: None,
             member: Some(r),
@@ -167,7 +178,10 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
         out.push(Alarm {
             code: "dispute-open",
             severity: Severity::Info,
-            title: format!("{} open disputes within their deadline", open - overdue.len()),
+            title: format!(
+                "{} open disputes within their deadline",
+                open - overdue.len()
+            ),
             detail: "records are marked disputed until the furnisher answers".into(),
             subject: None,
             member: None,
@@ -182,7 +196,11 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
         let consent = what.contains("no-live-consent") || what.contains("predicate-not-allowed");
         out.push(Alarm {
             code: "refused-entries",
-            severity: if consent { Severity::Critical } else { Severity::Warning },
+            severity: if consent {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             title: format!("{n} entries refused by the rules ({what})"),
             detail: if consent {
                 "a member put a query on the ledger that no live consent covers".into()
@@ -193,7 +211,7 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
             member: None,
         });
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|a| std::cmp::Reverse(a.severity));
     Ok(out)
 }
 

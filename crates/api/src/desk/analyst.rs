@@ -138,8 +138,7 @@ pub fn portfolio(view: &Ledger, agency: &Identity) -> Result<Portfolio> {
         subjects: read::subjects(view.conn())?.len(),
         live_tradelines: opened.len(),
         scored_subjects: scores.len(),
-        mean_score: (!scores.is_empty())
-            .then(|| scores.iter().sum::<u64>() / scores.len() as u64),
+        mean_score: (!scores.is_empty()).then(|| scores.iter().sum::<u64>() / scores.len() as u64),
         score_histogram: hist.into_iter().collect(),
         ..Default::default()
     };

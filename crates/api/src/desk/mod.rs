@@ -207,8 +207,7 @@ pub fn ask(
             "a balance question needs a target: choose one of the borrower's tradelines",
         ));
     }
-    let (query_id, entry) =
-        actions::ask(view, asker, subject, predicate, responder, target, now)?;
+    let (query_id, entry) = actions::ask(view, asker, subject, predicate, responder, target, now)?;
     submit_one(net, entry)?;
     Ok(query_id)
 }
@@ -393,7 +392,12 @@ pub fn grant(
 }
 
 /// Borrower: revoke a consent (one click in the app).
-pub fn revoke(net: &mut dyn Network, reader: &PartyId, me: &Identity, consent_id: &Id) -> Result<u64> {
+pub fn revoke(
+    net: &mut dyn Network,
+    reader: &PartyId,
+    me: &Identity,
+    consent_id: &Id,
+) -> Result<u64> {
     let view = net.view(reader)?;
     let entry = actions::revoke_consent(view, me, consent_id)?;
     submit_one(net, entry)
@@ -430,7 +434,10 @@ pub fn predicate_kinds() -> Vec<(&'static str, u8)> {
         ("score-in-range", Predicate::ScoreInRange { min: 0, max: 0 }),
         ("balance-at-most", Predicate::BalanceAtMost { max: 0 }),
         ("total-debt-below", Predicate::TotalDebtBelow { limit: 0 }),
-        ("debt-to-income-below", Predicate::DebtToIncomeBelow { percent: 0 }),
+        (
+            "debt-to-income-below",
+            Predicate::DebtToIncomeBelow { percent: 0 },
+        ),
         ("no-serious-delinquency", Predicate::NoSeriousDelinquency),
     ]
     .into_iter()

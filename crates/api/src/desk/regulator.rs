@@ -49,14 +49,20 @@ fn keep(f: &AuditFilter, e: &AuditEvent, member: Option<&PartyId>) -> bool {
     (f.kinds.is_empty() || f.kinds.iter().any(|k| k == e.kind))
         && f.subject.is_none_or(|s| e.subject == Some(s))
         && f.member.is_none_or(|m| member == Some(&m))
-        && f.purpose.as_ref().is_none_or(|p| e.purpose.as_ref() == Some(p))
+        && f.purpose
+            .as_ref()
+            .is_none_or(|p| e.purpose.as_ref() == Some(p))
         && f.from.is_none_or(|t| e.at >= t)
         && f.to.is_none_or(|t| e.at <= t)
 }
 
 /// The whole trail, newest first, filtered; `limit` caps what is returned
 /// (the total matching count comes back beside it).
-pub fn audit_trail(view: &Ledger, f: &AuditFilter, limit: usize) -> Result<(Vec<AuditEvent>, usize)> {
+pub fn audit_trail(
+    view: &Ledger,
+    f: &AuditFilter,
+    limit: usize,
+) -> Result<(Vec<AuditEvent>, usize)> {
     let conn = view.conn();
     let mut out: Vec<AuditEvent> = Vec::new();
     let members = read::members(conn)?;
@@ -145,7 +151,11 @@ pub fn audit_trail(view: &Ledger, f: &AuditFilter, limit: usize) -> Result<(Vec<
             query_id: None,
             predicate: None,
             holds: None,
-            detail: format!("disputed record {} ({})", hex::encode(&d.record_id[..8]), d.reason),
+            detail: format!(
+                "disputed record {} ({})",
+                hex::encode(&d.record_id[..8]),
+                d.reason
+            ),
         };
         if let (Some(at), Some(outcome)) = (d.resolved_at, &d.outcome) {
             let furnisher = credence_ledger::rules::record(conn, &d.record_id)
@@ -156,7 +166,10 @@ pub fn audit_trail(view: &Ledger, f: &AuditFilter, limit: usize) -> Result<(Vec<
                 kind: "dispute-resolved",
                 actor: furnisher,
                 actor_name: furnisher.map(|p| name(&p)).unwrap_or_default(),
-                detail: format!("dispute on record {} resolved: {outcome}", hex::encode(&d.record_id[..8])),
+                detail: format!(
+                    "dispute on record {} resolved: {outcome}",
+                    hex::encode(&d.record_id[..8])
+                ),
                 ..opened.clone()
             };
             if keep(f, &resolved, furnisher.as_ref()) {
@@ -189,7 +202,7 @@ pub fn audit_trail(view: &Ledger, f: &AuditFilter, limit: usize) -> Result<(Vec<
             out.push(e);
         }
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.at));
     let total = out.len();
     out.truncate(limit);
     Ok((out, total))

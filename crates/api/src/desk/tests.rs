@@ -47,18 +47,40 @@ fn officer_asks_agency_answers_borrower_revokes_regulator_sees_it() {
     let net: &mut dyn Network = c.network.as_mut();
 
     let book: Vec<(String, PartyId)> = vec![("borrower-0003".into(), s)];
-    let found = find_borrowers(net.view(&bank.party_id()).unwrap(), &bank.party_id(), &book, "0003", net.now(), 10).unwrap();
+    let found = find_borrowers(
+        net.view(&bank.party_id()).unwrap(),
+        &bank.party_id(),
+        &book,
+        "0003",
+        net.now(),
+        10,
+    )
+    .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].live_consents_to_me, 1);
 
-    let qid = ask(net, &bank, &s, Predicate::ScoreAtLeast { min: 300 }, &agency.party_id(), None).unwrap();
+    let qid = ask(
+        net,
+        &bank,
+        &s,
+        Predicate::ScoreAtLeast { min: 300 },
+        &agency.party_id(),
+        None,
+    )
+    .unwrap();
     let before = outcome(net.view(&bank.party_id()).unwrap(), &qid).unwrap();
     assert_eq!(before.status, QueryStatus::Pending);
     let pass = answer_open(net, &agency, 100).unwrap();
     assert_eq!(pass.answered, 1, "{:?}", pass.refused);
     // Every score is >= 300, so the verified answer must be "holds".
     let after = outcome(net.view(&bank.party_id()).unwrap(), &qid).unwrap();
-    assert_eq!(after.status, QueryStatus::Answered { holds: true, verified: true });
+    assert_eq!(
+        after.status,
+        QueryStatus::Answered {
+            holds: true,
+            verified: true
+        }
+    );
     assert_eq!(after.query.holds, Some(true));
 
     // The borrower revokes the bank's consent; the next question is refused
@@ -69,29 +91,56 @@ fn officer_asks_agency_answers_borrower_revokes_regulator_sees_it() {
         .find(|c| c.info.consent.grantee == bank.party_id())
         .unwrap();
     revoke(net, &regulator, &borrower, &consent.info.consent.consent_id).unwrap();
-    let n_before = read::counts(net.view(&regulator).unwrap().conn()).unwrap().queries;
-    let err = ask(net, &bank, &s, Predicate::ScoreAtLeast { min: 300 }, &agency.party_id(), None).unwrap_err();
+    let n_before = read::counts(net.view(&regulator).unwrap().conn())
+        .unwrap()
+        .queries;
+    let err = ask(
+        net,
+        &bank,
+        &s,
+        Predicate::ScoreAtLeast { min: 300 },
+        &agency.party_id(),
+        None,
+    )
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::NoConsent);
-    let n_after = read::counts(net.view(&regulator).unwrap().conn()).unwrap().queries;
+    let n_after = read::counts(net.view(&regulator).unwrap().conn())
+        .unwrap()
+        .queries;
     assert_eq!(n_before, n_after);
     // Revoking twice is refused with a clear message.
     assert_eq!(
-        revoke(net, &regulator, &borrower, &consent.info.consent.consent_id).unwrap_err().code,
+        revoke(net, &regulator, &borrower, &consent.info.consent.consent_id)
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidInput
     );
 
     // The regulator's trail shows the answer and the revocation for this borrower.
     let (trail, _) = regulator::audit_trail(
         net.view(&regulator).unwrap(),
-        &regulator::AuditFilter { subject: Some(s), ..Default::default() },
+        &regulator::AuditFilter {
+            subject: Some(s),
+            ..Default::default()
+        },
         1000,
     )
     .unwrap();
-    assert!(trail.iter().any(|e| e.kind == "query-answered" && e.query_id == Some(qid) && e.holds == Some(true)));
-    assert!(trail.iter().any(|e| e.kind == "consent-revoked" && e.consent_id == Some(consent.info.consent.consent_id)));
+    assert!(trail
+        .iter()
+        .any(|e| e.kind == "query-answered" && e.query_id == Some(qid) && e.holds == Some(true)));
+    assert!(trail
+        .iter()
+        .any(|e| e.kind == "consent-revoked"
+            && e.consent_id == Some(consent.info.consent.consent_id)));
     // The sequencer filtered the demo's forced query before ordering it, so
     // no block holds a refused entry and there is no such alarm.
-    let al = alarms::consortium_alarms(net.view(&regulator).unwrap(), net.now(), &AlarmConfig::default()).unwrap();
+    let al = alarms::consortium_alarms(
+        net.view(&regulator).unwrap(),
+        net.now(),
+        &AlarmConfig::default(),
+    )
+    .unwrap();
     assert!(al.iter().all(|a| a.code != "refused-entries"), "{al:?}");
 
     let act = regulator::activity(net.view(&regulator).unwrap(), 12).unwrap();
@@ -101,7 +150,15 @@ fn officer_asks_agency_answers_borrower_revokes_regulator_sees_it() {
         .filter(|(m, w, _)| m.party == bank.party_id() && *w == "queries")
         .flat_map(|(_, _, c)| c.iter().copied())
         .sum();
-    let asked = read::queries(net.view(&regulator).unwrap().conn(), &QueryFilter { requester: Some(bank.party_id()), ..Default::default() }).unwrap().len() as u64;
+    let asked = read::queries(
+        net.view(&regulator).unwrap().conn(),
+        &QueryFilter {
+            requester: Some(bank.party_id()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .len() as u64;
     assert_eq!(bank_queries, asked);
 }
 
@@ -119,24 +176,91 @@ fn borrower_reads_grants_and_disputes_analyst_sees_portfolio() {
     assert_eq!(my_scores(net.view(&reader).unwrap(), &me).unwrap().len(), 1);
 
     // A narrow consent to bank-b: only the delinquency question.
-    let tag = predicate_kinds().into_iter().find(|(n, _)| *n == "no-serious-delinquency").unwrap().1;
+    let tag = predicate_kinds()
+        .into_iter()
+        .find(|(n, _)| *n == "no-serious-delinquency")
+        .unwrap()
+        .1;
     let now = net.now();
-    grant(net, &reader, &me, &bank_b.party_id(), Purpose::AccountReview, AllowedPredicates::Only(vec![tag]), now + 86_400, false).unwrap();
-    let err = ask(net, &bank_b, &me.party_id(), Predicate::ScoreAtLeast { min: 600 }, &agency.party_id(), None).unwrap_err();
-    assert_eq!(err.code, ErrorCode::NoConsent, "a question the consent does not cover");
-    ask(net, &bank_b, &me.party_id(), Predicate::NoSeriousDelinquency, &agency.party_id(), None).unwrap();
-    assert_eq!(analyst::queue(net.view(&agency.party_id()).unwrap(), &agency.party_id()).unwrap().len(), 1);
+    grant(
+        net,
+        &reader,
+        &me,
+        &bank_b.party_id(),
+        Purpose::AccountReview,
+        AllowedPredicates::Only(vec![tag]),
+        now + 86_400,
+        false,
+    )
+    .unwrap();
+    let err = ask(
+        net,
+        &bank_b,
+        &me.party_id(),
+        Predicate::ScoreAtLeast { min: 600 },
+        &agency.party_id(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::NoConsent,
+        "a question the consent does not cover"
+    );
+    ask(
+        net,
+        &bank_b,
+        &me.party_id(),
+        Predicate::NoSeriousDelinquency,
+        &agency.party_id(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        analyst::queue(net.view(&agency.party_id()).unwrap(), &agency.party_id())
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(answer_open(net, &agency, 10).unwrap().answered, 1);
 
-    let tl = mine.iter().find(|r| r.info.kind == RecordKind::Tradeline).unwrap();
-    dispute(net, &reader, &me, &tl.info.record_id, DisputeReason::WrongBalance).unwrap();
-    let al = alarms::consortium_alarms(net.view(&reader).unwrap(), net.now(), &AlarmConfig::default()).unwrap();
+    let tl = mine
+        .iter()
+        .find(|r| r.info.kind == RecordKind::Tradeline)
+        .unwrap();
+    dispute(
+        net,
+        &reader,
+        &me,
+        &tl.info.record_id,
+        DisputeReason::WrongBalance,
+    )
+    .unwrap();
+    let al = alarms::consortium_alarms(
+        net.view(&reader).unwrap(),
+        net.now(),
+        &AlarmConfig::default(),
+    )
+    .unwrap();
     assert!(al.iter().any(|a| a.code == "dispute-open"), "{al:?}");
     let later = net.now() + 31 * 86_400;
-    let al = alarms::consortium_alarms(net.view(&reader).unwrap(), later, &AlarmConfig::default()).unwrap();
-    assert!(al.iter().any(|a| a.code == "dispute-overdue" && a.severity == alarms::Severity::Critical), "{al:?}");
+    let al = alarms::consortium_alarms(net.view(&reader).unwrap(), later, &AlarmConfig::default())
+        .unwrap();
+    assert!(
+        al.iter()
+            .any(|a| a.code == "dispute-overdue" && a.severity == alarms::Severity::Critical),
+        "{al:?}"
+    );
     assert_eq!(
-        dispute(net, &reader, &me, &tl.info.record_id, DisputeReason::WrongBalance).unwrap_err().code,
+        dispute(
+            net,
+            &reader,
+            &me,
+            &tl.info.record_id,
+            DisputeReason::WrongBalance
+        )
+        .unwrap_err()
+        .code,
         ErrorCode::InvalidInput
     );
 
@@ -144,13 +268,31 @@ fn borrower_reads_grants_and_disputes_analyst_sees_portfolio() {
     assert_eq!(p.subjects, 8);
     assert_eq!(p.scored_subjects, 8);
     assert_eq!(p.score_histogram.iter().map(|(_, n)| n).sum::<u64>(), 8);
-    assert_eq!(p.days_past_due.iter().sum::<u64>(), p.live_tradelines as u64);
-    let (rows, total) = analyst::sealed_records(net.view(&agency.party_id()).unwrap(), &agency.party_id(), 0, 5).unwrap();
+    assert_eq!(
+        p.days_past_due.iter().sum::<u64>(),
+        p.live_tradelines as u64
+    );
+    let (rows, total) = analyst::sealed_records(
+        net.view(&agency.party_id()).unwrap(),
+        &agency.party_id(),
+        0,
+        5,
+    )
+    .unwrap();
     assert_eq!(rows.len(), 5);
     assert!(total > 5);
-    assert!(analyst::open(net.view(&agency.party_id()).unwrap(), &agency, &rows[0].info.record_id).is_ok());
+    assert!(analyst::open(
+        net.view(&agency.party_id()).unwrap(),
+        &agency,
+        &rows[0].info.record_id
+    )
+    .is_ok());
     // The bank cannot open a record sealed to the agency and the borrower only.
-    let other = analyst::open(net.view(&agency.party_id()).unwrap(), &bank_b, &tl.info.record_id);
+    let other = analyst::open(
+        net.view(&agency.party_id()).unwrap(),
+        &bank_b,
+        &tl.info.record_id,
+    );
     if tl.info.furnisher != bank_b.party_id() {
         assert_eq!(other.unwrap_err().code, ErrorCode::NotPermitted);
     }
@@ -206,7 +348,10 @@ fn alarm_rules() {
     let b = alarms::inquiry_bursts(&qs, &cfg);
     assert_eq!(b, vec![(PartyId([1; 32]), 3, 3)]);
     assert_eq!(alarms::late_answers(&qs, 3000 + 3600, &cfg), vec![]);
-    assert_eq!(alarms::late_answers(&qs, 3000 + 3601, &cfg), vec![(PartyId([9; 32]), 1)]);
+    assert_eq!(
+        alarms::late_answers(&qs, 3000 + 3601, &cfg),
+        vec![(PartyId([9; 32]), 1)]
+    );
     let d = credence_ledger::read::DisputeInfo {
         dispute_id: [1; 32],
         subject: PartyId([1; 32]),
@@ -216,10 +361,26 @@ fn alarm_rules() {
         resolved_at: None,
         outcome: None,
     };
-    assert_eq!(alarms::dispute_state(std::slice::from_ref(&d), 30 * 86_400, &cfg).1.len(), 0);
-    assert_eq!(alarms::dispute_state(&[d], 30 * 86_400 + 1, &cfg).1.len(), 1);
-    let p = analyst::Portfolio { live_tradelines: 10, serious_delinquency: 2, ..Default::default() };
+    assert_eq!(
+        alarms::dispute_state(std::slice::from_ref(&d), 30 * 86_400, &cfg)
+            .1
+            .len(),
+        0
+    );
+    assert_eq!(
+        alarms::dispute_state(&[d], 30 * 86_400 + 1, &cfg).1.len(),
+        1
+    );
+    let p = analyst::Portfolio {
+        live_tradelines: 10,
+        serious_delinquency: 2,
+        ..Default::default()
+    };
     assert_eq!(alarms::portfolio_alarms(&p, &cfg).len(), 1);
-    let p = analyst::Portfolio { live_tradelines: 10, serious_delinquency: 1, ..Default::default() };
+    let p = analyst::Portfolio {
+        live_tradelines: 10,
+        serious_delinquency: 1,
+        ..Default::default()
+    };
     assert!(alarms::portfolio_alarms(&p, &cfg).is_empty());
 }
