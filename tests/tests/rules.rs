@@ -657,7 +657,12 @@ fn blocks_are_idempotent_and_conflicts_are_refused() {
 #[test]
 fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() {
     let mut w = world();
-    let (a, ag, s1, s2) = (w.bank_a.clone(), w.agency.clone(), w.s1.clone(), w.s2.clone());
+    let (a, ag, s1, s2) = (
+        w.bank_a.clone(),
+        w.agency.clone(),
+        w.s1.clone(),
+        w.s2.clone(),
+    );
     let now = w.now();
     // A forged consent: s2's consent signed by bank-a.
     let forged_consent = sign_entry(
@@ -673,14 +678,32 @@ fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() 
         &[&a],
     );
     // A record whose validity proof is another record's (out-of-range values cannot be proven).
-    let (_, r1) = actions::furnish_tradeline(w.view(&a), &a, &s1.party_id(), &tradeline(1, 2, 1, false), None, now).unwrap();
-    let (_, r2) = actions::furnish_tradeline(w.view(&a), &a, &s1.party_id(), &tradeline(3, 4, 1, false), None, now).unwrap();
+    let (_, r1) = actions::furnish_tradeline(
+        w.view(&a),
+        &a,
+        &s1.party_id(),
+        &tradeline(1, 2, 1, false),
+        None,
+        now,
+    )
+    .unwrap();
+    let (_, r2) = actions::furnish_tradeline(
+        w.view(&a),
+        &a,
+        &s1.party_id(),
+        &tradeline(3, 4, 1, false),
+        None,
+        now,
+    )
+    .unwrap();
     let mut bad_record = record_entry(&r1);
     bad_record.validity = record_entry(&r2).validity;
     let bad_record = sign_entry(Entry::RecordFurnished(bad_record), &[&a]);
     // An answer to a query never asked.
     let q = w.ask(&a, &s1.party_id(), Predicate::NoSeriousDelinquency, None);
-    let Entry::QueryAnswered(mut orphan) = w.answer(&q).entry else { panic!() };
+    let Entry::QueryAnswered(mut orphan) = w.answer(&q).entry else {
+        panic!()
+    };
     orphan.query_id = actions::new_id();
     let orphan = sign_entry(Entry::QueryAnswered(orphan), &[&ag]);
     // A valid entry, and its duplicate.
@@ -701,18 +724,41 @@ fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() 
 
     let mut seen = Vec::new();
     for n in w.c.nodes() {
-        let rej: Vec<(usize, RejectCode)> =
-            n.ledger().rejected_entries().unwrap().into_iter().map(|(_, i, _, r)| (i, r.code)).collect();
+        let rej: Vec<(usize, RejectCode)> = n
+            .ledger()
+            .rejected_entries()
+            .unwrap()
+            .into_iter()
+            .map(|(_, i, _, r)| (i, r.code))
+            .collect();
         seen.push((n.ledger().head().unwrap().unwrap().hash, rej));
     }
-    assert!(seen.windows(2).all(|p| p[0] == p[1]), "members diverged: {seen:?}");
+    assert!(
+        seen.windows(2).all(|p| p[0] == p[1]),
+        "members diverged: {seen:?}"
+    );
     assert_eq!(
         seen[0].1,
-        vec![(0, RejectCode::BadSignature), (1, RejectCode::BadProof), (2, RejectCode::UnknownQuery), (4, RejectCode::AlreadyExists)]
+        vec![
+            (0, RejectCode::BadSignature),
+            (1, RejectCode::BadProof),
+            (2, RejectCode::UnknownQuery),
+            (4, RejectCode::AlreadyExists)
+        ]
     );
     // The valid entry took effect; the refused ones did not.
-    assert_eq!(read::records_of_subject(w.view(&a).conn(), &s1.party_id()).unwrap().len(), 3);
-    assert_eq!(read::consents_of_subject(w.view(&a).conn(), &s2.party_id()).unwrap().len(), 1);
+    assert_eq!(
+        read::records_of_subject(w.view(&a).conn(), &s1.party_id())
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        read::consents_of_subject(w.view(&a).conn(), &s2.party_id())
+            .unwrap()
+            .len(),
+        1
+    );
     for n in ["regulator", "agency", "bank-a", "bank-b"] {
         let path = w.dir.path().join(format!("{n}.db"));
         credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();

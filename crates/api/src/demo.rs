@@ -56,7 +56,10 @@ pub struct MemberProcess {
 impl MemberProcess {
     /// Ask the process to stop (SIGTERM) and wait for it, bounded.
     pub fn stop(&mut self) {
-        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         for _ in 0..200 {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
@@ -210,10 +213,16 @@ pub struct DemoKeys {
 
 impl DemoKeys {
     pub fn member(&self, name: &str) -> Option<&Identity> {
-        self.members.iter().find(|(n, _, _)| n == name).map(|(_, _, i)| i)
+        self.members
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, i)| i)
     }
     pub fn borrower(&self, label: &str) -> Option<&Identity> {
-        self.borrowers.iter().find(|(n, _)| n == label).map(|(_, i)| i)
+        self.borrowers
+            .iter()
+            .find(|(n, _)| n == label)
+            .map(|(_, i)| i)
     }
 }
 
@@ -225,18 +234,35 @@ pub fn open(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<DemoCo
     for (name, role) in MEMBERS {
         let home = Home::new(dir.join(name));
         if !home.ledger().exists() {
-            return Err(ApiError::not_found(format!("{} holds no demo consortium (no {name} ledger)", dir.display())));
+            return Err(ApiError::not_found(format!(
+                "{} holds no demo consortium (no {name} ledger)",
+                dir.display()
+            )));
         }
         let actor = home.unlock(passphrase)?;
-        nodes.push(Node::new(name, actor.identity.clone(), Ledger::open(&home.ledger())?));
+        nodes.push(Node::new(
+            name,
+            actor.identity.clone(),
+            Ledger::open(&home.ledger())?,
+        ));
         members.push((name.to_string(), role, actor.identity));
     }
-    let borrowers = crate::home::unlock_all(&dir.join("borrowers").join(crate::home::KEYSTORE_FILE), passphrase)?;
-    Ok(DemoConsortium { network: Box::new(LocalConsortium::new(nodes)), keys: DemoKeys { members, borrowers }, processes: Vec::new() })
+    let borrowers = crate::home::unlock_all(
+        &dir.join("borrowers").join(crate::home::KEYSTORE_FILE),
+        passphrase,
+    )?;
+    Ok(DemoConsortium {
+        network: Box::new(LocalConsortium::new(nodes)),
+        keys: DemoKeys { members, borrowers },
+        processes: Vec::new(),
+    })
 }
 
 /// `run`, keeping the consortium open and returning its keys.
-pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> Result<(DemoReport, DemoConsortium)> {
+pub fn run_and_keep(
+    opts: &DemoOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(DemoReport, DemoConsortium)> {
     let t0 = Instant::now();
     let mut timings: Vec<(String, u64)> = Vec::new();
     let mut lap = {
@@ -345,11 +371,7 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         )?);
     }
     let lender_consent: Vec<Id> = consents.iter().step_by(2).map(|(id, _)| *id).collect();
-    submit_all(
-        c,
-        consents.into_iter().map(|(_, e)| e).collect(),
-        "consent",
-    )?;
+    submit_all(c, consents.into_iter().map(|(_, e)| e).collect(), "consent")?;
     progress(Progress {
         stage: "consent",
         done: n as u64,
@@ -491,26 +513,48 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
         let agency_view = c.view(&agency.party_id())?;
         let open = read::queries(
             agency_view.conn(),
-            &read::QueryFilter { responder: Some(agency.party_id()), unanswered_only: true, ..Default::default() },
+            &read::QueryFilter {
+                responder: Some(agency.party_id()),
+                unanswered_only: true,
+                ..Default::default()
+            },
         )?;
-        let jobs: Vec<AnswerJob> =
-            open.iter().map(|q| actions::prepare_answer(agency_view, agency, &q.query_id)).collect::<Result<_>>()?;
+        let jobs: Vec<AnswerJob> = open
+            .iter()
+            .map(|q| actions::prepare_answer(agency_view, agency, &q.query_id))
+            .collect::<Result<_>>()?;
         let mut done = 0u64;
         for batch in jobs.chunks(200) {
-            let entries: Vec<SignedEntry> = batch.par_iter().map(|j| j.prove(agency)).collect::<Result<_>>()?;
+            let entries: Vec<SignedEntry> = batch
+                .par_iter()
+                .map(|j| j.prove(agency))
+                .collect::<Result<_>>()?;
             done += entries.len() as u64;
             submit_all(c, entries, "answer")?;
-            progress(Progress { stage: "answer", done, total: jobs.len() as u64 });
+            progress(Progress {
+                stage: "answer",
+                done,
+                total: jobs.len() as u64,
+            });
         }
     } else {
         let deadline = Instant::now() + std::time::Duration::from_secs(30 + n as u64);
         loop {
             let heads: Vec<u64> = ids
                 .iter()
-                .map(|i| Ok(c.view(&i.party_id())?.head()?.map(|h| h.height).unwrap_or(0)))
+                .map(|i| {
+                    Ok(c.view(&i.party_id())?
+                        .head()?
+                        .map(|h| h.height)
+                        .unwrap_or(0))
+                })
                 .collect::<Result<_>>()?;
             let answered = read::counts(c.view(&bank_a.party_id())?.conn())?.answers;
-            progress(Progress { stage: "answer", done: answered, total: n as u64 });
+            progress(Progress {
+                stage: "answer",
+                done: answered,
+                total: n as u64,
+            });
             let settled = heads.windows(2).all(|w| w[0] == w[1]);
             if answered >= n as u64 && settled {
                 break;
@@ -674,8 +718,10 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
             total: members.len() as u64,
         });
         for (i, m) in members.iter_mut().enumerate() {
-            m.file_verified =
-                Some(credence_node::remote::verify_ledger(std::path::Path::new(&m.database), |_, _| {}).is_ok());
+            m.file_verified = Some(
+                credence_node::remote::verify_ledger(std::path::Path::new(&m.database), |_, _| {})
+                    .is_ok(),
+            );
             progress(Progress {
                 stage: "verify ledgers",
                 done: i as u64 + 1,
@@ -706,24 +752,44 @@ pub fn run_and_keep(opts: &DemoOptions, progress: &mut dyn FnMut(Progress)) -> R
     )?;
     tracing::info!(subjects = n, total_ms = report.total_ms, "demo finished");
     let keys = DemoKeys {
-        members: MEMBERS.iter().zip(ids).map(|((n, r), i)| (n.to_string(), *r, i)).collect(),
+        members: MEMBERS
+            .iter()
+            .zip(ids)
+            .map(|((n, r), i)| (n.to_string(), *r, i))
+            .collect(),
         borrowers: labelled,
     };
-    Ok((report, DemoConsortium { network: net, keys, processes }))
+    Ok((
+        report,
+        DemoConsortium {
+            network: net,
+            keys,
+            processes,
+        },
+    ))
 }
 
-
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 type Started = (Vec<Identity>, Box<dyn Network>, Vec<MemberProcess>);
 
 /// Create the four members and bring the consortium up: in this process
 /// behind the local sequencer, or as four node processes on 127.0.0.1.
-fn start_members(opts: &DemoOptions, now: u64, progress: &mut dyn FnMut(Progress)) -> Result<Started> {
+fn start_members(
+    opts: &DemoOptions,
+    now: u64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Started> {
     let total = MEMBERS.len() as u64;
-    progress(Progress { stage: "members", done: 0, total });
+    progress(Progress {
+        stage: "members",
+        done: 0,
+        total,
+    });
     match &opts.mode {
         DemoMode::Local => {
             let mut ids = Vec::new();
@@ -731,19 +797,39 @@ fn start_members(opts: &DemoOptions, now: u64, progress: &mut dyn FnMut(Progress
             for (i, (name, _)) in MEMBERS.iter().enumerate() {
                 let home = Home::new(opts.dir.join(name));
                 let actor = home.create(name, &opts.passphrase, opts.kdf)?;
-                nodes.push(Node::new(*name, actor.identity.clone(), Ledger::open(&home.ledger())?));
+                nodes.push(Node::new(
+                    *name,
+                    actor.identity.clone(),
+                    Ledger::open(&home.ledger())?,
+                ));
                 ids.push(actor.identity);
-                progress(Progress { stage: "members", done: i as u64 + 1, total });
+                progress(Progress {
+                    stage: "members",
+                    done: i as u64 + 1,
+                    total,
+                });
             }
             let genesis = Genesis {
                 consortium: "credence-demo".into(),
                 created_at: now,
-                members: MEMBERS.iter().zip(&ids).map(|((n, r), id)| Member { name: n.to_string(), role: *r, key: id.public() }).collect(),
+                members: MEMBERS
+                    .iter()
+                    .zip(&ids)
+                    .map(|((n, r), id)| Member {
+                        name: n.to_string(),
+                        role: *r,
+                        key: id.public(),
+                    })
+                    .collect(),
                 policy: Policy::default(),
             };
             let signers: Vec<&Identity> = ids.iter().collect();
             let mut c = LocalConsortium::new(nodes);
-            submit_all(&mut c, vec![sign_entry(Entry::Genesis(genesis), &signers)], "genesis")?;
+            submit_all(
+                &mut c,
+                vec![sign_entry(Entry::Genesis(genesis), &signers)],
+                "genesis",
+            )?;
             Ok((ids, Box::new(c), Vec::new()))
         }
         DemoMode::Processes { exe } => {
@@ -753,10 +839,19 @@ fn start_members(opts: &DemoOptions, now: u64, progress: &mut dyn FnMut(Progress
                 let home = Home::new(opts.dir.join(name));
                 let p2p = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()?));
                 let api = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()?));
-                infos.push(crate::member::init(&home, name, role, p2p, api, &opts.passphrase, opts.kdf)?);
+                infos.push(crate::member::init(
+                    &home,
+                    name,
+                    role,
+                    p2p,
+                    api,
+                    &opts.passphrase,
+                    opts.kdf,
+                )?);
                 ids.push(home.unlock(&opts.passphrase)?.identity);
             }
-            let mut genesis = crate::member::GenesisFile::create("credence-demo", now, infos.clone())?;
+            let mut genesis =
+                crate::member::GenesisFile::create("credence-demo", now, infos.clone())?;
             for id in &ids {
                 genesis.sign(id)?;
             }
@@ -768,7 +863,10 @@ fn start_members(opts: &DemoOptions, now: u64, progress: &mut dyn FnMut(Progress
                 let log = home.join("node.log");
                 let out = std::fs::File::create(&log)?;
                 let mut cmd = std::process::Command::new(exe);
-                cmd.args(["node", "run", "--home"]).arg(&home).arg("--genesis").arg(&gpath);
+                cmd.args(["node", "run", "--home"])
+                    .arg(&home)
+                    .arg("--genesis")
+                    .arg(&gpath);
                 if *role == Role::Agency {
                     cmd.arg("--auto-answer");
                 }
@@ -776,8 +874,18 @@ fn start_members(opts: &DemoOptions, now: u64, progress: &mut dyn FnMut(Progress
                     .stdin(std::process::Stdio::null())
                     .stdout(out.try_clone()?)
                     .stderr(out);
-                let child = cmd.spawn().map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot start {}: {e}", exe.display())))?;
-                processes.push(MemberProcess { name: name.to_string(), child, api: infos[i].api, log });
+                let child = cmd.spawn().map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::Io,
+                        format!("cannot start {}: {e}", exe.display()),
+                    )
+                })?;
+                processes.push(MemberProcess {
+                    name: name.to_string(),
+                    child,
+                    api: infos[i].api,
+                    log,
+                });
             }
             let client = NodeClient::new(infos[0].api, ids[0].clone());
             let deadline = Instant::now() + std::time::Duration::from_secs(60);
@@ -785,11 +893,18 @@ fn start_members(opts: &DemoOptions, now: u64, progress: &mut dyn FnMut(Progress
                 let c = NodeClient::new(p.api, ids[i].clone());
                 while c.status().is_err() {
                     if Instant::now() > deadline {
-                        return Err(ApiError::new(ErrorCode::Io, format!("member {} did not start; see {}", p.name, p.log.display())));
+                        return Err(ApiError::new(
+                            ErrorCode::Io,
+                            format!("member {} did not start; see {}", p.name, p.log.display()),
+                        ));
                     }
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
-                progress(Progress { stage: "members", done: i as u64 + 1, total });
+                progress(Progress {
+                    stage: "members",
+                    done: i as u64 + 1,
+                    total,
+                });
             }
             let mut net = RemoteConsortium::new(client);
             for (i, (name, _)) in MEMBERS.iter().enumerate() {

@@ -34,18 +34,27 @@ pub struct NodeInfo {
 
 fn key32(what: &str, s: &str) -> Result<[u8; 32]> {
     let v = hex::decode(s).map_err(|_| ApiError::invalid(format!("{what} is not hex")))?;
-    v.try_into().map_err(|_| ApiError::invalid(format!("{what} must be 32 bytes")))
+    v.try_into()
+        .map_err(|_| ApiError::invalid(format!("{what} must be 32 bytes")))
 }
 
 impl NodeInfo {
     pub fn public(&self) -> Result<PublicIdentity> {
-        Ok(PublicIdentity { sign: key32("sign_key", &self.sign_key)?, enc: key32("enc_key", &self.enc_key)? })
+        Ok(PublicIdentity {
+            sign: key32("sign_key", &self.sign_key)?,
+            enc: key32("enc_key", &self.enc_key)?,
+        })
     }
     pub fn role(&self) -> Result<Role> {
-        Role::parse(&self.role).ok_or_else(|| ApiError::invalid("role must be agency, lender or regulator"))
+        Role::parse(&self.role)
+            .ok_or_else(|| ApiError::invalid("role must be agency, lender or regulator"))
     }
     pub fn member(&self) -> Result<Member> {
-        Ok(Member { name: self.name.clone(), role: self.role()?, key: self.public()? })
+        Ok(Member {
+            name: self.name.clone(),
+            role: self.role()?,
+            key: self.public()?,
+        })
     }
 }
 
@@ -96,19 +105,34 @@ impl GenesisFile {
         }
         for (i, m) in members.iter().enumerate() {
             m.member()?;
-            if members[..i].iter().any(|o| o.name == m.name || o.sign_key == m.sign_key || o.p2p == m.p2p) {
-                return Err(ApiError::invalid(format!("member {} repeats another's name, key or address", m.name)));
+            if members[..i]
+                .iter()
+                .any(|o| o.name == m.name || o.sign_key == m.sign_key || o.p2p == m.p2p)
+            {
+                return Err(ApiError::invalid(format!(
+                    "member {} repeats another's name, key or address",
+                    m.name
+                )));
             }
         }
         let n = members.len();
-        Ok(GenesisFile { consortium: consortium.into(), created_at, members, signatures: vec![None; n] })
+        Ok(GenesisFile {
+            consortium: consortium.into(),
+            created_at,
+            members,
+            signatures: vec![None; n],
+        })
     }
 
     pub fn entry(&self) -> Result<Entry> {
         Ok(Entry::Genesis(Genesis {
             consortium: self.consortium.clone(),
             created_at: self.created_at,
-            members: self.members.iter().map(|m| m.member()).collect::<Result<_>>()?,
+            members: self
+                .members
+                .iter()
+                .map(|m| m.member())
+                .collect::<Result<_>>()?,
             policy: Policy::default(),
         }))
     }
@@ -120,7 +144,12 @@ impl GenesisFile {
             .members
             .iter()
             .position(|m| m.sign_key == pk)
-            .ok_or_else(|| ApiError::new(ErrorCode::NotPermitted, "this key is not a founding member of that genesis"))?;
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NotPermitted,
+                    "this key is not a founding member of that genesis",
+                )
+            })?;
         let sig = me.sign(ENTRY_SIG_DOMAIN, &entry_bytes(&self.entry()?));
         self.signatures[i] = Some(hex::encode(sig.0));
         Ok(())
@@ -132,18 +161,27 @@ impl GenesisFile {
         let msg = entry_bytes(&entry);
         let mut sigs = Vec::new();
         for (m, s) in self.members.iter().zip(&self.signatures) {
-            let s = s.as_ref().ok_or_else(|| ApiError::invalid(format!("{} has not signed the genesis yet", m.name)))?;
+            let s = s.as_ref().ok_or_else(|| {
+                ApiError::invalid(format!("{} has not signed the genesis yet", m.name))
+            })?;
             let b: [u8; 64] = hex::decode(s)
                 .ok()
                 .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| ApiError::invalid(format!("{}'s genesis signature is malformed", m.name)))?;
+                .ok_or_else(|| {
+                    ApiError::invalid(format!("{}'s genesis signature is malformed", m.name))
+                })?;
             let sig = Signature(b);
             m.public()?
                 .verify(ENTRY_SIG_DOMAIN, &msg, &sig)
-                .map_err(|_| ApiError::invalid(format!("{}'s genesis signature does not verify", m.name)))?;
+                .map_err(|_| {
+                    ApiError::invalid(format!("{}'s genesis signature does not verify", m.name))
+                })?;
             sigs.push(sig);
         }
-        Ok(SignedEntry { entry, signatures: sigs })
+        Ok(SignedEntry {
+            entry,
+            signatures: sigs,
+        })
     }
 
     pub fn read(path: &Path) -> Result<Self> {
@@ -155,7 +193,8 @@ impl GenesisFile {
 }
 
 fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
-    let text = serde_json::to_vec_pretty(v).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let text = serde_json::to_vec_pretty(v)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)?;
@@ -163,6 +202,8 @@ fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| ApiError::not_found(format!("cannot read {what} {}: {e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| ApiError::invalid(format!("{what} {} is malformed: {e}", path.display())))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ApiError::not_found(format!("cannot read {what} {}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| ApiError::invalid(format!("{what} {} is malformed: {e}", path.display())))
 }

@@ -23,7 +23,15 @@ pub fn run(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &At
             view = Ledger::open_read_only(ledger_file).ok();
         }
         let Some(v) = view.as_ref() else { continue };
-        let open = match read::queries(v.conn(), &read::QueryFilter { responder: Some(me), unanswered_only: true, limit: Some(512), ..Default::default() }) {
+        let open = match read::queries(
+            v.conn(),
+            &read::QueryFilter {
+                responder: Some(me),
+                unanswered_only: true,
+                limit: Some(512),
+                ..Default::default()
+            },
+        ) {
             Ok(q) => q,
             Err(e) => {
                 tracing::warn!(error = %e, "responder cannot read the ledger");
@@ -33,7 +41,10 @@ pub fn run(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &At
         // Forget answers that landed; retry those that did not after a while.
         let open_ids: HashSet<Id> = open.iter().map(|q| q.query_id).collect();
         sent.retain(|id| open_ids.contains(id));
-        let todo: Vec<_> = open.iter().filter(|q| !sent.contains(&q.query_id)).collect();
+        let todo: Vec<_> = open
+            .iter()
+            .filter(|q| !sent.contains(&q.query_id))
+            .collect();
         if todo.is_empty() {
             continue;
         }
@@ -47,7 +58,10 @@ pub fn run(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &At
                 }
             })
             .collect();
-        let entries: Vec<_> = jobs.par_iter().filter_map(|j| j.prove(agency).ok()).collect();
+        let entries: Vec<_> = jobs
+            .par_iter()
+            .filter_map(|j| j.prove(agency).ok())
+            .collect();
         for q in &todo {
             sent.insert(q.query_id);
         }

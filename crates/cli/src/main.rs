@@ -252,14 +252,36 @@ fn bar(total: u64, show: bool) -> ProgressBar {
 fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
         Cmd::Node(cmd) => node_cmd(cmd),
-        Cmd::Query { home, subject, predicate, record, timeout, json } => {
-            query(&home, &subject, &predicate, record.as_deref(), timeout, json)
-        }
-        Cmd::Demo { dir, subjects, csv, no_verify, local, keep_running, json } => {
+        Cmd::Query {
+            home,
+            subject,
+            predicate,
+            record,
+            timeout,
+            json,
+        } => query(
+            &home,
+            &subject,
+            &predicate,
+            record.as_deref(),
+            timeout,
+            json,
+        ),
+        Cmd::Demo {
+            dir,
+            subjects,
+            csv,
+            no_verify,
+            local,
+            keep_running,
+            json,
+        } => {
             let mode = if local {
                 demo::DemoMode::Local
             } else {
-                demo::DemoMode::Processes { exe: std::env::current_exe()? }
+                demo::DemoMode::Processes {
+                    exe: std::env::current_exe()?,
+                }
             };
             let opts = DemoOptions {
                 dir,
@@ -290,9 +312,21 @@ fn run(cli: Cli) -> Result<i32> {
             if keep_running && !consortium.processes.is_empty() {
                 let procs = std::mem::take(&mut consortium.processes);
                 eprintln!("the consortium keeps running; stop it with:");
-                eprintln!("  kill {}", procs.iter().map(|p| p.child.id().to_string()).collect::<Vec<_>>().join(" "));
+                eprintln!(
+                    "  kill {}",
+                    procs
+                        .iter()
+                        .map(|p| p.child.id().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
                 for p in &procs {
-                    eprintln!("  {}: client API http://{} (log {})", p.name, p.api, p.log.display());
+                    eprintln!(
+                        "  {}: client API http://{} (log {})",
+                        p.name,
+                        p.api,
+                        p.log.display()
+                    );
                 }
                 std::mem::forget(procs); // the processes outlive us by design
             }
@@ -622,25 +656,59 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
     use credence_api::home::Home;
     use credence_api::member::{self, GenesisFile, NodeInfo};
     match cmd {
-        NodeCmd::Init { home, name, role, p2p, api } => {
-            let role = credence_api::ledger::Role::parse(&role).ok_or_else(|| ApiError::invalid("role must be agency, lender or regulator"))?;
-            let info = member::init(&Home::new(&home), &name, role, p2p, api, &passphrase(), KdfParams::default())?;
+        NodeCmd::Init {
+            home,
+            name,
+            role,
+            p2p,
+            api,
+        } => {
+            let role = credence_api::ledger::Role::parse(&role)
+                .ok_or_else(|| ApiError::invalid("role must be agency, lender or regulator"))?;
+            let info = member::init(
+                &Home::new(&home),
+                &name,
+                role,
+                p2p,
+                api,
+                &passphrase(),
+                KdfParams::default(),
+            )?;
             println!("{}", serde_json::to_string_pretty(&info)?);
-            eprintln!("created {} (keys in {}/keystore.json, public info in node.json)", name, home.display());
+            eprintln!(
+                "created {} (keys in {}/keystore.json, public info in node.json)",
+                name,
+                home.display()
+            );
             Ok(0)
         }
-        NodeCmd::Genesis { consortium, members, out } => {
+        NodeCmd::Genesis {
+            consortium,
+            members,
+            out,
+        } => {
             let infos: Vec<NodeInfo> = members
                 .iter()
                 .map(|p| {
-                    let f = if p.is_dir() { p.join(member::NODE_FILE) } else { p.clone() };
-                    let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
-                    serde_json::from_str(&text).with_context(|| format!("{} is not a node.json", f.display()))
+                    let f = if p.is_dir() {
+                        p.join(member::NODE_FILE)
+                    } else {
+                        p.clone()
+                    };
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading {}", f.display()))?;
+                    serde_json::from_str(&text)
+                        .with_context(|| format!("{} is not a node.json", f.display()))
                 })
                 .collect::<Result<_>>()?;
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs();
             GenesisFile::create(&consortium, now, infos)?.write(&out)?;
-            eprintln!("wrote {}; every founding member now runs `credence node sign-genesis`", out.display());
+            eprintln!(
+                "wrote {}; every founding member now runs `credence node sign-genesis`",
+                out.display()
+            );
             Ok(0)
         }
         NodeCmd::SignGenesis { home, genesis } => {
@@ -648,11 +716,30 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             let mut g = GenesisFile::read(&genesis)?;
             g.sign(&me.identity)?;
             g.write(&genesis)?;
-            let missing: Vec<_> = g.members.iter().zip(&g.signatures).filter(|(_, s)| s.is_none()).map(|(m, _)| m.name.clone()).collect();
-            eprintln!("signed as {}; still to sign: {}", me.name, if missing.is_empty() { "nobody".into() } else { missing.join(", ") });
+            let missing: Vec<_> = g
+                .members
+                .iter()
+                .zip(&g.signatures)
+                .filter(|(_, s)| s.is_none())
+                .map(|(m, _)| m.name.clone())
+                .collect();
+            eprintln!(
+                "signed as {}; still to sign: {}",
+                me.name,
+                if missing.is_empty() {
+                    "nobody".into()
+                } else {
+                    missing.join(", ")
+                }
+            );
             Ok(0)
         }
-        NodeCmd::Run { home, genesis, auto_answer, unfiltered } => {
+        NodeCmd::Run {
+            home,
+            genesis,
+            auto_answer,
+            unfiltered,
+        } => {
             use credence_api::node::{client::NodeClient, consensus::Validator, service};
             let h = Home::new(&home);
             let me = h.unlock(&passphrase())?;
@@ -660,16 +747,26 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             let g = GenesisFile::read(&genesis)?;
             let signed = g.signed_entry()?;
             if !g.members.iter().any(|m| m.sign_key == info.sign_key) {
-                bail!("{} is not a founding member of {}", info.name, genesis.display());
+                bail!(
+                    "{} is not a founding member of {}",
+                    info.name,
+                    genesis.display()
+                );
             }
             let validators = g
                 .members
                 .iter()
-                .map(|m| Ok(Validator { key: m.public()?.sign, p2p: m.p2p }))
+                .map(|m| {
+                    Ok(Validator {
+                        key: m.public()?.sign,
+                        p2p: m.p2p,
+                    })
+                })
                 .collect::<Result<Vec<_>, ApiError>>()?;
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let responder = auto_answer.then(|| {
-                let (identity, stop, file, api) = (me.identity.clone(), stop.clone(), h.ledger(), info.api);
+                let (identity, stop, file, api) =
+                    (me.identity.clone(), stop.clone(), h.ledger(), info.api);
                 std::thread::spawn(move || {
                     let client = NodeClient::new(api, identity.clone());
                     credence_api::responder::run(&file, &identity, &client, &stop);
@@ -689,7 +786,10 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                 unfiltered,
                 stop: stop.clone(),
             };
-            eprintln!("{} ({}) running: p2p {}, client API http://{}; Ctrl-C to stop", info.name, info.role, info.p2p, info.api);
+            eprintln!(
+                "{} ({}) running: p2p {}, client API http://{}; Ctrl-C to stop",
+                info.name, info.role, info.p2p, info.api
+            );
             let r = service::run(cfg);
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
             if let Some(t) = responder {
@@ -701,7 +801,14 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
     }
 }
 
-fn query(home: &Path, subject: &str, predicate: &str, record: Option<&str>, timeout: u64, json: bool) -> Result<i32> {
+fn query(
+    home: &Path,
+    subject: &str,
+    predicate: &str,
+    record: Option<&str>,
+    timeout: u64,
+    json: bool,
+) -> Result<i32> {
     use credence_api::home::Home;
     use credence_api::ledger::Role;
     use credence_api::node::client::NodeClient;
@@ -710,27 +817,46 @@ fn query(home: &Path, subject: &str, predicate: &str, record: Option<&str>, time
     let info = credence_api::member::read_info(&h)?;
     let view = Ledger::open_read_only(&h.ledger())?;
     let subject = PartyId::from_hex(subject).map_err(ApiError::from)?;
-    let predicate: credence_api::crypto::proof::Predicate = predicate.parse().map_err(ApiError::from)?;
+    let predicate: credence_api::crypto::proof::Predicate =
+        predicate.parse().map_err(ApiError::from)?;
     let target = record.map(|r| parse_id("record id", r)).transpose()?;
     let agency = read::members(view.conn())?
         .into_iter()
         .find(|m| m.role == Role::Agency)
         .ok_or_else(|| anyhow!("the consortium has no agency to answer"))?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
     let started = std::time::Instant::now();
-    let (qid, entry) = credence_api::actions::ask(&view, &me.identity, &subject, predicate, &agency.party, target, now)?;
+    let (qid, entry) = credence_api::actions::ask(
+        &view,
+        &me.identity,
+        &subject,
+        predicate,
+        &agency.party,
+        target,
+        now,
+    )?;
     let client = NodeClient::new(info.api, me.identity.clone());
-    let receipt = client.submit(&[entry], std::time::Duration::from_secs(timeout)).map_err(ApiError::from)?.remove(0);
+    let receipt = client
+        .submit(&[entry], std::time::Duration::from_secs(timeout))
+        .map_err(ApiError::from)?
+        .remove(0);
     match receipt {
         Some(credence_api::node::Receipt::Final { .. }) => {}
         Some(credence_api::node::Receipt::Rejected(r)) => return Err(ApiError::from(r).into()),
-        None => bail!("the question was not final within {timeout} s; is a quorum of members running?"),
+        None => {
+            bail!("the question was not final within {timeout} s; is a quorum of members running?")
+        }
     }
     let deadline = started + std::time::Duration::from_secs(timeout);
     let answer = loop {
         match credence_api::reads::verify_answer(&view, &qid) {
             Ok(a) => break a,
-            Err(e) if e.code == credence_api::ErrorCode::NotFound && std::time::Instant::now() < deadline => {
+            Err(e)
+                if e.code == credence_api::ErrorCode::NotFound
+                    && std::time::Instant::now() < deadline =>
+            {
                 std::thread::sleep(std::time::Duration::from_millis(100))
             }
             Err(e) => return Err(e.into()),
@@ -738,9 +864,20 @@ fn query(home: &Path, subject: &str, predicate: &str, record: Option<&str>, time
     };
     let ms = started.elapsed().as_millis();
     if json {
-        println!("{}", serde_json::json!({"query_id": hex::encode(qid), "predicate": answer.predicate, "holds": answer.holds, "verified": answer.verified, "round_trip_ms": ms}));
+        println!(
+            "{}",
+            serde_json::json!({"query_id": hex::encode(qid), "predicate": answer.predicate, "holds": answer.holds, "verified": answer.verified, "round_trip_ms": ms})
+        );
     } else {
-        println!("\"{}\": {} (proof verified against this ledger, {ms} ms)", answer.predicate, if answer.holds { "holds" } else { "does not hold" });
+        println!(
+            "\"{}\": {} (proof verified against this ledger, {ms} ms)",
+            answer.predicate,
+            if answer.holds {
+                "holds"
+            } else {
+                "does not hold"
+            }
+        );
     }
     Ok(0)
 }

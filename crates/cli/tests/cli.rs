@@ -182,7 +182,11 @@ fn no_categorical_string_or_raw_amount_reaches_disk_or_logs() {
         .logs
         .lines()
         .filter(|l| !l.contains("content-length"))
-        .flat_map(|l| l.split(|c: char| !c.is_ascii_digit()).filter_map(|r| r.parse().ok()).collect::<Vec<u64>>())
+        .flat_map(|l| {
+            l.split(|c: char| !c.is_ascii_digit())
+                .filter_map(|r| r.parse().ok())
+                .collect::<Vec<u64>>()
+        })
         .collect();
     for a in amounts.iter().filter(|a| **a >= 100_000) {
         assert!(!runs.contains(a), "amount {a} in the logs");

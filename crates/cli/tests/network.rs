@@ -39,7 +39,9 @@ fn pids_of(home: &Path) -> Vec<u32> {
     let needle = format!("run\0--home\0{}\0", home.display());
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
         if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
             if String::from_utf8_lossy(&cmd).contains(&needle) {
                 out.push(pid);
@@ -51,18 +53,30 @@ fn pids_of(home: &Path) -> Vec<u32> {
 
 fn kill(home: &Path, signal: &str) {
     for pid in pids_of(home) {
-        Command::new("kill").arg(signal).arg(pid.to_string()).status().unwrap();
+        Command::new("kill")
+            .arg(signal)
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     while !pids_of(home).is_empty() {
-        assert!(Instant::now() < deadline, "member at {} did not stop", home.display());
+        assert!(
+            Instant::now() < deadline,
+            "member at {} did not stop",
+            home.display()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn start(dir: &Path, name: &str, extra: &[&str]) -> Child {
     let home = dir.join(name);
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(home.join("node.log")).unwrap();
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(home.join("node.log"))
+        .unwrap();
     bin()
         .args(["node", "run", "--home"])
         .arg(&home)
@@ -77,11 +91,20 @@ fn start(dir: &Path, name: &str, extra: &[&str]) -> Child {
 }
 
 fn height(dir: &Path, name: &str) -> u64 {
-    Ledger::open_read_only(&dir.join(name).join("ledger.db")).unwrap().head().unwrap().map(|h| h.height).unwrap_or(0)
+    Ledger::open_read_only(&dir.join(name).join("ledger.db"))
+        .unwrap()
+        .head()
+        .unwrap()
+        .map(|h| h.height)
+        .unwrap_or(0)
 }
 
 fn head(dir: &Path, name: &str) -> (u64, [u8; 32]) {
-    let h = Ledger::open_read_only(&dir.join(name).join("ledger.db")).unwrap().head().unwrap().unwrap();
+    let h = Ledger::open_read_only(&dir.join(name).join("ledger.db"))
+        .unwrap()
+        .head()
+        .unwrap()
+        .unwrap();
     (h.height, h.hash)
 }
 
@@ -105,11 +128,24 @@ fn consortium(subjects: usize) -> (Consortium, serde_json::Value) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
     let out = bin()
-        .args(["demo", "--dir", dir.to_str().unwrap(), "--subjects", &subjects.to_string(), "--keep-running", "--json"])
+        .args([
+            "demo",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--subjects",
+            &subjects.to_string(),
+            "--keep-running",
+            "--json",
+        ])
         .output()
         .unwrap();
     let c = Consortium { _tmp: tmp, dir };
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     (c, report)
 }
@@ -123,11 +159,16 @@ fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
 }
 
 fn api_of(dir: &Path, name: &str) -> std::net::SocketAddr {
-    credence_api::member::read_info(&Home::new(dir.join(name))).unwrap().api
+    credence_api::member::read_info(&Home::new(dir.join(name)))
+        .unwrap()
+        .api
 }
 
 fn identity(dir: &Path, name: &str) -> Identity {
-    Home::new(dir.join(name)).unlock(&secret()).unwrap().identity
+    Home::new(dir.join(name))
+        .unlock(&secret())
+        .unwrap()
+        .identity
 }
 
 #[test]
@@ -138,23 +179,42 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     // All four agree, and every file verifies from genesis with its consensus certificates.
     let heads: Vec<_> = MEMBERS.iter().map(|m| head(&dir, m)).collect();
     assert!(heads.windows(2).all(|w| w[0] == w[1]), "{heads:?}");
-    assert!(report["members"].as_array().unwrap().iter().all(|m| m["file_verified"] == true));
+    assert!(report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["file_verified"] == true));
     for m in MEMBERS {
-        let out = bin().args(["verify", "--db"]).arg(dir.join(m).join("ledger.db")).output().unwrap();
-        assert!(out.status.success(), "{m}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = bin()
+            .args(["verify", "--db"])
+            .arg(dir.join(m).join("ledger.db"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{m}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     // A client that is not a member or borrower is refused.
-    let outsider = NodeClient::new(api_of(&dir, "regulator"), Identity::generate(&mut rand::rngs::OsRng));
+    let outsider = NodeClient::new(
+        api_of(&dir, "regulator"),
+        Identity::generate(&mut rand::rngs::OsRng),
+    );
     match outsider.get("/v1/me/consents") {
-        Err(NodeError::Api { status: 403, code, .. }) => assert_eq!(code, "not-a-member"),
+        Err(NodeError::Api {
+            status: 403, code, ..
+        }) => assert_eq!(code, "not-a-member"),
         other => panic!("outsider was not refused: {other:?}"),
     }
     // A borrower may not read another borrower's queries.
     let borrowers = unlock_all(&dir.join("borrowers/keystore.json"), &secret()).unwrap();
     let (b1, b2) = (&borrowers[0].1, &borrowers[1].1);
     let as_b1 = NodeClient::new(api_of(&dir, "bank-a"), b1.clone());
-    assert!(as_b1.get(&format!("/v1/queries?subject={}", b1.party_id())).is_ok());
+    assert!(as_b1
+        .get(&format!("/v1/queries?subject={}", b1.party_id()))
+        .is_ok());
     match as_b1.get(&format!("/v1/queries?subject={}", b2.party_id())) {
         Err(NodeError::Api { status: 403, .. }) => {}
         other => panic!("a borrower read another's queries: {other:?}"),
@@ -190,16 +250,28 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
         a.query_id = actions::new_id();
         sign_entry(Entry::QueryAnswered(a), &[&agency])
     };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let (_, good) = actions::furnish_income(&view, &bank_a, &s1, 123_400, "test", now).unwrap();
     let bad_record = {
         let (_, other) = actions::furnish_income(&view, &bank_a, &s1, 5, "test", now).unwrap();
         // Its own commitments with another record's validity proof.
-        let (Entry::RecordFurnished(g), Entry::RecordFurnished(mut r)) = (good.entry.clone(), other.entry) else { panic!() };
+        let (Entry::RecordFurnished(g), Entry::RecordFurnished(mut r)) =
+            (good.entry.clone(), other.entry)
+        else {
+            panic!()
+        };
         r.validity = g.validity;
         sign_entry(Entry::RecordFurnished(r), &[&bank_a])
     };
-    let receipts = faulty.submit(&[forged_consent, never_asked, bad_record, good.clone(), good], Duration::from_secs(60)).unwrap();
+    let receipts = faulty
+        .submit(
+            &[forged_consent, never_asked, bad_record, good.clone(), good],
+            Duration::from_secs(60),
+        )
+        .unwrap();
     let codes: Vec<_> = receipts
         .iter()
         .map(|r| match r {
@@ -208,15 +280,34 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
             None => panic!("an entry stayed pending: {receipts:?}"),
         })
         .collect();
-    assert_eq!(codes[..4], [Some(RejectCode::BadSignature), Some(RejectCode::UnknownQuery), Some(RejectCode::BadProof), None]);
+    assert_eq!(
+        codes[..4],
+        [
+            Some(RejectCode::BadSignature),
+            Some(RejectCode::UnknownQuery),
+            Some(RejectCode::BadProof),
+            None
+        ]
+    );
     // Every honest member refused exactly the same entries and agrees on the head.
     let top = MEMBERS.iter().map(|m| height(&dir, m)).max().unwrap();
-    wait_until("members to settle", 30, || MEMBERS.iter().all(|m| height(&dir, m) == top));
+    wait_until("members to settle", 30, || {
+        MEMBERS.iter().all(|m| height(&dir, m) == top)
+    });
     let heads: Vec<_> = MEMBERS.iter().map(|m| head(&dir, m)).collect();
-    assert!(heads.windows(2).all(|w| w[0] == w[1]), "members diverged: {heads:?}");
+    assert!(
+        heads.windows(2).all(|w| w[0] == w[1]),
+        "members diverged: {heads:?}"
+    );
     let rej: Vec<_> = MEMBERS
         .iter()
-        .map(|m| Ledger::open_read_only(&dir.join(m).join("ledger.db")).unwrap().rejected_entries().unwrap().len())
+        .map(|m| {
+            Ledger::open_read_only(&dir.join(m).join("ledger.db"))
+                .unwrap()
+                .rejected_entries()
+                .unwrap()
+                .len()
+        })
         .collect();
     assert!(rej.iter().all(|n| *n == rej[0] && *n >= 3), "{rej:?}");
 
@@ -232,12 +323,17 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     assert_eq!(height(&dir, "regulator"), before);
     assert_eq!(height(&dir, "bank-a"), before);
     let _agency = start(&dir, "agency", &["--auto-answer"]);
-    wait_until("progress after a member returns", 90, || height(&dir, "regulator") > before);
+    wait_until("progress after a member returns", 90, || {
+        height(&dir, "regulator") > before
+    });
     // The entry that waited in the pool is final now, at every live member.
     wait_until("the waiting entry to be final", 60, || {
         ["regulator", "agency", "bank-a"].iter().all(|m| {
             let l = Ledger::open_read_only(&dir.join(m).join("ledger.db")).unwrap();
-            read::records_of_subject(l.conn(), &s1).unwrap().iter().any(|r| r.record_id == rid)
+            read::records_of_subject(l.conn(), &s1)
+                .unwrap()
+                .iter()
+                .any(|r| r.record_id == rid)
         })
     });
     let _ = Predicate::NoSeriousDelinquency;
@@ -258,35 +354,68 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
     let dir = tmp.path().join("c");
     // 850 borrowers: over 2,000 records, each with its validity proof checked by every member.
     let demo = bin()
-        .args(["demo", "--dir", dir.to_str().unwrap(), "--subjects", "850", "--json"])
+        .args([
+            "demo",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--subjects",
+            "850",
+            "--json",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let c = Consortium { _tmp: tmp, dir: dir.clone() };
-    wait_until("the load to start", 240, || records(&dir, "regulator") >= 200);
+    let c = Consortium {
+        _tmp: tmp,
+        dir: dir.clone(),
+    };
+    wait_until("the load to start", 240, || {
+        records(&dir, "regulator") >= 200
+    });
     kill(&dir.join("bank-b"), "-KILL");
     let at_kill = height(&dir, "regulator");
     let down = height(&dir, "bank-b");
     // The other three go on finalizing: entries submitted now become final.
     let bank_a = identity(&dir, "bank-a");
-    let s1 = unlock_all(&dir.join("borrowers/keystore.json"), &secret()).unwrap()[0].1.party_id();
+    let s1 = unlock_all(&dir.join("borrowers/keystore.json"), &secret()).unwrap()[0]
+        .1
+        .party_id();
     let view = Ledger::open_read_only(&dir.join("regulator/ledger.db")).unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let extra: Vec<_> = (0..5).map(|i| actions::furnish_income(&view, &bank_a, &s1, 100_000 + i, "test", now).unwrap().1).collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let extra: Vec<_> = (0..5)
+        .map(|i| {
+            actions::furnish_income(&view, &bank_a, &s1, 100_000 + i, "test", now)
+                .unwrap()
+                .1
+        })
+        .collect();
     let reg = NodeClient::new(api_of(&dir, "regulator"), identity(&dir, "regulator"));
     let r = reg.submit(&extra, Duration::from_secs(60)).unwrap();
-    assert!(r.iter().all(|r| matches!(r, Some(Receipt::Final { .. }))), "{r:?}");
+    assert!(
+        r.iter().all(|r| matches!(r, Some(Receipt::Final { .. }))),
+        "{r:?}"
+    );
     assert!(height(&dir, "regulator") > at_kill);
     std::thread::sleep(Duration::from_secs(2));
     let behind = height(&dir, "regulator") - down;
     let restarted = Instant::now();
     let _b = start(&dir, "bank-b", &[]);
-    wait_until("bank-b to catch up", 120, || height(&dir, "bank-b") >= down + behind);
+    wait_until("bank-b to catch up", 120, || {
+        height(&dir, "bank-b") >= down + behind
+    });
     let secs = restarted.elapsed().as_secs_f64();
     eprintln!("bank-b caught up {behind} blocks in {secs:.1} s after restart");
     let out = demo.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["all_heads_equal"], true);
     assert!(report["counts"]["records"].as_u64().unwrap() >= 2000 + 5);
@@ -296,11 +425,29 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
     // Every entry the demo was told is final is at every member, bank-b included.
     let counts: Vec<_> = MEMBERS
         .iter()
-        .map(|m| read::counts(Ledger::open_read_only(&dir.join(m).join("ledger.db")).unwrap().conn()).unwrap())
+        .map(|m| {
+            read::counts(
+                Ledger::open_read_only(&dir.join(m).join("ledger.db"))
+                    .unwrap()
+                    .conn(),
+            )
+            .unwrap()
+        })
         .collect();
     assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
-    assert_eq!(counts[0].records, report["counts"]["records"].as_u64().unwrap());
-    let out = bin().args(["verify", "--db"]).arg(dir.join("bank-b/ledger.db")).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        counts[0].records,
+        report["counts"]["records"].as_u64().unwrap()
+    );
+    let out = bin()
+        .args(["verify", "--db"])
+        .arg(dir.join("bank-b/ledger.db"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     drop(c);
 }

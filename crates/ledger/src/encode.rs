@@ -76,18 +76,35 @@ pub fn block_hash(b: &Block) -> [u8; 32] {
 }
 
 pub fn certify(block_hash: &[u8; 32], signer: &Identity) -> Certificate {
-    Certificate::Sequencer { signer: signer.party_id(), signature: signer.sign(BLOCK_SIG_DOMAIN, block_hash) }
+    Certificate::Sequencer {
+        signer: signer.party_id(),
+        signature: signer.sign(BLOCK_SIG_DOMAIN, block_hash),
+    }
 }
 
 /// Check a sequencer certificate: `signer` signed the block hash.
-pub fn check_certificate(block_hash: &[u8; 32], cert: &Certificate, signer: &PublicIdentity) -> Result<(), LedgerError> {
-    let Certificate::Sequencer { signer: who, signature } = cert else {
-        return Err(LedgerError::BadCertificate("not a sequencer certificate".into()));
+pub fn check_certificate(
+    block_hash: &[u8; 32],
+    cert: &Certificate,
+    signer: &PublicIdentity,
+) -> Result<(), LedgerError> {
+    let Certificate::Sequencer {
+        signer: who,
+        signature,
+    } = cert
+    else {
+        return Err(LedgerError::BadCertificate(
+            "not a sequencer certificate".into(),
+        ));
     };
     if signer.party_id() != *who {
-        return Err(LedgerError::BadCertificate("certificate signer is not the expected member".into()));
+        return Err(LedgerError::BadCertificate(
+            "certificate signer is not the expected member".into(),
+        ));
     }
     signer
         .verify(BLOCK_SIG_DOMAIN, block_hash, signature)
-        .map_err(|_| LedgerError::BadCertificate("signature over the block hash does not verify".into()))
+        .map_err(|_| {
+            LedgerError::BadCertificate("signature over the block hash does not verify".into())
+        })
 }

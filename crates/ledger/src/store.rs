@@ -87,7 +87,8 @@ impl Ledger {
     /// Move everything from the write-ahead log into the database file (on a
     /// clean shutdown, so the file alone is the whole ledger).
     pub fn checkpoint(&self) -> Result<(), LedgerError> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
 
@@ -150,32 +151,59 @@ impl Ledger {
     /// refused is returned (index, reason).
     ///
     /// The certificate is checked by the caller (it knows who may certify).
-    pub fn apply_block(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, LedgerError> {
+    pub fn apply_block(
+        &mut self,
+        block: &Block,
+        cert: &Certificate,
+    ) -> Result<Applied, LedgerError> {
         let height = block.header.height;
         let hash = block_hash(block);
         let stored: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT hash FROM blocks WHERE height = ?1", [height as i64], |r| r.get(0))
+            .query_row(
+                "SELECT hash FROM blocks WHERE height = ?1",
+                [height as i64],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(h) = stored {
-            return if h == hash { Ok(Applied::AlreadyHad) } else { Err(LedgerError::Conflict { height }) };
+            return if h == hash {
+                Ok(Applied::AlreadyHad)
+            } else {
+                Err(LedgerError::Conflict { height })
+            };
         }
         let head = self.head()?;
         let bad = |why: String| LedgerError::InvalidBlock { height, why };
         match head {
-            None if height != 0 => return Err(bad("the ledger is empty, so the next block is height 0".into())),
-            None if block.header.parent != [0u8; 32] => return Err(bad("block 0 has an all-zero parent".into())),
-            Some(h) if height != h.height + 1 => {
-                return Err(bad(format!("expected height {}, the block after the head", h.height + 1)))
+            None if height != 0 => {
+                return Err(bad(
+                    "the ledger is empty, so the next block is height 0".into()
+                ))
             }
-            Some(h) if block.header.parent != h.hash => return Err(bad("parent hash is not the head's hash".into())),
-            Some(h) if block.header.timestamp < h.timestamp => return Err(bad("timestamp is before the parent's".into())),
+            None if block.header.parent != [0u8; 32] => {
+                return Err(bad("block 0 has an all-zero parent".into()))
+            }
+            Some(h) if height != h.height + 1 => {
+                return Err(bad(format!(
+                    "expected height {}, the block after the head",
+                    h.height + 1
+                )))
+            }
+            Some(h) if block.header.parent != h.hash => {
+                return Err(bad("parent hash is not the head's hash".into()))
+            }
+            Some(h) if block.header.timestamp < h.timestamp => {
+                return Err(bad("timestamp is before the parent's".into()))
+            }
             _ => {}
         }
         if entries_root(&block.entries) != block.header.entries_root {
             return Err(bad("entries do not match the header's entries root".into()));
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if height > 0 {
             let proposer_known: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM members WHERE party = ?1)",
@@ -189,8 +217,17 @@ impl Ledger {
         let verdicts = settle(&tx, height, block.header.timestamp, &block.entries)?;
         if height == 0 && verdicts.iter().any(|v| v.is_err()) {
             // Without a valid genesis there are no members to agree on anything.
-            let (index, rejection) = verdicts.into_iter().enumerate().find_map(|(i, v)| v.err().map(|r| (i, r))).unwrap();
-            return Err(LedgerError::InvalidEntry { height, index, kind: block.entries[index].entry.kind(), rejection });
+            let (index, rejection) = verdicts
+                .into_iter()
+                .enumerate()
+                .find_map(|(i, v)| v.err().map(|r| (i, r)))
+                .unwrap();
+            return Err(LedgerError::InvalidEntry {
+                height,
+                index,
+                kind: block.entries[index].entry.kind(),
+                rejection,
+            });
         }
         for (index, v) in verdicts.iter().enumerate() {
             if let Err(r) = v {
@@ -235,7 +272,9 @@ impl Ledger {
         candidates: &[SignedEntry],
     ) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
         let height = self.head()?.map(|h| h.height + 1).unwrap_or(0);
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let verdicts = settle(&tx, height, timestamp, candidates)?;
         drop(tx); // rolls back: nothing is stored
         Ok(verdicts)
@@ -243,12 +282,17 @@ impl Ledger {
 
     /// The refused entries of one block: (index in the block, reason).
     pub fn rejected_entries_at(&self, height: u64) -> Result<Vec<(usize, Rejection)>, LedgerError> {
-        let mut st = self.conn.prepare("SELECT idx, code, message FROM rejected_entries WHERE height = ?1 ORDER BY idx")?;
+        let mut st = self.conn.prepare(
+            "SELECT idx, code, message FROM rejected_entries WHERE height = ?1 ORDER BY idx",
+        )?;
         let rows = st.query_map([height as i64], |r| {
             let code: String = r.get(1)?;
             Ok((
                 r.get::<_, i64>(0)? as usize,
-                Rejection::new(RejectCode::parse(&code).unwrap_or(RejectCode::Malformed), r.get::<_, String>(2)?),
+                Rejection::new(
+                    RejectCode::parse(&code).unwrap_or(RejectCode::Malformed),
+                    r.get::<_, String>(2)?,
+                ),
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -256,14 +300,19 @@ impl Ledger {
 
     /// Entries of stored blocks that the rules refused.
     pub fn rejected_entries(&self) -> Result<Vec<(u64, usize, String, Rejection)>, LedgerError> {
-        let mut st = self.conn.prepare("SELECT height, idx, kind, code, message FROM rejected_entries ORDER BY height, idx")?;
+        let mut st = self.conn.prepare(
+            "SELECT height, idx, kind, code, message FROM rejected_entries ORDER BY height, idx",
+        )?;
         let rows = st.query_map([], |r| {
             let code: String = r.get(3)?;
             Ok((
                 r.get::<_, i64>(0)? as u64,
                 r.get::<_, i64>(1)? as usize,
                 r.get(2)?,
-                Rejection::new(RejectCode::parse(&code).unwrap_or(RejectCode::Malformed), r.get::<_, String>(4)?),
+                Rejection::new(
+                    RejectCode::parse(&code).unwrap_or(RejectCode::Malformed),
+                    r.get::<_, String>(4)?,
+                ),
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -290,7 +339,11 @@ fn settle(
             if matches!(verdicts[i], Some(Err(_))) {
                 continue;
             }
-            let ctx = BlockCtx { height, timestamp, index: i };
+            let ctx = BlockCtx {
+                height,
+                timestamp,
+                index: i,
+            };
             tx.execute_batch("SAVEPOINT entry")?;
             let mut d = Vec::new();
             match validate_and_apply(tx, &ctx, se, &mut d) {
@@ -306,8 +359,10 @@ fn settle(
                 }
             }
         }
-        let failed: Vec<(usize, Rejection)> =
-            deferred.par_iter().filter_map(|(i, d)| d.run().err().map(|r| (*i, r))).collect();
+        let failed: Vec<(usize, Rejection)> = deferred
+            .par_iter()
+            .filter_map(|(i, d)| d.run().err().map(|r| (*i, r)))
+            .collect();
         if failed.is_empty() {
             tx.execute_batch("RELEASE pass")?;
             break;

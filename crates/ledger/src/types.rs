@@ -406,14 +406,22 @@ pub struct Block {
 pub enum Certificate {
     /// The local sequencer (tests and the in-process demo): the proposer's
     /// signature over the block hash.
-    Sequencer { signer: PartyId, signature: Signature },
+    Sequencer {
+        signer: PartyId,
+        signature: Signature,
+    },
     /// Block 0 of a consortium run by consensus: valid through the founding
     /// members' signatures on its genesis entry.
     Genesis,
     /// BFT consensus (simplex): the consensus block's digest and its parent's,
     /// and — when this block was finalized directly rather than through a
     /// descendant — the encoded finalization certificate (2f+1 signatures).
-    Consensus { parent_digest: [u8; 32], digest: [u8; 32], view: u64, finalization: Option<Vec<u8>> },
+    Consensus {
+        parent_digest: [u8; 32],
+        digest: [u8; 32],
+        view: u64,
+        finalization: Option<Vec<u8>>,
+    },
 }
 
 impl Certificate {

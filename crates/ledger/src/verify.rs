@@ -49,12 +49,19 @@ impl VerifyFailure {
 /// Checks consensus certificates (the ledger crate knows no consensus engine):
 /// given the block, its certificate and the previous block's certificate, and
 /// the members' public keys before the block.
-pub type ConsensusCheck<'a> =
-    &'a dyn Fn(&Block, &Certificate, Option<&Certificate>, &[credence_crypto::PublicIdentity]) -> Result<(), String>;
+pub type ConsensusCheck<'a> = &'a dyn Fn(
+    &Block,
+    &Certificate,
+    Option<&Certificate>,
+    &[credence_crypto::PublicIdentity],
+) -> Result<(), String>;
 
 /// Verify the ledger at `path`; `progress` is called with (height, total blocks).
 /// Ledgers written by consensus need `verify_file_with` and a consensus check.
-pub fn verify_file(path: &Path, progress: impl FnMut(u64, u64)) -> Result<VerifyReport, VerifyFailure> {
+pub fn verify_file(
+    path: &Path,
+    progress: impl FnMut(u64, u64),
+) -> Result<VerifyReport, VerifyFailure> {
     verify_file_with(path, None, progress)
 }
 
@@ -117,15 +124,21 @@ pub fn verify_file_with(
                 // The proposer certifies: a member before this block (at genesis, a founding member).
                 let signer = if height == 0 {
                     match block.entries.first().map(|e| &e.entry) {
-                        Some(Entry::Genesis(g)) => {
-                            g.members.iter().find(|m| m.key.party_id() == block.header.proposer).map(|m| m.key)
-                        }
+                        Some(Entry::Genesis(g)) => g
+                            .members
+                            .iter()
+                            .find(|m| m.key.party_id() == block.header.proposer)
+                            .map(|m| m.key),
                         _ => None,
                     }
                 } else {
-                    member(replay.conn(), &block.header.proposer).map_err(LedgerError::from)?.map(|m| m.key)
+                    member(replay.conn(), &block.header.proposer)
+                        .map_err(LedgerError::from)?
+                        .map(|m| m.key)
                 };
-                let Some(signer) = signer else { return Err(bad("the proposer is not a member".into())) };
+                let Some(signer) = signer else {
+                    return Err(bad("the proposer is not a member".into()));
+                };
                 if *who != block.header.proposer {
                     return Err(bad("the certificate is not the proposer's".into()));
                 }
@@ -133,15 +146,21 @@ pub fn verify_file_with(
             }
             Certificate::Genesis => {
                 if height != 0 {
-                    return Err(bad("only block 0 may be a genesis without a certificate".into()));
+                    return Err(bad(
+                        "only block 0 may be a genesis without a certificate".into()
+                    ));
                 }
             }
             Certificate::Consensus { .. } => {
                 let Some(check) = consensus else {
                     return Err(bad("written by consensus: verify it with the credence binary's consensus check".into()));
                 };
-                let keys: Vec<_> = crate::read::members(replay.conn())?.into_iter().map(|m| m.key).collect();
-                check(&block, &cert, prev_cert.as_ref(), &keys).map_err(|e| bad(format!("consensus certificate: {e}")))?;
+                let keys: Vec<_> = crate::read::members(replay.conn())?
+                    .into_iter()
+                    .map(|m| m.key)
+                    .collect();
+                check(&block, &cert, prev_cert.as_ref(), &keys)
+                    .map_err(|e| bad(format!("consensus certificate: {e}")))?;
             }
         }
         match replay.apply_block(&block, &cert) {

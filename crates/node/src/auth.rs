@@ -18,7 +18,13 @@ pub fn request_message(method: &str, path: &str, time: u64, body: &[u8]) -> Vec<
 }
 
 /// The three header values for a request.
-pub fn sign_request(me: &Identity, method: &str, path: &str, time: u64, body: &[u8]) -> [(String, String); 3] {
+pub fn sign_request(
+    me: &Identity,
+    method: &str,
+    path: &str,
+    time: u64,
+    body: &[u8],
+) -> [(String, String); 3] {
     let sig: Signature = me.sign(REQUEST_DOMAIN, &request_message(method, path, time, body));
     [
         (H_KEY.into(), hex::encode(me.public().sign)),

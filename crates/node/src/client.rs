@@ -21,7 +21,10 @@ impl std::fmt::Debug for NodeClient {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl NodeClient {
@@ -31,7 +34,11 @@ impl NodeClient {
             .http_status_as_error(false)
             .build()
             .into();
-        NodeClient { base: format!("http://{addr}"), me, agent }
+        NodeClient {
+            base: format!("http://{addr}"),
+            me,
+            agent,
+        }
     }
 
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, NodeError> {
@@ -44,7 +51,9 @@ impl NodeClient {
             for (k, v) in &headers {
                 r = r.header(k, v);
             }
-            r.header("content-type", "application/json").send(&bytes[..]).map_err(unreachable)?
+            r.header("content-type", "application/json")
+                .send(&bytes[..])
+                .map_err(unreachable)?
         } else {
             let mut r = self.agent.get(&url);
             for (k, v) in &headers {
@@ -62,7 +71,11 @@ impl NodeClient {
         if status >= 400 {
             let code = v["error"]["code"].as_str().unwrap_or("error").to_string();
             let message = v["error"]["message"].as_str().unwrap_or("").to_string();
-            return Err(NodeError::Api { status, code, message });
+            return Err(NodeError::Api {
+                status,
+                code,
+                message,
+            });
         }
         Ok(v)
     }
@@ -72,13 +85,19 @@ impl NodeClient {
     }
 
     /// Submit and wait up to `wait` for each entry to be final or refused.
-    pub fn submit(&self, entries: &[SignedEntry], wait: Duration) -> Result<Vec<Option<Receipt>>, NodeError> {
+    pub fn submit(
+        &self,
+        entries: &[SignedEntry],
+        wait: Duration,
+    ) -> Result<Vec<Option<Receipt>>, NodeError> {
         let body = serde_json::json!({
             "entries": entries.iter().map(|e| hex::encode(to_bytes(e))).collect::<Vec<_>>(),
             "wait_ms": wait.as_millis() as u64,
         });
         let v = self.call("POST", "/v1/submit", Some(&body))?;
-        let list = v["receipts"].as_array().ok_or_else(|| NodeError::Unreachable("no receipts in the reply".into()))?;
+        let list = v["receipts"]
+            .as_array()
+            .ok_or_else(|| NodeError::Unreachable("no receipts in the reply".into()))?;
         Ok(list.iter().map(parse_receipt).collect())
     }
 
@@ -91,7 +110,10 @@ fn parse_receipt(v: &Value) -> Option<Receipt> {
     match v["status"].as_str()? {
         "final" => {
             let id: [u8; 32] = hex::decode(v["entry_id"].as_str()?).ok()?.try_into().ok()?;
-            Some(Receipt::Final { height: v["height"].as_u64()?, entry_id: id })
+            Some(Receipt::Final {
+                height: v["height"].as_u64()?,
+                entry_id: id,
+            })
         }
         "rejected" => Some(Receipt::Rejected(Rejection::new(
             RejectCode::parse(v["code"].as_str()?).unwrap_or(RejectCode::Malformed),

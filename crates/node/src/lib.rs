@@ -9,10 +9,10 @@
 pub mod auth;
 pub mod client;
 pub mod client_api;
-pub mod mempool;
 pub mod consensus;
-mod sequencer;
+pub mod mempool;
 pub mod remote;
+mod sequencer;
 pub mod service;
 
 pub use remote::RemoteConsortium;
@@ -21,7 +21,9 @@ pub use sequencer::{LocalConsortium, Receipt};
 use credence_crypto::{Identity, PartyId, PublicIdentity};
 use credence_ledger::encode::{block_hash, check_certificate};
 use credence_ledger::rules::member;
-use credence_ledger::{Applied, Block, Certificate, Entry, Ledger, LedgerError, Rejection, SignedEntry};
+use credence_ledger::{
+    Applied, Block, Certificate, Entry, Ledger, LedgerError, Rejection, SignedEntry,
+};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -42,7 +44,11 @@ pub enum NodeError {
     #[error("cannot reach the node at {0}; is it running?")]
     Unreachable(String),
     #[error("the node refused the request ({code}): {message}")]
-    Api { status: u16, code: String, message: String },
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("{0}")]
     Io(String),
 }
@@ -106,28 +112,49 @@ impl Node {
     /// Consensus certificates arrive from the engine, which verified the
     /// finalization before delivering the block; their bytes are kept as
     /// evidence for `credence verify`.
-    pub fn on_finalized(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, NodeError> {
+    pub fn on_finalized(
+        &mut self,
+        block: &Block,
+        cert: &Certificate,
+    ) -> Result<Applied, NodeError> {
         let height = block.header.height;
-        let refuse = |why: String| NodeError::Refused { member: self.name.clone(), height, why };
+        let refuse = |why: String| NodeError::Refused {
+            member: self.name.clone(),
+            height,
+            why,
+        };
         match cert {
             Certificate::Sequencer { signer: who, .. } => {
                 let signer: Option<PublicIdentity> = if height == 0 {
                     match block.entries.first().map(|e| &e.entry) {
-                        Some(Entry::Genesis(g)) => g.members.iter().find(|m| m.key.party_id() == *who).map(|m| m.key),
+                        Some(Entry::Genesis(g)) => g
+                            .members
+                            .iter()
+                            .find(|m| m.key.party_id() == *who)
+                            .map(|m| m.key),
                         _ => None,
                     }
                 } else {
-                    member(self.ledger.conn(), who).map_err(LedgerError::from)?.map(|m| m.key)
+                    member(self.ledger.conn(), who)
+                        .map_err(LedgerError::from)?
+                        .map(|m| m.key)
                 };
-                let Some(signer) = signer else { return Err(refuse("certified by a non-member".into())) };
+                let Some(signer) = signer else {
+                    return Err(refuse("certified by a non-member".into()));
+                };
                 if *who != block.header.proposer {
                     return Err(refuse("the certificate is not the proposer's".into()));
                 }
-                check_certificate(&block_hash(block), cert, &signer).map_err(|e| refuse(e.to_string()))?;
+                check_certificate(&block_hash(block), cert, &signer)
+                    .map_err(|e| refuse(e.to_string()))?;
             }
             Certificate::Genesis if height == 0 => {}
-            Certificate::Genesis => return Err(refuse("a genesis certificate above block 0".into())),
-            Certificate::Consensus { .. } if height == 0 => return Err(refuse("block 0 is the genesis".into())),
+            Certificate::Genesis => {
+                return Err(refuse("a genesis certificate above block 0".into()))
+            }
+            Certificate::Consensus { .. } if height == 0 => {
+                return Err(refuse("block 0 is the genesis".into()))
+            }
             Certificate::Consensus { .. } => {}
         }
         Ok(self.ledger.apply_block(block, cert)?)

@@ -69,7 +69,12 @@ impl Mempool {
     /// finalized block decides them).
     pub fn peek(&self, max: usize) -> Vec<SignedEntry> {
         let g = self.inner.lock().expect("mempool lock");
-        g.order.iter().filter_map(|id| g.pending.get(id)).take(max).map(|(e, _)| e.clone()).collect()
+        g.order
+            .iter()
+            .filter_map(|id| g.pending.get(id))
+            .take(max)
+            .map(|(e, _)| e.clone())
+            .collect()
     }
 
     /// Entries pending for longer than `age`: the ones to judge again, since
@@ -124,7 +129,11 @@ impl Mempool {
             if now >= deadline {
                 break;
             }
-            g = self.changed.wait_timeout(g, deadline - now).expect("mempool lock").0;
+            g = self
+                .changed
+                .wait_timeout(g, deadline - now)
+                .expect("mempool lock")
+                .0;
         }
         ids.iter().map(|id| g.outcomes.get(id).cloned()).collect()
     }

@@ -17,12 +17,17 @@ pub struct RemoteConsortium {
 
 impl RemoteConsortium {
     pub fn new(client: NodeClient) -> Self {
-        RemoteConsortium { client, views: Vec::new(), wait: Duration::from_secs(120) }
+        RemoteConsortium {
+            client,
+            views: Vec::new(),
+            wait: Duration::from_secs(120),
+        }
     }
 
     /// Add a read view: `member`'s ledger file.
     pub fn add_view(&mut self, member: PartyId, ledger_file: &Path) -> Result<(), NodeError> {
-        self.views.push((member, Ledger::open_read_only(ledger_file)?));
+        self.views
+            .push((member, Ledger::open_read_only(ledger_file)?));
         Ok(())
     }
 
@@ -36,7 +41,10 @@ impl RemoteConsortium {
         for (p, l) in &self.views {
             while l.head()?.map(|h| h.height).unwrap_or(0) < height {
                 if Instant::now() > deadline {
-                    return Err(NodeError::Unreachable(format!("member {} did not reach height {height} in time", p.short())));
+                    return Err(NodeError::Unreachable(format!(
+                        "member {} did not reach height {height} in time",
+                        p.short()
+                    )));
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -73,11 +81,18 @@ impl Network for RemoteConsortium {
     }
 
     fn view(&self, member: &PartyId) -> Result<&Ledger, NodeError> {
-        self.views.iter().find(|(p, _)| p == member).map(|(_, l)| l).ok_or_else(|| NodeError::UnknownMember(member.short()))
+        self.views
+            .iter()
+            .find(|(p, _)| p == member)
+            .map(|(_, l)| l)
+            .ok_or_else(|| NodeError::UnknownMember(member.short()))
     }
 
     fn now(&self) -> u64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
     }
 }
 

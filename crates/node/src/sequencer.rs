@@ -171,7 +171,9 @@ impl Network for LocalConsortium {
         LocalConsortium::submit(self, entries)
     }
     fn view(&self, member: &PartyId) -> Result<&Ledger, NodeError> {
-        self.node(member).map(|n| n.ledger()).ok_or_else(|| NodeError::UnknownMember(member.short()))
+        self.node(member)
+            .map(|n| n.ledger())
+            .ok_or_else(|| NodeError::UnknownMember(member.short()))
     }
     fn now(&self) -> u64 {
         LocalConsortium::now(self)

@@ -38,11 +38,19 @@ pub struct ServiceConfig {
 }
 
 /// Ledger block 0: the genesis entry, at the consortium's creation time.
-pub fn genesis_ledger_block(cfg_genesis: &SignedEntry, created_at: u64) -> Result<Block, NodeError> {
+pub fn genesis_ledger_block(
+    cfg_genesis: &SignedEntry,
+    created_at: u64,
+) -> Result<Block, NodeError> {
     let Entry::Genesis(g) = &cfg_genesis.entry else {
-        return Err(NodeError::Io("the genesis file does not hold a genesis entry".into()));
+        return Err(NodeError::Io(
+            "the genesis file does not hold a genesis entry".into(),
+        ));
     };
-    let first = g.members.first().ok_or_else(|| NodeError::Io("the genesis names no members".into()))?;
+    let first = g
+        .members
+        .first()
+        .ok_or_else(|| NodeError::Io("the genesis names no members".into()))?;
     let entries = vec![cfg_genesis.clone()];
     Ok(Block {
         header: BlockHeader {
@@ -59,7 +67,11 @@ pub fn genesis_ledger_block(cfg_genesis: &SignedEntry, created_at: u64) -> Resul
 /// Run until stopped (Ctrl-C, SIGTERM, or `cfg.stop`).
 pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
     let ledger_path = cfg.home.join("ledger.db");
-    let mut node = Node::new(cfg.name.clone(), cfg.identity.clone(), Ledger::open(&ledger_path)?);
+    let mut node = Node::new(
+        cfg.name.clone(),
+        cfg.identity.clone(),
+        Ledger::open(&ledger_path)?,
+    );
     if node.ledger().head()?.is_none() {
         let b = genesis_ledger_block(&cfg.genesis, cfg.created_at)?;
         node.on_finalized(&b, &Certificate::Genesis)?;
@@ -81,13 +93,17 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         shutdown: stop.clone(),
         unfiltered: cfg.unfiltered,
     });
-    let api_threads = client_api::serve(cfg.api, api_ctx, 4).map_err(|e| NodeError::Io(format!("client API on {}: {e}", cfg.api)))?;
+    let api_threads = client_api::serve(cfg.api, api_ctx, 4)
+        .map_err(|e| NodeError::Io(format!("client API on {}: {e}", cfg.api)))?;
 
     let proposer_key = {
-        let Entry::Genesis(g) = &cfg.genesis.entry else { unreachable!("checked above") };
+        let Entry::Genesis(g) = &cfg.genesis.entry else {
+            unreachable!("checked above")
+        };
         g.members[0].key.sign
     };
-    let genesis_block = consensus::genesis_block(&cfg.consortium, cfg.created_at, proposer_key, &cfg.genesis);
+    let genesis_block =
+        consensus::genesis_block(&cfg.consortium, cfg.created_at, proposer_key, &cfg.genesis);
     let (out_tx, out_rx) = std::sync::mpsc::channel::<Finalized>();
     let ccfg = ConsensusConfig {
         namespace: consensus::namespace(&cfg.consortium),
@@ -121,7 +137,10 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
             recheck = Instant::now();
             let stale = mempool.older_than(Duration::from_secs(5));
             if !stale.is_empty() {
-                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
                 let verdicts = node.ledger_mut().check_candidates(now, &stale)?;
                 for (e, v) in stale.iter().zip(verdicts) {
                     if let Err(r) = v {
@@ -140,7 +159,10 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
     if let Err(e) = node.ledger().checkpoint() {
         tracing::warn!(error = %e, "could not checkpoint the ledger's write-ahead log");
     }
-    tracing::info!(height = node.ledger().head()?.map(|h| h.height), "node stopped");
+    tracing::info!(
+        height = node.ledger().head()?.map(|h| h.height),
+        "node stopped"
+    );
     result
 }
 
@@ -185,13 +207,21 @@ fn apply_finalized(node: &mut Node, mempool: &Mempool, f: Finalized) -> Result<(
                 let id = entry_id(&e.entry);
                 let r = match rejected.get(&i) {
                     Some(rej) => Receipt::Rejected(rej.clone()),
-                    None => Receipt::Final { height, entry_id: id },
+                    None => Receipt::Final {
+                        height,
+                        entry_id: id,
+                    },
                 };
                 (id, r)
             })
             .collect();
         mempool.decide(outcomes);
-        tracing::debug!(height, entries = block.entries.len(), rejected = rejected.len(), "block applied");
+        tracing::debug!(
+            height,
+            entries = block.entries.len(),
+            rejected = rejected.len(),
+            "block applied"
+        );
     }
     f.ack.acknowledge();
     Ok(())

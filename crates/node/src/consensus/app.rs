@@ -29,7 +29,10 @@ const MAX_FUTURE_SECS: u64 = 60;
 const IDLE_WAIT: Duration = Duration::from_millis(300);
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 pub fn decode_entries(bytes: &[u8]) -> Option<Vec<SignedEntry>> {
@@ -70,9 +73,17 @@ impl LedgerApp {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let ledger = self.ledger.clone();
         std::thread::spawn(move || {
-            let verdicts = ledger.lock().map_err(|_| ()).and_then(|mut l| l.check_candidates(timestamp, &candidates).map_err(|_| ()));
+            let verdicts = ledger
+                .lock()
+                .map_err(|_| ())
+                .and_then(|mut l| l.check_candidates(timestamp, &candidates).map_err(|_| ()));
             let kept: Vec<SignedEntry> = match verdicts {
-                Ok(v) => candidates.into_iter().zip(v).filter(|(_, ok)| ok.is_ok()).map(|(e, _)| e).collect(),
+                Ok(v) => candidates
+                    .into_iter()
+                    .zip(v)
+                    .filter(|(_, ok)| ok.is_ok())
+                    .map(|(e, _)| e)
+                    .collect(),
                 Err(()) => Vec::new(),
             };
             let _ = tx.send(kept);
@@ -87,7 +98,12 @@ impl<E: Send + 'static> Application<E> for LedgerApp {
     type Block = ConsensusBlock;
     type Input = ();
 
-    async fn propose(&mut self, (_runtime, context): (E, Ctx), ancestry: impl Ancestry<ConsensusBlock>, _input: ()) -> Option<Digested<ConsensusBlock>> {
+    async fn propose(
+        &mut self,
+        (_runtime, context): (E, Ctx),
+        ancestry: impl Ancestry<ConsensusBlock>,
+        _input: (),
+    ) -> Option<Digested<ConsensusBlock>> {
         let parent = ancestry.peek()?.inner().clone();
         let mut candidates = self.candidates(&parent);
         let waited = std::time::Instant::now();
@@ -109,13 +125,25 @@ impl<E: Send + 'static> Application<E> for LedgerApp {
             kept.truncate(kept.len() / 2);
             entries = to_bytes(&kept);
         }
-        let block = ConsensusBlock { parent: parent.digest(), height: parent.height().next(), timestamp, proposer: self.me, entries: Bytes::from(entries) };
+        let block = ConsensusBlock {
+            parent: parent.digest(),
+            height: parent.height().next(),
+            timestamp,
+            proposer: self.me,
+            entries: Bytes::from(entries),
+        };
         tracing::debug!(round = %context.round, height = block.height.get(), entries = kept.len(), "proposing");
         Some(Digested::compute(block, &Sequential).await)
     }
 
-    async fn verify(&mut self, (_runtime, context): (E, Ctx), ancestry: impl Ancestry<ConsensusBlock>) -> bool {
-        let Some(block) = ancestry.peek() else { return false };
+    async fn verify(
+        &mut self,
+        (_runtime, context): (E, Ctx),
+        ancestry: impl Ancestry<ConsensusBlock>,
+    ) -> bool {
+        let Some(block) = ancestry.peek() else {
+            return false;
+        };
         let block = block.inner();
         if block.proposer[..] != *context.leader.as_ref() {
             tracing::warn!("refusing a block whose proposer is not the round's leader");
@@ -126,7 +154,10 @@ impl<E: Send + 'static> Application<E> for LedgerApp {
             return false;
         };
         if entries.is_empty() || entries.len() > MAX_ENTRIES_PER_BLOCK {
-            tracing::warn!(entries = entries.len(), "refusing a block with too few or too many entries");
+            tracing::warn!(
+                entries = entries.len(),
+                "refusing a block with too few or too many entries"
+            );
             return false;
         }
         if block.timestamp > now() + MAX_FUTURE_SECS {

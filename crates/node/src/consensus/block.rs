@@ -38,10 +38,22 @@ pub fn from_digest(d: &Digest) -> [u8; 32] {
 
 /// The digest, computed with the project's own hash so that `verify` can
 /// recompute it from a ledger file.
-pub fn block_digest(parent: &[u8; 32], height: u64, timestamp: u64, proposer: &[u8; 32], entries: &[u8]) -> [u8; 32] {
+pub fn block_digest(
+    parent: &[u8; 32],
+    height: u64,
+    timestamp: u64,
+    proposer: &[u8; 32],
+    entries: &[u8],
+) -> [u8; 32] {
     digest(
         b"credence.consensus-block.v1",
-        &[parent, &height.to_be_bytes(), &timestamp.to_be_bytes(), proposer, &digest(b"credence.consensus-entries.v1", &[entries])],
+        &[
+            parent,
+            &height.to_be_bytes(),
+            &timestamp.to_be_bytes(),
+            proposer,
+            &digest(b"credence.consensus-entries.v1", &[entries]),
+        ],
     )
 }
 
@@ -83,7 +95,13 @@ impl BoundedBlock for ConsensusBlock {
 impl Digestible for ConsensusBlock {
     type Digest = Digest;
     fn digest(&self) -> Digest {
-        to_digest(block_digest(&from_digest(&self.parent), self.height.get(), self.timestamp, &self.proposer, &self.entries))
+        to_digest(block_digest(
+            &from_digest(&self.parent),
+            self.height.get(),
+            self.timestamp,
+            &self.proposer,
+            &self.entries,
+        ))
     }
 }
 

@@ -15,18 +15,38 @@ use block::{from_digest, to_digest, ConsensusBlock};
 use bytes::Bytes;
 use commonware_broadcast::buffered;
 use commonware_codec::{DecodeExt, Encode};
-use commonware_consensus::marshal::{self, core::Actor as MarshalActor, standard::{Inline, Standard}};
-use commonware_consensus::simplex::{self, config::{ForwardPolicy, SkipBudget, SkipPolicy}, elector::RoundRobin};
+use commonware_consensus::marshal::{
+    self,
+    core::Actor as MarshalActor,
+    standard::{Inline, Standard},
+};
+use commonware_consensus::simplex::{
+    self,
+    config::{ForwardPolicy, SkipBudget, SkipPolicy},
+    elector::RoundRobin,
+};
 use commonware_consensus::types::{Epoch, FixedEpocher, Height, ViewDelta};
 use commonware_consensus::Heightable;
-use commonware_cryptography::{certificate::ConstantProvider, ed25519, Digested, Digestible, Sha256, Signer};
+use commonware_cryptography::{
+    certificate::ConstantProvider, ed25519, Digested, Digestible, Sha256, Signer,
+};
 use commonware_macros::select;
-use commonware_p2p::{authenticated::lookup, Address, AddressableManager, Receiver as _, Recipients, Sender as _};
+use commonware_p2p::{
+    authenticated::lookup, Address, AddressableManager, Receiver as _, Recipients, Sender as _,
+};
 use commonware_parallel::Sequential;
-use commonware_runtime::{buffer::paged::CacheRef, tokio as cw_tokio, Quota, Runner as _, Spawner, Supervisor as _};
+use commonware_runtime::{
+    buffer::paged::CacheRef, tokio as cw_tokio, Quota, Runner as _, Spawner, Supervisor as _,
+};
 use commonware_storage::archive::immutable;
-use commonware_stream::{cups::{self, Cups}, sake::{self, Sake}};
-use commonware_utils::{ordered::{Map, Set}, NZDuration, NZU16, NZU32, NZU64, NZUsize};
+use commonware_stream::{
+    cups::{self, Cups},
+    sake::{self, Sake},
+};
+use commonware_utils::{
+    ordered::{Map, Set},
+    NZDuration, NZUsize, NZU16, NZU32, NZU64,
+};
 use credence_ledger::encode::from_bytes;
 use credence_ledger::{Ledger, SignedEntry};
 use std::net::SocketAddr;
@@ -72,12 +92,18 @@ pub fn namespace(consortium: &str) -> Vec<u8> {
 }
 
 fn pubkey(b: &[u8; 32]) -> ed25519::PublicKey {
-    ed25519::PublicKey::decode(Bytes::copy_from_slice(b)).expect("a member key is a valid Ed25519 point")
+    ed25519::PublicKey::decode(Bytes::copy_from_slice(b))
+        .expect("a member key is a valid Ed25519 point")
 }
 
 /// The verifier of finalization certificates for a validator set.
 pub fn verifier(namespace: &[u8], keys: &[[u8; 32]]) -> Option<Scheme> {
-    let participants: Set<ed25519::PublicKey> = keys.iter().map(pubkey).collect::<Vec<_>>().try_into().ok()?;
+    let participants: Set<ed25519::PublicKey> = keys
+        .iter()
+        .map(pubkey)
+        .collect::<Vec<_>>()
+        .try_into()
+        .ok()?;
     Some(Scheme::verifier(namespace, participants))
 }
 
@@ -93,7 +119,13 @@ pub fn check_certificate(
 ) -> Result<(), String> {
     use commonware_codec::Decode as _;
     use commonware_cryptography::certificate::Verifier as _;
-    let credence_ledger::Certificate::Consensus { parent_digest, digest, view: _, finalization } = cert else {
+    let credence_ledger::Certificate::Consensus {
+        parent_digest,
+        digest,
+        view: _,
+        finalization,
+    } = cert
+    else {
         return Err("not a consensus certificate".into());
     };
     let proposer = keys
@@ -101,7 +133,13 @@ pub fn check_certificate(
         .find(|k| credence_crypto::keys::party_id_of(k) == block.header.proposer)
         .ok_or("the proposer is not a member")?;
     let entries = credence_ledger::encode::to_bytes(&block.entries);
-    let d = block::block_digest(parent_digest, block.header.height, block.header.timestamp, proposer, &entries);
+    let d = block::block_digest(
+        parent_digest,
+        block.header.height,
+        block.header.timestamp,
+        proposer,
+        &entries,
+    );
     if d != *digest {
         return Err("the block does not hash to its consensus digest".into());
     }
@@ -111,7 +149,8 @@ pub fn check_certificate(
         _ => return Err("the consensus parent is not the previous block".into()),
     }
     if let Some(bytes) = finalization {
-        let scheme = verifier(namespace, keys).ok_or("the member keys are not a valid validator set")?;
+        let scheme =
+            verifier(namespace, keys).ok_or("the member keys are not a valid validator set")?;
         let f = simplex::types::Finalization::<Scheme, commonware_cryptography::sha256::Digest>::decode_cfg(
             Bytes::from(bytes.clone()),
             &scheme.certificate_codec_config(),
@@ -138,19 +177,35 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
     let runner = cw_tokio::Runner::new(runtime_cfg);
     runner.start(|context| async move {
         use commonware_codec::DecodeExt as _;
-        let signer = ed25519::PrivateKey::decode(Bytes::copy_from_slice(&cfg.seed.expose()[..])).expect("32-byte seed");
+        let signer = ed25519::PrivateKey::decode(Bytes::copy_from_slice(&cfg.seed.expose()[..]))
+            .expect("32-byte seed");
         let me = signer.public_key();
         let keys: Vec<ed25519::PublicKey> = cfg.validators.iter().map(|v| pubkey(&v.key)).collect();
-        let participants: Set<ed25519::PublicKey> = keys.clone().try_into().expect("distinct member keys");
-        let scheme = Scheme::signer(&cfg.namespace, participants, signer.clone()).expect("this member is a validator");
+        let participants: Set<ed25519::PublicKey> =
+            keys.clone().try_into().expect("distinct member keys");
+        let scheme = Scheme::signer(&cfg.namespace, participants, signer.clone())
+            .expect("this member is a validator");
         let n = cfg.validators.len() as u32;
 
-        let max_msg = marshal::max_payload_size::<Standard<ConsensusBlock>, Scheme>(n, &()) as u32 + 4096;
+        let max_msg =
+            marshal::max_payload_size::<Standard<ConsensusBlock>, Scheme>(n, &()) as u32 + 4096;
         let handshake = Cups::<_, commonware_cryptography::ChaCha20Poly1305>::new(
-            Sake { signer: signer.clone(), synchrony_bound: Duration::from_secs(5), max_handshake_age: Duration::from_secs(10), version: sake::Version::V1 },
+            Sake {
+                signer: signer.clone(),
+                synchrony_bound: Duration::from_secs(5),
+                max_handshake_age: Duration::from_secs(10),
+                version: sake::Version::V1,
+            },
             cups::Version::V1,
         );
-        let mut p2p_cfg = lookup::Config::local(handshake, &cfg.namespace, cfg.listen, NZUsize!(cfg.validators.len().max(1)), max_msg, NZUsize!(1024));
+        let mut p2p_cfg = lookup::Config::local(
+            handshake,
+            &cfg.namespace,
+            cfg.listen,
+            NZUsize!(cfg.validators.len().max(1)),
+            max_msg,
+            NZUsize!(1024),
+        );
         p2p_cfg.peer_connection_cooldown = Duration::from_millis(500);
         let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
         let peers: Map<ed25519::PublicKey, Address> = cfg
@@ -177,7 +232,10 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         let marshal_cfg = marshal::Config {
             provider: ConstantProvider::<Scheme, Epoch>::new(scheme.clone()),
             epocher: epocher.clone(),
-            start: marshal::Start::Genesis(Digested::precomputed(cfg.genesis.clone(), genesis_digest)),
+            start: marshal::Start::Genesis(Digested::precomputed(
+                cfg.genesis.clone(),
+                genesis_digest,
+            )),
             partition_prefix: "marshal".into(),
             mailbox_size: NZUsize!(1024),
             view_retention: ViewDelta::new(10),
@@ -218,7 +276,11 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             },
         );
         broadcast_engine.start(blocks);
-        fn archive_cfg<C>(name: &str, page_cache: &CacheRef, codec_config: C) -> immutable::Config<C> {
+        fn archive_cfg<C>(
+            name: &str,
+            page_cache: &CacheRef,
+            codec_config: C,
+        ) -> immutable::Config<C> {
             immutable::Config {
                 metadata_partition: format!("marshal-{name}-metadata"),
                 freezer_table_partition: format!("marshal-{name}-freezer-table"),
@@ -242,15 +304,28 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         use commonware_cryptography::certificate::Verifier as _;
         let finalizations = immutable::Archive::init(
             context.child("finalizations_by_height"),
-            archive_cfg("finalizations", &page_cache, Scheme::certificate_codec_config_unbounded()),
+            archive_cfg(
+                "finalizations",
+                &page_cache,
+                Scheme::certificate_codec_config_unbounded(),
+            ),
         )
         .await
         .expect("finalizations archive");
-        let finalized_blocks = immutable::Archive::init(context.child("finalized_blocks"), archive_cfg("blocks", &page_cache, ()))
-            .await
-            .expect("blocks archive");
+        let finalized_blocks = immutable::Archive::init(
+            context.child("finalized_blocks"),
+            archive_cfg("blocks", &page_cache, ()),
+        )
+        .await
+        .expect("blocks archive");
         let (marshal_actor, marshal_mailbox, floor) =
-            MarshalActor::<_, Standard<ConsensusBlock>, _, _, _, _, _, _>::init(context.child("marshal"), finalizations, finalized_blocks, marshal_cfg).await;
+            MarshalActor::<_, Standard<ConsensusBlock>, _, _, _, _, _, _>::init(
+                context.child("marshal"),
+                finalizations,
+                finalized_blocks,
+                marshal_cfg,
+            )
+            .await;
         tracing::info!(processed = ?floor.processed(), "consensus storage restored");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let marshal_handle = marshal_actor.start(FinalizedReporter { tx }, buffer, resolver);
@@ -259,14 +334,24 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         let bridge_mailbox = marshal_mailbox.clone();
         context.child("bridge").spawn(move |_| async move {
             while let Some(msg) = rx.recv().await {
-                let Delivered::Block(block, ack) = msg else { continue };
+                let Delivered::Block(block, ack) = msg else {
+                    continue;
+                };
                 let height: Height = block.height();
                 let fin = bridge_mailbox.get_finalization(height).await;
                 let (finalization, view) = match fin {
-                    Some(f) if f.proposal.payload == block.digest() => (Some(f.encode().to_vec()), f.proposal.round.view().get()),
+                    Some(f) if f.proposal.payload == block.digest() => {
+                        (Some(f.encode().to_vec()), f.proposal.round.view().get())
+                    }
                     _ => (None, 0),
                 };
-                let item = Finalized { digest: block.digest(), block: block.inner().clone(), finalization, view, ack };
+                let item = Finalized {
+                    digest: block.digest(),
+                    block: block.inner().clone(),
+                    finalization,
+                    view,
+                    ack,
+                };
                 if out.send(item).is_err() {
                     break;
                 }
@@ -274,7 +359,10 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         });
 
         // Mempool gossip: out to every member, in from every member.
-        let mut gossip_out = std::mem::replace(&mut cfg.gossip_out, tokio::sync::mpsc::unbounded_channel().1);
+        let mut gossip_out = std::mem::replace(
+            &mut cfg.gossip_out,
+            tokio::sync::mpsc::unbounded_channel().1,
+        );
         context.child("gossip_out").spawn(move |_| async move {
             while let Some(e) = gossip_out.recv().await {
                 let bytes = credence_ledger::encode::to_bytes(&e);
@@ -293,8 +381,18 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             }
         });
 
-        let app = LedgerApp { me: from_digest_key(&me), mempool: cfg.mempool.clone(), ledger: cfg.ledger.clone(), unfiltered: cfg.unfiltered };
-        let inline = Inline::new(context.child("inline"), app, marshal_mailbox.clone(), epocher);
+        let app = LedgerApp {
+            me: from_digest_key(&me),
+            mempool: cfg.mempool.clone(),
+            ledger: cfg.ledger.clone(),
+            unfiltered: cfg.unfiltered,
+        };
+        let inline = Inline::new(
+            context.child("inline"),
+            app,
+            marshal_mailbox.clone(),
+            epocher,
+        );
         let engine = simplex::Engine::new(
             context.child("simplex"),
             simplex::config::Config {
@@ -316,7 +414,10 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                 certification_timeout: Duration::from_secs(2),
                 timeout_retry: Duration::from_secs(1),
                 view_retention: ViewDelta::new(256),
-                skip: SkipPolicy::Enabled { timeout: Duration::from_secs(3), budget: SkipBudget::Participants },
+                skip: SkipPolicy::Enabled {
+                    timeout: Duration::from_secs(3),
+                    budget: SkipBudget::Participants,
+                },
                 fetch_timeout: NZDuration!(Duration::from_secs(1)),
                 fetch_retry_delay: Duration::from_millis(100),
                 forward: ForwardPolicy::Disabled,
@@ -331,7 +432,8 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         };
-        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         select! {
             _ = tokio::signal::ctrl_c() => { tracing::info!("interrupted: stopping"); },
             _ = sigterm.recv() => { tracing::info!("terminated: stopping"); },
@@ -352,9 +454,17 @@ fn from_digest_key(k: &ed25519::PublicKey) -> [u8; 32] {
 }
 
 /// Block 0 of consensus: the signed genesis entry, at the consortium's creation time.
-pub fn genesis_block(consortium: &str, created_at: u64, proposer: [u8; 32], genesis: &SignedEntry) -> ConsensusBlock {
+pub fn genesis_block(
+    consortium: &str,
+    created_at: u64,
+    proposer: [u8; 32],
+    genesis: &SignedEntry,
+) -> ConsensusBlock {
     ConsensusBlock {
-        parent: to_digest(credence_crypto::hash::digest(b"credence.genesis-parent.v1", &[consortium.as_bytes()])),
+        parent: to_digest(credence_crypto::hash::digest(
+            b"credence.genesis-parent.v1",
+            &[consortium.as_bytes()],
+        )),
         height: Height::zero(),
         timestamp: created_at,
         proposer,
