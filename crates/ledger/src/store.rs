@@ -271,10 +271,16 @@ impl Ledger {
         timestamp: u64,
         candidates: &[SignedEntry],
     ) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
-        let height = self.head()?.map(|h| h.height + 1).unwrap_or(0);
+        // Read the head inside the write transaction: another connection may
+        // have stored a block since (the node's applier), and the trial must be
+        // judged as the block after the real head.
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let height: u64 =
+            tx.query_row("SELECT COALESCE(MAX(height) + 1, 0) FROM blocks", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64;
         let verdicts = settle(&tx, height, timestamp, candidates)?;
         drop(tx); // rolls back: nothing is stored
         Ok(verdicts)
