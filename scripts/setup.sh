@@ -30,8 +30,11 @@ fi
 if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --version 2.1.0 --locked
 fi
-# The UI: install exactly what package-lock.json says, then build ui/dist.
+# The UI: install the versions package-lock.json pins, then build ui/dist.
+# `npm install --no-save` rather than `npm ci`: the lock holds only the
+# platform builds the registry serves for the pinned rollup/esbuild versions,
+# and `npm ci` refuses a lock without every optional platform package.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-  (cd ui && npm ci --no-audit --no-fund)
+  (cd ui && npm install --no-save --no-audit --no-fund)
 fi
 (cd ui && npm run --silent build >/dev/null)
