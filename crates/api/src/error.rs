@@ -20,6 +20,9 @@ pub enum ErrorCode {
     ProofFailed,
     Storage,
     Io,
+    /// A member's node did not answer (not running, or the address is wrong);
+    /// the message names the member, the address and what to do.
+    Unreachable,
     Internal,
 }
 
@@ -35,6 +38,7 @@ impl ErrorCode {
             ErrorCode::ProofFailed => "proof-failed",
             ErrorCode::Storage => "storage",
             ErrorCode::Io => "io",
+            ErrorCode::Unreachable => "unreachable",
             ErrorCode::Internal => "internal",
         }
     }
@@ -109,6 +113,7 @@ impl From<NodeError> for ApiError {
             NodeError::Ledger(l) => l.into(),
             NodeError::Rejected(r) => r.into(),
             NodeError::UnknownMember(m) => ApiError::not_found(format!("no member named {m}")),
+            NodeError::Unreachable(_) => ApiError::new(ErrorCode::Unreachable, e.to_string()),
             e => ApiError::new(ErrorCode::Internal, e.to_string()),
         }
     }

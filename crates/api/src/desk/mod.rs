@@ -180,6 +180,27 @@ pub fn outcome(view: &Ledger, query_id: &Id) -> Result<QueryOutcome> {
     })
 }
 
+/// Wait, bounded by `timeout`, for someone else to answer a query (the
+/// agency's node in a running consortium answers by itself): the asker's view
+/// of it as soon as it is answered, or still `Pending` when the time is up.
+/// Polls the asker's own ledger every `every`.
+pub fn await_answer(
+    net: &dyn Network,
+    asker: &PartyId,
+    query_id: &Id,
+    timeout: std::time::Duration,
+    every: std::time::Duration,
+) -> Result<QueryOutcome> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let o = outcome(net.view(asker)?, query_id)?;
+        if o.status != QueryStatus::Pending || Instant::now() >= deadline {
+            return Ok(o);
+        }
+        std::thread::sleep(every.min(deadline.saturating_duration_since(Instant::now())));
+    }
+}
+
 /// Bank officer: ask `predicate` about `subject` under the officer's live
 /// consent. Refused before signing when no consent covers it (`NoConsent`);
 /// nothing reaches the ledger then.
