@@ -69,5 +69,8 @@ mod tests {
         );
         let e: UiError = ApiError::new(ErrorCode::Io, "disk").into();
         assert!(e.message.contains("writable"));
+        let e: UiError = credence_api::node::NodeError::Unreachable("127.0.0.1:9".into()).into();
+        assert_eq!(e.code, "unreachable");
+        assert!(e.message.contains("127.0.0.1:9"));
     }
 }

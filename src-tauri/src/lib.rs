@@ -140,6 +140,9 @@ struct SessionInfo {
     members: Vec<MemberDto>,
     borrowers: Vec<String>,
     auto_respond: bool,
+    /// Connected to a consortium of running member nodes (a folder of
+    /// `credence demo --keep-running`); its agency's node answers queries.
+    connected: bool,
     height: u64,
 }
 
@@ -162,6 +165,7 @@ fn session_info(s: &Session) -> UiResult<SessionInfo> {
             .map(|(l, _)| l.clone())
             .collect(),
         auto_respond: s.auto_respond,
+        connected: s.demo.node_answers,
         height: view
             .head()
             .map_err(credence_api::ApiError::from)?
@@ -171,10 +175,12 @@ fn session_info(s: &Session) -> UiResult<SessionInfo> {
 }
 
 fn install(state: &AppState, dir: PathBuf, c: demo::DemoConsortium) -> UiResult<SessionInfo> {
+    // When the agency's node answers by itself, the app must not answer too.
+    let auto_respond = !c.node_answers;
     let s = Session {
         dir,
         demo: c,
-        auto_respond: true,
+        auto_respond,
     };
     let info = session_info(&s)?;
     *lock(&state.session) = Some(s);
@@ -247,6 +253,9 @@ async fn start_demo(
 }
 
 /// Open a demo folder made before: unlocks its keystores with `passphrase`.
+/// A folder of running member nodes (`credence demo --keep-running`) is
+/// connected to; if a node does not answer, the error's code is
+/// "unreachable" and nothing in the folder changed.
 #[tauri::command]
 async fn open_demo(
     state: State<'_, AppState>,
@@ -425,7 +434,12 @@ async fn officer_borrower(
 }
 
 /// Ask a question; with the auto-responder on, the agency answers before this
-/// returns, and the officer's own ledger re-checks the proof.
+/// returns, and the officer's own ledger re-checks the proof. Connected to
+/// running nodes, the agency's node answers by itself: wait for it, bounded,
+/// and return the query as pending if it has not answered by then.
+/// How long a question waits for a running agency node's answer.
+const NODE_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 #[tauri::command]
 async fn officer_ask(
     state: State<'_, AppState>,
@@ -454,10 +468,20 @@ async fn officer_ask(
             &agency.party_id(),
             target,
         )?;
-        if s.auto_respond {
-            desk::answer_open(s.net(), &agency, 500)?;
-        }
-        let o = desk::outcome(s.view_net().view(&me.party_id())?, &qid)?;
+        let o = if s.demo.node_answers {
+            desk::await_answer(
+                s.view_net(),
+                &me.party_id(),
+                &qid,
+                NODE_ANSWER_WAIT,
+                std::time::Duration::from_millis(100),
+            )?
+        } else {
+            if s.auto_respond {
+                desk::answer_open(s.net(), &agency, 500)?;
+            }
+            desk::outcome(s.view_net().view(&me.party_id())?, &qid)?
+        };
         Ok(ask_result(&o, t0.elapsed().as_millis() as u64))
     })
     .await
@@ -529,6 +553,9 @@ struct AnalystHome {
     queue: Vec<QueryDto>,
     records_total: usize,
     auto_respond: bool,
+    /// The agency's node answers by itself (connected to running nodes): the
+    /// app's auto-responder is off and cannot be switched on.
+    node_answers: bool,
 }
 
 #[tauri::command]
@@ -562,6 +589,7 @@ async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
             queue,
             records_total: total,
             auto_respond: s.auto_respond,
+            node_answers: s.demo.node_answers,
         })
     })
     .await
@@ -643,6 +671,13 @@ async fn analyst_answer(state: State<'_, AppState>, query_id: Option<String>) ->
 #[tauri::command]
 async fn set_auto_respond(state: State<'_, AppState>, on: bool) -> UiResult<bool> {
     with_session(&state, move |s| {
+        if on && s.demo.node_answers {
+            return Err(UiError::new(
+                "not-permitted",
+                "the agency's node answers queries itself in this running consortium; \
+                 the app's auto-responder stays off",
+            ));
+        }
         s.auto_respond = on;
         Ok(on)
     })

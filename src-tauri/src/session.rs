@@ -12,7 +12,8 @@ pub struct Session {
     /// any, stop when this is dropped).
     pub demo: DemoConsortium,
     /// The agency answers open queries addressed to it after each question
-    /// asked from this app (demo only; the analyst view toggles it).
+    /// asked from this app (local demo only; the analyst view toggles it).
+    /// Always off when connected to running nodes: the agency's node answers.
     pub auto_respond: bool,
 }
 
