@@ -7,6 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Builder, By, Capabilities, until } from "selenium-webdriver";
@@ -17,6 +18,7 @@ const CLI = process.env.CREDENCE_CLI ?? path.join(ROOT, "target/debug/credence")
 const OUT = path.resolve(process.env.E2E_OUT ?? path.join(ROOT, "target/e2e"));
 const SHOTS = path.join(OUT, "screenshots");
 const DEMO = path.join(OUT, "demo");
+const RUNNING = path.join(OUT, "running"); // a consortium of node processes
 const SUBJECTS = Number(process.env.E2E_SUBJECTS ?? 40);
 const PASS = "credence-demo";
 const PORT = 4444;
@@ -26,8 +28,8 @@ let driver;
 let tauriDriver;
 const timings = {};
 
-function sql(member, query) {
-  const db = path.join(DEMO, member, "ledger.db");
+function sql(member, query, base = DEMO) {
+  const db = path.join(base, member, "ledger.db");
   const py = "import sqlite3,json,sys\nc=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro',uri=True)\nprint(json.dumps(c.execute(sys.argv[2]).fetchall()))";
   return JSON.parse(execFileSync("python3", ["-c", py, db, query], { encoding: "utf8" }));
 }
@@ -86,22 +88,22 @@ async function ask(kind, a) {
 }
 
 /** The answer as the ledger holds it, and as `credence verify-proof` checks it. */
-function ledgerAnswer(member, queryId) {
-  const rows = sql(member, `SELECT holds, answered_height IS NOT NULL FROM queries WHERE hex(query_id) = upper('${queryId}')`);
+function ledgerAnswer(member, queryId, base = DEMO) {
+  const rows = sql(member, `SELECT holds, answered_height IS NOT NULL FROM queries WHERE hex(query_id) = upper('${queryId}')`, base);
   assert.equal(rows.length, 1, "the query is on the ledger");
   const bundle = path.join(OUT, `${queryId.slice(0, 16)}.json`);
-  const db = path.join(DEMO, member, "ledger.db");
+  const db = path.join(base, member, "ledger.db");
   execFileSync(CLI, ["export-proof", "--db", db, "--query", queryId, "--out", bundle]);
   const v = JSON.parse(execFileSync(CLI, ["verify-proof", "--bundle", bundle, "--db", db, "--json"], { encoding: "utf8" }));
   return { holds: rows[0][0] === 1, answered: rows[0][1] === 1, proofOk: v.ok === true, proofHolds: v.holds };
 }
 
-async function expectAnswerMatchesLedger(el) {
+async function expectAnswerMatchesLedger(el, base = DEMO) {
   assert.equal(await el.getAttribute("data-testid"), "answer", `expected an answer, got: ${await el.getText()}`);
   assert.equal(await el.getAttribute("data-verified"), "true", "the window says verified by proof");
   const qid = await el.getAttribute("data-query-id");
   const shown = (await el.getAttribute("data-holds")) === "true";
-  const l = ledgerAnswer("bank-a", qid);
+  const l = ledgerAnswer("bank-a", qid, base);
   assert.ok(l.answered && l.proofOk, "the ledger holds a verified answer");
   assert.equal(shown, l.holds, "the answer shown is the one the ledger holds");
   assert.equal(l.proofHolds, l.holds, "the exported proof says the same");
@@ -134,6 +136,7 @@ before(async () => {
 
 after(async () => {
   if (driver) await driver.quit().catch(() => {});
+  await stopNodes(nodePids, 5000).catch(() => {});
   if (tauriDriver) tauriDriver.kill();
   fs.writeFileSync(path.join(OUT, "timings.json"), JSON.stringify(timings, null, 2));
 });
@@ -260,4 +263,123 @@ test("the agency analyst sees the portfolio, plots and queue", async () => {
   await waitFor("#score-chart svg rect.bar");
   await waitFor("#analyst-records table");
   await shot("agency-analyst");
+});
+
+// ---------------------------------------------------------------- a running consortium
+
+let nodePids = [];
+
+/** Alive and not a zombie (an orphaned node is reaped by whoever adopted it). */
+function alive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, a bounded wait, then SIGKILL and another bounded wait. */
+async function stopNodes(pids, ms = 20000) {
+  for (const signal of ["SIGTERM", "SIGKILL"]) {
+    for (const pid of pids.filter(alive)) {
+      try { process.kill(pid, signal); } catch {}
+    }
+    const deadline = Date.now() + ms;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (!pids.some(alive)) return;
+  }
+  throw new Error(`member processes did not stop: ${pids.filter(alive).join(" ")}`);
+}
+
+/** `credence demo --keep-running`: returns when the demo has run and its members keep running. */
+async function startRunningConsortium(subjects) {
+  const child = spawn(CLI, ["demo", "--dir", RUNNING, "--subjects", String(subjects), "--no-verify", "--keep-running", "--json"], {
+    env: { ...process.env, CREDENCE_PASSPHRASE: PASS },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const code = await new Promise((resolve) => {
+    const t = setTimeout(() => { child.kill("SIGKILL"); resolve("timeout"); }, 180000);
+    child.on("exit", (c) => { clearTimeout(t); resolve(c); });
+  });
+  fs.writeFileSync(path.join(OUT, "running-demo.log"), stderr);
+  // It prints how to stop the members it leaves running: "kill PID PID …".
+  const m = stderr.match(/^\s*kill ([\d ]+)$/m);
+  nodePids = m ? m[1].trim().split(/\s+/).map(Number) : [];
+  assert.notEqual(code, "timeout", "the demo finished in time");
+  assert.equal(nodePids.length, 4, `the demo left four members running: ${stderr}`);
+  assert.ok(nodePids.every(alive));
+  return JSON.parse(stdout);
+}
+
+/** Size, modification time and hash of every file under `dir`. */
+function snapshot(dir) {
+  const out = {};
+  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const p = path.join(e.parentPath ?? e.path, e.name);
+    const st = fs.statSync(p);
+    out[path.relative(dir, p)] = `${st.size} ${st.mtimeMs} ${crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex")}`;
+  }
+  return out;
+}
+
+async function openFolder(dir) {
+  await type("#open-dir", dir);
+  await type("#open-pass", PASS);
+  await (await $("#open-demo")).click();
+}
+
+test("the app opens a running consortium; stopped, it says the node is unreachable and changes nothing", async () => {
+  const t0 = Date.now();
+  const report = await startRunningConsortium(6);
+  timings.running_demo_ms = Date.now() - t0;
+  assert.equal(report.counts.subjects, 6);
+
+  await (await $("#close-session")).click();
+  await waitFor('#first-screen[data-ready="1"]');
+  assert.match(await (await $("#open-form")).getText(), /credence demo --dir FOLDER --keep-running/);
+  await openFolder(RUNNING);
+  await waitFor("#tab-officer", 60000);
+  assert.match(await (await $("header .where")).getText(), /6 borrowers · connected to running nodes/);
+
+  // The officer's question is answered by the agency's node, and the window
+  // shows what the ledger holds.
+  const heightBefore = sql("regulator", "SELECT MAX(height) FROM blocks", RUNNING)[0][0];
+  await openBorrowerAsOfficer("bank-a", BORROWER);
+  await expectAnswerMatchesLedger(await ask("score-at-least", "650"), RUNNING);
+  assert.ok(sql("regulator", "SELECT MAX(height) FROM blocks", RUNNING)[0][0] > heightBefore);
+  await shot("connected-officer");
+
+  // The app does not answer for the node: its auto-responder is off and locked.
+  await tab("analyst");
+  const auto = await waitFor("#auto-respond");
+  assert.equal(await auto.isSelected(), false);
+  assert.equal(await auto.isEnabled(), false);
+  assert.match(await (await $("#auto-respond-label")).getText(), /agency's node answers/);
+
+  // Stop the consortium; the folder must then stay exactly as it is.
+  await (await $("#close-session")).click();
+  await waitFor('#first-screen[data-ready="1"]');
+  await stopNodes(nodePids);
+  const before = snapshot(RUNNING);
+
+  await openFolder(RUNNING);
+  const err = await waitFor('[data-testid="first-out"] [data-testid="error"]', 30000);
+  assert.equal(await err.getAttribute("data-code"), "unreachable");
+  const text = await err.getText();
+  const regulatorApi = JSON.parse(fs.readFileSync(path.join(RUNNING, "regulator", "node.json"), "utf8")).api;
+  assert.ok(text.includes(`cannot reach the regulator node at ${regulatorApi}`), text);
+  assert.match(text, /is the consortium running\?/);
+  assert.match(text, /credence node run --home/);
+  assert.match(text, /nothing in the folder was changed/);
+  assert.ok(!text.includes(PASS), "no passphrase in the message");
+  await shot("unreachable");
+  assert.equal((await driver.findElements(By.css("#tab-officer"))).length, 0, "still on the first screen");
+  assert.ok(await (await $("#open-demo")).isEnabled(), "the person can retry");
+  assert.deepEqual(snapshot(RUNNING), before, "no file in the folder changed");
 });

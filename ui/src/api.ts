@@ -14,7 +14,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export interface AppInfo { version: string; demo_dir: string; demo_exists: boolean; subjects: number; session_open: boolean }
 export interface Member { name: string; role: string; party: string }
-export interface SessionInfo { dir: string; consortium: string; members: Member[]; borrowers: string[]; auto_respond: boolean; height: number }
+export interface SessionInfo { dir: string; consortium: string; members: Member[]; borrowers: string[]; auto_respond: boolean; connected: boolean; height: number }
 export interface Keystore { name: string; party: string; path: string }
 export interface Borrower { subject: string; label: string | null; records: number; live_consents_to_me: number }
 export interface Consent { consent_id: string; grantee: string; grantee_name: string; purpose: string; predicates: string[]; expires_at: number; granted_at: number; revoked_at: number | null; explicit: boolean; live: boolean }
@@ -25,7 +25,7 @@ export interface BorrowerFile { subject: string; label: string | null; consents:
 export interface AskResult { query_id: string; predicate: string; purpose: string; consent_id: string; responder_name: string; status: string; holds: boolean | null; verified: boolean; elapsed_ms: number }
 export interface Alarm { code: string; severity: string; title: string; detail: string; subject: string | null; member: string | null }
 export interface Portfolio { subjects: number; live_tradelines: number; score_histogram: [number, number][]; scored_subjects: number; mean_score: number | null; status_counts: [string, number][]; days_past_due: number[]; serious_delinquency: number; subjects_with_serious_delinquency: number }
-export interface AnalystHome { agency: string; portfolio: Portfolio; alarms: Alarm[]; queue: Query[]; records_total: number; auto_respond: boolean }
+export interface AnalystHome { agency: string; portfolio: Portfolio; alarms: Alarm[]; queue: Query[]; records_total: number; auto_respond: boolean; node_answers: boolean }
 export interface Pass { answered: number; refused: [string, string][]; elapsed_ms: number }
 export interface Activity { from: number; width: number; buckets: number; series: { member: string; role: string; what: string; counts: number[] }[] }
 export interface Counts { blocks: number; subjects: number; records: number; consents: number; revoked_consents: number; queries: number; answers: number; scores: number; disputes: number }

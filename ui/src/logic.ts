@@ -41,10 +41,22 @@ export function adviceFor(code: string): string {
     case "io":
       return "Check that the folder exists and is writable.";
     case "unreachable":
-      return "The node did not answer. Check that it is running and the address is right, then retry.";
+      return "The consortium's member nodes did not answer, so nothing was opened and nothing in the folder was changed. Start the consortium (as the message says), then press Unlock and open again.";
     default:
       return "Try again; if it happens again, report it with this code.";
   }
+}
+
+/** What the analyst's auto-responder switch means in this session. */
+export function responderNote(nodeAnswers: boolean): string {
+  return nodeAnswers
+    ? "The agency's node answers new queries itself (credence node run --auto-answer); this app does not answer them too."
+    : "Answer new queries automatically (demo responder)";
+}
+
+/** A line for the header: where the open consortium lives. */
+export function sessionMode(connected: boolean): string {
+  return connected ? "connected to running nodes" : "local (in this app)";
 }
 
 /** "12,345.67" from cents. */

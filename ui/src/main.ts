@@ -1,6 +1,6 @@
 import { api, type SessionInfo } from "./api";
 import { act, clear, errorBox, field, h, notice } from "./dom";
-import { demoFraction, type UiError } from "./logic";
+import { demoFraction, sessionMode, type UiError } from "./logic";
 import { officerView } from "./views/officer";
 import { analystView } from "./views/analyst";
 import { regulatorView } from "./views/regulator";
@@ -55,7 +55,7 @@ async function firstScreen(): Promise<void> {
     "form",
     { class: "card", id: "open-form" },
     h("h2", {}, "Open a consortium folder"),
-    h("p", { class: "muted" }, "Unlocks the members' and borrowers' keystores in a folder made by the demo."),
+    h("p", { class: "muted" }, "Unlocks the members' and borrowers' keystores in a folder made by the demo: one started here, or a running consortium started with ", h("code", {}, "credence demo --dir FOLDER --keep-running"), ", whose member nodes the app then connects to."),
     field("Folder", oDir),
     field("Passphrase", oPass),
     oBtn,
@@ -137,7 +137,7 @@ function shell(s: SessionInfo, role: Role = "officer"): void {
     { class: "top" },
     h("div", { class: "brand-small" }, "Credence"),
     h("nav", { role: "tablist", "aria-label": "Role" }, ...tabs),
-    h("div", { class: "where muted", title: s.dir }, `${s.consortium} · ${s.members.length} members · ${s.borrowers.length} borrowers`),
+    h("div", { class: "where muted", title: s.dir }, `${s.consortium} · ${s.members.length} members · ${s.borrowers.length} borrowers · ${sessionMode(s.connected)}`),
     close,
   );
   clear(root, h("div", { class: "app" }, header, body));

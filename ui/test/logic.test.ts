@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adviceFor, answerText, asUiError, buildConsent, buildPredicate, demoFraction, formatCents, formatTime, parseAmount, parseWhole, paymentCells, predicateText, statusText } from "../src/logic";
+import { adviceFor, answerText, asUiError, buildConsent, buildPredicate, demoFraction, formatCents, formatTime, parseAmount, parseWhole, paymentCells, predicateText, responderNote, sessionMode, statusText } from "../src/logic";
 
 describe("amounts", () => {
   it("formats cents with separators", () => {
@@ -64,6 +64,20 @@ describe("errors", () => {
     expect(adviceFor("wrong-passphrase")).toMatch(/Nothing was changed/);
     expect(adviceFor("no-consent")).toMatch(/nothing was sent/);
     expect(adviceFor("something-new")).toMatch(/report it/);
+  });
+  it("an unreachable consortium says nothing changed and how to retry", () => {
+    const a = adviceFor("unreachable");
+    expect(a).toMatch(/did not answer/);
+    expect(a).toMatch(/nothing in the folder was changed/);
+    expect(a).toMatch(/Start the consortium/);
+    expect(a).toMatch(/Unlock and open again/);
+    expect(a).not.toBe(adviceFor("something-new"));
+  });
+  it("explains who answers in a connected session", () => {
+    expect(responderNote(true)).toMatch(/agency's node answers/);
+    expect(responderNote(false)).toMatch(/automatically/);
+    expect(sessionMode(true)).toMatch(/running nodes/);
+    expect(sessionMode(false)).toMatch(/local/);
   });
 });
 

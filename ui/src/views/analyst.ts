@@ -3,7 +3,7 @@
 import { api, type Alarm, type Payload, type SessionInfo } from "../api";
 import { barChart } from "../charts";
 import { act, clear, errorBox, h, notice, svgBox } from "../dom";
-import { formatCents, formatTime, paymentCells, predicateText, shortId, statusText, type UiError } from "../logic";
+import { formatCents, formatTime, paymentCells, predicateText, responderNote, shortId, statusText, type UiError } from "../logic";
 
 export function alarmList(alarms: Alarm[], id: string): HTMLElement {
   if (alarms.length === 0) return h("p", { class: "ok", id }, "No alarms.");
@@ -16,7 +16,7 @@ export async function analystView(body: HTMLElement, _s: SessionInfo): Promise<v
   const p = home.portfolio;
   const out = h("div", { class: "out" });
 
-  const auto = h("input", { type: "checkbox", id: "auto-respond", checked: home.auto_respond });
+  const auto = h("input", { type: "checkbox", id: "auto-respond", checked: home.auto_respond, disabled: home.node_answers });
   auto.addEventListener("change", async () => {
     try {
       await api.setAutoRespond(auto.checked);
@@ -95,7 +95,7 @@ export async function analystView(body: HTMLElement, _s: SessionInfo): Promise<v
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h3", {}, "Alarms"), alarmList(home.alarms, "analyst-alarms")),
       h("div", { class: "card" }, h("h3", {}, `Queue · ${home.queue.length} open`),
-        h("label", { class: "check" }, auto, " Answer new queries automatically (demo responder)"),
+        h("label", { class: "check", id: "auto-respond-label", "data-node-answers": String(home.node_answers) }, auto, ` ${responderNote(home.node_answers)}`),
         answerAll, queue)),
     h("div", { class: "grid2" }, h("div", { class: "card" }, h("h3", {}, "Records sealed to the agency"), records), detail),
   );

@@ -110,7 +110,7 @@ export async function officerView(body: HTMLElement, s: SessionInfo): Promise<vo
       }
       const r = await act(askBtn, result, () => api.officerAsk(bankSel.value, f.subject, p.ok, p.target), "Asking…");
       if (r) {
-        const shown = answerBox(r);
+        const shown = answerBox(r, bankSel.value);
         await openFile(f.subject, shown);
       }
     });
@@ -139,9 +139,19 @@ export async function officerView(body: HTMLElement, s: SessionInfo): Promise<vo
   needle.focus();
 }
 
-function answerBox(r: AskResult): HTMLElement {
+function answerBox(r: AskResult, bank: string): HTMLElement {
   const t = answerText(r);
-  return h(
+  // A running agency node may not have answered yet: look again on demand.
+  const again = r.status === "answered" ? null : h("button", { type: "button", class: "small", id: "ask-check-again" }, "Check again");
+  again?.addEventListener("click", async () => {
+    again.disabled = true;
+    try {
+      box.replaceWith(answerBox(await api.officerQuery(bank, r.query_id), bank));
+    } catch (e) {
+      box.replaceWith(errorBox(e as UiError));
+    }
+  });
+  const box = h(
     "div",
     { class: `answer ${t.tone}`, "data-testid": "answer", "data-query-id": r.query_id, "data-status": r.status, "data-holds": r.holds === null ? "" : String(r.holds), "data-verified": String(r.verified) },
     h("div", { class: "headline" }, t.headline),
@@ -149,7 +159,9 @@ function answerBox(r: AskResult): HTMLElement {
     h("div", { class: r.verified ? "ok" : "muted" }, r.verified ? "✓ verified by proof against your own ledger" : "not verified yet"),
     h("div", { class: "muted" }, `consent ${shortId(r.consent_id)} (${r.purpose}) · answered by ${r.responder_name} · ${r.elapsed_ms} ms`),
     h("div", { class: "muted mono" }, `query ${r.query_id}`),
+    again,
   );
+  return box;
 }
 
 function furnishForm(bank: string, f: BorrowerFile, done: () => void): HTMLElement {
