@@ -7,7 +7,7 @@ use credence_api::actions;
 use credence_api::reads::verify_answer;
 use credence_crypto::proof::Predicate;
 use credence_crypto::Identity;
-use credence_ledger::encode::{block_hash, certify, entries_root, sign_entry};
+use credence_ledger::encode::{block_hash, certify, entries_root, sign_entry, sign_join_request};
 use credence_ledger::types::*;
 use credence_ledger::{read, Applied, Block, BlockHeader, RejectCode, SignedEntry};
 use rand::rngs::OsRng;
@@ -557,21 +557,183 @@ fn borrower_reads_own_records_and_disputes_one() {
     assert_eq!(w.rejected(forced).code, RejectCode::UnknownRecord);
 }
 
-#[test]
-fn membership_changes_are_refused_until_epochs_exist() {
-    let mut w = world();
-    let newcomer = Identity::generate(&mut OsRng);
-    let e = sign_entry(
-        Entry::MemberProposed {
-            proposal_id: actions::new_id(),
-            proposer: w.regulator.party_id(),
-            member: Member {
-                name: "bank-c".into(),
-                role: Role::Lender,
-                key: newcomer.public(),
-            },
+fn join_request(candidate: &Identity, name: &str) -> JoinRequest {
+    sign_join_request(
+        candidate,
+        "test",
+        Member {
+            name: name.into(),
+            role: Role::Lender,
+            key: candidate.public(),
         },
-        &[&w.regulator],
+        "127.0.0.1:9",
+    )
+}
+
+fn proposal_status(w: &World, id: &Id) -> (String, Option<u64>) {
+    let p = read::membership_proposals(w.view(&w.regulator).conn())
+        .unwrap()
+        .into_iter()
+        .find(|p| p.proposal_id == *id)
+        .expect("the proposal is on the ledger");
+    (p.status, p.effective_epoch)
+}
+
+fn validators(w: &World, epoch: u64) -> Vec<String> {
+    read::members_at_epoch(w.view(&w.regulator).conn(), epoch)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.member.name)
+        .collect()
+}
+
+#[test]
+fn admission_needs_two_thirds_and_takes_effect_at_the_next_epoch() {
+    let mut w = world();
+    let (reg, ag, a) = (w.regulator.clone(), w.agency.clone(), w.bank_a.clone());
+    let newcomer = Identity::generate(&mut OsRng);
+    let (pid, e) = actions::propose_admission(&reg, join_request(&newcomer, "bank-c"));
+    w.ok(e);
+    w.ok(actions::vote_membership(&ag, &pid, true));
+    // 2 of 4 is not 2/3.
+    assert_eq!(proposal_status(&w, &pid), ("open".into(), None));
+    let h = w.ok(actions::vote_membership(&a, &pid, true));
+    let next = h / EPOCH + 1;
+    assert_eq!(proposal_status(&w, &pid), ("approved".into(), Some(next)));
+    // A late vote on a decided proposal is refused.
+    let bb = w.bank_b.clone();
+    assert_eq!(
+        w.rejected(actions::vote_membership(&bb, &pid, true)).code,
+        RejectCode::AlreadyAnswered
+    );
+    // Not a member before its epoch: cannot enrol a borrower yet.
+    let s = Identity::generate(&mut OsRng);
+    assert_eq!(
+        w.rejected(actions::enrol(&s, &newcomer)).code,
+        RejectCode::UnknownMember
+    );
+    assert!(!validators(&w, next - 1).contains(&"bank-c".to_string()));
+    assert!(validators(&w, next).contains(&"bank-c".to_string()));
+    w.run_to_epoch(next);
+    w.ok(actions::enrol(&s, &newcomer));
+    assert_eq!(validators(&w, next).len(), 5);
+    // The state every member derived is the same.
+    let heads: Vec<_> = [&w.regulator, &w.agency, &w.bank_a, &w.bank_b]
+        .iter()
+        .map(|m| w.view(m).head().unwrap().unwrap().hash)
+        .collect();
+    assert!(heads.windows(2).all(|p| p[0] == p[1]));
+}
+
+#[test]
+fn removal_takes_effect_at_the_next_epoch_and_more_than_a_third_against_refuses() {
+    let mut w = world();
+    let (reg, ag, a, b) = (
+        w.regulator.clone(),
+        w.agency.clone(),
+        w.bank_a.clone(),
+        w.bank_b.clone(),
+    );
+    // Two of four against: refused.
+    let (pid, e) = actions::propose_removal(&reg, &b.party_id());
+    w.ok(e);
+    w.ok(actions::vote_membership(&b, &pid, false));
+    assert_eq!(proposal_status(&w, &pid).0, "open");
+    w.ok(actions::vote_membership(&a, &pid, false));
+    assert_eq!(proposal_status(&w, &pid).0, "refused");
+    // Proposed again, approved by three.
+    let (pid, e) = actions::propose_removal(&reg, &b.party_id());
+    w.ok(e);
+    w.ok(actions::vote_membership(&ag, &pid, true));
+    let h = w.ok(actions::vote_membership(&a, &pid, true));
+    let next = h / EPOCH + 1;
+    assert_eq!(proposal_status(&w, &pid), ("approved".into(), Some(next)));
+    // Still a member until the epoch ends.
+    let s = Identity::generate(&mut OsRng);
+    w.ok(actions::enrol(&s, &b));
+    w.run_to_epoch(next);
+    let s = Identity::generate(&mut OsRng);
+    assert_eq!(
+        w.rejected(actions::enrol(&s, &b)).code,
+        RejectCode::UnknownMember
+    );
+    assert_eq!(validators(&w, next), vec!["agency", "bank-a", "regulator"]);
+    assert_eq!(validators(&w, next - 1).len(), 4);
+}
+
+#[test]
+fn membership_entries_are_checked_like_any_other() {
+    let mut w = world();
+    let (reg, ag, b) = (w.regulator.clone(), w.agency.clone(), w.bank_b.clone());
+    let newcomer = Identity::generate(&mut OsRng);
+    let outsider = Identity::generate(&mut OsRng);
+    // A non-member cannot propose.
+    let (_, e) = actions::propose_admission(&outsider, join_request(&newcomer, "bank-c"));
+    assert_eq!(w.rejected(e).code, RejectCode::UnknownMember);
+    // A join request signed by another key than the candidate's.
+    let mut forged = join_request(&outsider, "bank-c");
+    forged.member.key = newcomer.public();
+    let (_, e) = actions::propose_admission(&reg, forged);
+    assert_eq!(w.rejected(e).code, RejectCode::BadSignature);
+    // A join request for another consortium.
+    let other = sign_join_request(
+        &newcomer,
+        "another",
+        Member {
+            name: "bank-c".into(),
+            role: Role::Lender,
+            key: newcomer.public(),
+        },
+        "127.0.0.1:9",
+    );
+    let (_, e) = actions::propose_admission(&reg, other);
+    assert_eq!(w.rejected(e).code, RejectCode::Malformed);
+    // An unparsable address.
+    let bad_addr = sign_join_request(
+        &newcomer,
+        "test",
+        Member {
+            name: "bank-c".into(),
+            role: Role::Lender,
+            key: newcomer.public(),
+        },
+        "somewhere",
+    );
+    let (_, e) = actions::propose_admission(&reg, bad_addr);
+    assert_eq!(w.rejected(e).code, RejectCode::Malformed);
+    // Admitting a key that is already a member's.
+    let (_, e) = actions::propose_admission(&reg, join_request(&b, "bank-b2"));
+    assert_eq!(w.rejected(e).code, RejectCode::AlreadyExists);
+    // A proposer's signature that does not verify.
+    let (_, mut e) = actions::propose_admission(&reg, join_request(&newcomer, "bank-c"));
+    e.signatures[0].0[5] ^= 1;
+    assert_eq!(w.rejected(e).code, RejectCode::BadSignature);
+    // One open proposal per member; one vote per voter; votes only on known proposals.
+    let (pid, e) = actions::propose_admission(&reg, join_request(&newcomer, "bank-c"));
+    w.ok(e);
+    let (_, again) = actions::propose_admission(&ag, join_request(&newcomer, "bank-c"));
+    assert_eq!(w.rejected(again).code, RejectCode::AlreadyExists);
+    assert_eq!(
+        w.rejected(actions::vote_membership(&reg, &pid, true)).code,
+        RejectCode::AlreadyExists
+    );
+    assert_eq!(
+        w.rejected(actions::vote_membership(&ag, &[7u8; 32], true)).code,
+        RejectCode::UnknownQuery
+    );
+    // A vote by a non-member.
+    assert_eq!(
+        w.rejected(actions::vote_membership(&outsider, &pid, true)).code,
+        RejectCode::UnknownMember
+    );
+    // Key rotation stays refused as not supported.
+    let e = sign_entry(
+        Entry::KeyRotated {
+            party: reg.party_id(),
+            new_key: newcomer.public(),
+            compromised: false,
+        },
+        &[&reg],
     );
     assert_eq!(w.rejected(e).code, RejectCode::NotSupported);
 }

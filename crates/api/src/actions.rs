@@ -670,3 +670,44 @@ pub fn resolve_dispute(
 pub fn open_score_payload(s: &ScoreCommitted, me: &Identity) -> Result<ScorePayload> {
     open_score(s, me)
 }
+
+/// Propose admitting the candidate of `request` (a current member proposes;
+/// the proposal counts as its approving vote).
+pub fn propose_admission(proposer: &Identity, request: JoinRequest) -> (Id, SignedEntry) {
+    let proposal_id = new_id();
+    let e = sign_entry(
+        Entry::MemberProposed {
+            proposal_id,
+            proposer: proposer.party_id(),
+            change: MembershipChange::Admit(request),
+        },
+        &[proposer],
+    );
+    (proposal_id, e)
+}
+
+/// Propose removing member `party`.
+pub fn propose_removal(proposer: &Identity, party: &PartyId) -> (Id, SignedEntry) {
+    let proposal_id = new_id();
+    let e = sign_entry(
+        Entry::MemberProposed {
+            proposal_id,
+            proposer: proposer.party_id(),
+            change: MembershipChange::Remove { party: *party },
+        },
+        &[proposer],
+    );
+    (proposal_id, e)
+}
+
+/// A member's vote on a membership proposal.
+pub fn vote_membership(voter: &Identity, proposal_id: &Id, approve: bool) -> SignedEntry {
+    sign_entry(
+        Entry::MemberVote {
+            proposal_id: *proposal_id,
+            voter: voter.party_id(),
+            approve,
+        },
+        &[voter],
+    )
+}

@@ -96,6 +96,13 @@ pub struct GenesisFile {
     pub members: Vec<NodeInfo>,
     /// One per member, in order; hex Ed25519 signatures over the genesis entry.
     pub signatures: Vec<Option<String>>,
+    /// Blocks per consensus epoch (membership changes take effect at epochs).
+    #[serde(default = "default_epoch_length")]
+    pub epoch_length: u64,
+}
+
+fn default_epoch_length() -> u64 {
+    credence_ledger::types::DEFAULT_EPOCH_LENGTH
 }
 
 impl GenesisFile {
@@ -121,7 +128,22 @@ impl GenesisFile {
             created_at,
             members,
             signatures: vec![None; n],
+            epoch_length: default_epoch_length(),
         })
+    }
+
+    /// Set the epoch length (before anyone signs).
+    pub fn with_epoch_length(mut self, blocks: u64) -> Result<Self> {
+        if blocks < 2 {
+            return Err(ApiError::invalid("an epoch must be at least 2 blocks long"));
+        }
+        if self.signatures.iter().any(|s| s.is_some()) {
+            return Err(ApiError::invalid(
+                "the genesis is already signed; its epoch length cannot change",
+            ));
+        }
+        self.epoch_length = blocks;
+        Ok(self)
     }
 
     pub fn entry(&self) -> Result<Entry> {
@@ -133,7 +155,10 @@ impl GenesisFile {
                 .iter()
                 .map(|m| m.member())
                 .collect::<Result<_>>()?,
-            policy: Policy::default(),
+            policy: Policy {
+                epoch_length: self.epoch_length,
+                ..Policy::default()
+            },
         }))
     }
 
@@ -206,4 +231,54 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<
         .map_err(|e| ApiError::not_found(format!("cannot read {what} {}: {e}", path.display())))?;
     serde_json::from_str(&text)
         .map_err(|e| ApiError::invalid(format!("{what} {} is malformed: {e}", path.display())))
+}
+
+/// A candidate's signed request to join a running consortium, as a file the
+/// candidate hands to a current member (who proposes it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequestFile {
+    pub consortium: String,
+    pub name: String,
+    pub role: String,
+    pub p2p: SocketAddr,
+    /// The canonical encoding of the signed request (hex); what the ledger checks.
+    pub request: String,
+}
+
+impl JoinRequestFile {
+    /// Sign a join request for the member whose home this is.
+    pub fn create(me: &Identity, info: &NodeInfo, consortium: &str) -> Result<Self> {
+        let req = credence_ledger::encode::sign_join_request(
+            me,
+            consortium,
+            info.member()?,
+            &info.p2p.to_string(),
+        );
+        Ok(JoinRequestFile {
+            consortium: consortium.into(),
+            name: info.name.clone(),
+            role: info.role.clone(),
+            p2p: info.p2p,
+            request: hex::encode(credence_ledger::encode::to_bytes(&req)),
+        })
+    }
+
+    /// The request itself; the readable fields must agree with it.
+    pub fn request(&self) -> Result<credence_ledger::types::JoinRequest> {
+        let bytes = hex::decode(&self.request)
+            .map_err(|_| ApiError::invalid("the join request's `request` is not hex"))?;
+        let req: credence_ledger::types::JoinRequest =
+            credence_ledger::encode::from_bytes("join request", &bytes)
+                .map_err(|e| ApiError::invalid(format!("the join request does not decode: {e}")))?;
+        if req.consortium != self.consortium
+            || req.member.name != self.name
+            || req.member.role.as_str() != Role::parse(&self.role).map(|r| r.as_str()).unwrap_or("")
+            || req.address != self.p2p.to_string()
+        {
+            return Err(ApiError::invalid(
+                "the join request's readable fields disagree with its signed content",
+            ));
+        }
+        Ok(req)
+    }
 }

@@ -451,3 +451,221 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
     );
     drop(c);
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Run a `credence` command to success; its stdout parsed as JSON.
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let out = bin().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "credence {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+const EPOCH: u64 = 8;
+const FIVE: [&str; 5] = ["regulator", "agency", "bank-a", "bank-b", "bank-c"];
+
+struct Five {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Drop for Five {
+    fn drop(&mut self) {
+        for m in FIVE {
+            kill(&self.dir.join(m), "-KILL");
+        }
+    }
+}
+
+/// A member enrols a new borrower through its own node; the height it is final at.
+fn enrol_via(dir: &Path, lender: &str) -> u64 {
+    let me = identity(dir, lender);
+    let client = NodeClient::new(api_of(dir, lender), me.clone());
+    let s = Identity::generate(&mut rand::rngs::OsRng);
+    match client
+        .submit(&[actions::enrol(&s, &me)], Duration::from_secs(60))
+        .unwrap()
+        .pop()
+        .flatten()
+    {
+        Some(Receipt::Final { height, .. }) => height,
+        other => panic!("enrolment via {lender} not final: {other:?}"),
+    }
+}
+
+#[test]
+fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let f = Five {
+        _tmp: tmp,
+        dir: dir.clone(),
+    };
+    let roles = ["regulator", "agency", "lender", "lender", "lender"];
+    for (name, role) in FIVE.iter().zip(roles) {
+        let home = dir.join(name);
+        run_json(&[
+            "node",
+            "init",
+            "--home",
+            home.to_str().unwrap(),
+            "--name",
+            name,
+            "--role",
+            role,
+            "--p2p",
+            &format!("127.0.0.1:{}", free_port()),
+            "--api",
+            &format!("127.0.0.1:{}", free_port()),
+        ]);
+    }
+    let genesis = dir.join("genesis.json");
+    let mut args = vec!["node", "genesis", "--consortium", "epochs", "--epoch-length", "8"];
+    let homes: Vec<String> = FIVE[..4]
+        .iter()
+        .map(|n| dir.join(n).display().to_string())
+        .collect();
+    for h in &homes {
+        args.extend(["--member", h.as_str()]);
+    }
+    args.extend(["--out", genesis.to_str().unwrap()]);
+    run_json(&args);
+    for h in &homes {
+        run_json(&["node", "sign-genesis", "--home", h, "--genesis", genesis.to_str().unwrap()]);
+    }
+    let mut children: Vec<Child> = FIVE[..4].iter().map(|n| start(&dir, n, &[])).collect();
+    for n in &FIVE[..4] {
+        let c = NodeClient::new(api_of(&dir, n), identity(&dir, n));
+        wait_until(&format!("{n}'s client API"), 60, || c.status().is_ok());
+    }
+    enrol_via(&dir, "bank-a");
+
+    // The candidate signs a join request and starts following; the founders
+    // refuse its links until it is admitted.
+    let join = dir.join("join.json");
+    run_json(&[
+        "node",
+        "join-request",
+        "--home",
+        dir.join("bank-c").to_str().unwrap(),
+        "--genesis",
+        genesis.to_str().unwrap(),
+        "--out",
+        join.to_str().unwrap(),
+    ]);
+    children.push(start(&dir, "bank-c", &[]));
+    let p = run_json(&[
+        "node", "propose", "--home", &homes[0], "--admit", join.to_str().unwrap(), "--json",
+    ]);
+    assert_eq!(p["status"], "open", "{p}");
+    let pid = p["proposal_id"].as_str().unwrap().to_string();
+    run_json(&["node", "vote", "--home", &homes[1], "--proposal", &pid, "--json"]);
+    let candidate_height = Ledger::open_read_only(&dir.join("bank-c").join("ledger.db"))
+        .ok()
+        .and_then(|l| l.head().ok().flatten())
+        .map(|h| h.height)
+        .unwrap_or(0);
+    assert_eq!(candidate_height, 0, "a candidate must not receive blocks before its admission");
+    let v = run_json(&["node", "vote", "--home", &homes[2], "--proposal", &pid, "--json"]);
+    assert_eq!(v["status"], "approved", "{v}");
+    let admitted_from = v["effective_epoch"].as_u64().unwrap();
+
+    // The chain runs to the boundary by itself; the newcomer catches up,
+    // checking every block, and holds the same chain.
+    let boundary = admitted_from * EPOCH;
+    let approved_at = Instant::now();
+    wait_until("the epoch boundary at every member", 120, || {
+        FIVE.iter().all(|n| height(&dir, n) >= boundary)
+    });
+    let reference = head(&dir, "regulator");
+    wait_until("bank-c to hold the regulator's head", 60, || {
+        head(&dir, "bank-c") == head(&dir, "regulator")
+    });
+    assert!(head(&dir, "bank-c").0 >= reference.0);
+    eprintln!(
+        "admission: approved → newcomer holds the head at height {} in {:.1} s",
+        reference.0,
+        approved_at.elapsed().as_secs_f64()
+    );
+
+    // bank-c takes part: with the agency down, 4 of 5 are needed to finalize,
+    // so nothing below is final without bank-c's votes.
+    kill(&dir.join("agency"), "-KILL");
+    let r = run_json(&["node", "propose", "--home", &homes[0], "--remove", "bank-b", "--json"]);
+    let rid = r["proposal_id"].as_str().unwrap().to_string();
+    run_json(&["node", "vote", "--home", &homes[2], "--proposal", &rid, "--json"]);
+    // bank-c votes through its own node.
+    let c_home = dir.join("bank-c").display().to_string();
+    let v = run_json(&["node", "vote", "--home", &c_home, "--proposal", &rid, "--json"]);
+    assert_eq!(v["status"], "open", "3 of 5 is not 2/3: {v}");
+    let v = run_json(&["node", "vote", "--home", &homes[3], "--proposal", &rid, "--json"]);
+    assert_eq!(v["status"], "approved", "{v}");
+    let removed_from = v["effective_epoch"].as_u64().unwrap();
+    wait_until("the removal's epoch boundary", 120, || {
+        ["regulator", "bank-a", "bank-c"]
+            .iter()
+            .all(|n| height(&dir, n) >= removed_from * EPOCH)
+    });
+
+    // After the change bank-b is out: its links are refused, so it receives
+    // nothing more, while the others (3 of 4 in force) go on finalizing.
+    let stalled = height(&dir, "bank-b");
+    assert!(stalled <= removed_from * EPOCH, "bank-b applied {stalled}");
+    let h = enrol_via(&dir, "bank-a");
+    let h2 = enrol_via(&dir, "bank-c");
+    assert!(h2 > h && h > removed_from * EPOCH);
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(height(&dir, "bank-b"), stalled, "a removed member still receives blocks");
+    let me = identity(&dir, "bank-b");
+    let s = Identity::generate(&mut rand::rngs::OsRng);
+    let refused = NodeClient::new(api_of(&dir, "bank-a"), me.clone())
+        .submit(&[actions::enrol(&s, &me)], Duration::from_secs(60));
+    assert!(
+        matches!(&refused, Err(_)) || matches!(refused.as_ref().ok().and_then(|r| r.first().cloned().flatten()), Some(Receipt::Rejected(_))),
+        "a removed member's entry was accepted: {refused:?}"
+    );
+
+    // The agency was down across two epoch changes: it restarts, catches up
+    // epoch by epoch, and holds the same chain.
+    children.push(start(&dir, "agency", &["--auto-answer"]));
+    let restarted = Instant::now();
+    wait_until("the agency to catch up across epochs", 120, || {
+        head(&dir, "agency") == head(&dir, "regulator")
+    });
+    eprintln!(
+        "catch-up across epochs: the restarted agency reached height {} in {:.1} s",
+        head(&dir, "agency").0,
+        restarted.elapsed().as_secs_f64()
+    );
+    let members = run_json(&["node", "members", "--home", &homes[0], "--json"]);
+    let mut names: Vec<&str> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["agency", "bank-a", "bank-c", "regulator"]);
+    for n in ["regulator", "agency", "bank-a", "bank-c", "bank-b"] {
+        let db = dir.join(n).join("ledger.db");
+        let out = bin().args(["verify", "--db", db.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success(), "{n}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    for mut c in children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    drop(f);
+}

@@ -4,7 +4,7 @@
 //! varint integers, no maps, so one value has one encoding. Decoding re-encodes
 //! and compares, so a non-canonical byte string is rejected rather than
 //! silently accepted with a different hash.
-use crate::types::{Block, BlockHeader, Certificate, Entry, Id, SignedEntry};
+use crate::types::{Block, BlockHeader, Certificate, Entry, Id, JoinRequest, Member, SignedEntry};
 use crate::LedgerError;
 use credence_crypto::hash::digest;
 use credence_crypto::{Identity, PublicIdentity};
@@ -12,6 +12,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 pub const ENTRY_SIG_DOMAIN: &[u8] = b"credence.entry.sig.v1";
 pub const BLOCK_SIG_DOMAIN: &[u8] = b"credence.block.sig.v1";
+pub const JOIN_SIG_DOMAIN: &[u8] = b"credence.join-request.sig.v1";
 const ENTRY_ID_DOMAIN: &[u8] = b"credence.entry.id.v1";
 const BLOCK_HASH_DOMAIN: &[u8] = b"credence.block.v1";
 const ENTRIES_ROOT_DOMAIN: &[u8] = b"credence.entries.v1";
@@ -41,6 +42,30 @@ pub fn from_bytes<T: DeserializeOwned + Serialize>(
 /// What entry signatures sign: the encoded entry.
 pub fn entry_bytes(e: &Entry) -> Vec<u8> {
     to_bytes(e)
+}
+
+/// What a candidate signs to ask to join: consortium, member, address.
+pub fn join_request_bytes(consortium: &str, member: &Member, address: &str) -> Vec<u8> {
+    to_bytes(&(consortium, member, address))
+}
+
+/// A join request signed by the candidate's own key.
+pub fn sign_join_request(
+    candidate: &Identity,
+    consortium: &str,
+    member: Member,
+    address: &str,
+) -> JoinRequest {
+    let signature = candidate.sign(
+        JOIN_SIG_DOMAIN,
+        &join_request_bytes(consortium, &member, address),
+    );
+    JoinRequest {
+        consortium: consortium.to_string(),
+        member,
+        address: address.to_string(),
+        signature,
+    }
 }
 
 /// An entry's id: the hash of its encoding (signatures excluded).

@@ -145,12 +145,48 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (height, idx)
     );
     "#,
+    // v3: membership over epochs. A member row is in force from `from_epoch`
+    // until (not including) `until_epoch`; founding members' addresses live
+    // in the genesis file, admitted members' here.
+    r#"
+    ALTER TABLE members ADD COLUMN from_epoch INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE members ADD COLUMN until_epoch INTEGER;
+    ALTER TABLE members ADD COLUMN address TEXT;
+    CREATE TABLE chain (
+        one          INTEGER PRIMARY KEY CHECK (one = 1),
+        consortium   TEXT NOT NULL,
+        epoch_length INTEGER NOT NULL,
+        epoch        INTEGER NOT NULL
+    );
+    CREATE TABLE membership_proposals (
+        proposal_id     BLOB PRIMARY KEY,
+        proposer        BLOB NOT NULL,
+        kind            TEXT NOT NULL,          -- admit | remove
+        party           BLOB NOT NULL,
+        change          BLOB NOT NULL,
+        height          INTEGER NOT NULL,
+        at              INTEGER NOT NULL,
+        status          TEXT NOT NULL,          -- open | approved | refused
+        decided_height  INTEGER,
+        effective_epoch INTEGER
+    );
+    CREATE TABLE membership_votes (
+        proposal_id BLOB NOT NULL,
+        voter       BLOB NOT NULL,
+        approve     INTEGER NOT NULL,
+        height      INTEGER NOT NULL,
+        PRIMARY KEY (proposal_id, voter)
+    );
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.
 pub const STATE_TABLES: &[(&str, &str)] = &[
     ("entries", "entry_id"),
     ("members", "party"),
+    ("chain", "one"),
+    ("membership_proposals", "proposal_id"),
+    ("membership_votes", "proposal_id, voter"),
     ("subjects", "party"),
     ("records", "record_id"),
     ("record_access", "record_id, party"),

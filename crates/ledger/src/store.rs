@@ -205,12 +205,8 @@ impl Ledger {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if height > 0 {
-            let proposer_known: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM members WHERE party = ?1)",
-                [&block.header.proposer.0[..]],
-                |r| r.get(0),
-            )?;
-            if !proposer_known {
+            set_epoch(&tx, height)?;
+            if crate::rules::member(&tx, &block.header.proposer)?.is_none() {
                 return Err(bad("the proposer is not a member".into()));
             }
         }
@@ -331,12 +327,22 @@ impl Ledger {
 /// deferred checks fail are refused and the pass is redone without them, so
 /// nothing accepted leans on a refused entry. Deterministic: the result
 /// depends only on the state and the entries.
+/// Membership is judged at the epoch of the block being applied.
+fn set_epoch(tx: &rusqlite::Transaction<'_>, height: u64) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE chain SET epoch = ?1 / epoch_length",
+        [height as i64],
+    )?;
+    Ok(())
+}
+
 fn settle(
     tx: &rusqlite::Transaction<'_>,
     height: u64,
     timestamp: u64,
     entries: &[SignedEntry],
 ) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
+    set_epoch(tx, height)?;
     let mut verdicts: Vec<Option<Result<(), Rejection>>> = vec![None; entries.len()];
     loop {
         tx.execute_batch("SAVEPOINT pass")?;

@@ -43,12 +43,18 @@ pub struct Member {
     pub key: PublicIdentity,
 }
 
+/// Blocks per epoch unless the genesis says otherwise.
+pub const DEFAULT_EPOCH_LENGTH: u64 = 64;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     /// Days a furnisher has to resolve a dispute (FCRA §611: 30).
     pub dispute_days: u32,
     /// Most entries a block may carry.
     pub max_block_entries: u32,
+    /// Blocks per consensus epoch; a membership change takes effect at the
+    /// first block of the epoch after the one that approved it.
+    pub epoch_length: u64,
 }
 
 impl Default for Policy {
@@ -56,6 +62,7 @@ impl Default for Policy {
         Policy {
             dispute_days: 30,
             max_block_entries: 4096,
+            epoch_length: DEFAULT_EPOCH_LENGTH,
         }
     }
 }
@@ -288,14 +295,35 @@ impl DisputeOutcome {
     }
 }
 
+/// What a membership proposal would change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MembershipChange {
+    /// Admit the candidate of a join request (signed by the candidate's key,
+    /// so nobody is admitted under a key they do not hold).
+    Admit(JoinRequest),
+    Remove { party: PartyId },
+}
+
+/// A candidate's request to join: who, in which role, where its node listens
+/// for other members, signed by the candidate (see `encode::join_request_bytes`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub consortium: String,
+    pub member: Member,
+    /// The candidate node's p2p address (host:port).
+    pub address: String,
+    pub signature: Signature,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Entry {
     Genesis(Genesis),
-    /// Membership changes ride on consensus epochs; rejected until then.
+    /// A current member proposes admitting or removing a member; counts as
+    /// the proposer's approving vote.
     MemberProposed {
         proposal_id: Id,
         proposer: PartyId,
-        member: Member,
+        change: MembershipChange,
     },
     MemberVote {
         proposal_id: Id,

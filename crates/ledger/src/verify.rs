@@ -48,7 +48,7 @@ impl VerifyFailure {
 
 /// Checks consensus certificates (the ledger crate knows no consensus engine):
 /// given the block, its certificate and the previous block's certificate, and
-/// the members' public keys before the block.
+/// the public keys of the members in force in the block's epoch.
 pub type ConsensusCheck<'a> = &'a dyn Fn(
     &Block,
     &Certificate,
@@ -155,10 +155,14 @@ pub fn verify_file_with(
                 let Some(check) = consensus else {
                     return Err(bad("written by consensus: verify it with the credence binary's consensus check".into()));
                 };
-                let keys: Vec<_> = crate::read::members(replay.conn())?
-                    .into_iter()
-                    .map(|m| m.key)
-                    .collect();
+                // The block is certified by the members in force in its epoch.
+                let (_, epoch_length, _) = crate::read::chain(replay.conn())?
+                    .ok_or_else(|| bad("no genesis before this block".into()))?;
+                let keys: Vec<_> =
+                    crate::read::members_at_epoch(replay.conn(), height / epoch_length)?
+                        .into_iter()
+                        .map(|m| m.member.key)
+                        .collect();
                 check(&block, &cert, prev_cert.as_ref(), &keys)
                     .map_err(|e| bad(format!("consensus certificate: {e}")))?;
             }

@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 pub const T0: u64 = 1_800_000_000;
 pub const DAY: u64 = 86_400;
+/// Blocks per epoch in the test consortium (short, to cross boundaries).
+pub const EPOCH: u64 = 8;
 
 pub struct World {
     pub c: LocalConsortium,
@@ -53,6 +55,19 @@ impl World {
     }
     pub fn advance(&self, secs: u64) {
         self.clock.fetch_add(secs, Ordering::SeqCst);
+    }
+    /// Height of the last block (the test sequencer makes one per submit).
+    pub fn height(&self) -> u64 {
+        self.view(&self.regulator).head().unwrap().unwrap().height
+    }
+    /// Submit filler entries (new borrowers enrolled by bank-b) until the
+    /// next block is the first of `epoch`.
+    pub fn run_to_epoch(&mut self, epoch: u64) {
+        let lender = self.bank_a.clone();
+        while self.height() + 1 < epoch * EPOCH {
+            let s = Identity::generate(&mut OsRng);
+            self.ok(actions::enrol(&s, &lender));
+        }
     }
     pub fn view(&self, who: &Identity) -> &Ledger {
         self.c.node(&who.party_id()).expect("a member").ledger()
@@ -136,7 +151,10 @@ pub fn world() -> World {
                 key: i.public(),
             })
             .collect(),
-        policy: Policy::default(),
+        policy: Policy {
+            epoch_length: EPOCH,
+            ..Policy::default()
+        },
     };
     let signers: Vec<&Identity> = ids.iter().collect();
     let r = c

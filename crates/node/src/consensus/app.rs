@@ -64,6 +64,16 @@ impl LedgerApp {
             .collect()
     }
 
+    /// Whether the ledger holds an approved membership change for a later
+    /// epoch. Never waits: a busy ledger (the proposer's filter) reads as no.
+    fn membership_change_pending(&self) -> bool {
+        self.ledger
+            .try_lock()
+            .ok()
+            .and_then(|l| credence_ledger::read::membership_change_pending(l.conn()).ok())
+            .unwrap_or(false)
+    }
+
     /// Keep what the rules accept now, off the runtime's threads (proof checks
     /// take milliseconds each).
     async fn filter(&self, timestamp: u64, candidates: Vec<SignedEntry>) -> Vec<SignedEntry> {
@@ -111,12 +121,16 @@ impl<E: Send + 'static> Application<E> for LedgerApp {
             tokio::time::sleep(Duration::from_millis(20)).await;
             candidates = self.candidates(&parent);
         }
-        if candidates.is_empty() {
-            return None; // nothing to order: let the view pass rather than grow the chain
-        }
         let timestamp = now().max(parent.timestamp);
-        let mut kept = self.filter(timestamp, candidates).await;
-        if kept.is_empty() {
+        let mut kept = if candidates.is_empty() {
+            Vec::new()
+        } else {
+            self.filter(timestamp, candidates).await
+        };
+        // Nothing to order: let the view pass rather than grow the chain,
+        // unless an approved membership change waits for the next epoch,
+        // which comes only after the epoch's remaining heights.
+        if kept.is_empty() && !self.membership_change_pending() {
             return None;
         }
         kept.truncate(MAX_ENTRIES_PER_BLOCK);
@@ -153,10 +167,11 @@ impl<E: Send + 'static> Application<E> for LedgerApp {
             tracing::warn!("refusing a block whose entries do not decode canonically");
             return false;
         };
-        if entries.is_empty() || entries.len() > MAX_ENTRIES_PER_BLOCK {
+        // Empty blocks are allowed: they carry the chain to an epoch boundary.
+        if entries.len() > MAX_ENTRIES_PER_BLOCK {
             tracing::warn!(
                 entries = entries.len(),
-                "refusing a block with too few or too many entries"
+                "refusing a block with too many entries"
             );
             return false;
         }

@@ -4,11 +4,12 @@
 //! node talks to it through channels: pending entries in (the mempool and a
 //! gossip queue), finalized blocks out.
 //!
-//! One epoch: the validator set is the genesis members. Admitting or removing
-//! members (epochs read from the ledger) is not implemented yet; the rules
-//! refuse membership entries meanwhile.
+//! Epochs: the validator set of each epoch is read from the ledger (see
+//! `epochs`); each epoch runs its own simplex engine on its own sub-channels,
+//! and one marshal carries the blocks across epochs.
 pub mod app;
 pub mod block;
+pub mod epochs;
 
 use app::{Delivered, Finalized, FinalizedReporter, LedgerApp, Scheme};
 use block::{from_digest, to_digest, ConsensusBlock};
@@ -25,11 +26,11 @@ use commonware_consensus::simplex::{
     config::{ForwardPolicy, SkipBudget, SkipPolicy},
     elector::RoundRobin,
 };
-use commonware_consensus::types::{Epoch, FixedEpocher, Height, ViewDelta};
+use commonware_consensus::types::{Epoch, Epocher as _, FixedEpocher, Height, ViewDelta};
 use commonware_consensus::Heightable;
-use commonware_cryptography::{
-    certificate::ConstantProvider, ed25519, Digested, Digestible, Sha256, Signer,
-};
+use commonware_cryptography::{ed25519, Digested, Digestible, Sha256, Signer};
+use commonware_p2p::utils::mux::{Builder as _, Muxer};
+use epochs::{EpochSchemes, EpochStart};
 use commonware_macros::select;
 use commonware_p2p::{
     authenticated::lookup, Address, AddressableManager, Receiver as _, Recipients, Sender as _,
@@ -62,6 +63,9 @@ const CH_BACKFILL: u64 = 3;
 const CH_BLOCKS: u64 = 4;
 const CH_MEMPOOL: u64 = 5;
 
+/// Most members a consortium may have (sizes p2p buffers and messages).
+pub const MAX_MEMBERS: usize = 32;
+
 /// One validator: its key and where it listens.
 #[derive(Clone, Debug)]
 pub struct Validator {
@@ -91,7 +95,7 @@ pub fn namespace(consortium: &str) -> Vec<u8> {
     format!("credence/{consortium}").into_bytes()
 }
 
-fn pubkey(b: &[u8; 32]) -> ed25519::PublicKey {
+pub(crate) fn pubkey(b: &[u8; 32]) -> ed25519::PublicKey {
     ed25519::PublicKey::decode(Bytes::copy_from_slice(b))
         .expect("a member key is a valid Ed25519 point")
 }
@@ -167,6 +171,39 @@ pub fn check_certificate(
     Ok(())
 }
 
+/// How long an epoch's engine keeps running after the next epoch started, so
+/// members that are a little behind can still finish the boundary with it.
+const EPOCH_GRACE: Duration = Duration::from_secs(10);
+
+/// What this member knows of epochs when it starts: the schemes of every
+/// epoch up to the one its next block belongs to, and that epoch's start.
+fn initial_epochs(
+    ledger: &Mutex<Ledger>,
+    founders: &[Validator],
+    genesis_digest: [u8; 32],
+) -> Result<(u64, Vec<EpochStart>), String> {
+    let l = ledger.lock().map_err(|_| "ledger lock poisoned".to_string())?;
+    let (_, epoch_length, _) = credence_ledger::read::chain(l.conn())
+        .map_err(|e| e.to_string())?
+        .ok_or("the ledger holds no genesis")?;
+    let head = l.head().map_err(|e| e.to_string())?.map(|h| h.height).unwrap_or(0);
+    let current = (head + 1) / epoch_length;
+    let mut starts = Vec::new();
+    for e in 0..=current {
+        let validators = epochs::epoch_validators(&l, e, founders).map_err(|e| e.to_string())?;
+        let floor = if e == 0 {
+            genesis_digest
+        } else {
+            match l.block(e * epoch_length - 1).map_err(|e| e.to_string())? {
+                Some((_, credence_ledger::Certificate::Consensus { digest, .. })) => digest,
+                _ => return Err(format!("no consensus certificate for the last block of epoch {}", e - 1)),
+            }
+        };
+        starts.push(EpochStart { epoch: e, validators, floor });
+    }
+    Ok((epoch_length, starts))
+}
+
 /// Run consensus on the calling thread until `stop` is set, a signal, or a
 /// core actor exits. Finalized blocks go to `out` in height order.
 pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
@@ -180,15 +217,29 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         let signer = ed25519::PrivateKey::decode(Bytes::copy_from_slice(&cfg.seed.expose()[..]))
             .expect("32-byte seed");
         let me = signer.public_key();
-        let keys: Vec<ed25519::PublicKey> = cfg.validators.iter().map(|v| pubkey(&v.key)).collect();
-        let participants: Set<ed25519::PublicKey> =
-            keys.clone().try_into().expect("distinct member keys");
-        let scheme = Scheme::signer(&cfg.namespace, participants, signer.clone())
-            .expect("this member is a validator");
-        let n = cfg.validators.len() as u32;
+        let genesis_digest = cfg.genesis.digest();
+        let (epoch_length, starts) =
+            match initial_epochs(&cfg.ledger, &cfg.validators, from_digest(&genesis_digest)) {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the epochs from the ledger");
+                    cfg.stop.store(true, Ordering::SeqCst);
+                    return;
+                }
+            };
+        let schemes = EpochSchemes::new(&cfg.namespace, signer.clone());
+        for s in &starts {
+            schemes.register(s.epoch, &s.validators);
+        }
+        let max_n = starts
+            .iter()
+            .map(|s| s.validators.len())
+            .max()
+            .unwrap_or(1)
+            .max(MAX_MEMBERS) as u32;
 
         let max_msg =
-            marshal::max_payload_size::<Standard<ConsensusBlock>, Scheme>(n, &()) as u32 + 4096;
+            marshal::max_payload_size::<Standard<ConsensusBlock>, Scheme>(max_n, &()) as u32 + 4096;
         let handshake = Cups::<_, commonware_cryptography::ChaCha20Poly1305>::new(
             Sake {
                 signer: signer.clone(),
@@ -202,20 +253,15 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             handshake,
             &cfg.namespace,
             cfg.listen,
-            NZUsize!(cfg.validators.len().max(1)),
+            NZUsize!(MAX_MEMBERS),
             max_msg,
             NZUsize!(1024),
         );
         p2p_cfg.peer_connection_cooldown = Duration::from_millis(500);
-        let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
-        let peers: Map<ed25519::PublicKey, Address> = cfg
-            .validators
-            .iter()
-            .map(|v| (pubkey(&v.key), v.p2p.into()))
-            .collect::<Vec<_>>()
-            .try_into()
-            .expect("distinct member keys");
-        let _ = oracle.track(0, peers);
+        // Only the newest epoch's members may connect: a removed member's
+        // links are refused from the epoch its removal takes effect.
+        p2p_cfg.tracked_peer_sets = NZUsize!(1);
+        let (mut network, oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
         // The quota sizes per-peer buffers: 10,000/s cost ≈ 600 MB per node here, 1,000/s ≈ 70 MB.
         let quota = Quota::per_second(NZU32!(1_000));
         let votes = network.register(CH_VOTES, quota);
@@ -226,11 +272,26 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         let (mut gossip_tx, mut gossip_rx) = network.register(CH_MEMPOOL, quota);
         let network_handle = network.start();
 
+        // Each epoch's engine talks on its own sub-channel; a message for a
+        // later epoch lands in the backup queue and tells us we are behind.
+        let (votes_mux, votes_subs, mut ahead) =
+            Muxer::builder(context.child("votes_mux"), votes.0, votes.1)
+                .with_backup()
+                .build();
+        votes_mux.start();
+        let (certs_mux, certs_subs) = Muxer::new(context.child("certs_mux"), certs.0, certs.1);
+        certs_mux.start();
+        let (resolver_mux, resolver_subs) = Muxer::new(
+            context.child("resolver_mux"),
+            simplex_resolver.0,
+            simplex_resolver.1,
+        );
+        resolver_mux.start();
+
         let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));
-        let epocher = FixedEpocher::new(NZU64!(1 << 40));
-        let genesis_digest = cfg.genesis.digest();
+        let epocher = FixedEpocher::new(NZU64!(epoch_length));
         let marshal_cfg = marshal::Config {
-            provider: ConstantProvider::<Scheme, Epoch>::new(scheme.clone()),
+            provider: schemes.clone(),
             epocher: epocher.clone(),
             start: marshal::Start::Genesis(Digested::precomputed(
                 cfg.genesis.clone(),
@@ -330,8 +391,18 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let marshal_handle = marshal_actor.start(FinalizedReporter { tx }, buffer, resolver);
 
-        // Bridge: attach the finalization certificate, hand the block to the node.
+        // Bridge: attach the finalization certificate, hand the block to the
+        // node; after the last block of an epoch, learn the next epoch's
+        // members from the ledger once the node has applied it.
+        let (epoch_tx, mut epoch_rx) = tokio::sync::mpsc::unbounded_channel::<EpochStart>();
+        for s in &starts {
+            let _ = epoch_tx.send(s.clone());
+        }
         let bridge_mailbox = marshal_mailbox.clone();
+        let bridge_ledger = cfg.ledger.clone();
+        let founders = cfg.validators.clone();
+        let bridge_stop = cfg.stop.clone();
+        let bridge_epocher = epocher.clone();
         context.child("bridge").spawn(move |_| async move {
             while let Some(msg) = rx.recv().await {
                 let Delivered::Block(block, ack) = msg else {
@@ -345,8 +416,9 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                     }
                     _ => (None, 0),
                 };
+                let digest = block.digest();
                 let item = Finalized {
-                    digest: block.digest(),
+                    digest,
                     block: block.inner().clone(),
                     finalization,
                     view,
@@ -355,6 +427,44 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                 if out.send(item).is_err() {
                     break;
                 }
+                let Some(info) = bridge_epocher.containing(height) else {
+                    continue;
+                };
+                if info.last() != height {
+                    continue;
+                }
+                let next = info.epoch().get() + 1;
+                let applied = || {
+                    bridge_ledger
+                        .lock()
+                        .ok()
+                        .and_then(|l| l.head().ok().flatten())
+                        .is_some_and(|h| h.height >= height.get())
+                };
+                while !applied() {
+                    if bridge_stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                let validators = match bridge_ledger
+                    .lock()
+                    .map_err(|_| "ledger lock poisoned".to_string())
+                    .and_then(|l| {
+                        epochs::epoch_validators(&l, next, &founders).map_err(|e| e.to_string())
+                    }) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::error!(error = %e, epoch = next, "cannot read the next epoch's members");
+                        bridge_stop.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                };
+                let _ = epoch_tx.send(EpochStart {
+                    epoch: next,
+                    validators,
+                    floor: from_digest(&digest),
+                });
             }
         });
 
@@ -391,40 +501,131 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             context.child("inline"),
             app,
             marshal_mailbox.clone(),
-            epocher,
+            epocher.clone(),
         );
-        let engine = simplex::Engine::new(
-            context.child("simplex"),
-            simplex::config::Config {
-                scheme: scheme.clone(),
-                elector: RoundRobin::<Sha256>::default(),
-                blocker: oracle.clone(),
-                automaton: inline.clone(),
-                relay: inline.clone(),
-                reporter: inline,
-                strategy: Sequential,
-                partition: "simplex-epoch-0".into(),
-                mailbox_size: NZUsize!(1024),
-                epoch: Epoch::zero(),
-                floor: simplex::config::Floor::Genesis(genesis_digest),
-                replay_buffer: NZUsize!(1 << 20),
-                write_buffer: NZUsize!(1 << 14),
-                page_cache: page_cache.clone(),
-                leader_timeout: Duration::from_secs(1),
-                certification_timeout: Duration::from_secs(2),
-                timeout_retry: Duration::from_secs(1),
-                view_retention: ViewDelta::new(256),
-                skip: SkipPolicy::Enabled {
-                    timeout: Duration::from_secs(3),
-                    budget: SkipBudget::Participants,
-                },
-                fetch_timeout: NZDuration!(Duration::from_secs(1)),
-                fetch_retry_delay: Duration::from_millis(100),
-                forward: ForwardPolicy::Disabled,
-                track_historical_votes: false,
-            },
-        );
-        let engine_handle = engine.start(votes, certs, simplex_resolver);
+
+        // Epochs: start each epoch's engine when its members are known, stop
+        // the previous one after a grace period, and when other members are
+        // already in a later epoch, ask marshal to fetch the blocks up to the
+        // end of the newest epoch this member knows.
+        let controller_ctx = context.child("epochs");
+        let mut oracle_ctl = oracle.clone();
+        let hint_mailbox = marshal_mailbox.clone();
+        let ctl_stop = cfg.stop.clone();
+        let controller = context.child("epoch_controller").spawn(move |_| async move {
+            let mut votes_subs = votes_subs;
+            let mut certs_subs = certs_subs;
+            let mut resolver_subs = resolver_subs;
+            let mut engines: Vec<(u64, commonware_runtime::Handle<()>)> = Vec::new();
+            let mut retire: Vec<(u64, std::time::Instant)> = Vec::new();
+            let mut known: u64 = 0;
+            let mut last_hint: Option<(u64, std::time::Instant)> = None;
+            loop {
+                select! {
+                    start = epoch_rx.recv() => {
+                        let Some(start) = start else { break };
+                        let e = start.epoch;
+                        if e < known || engines.iter().any(|(x, _)| *x == e) {
+                            continue;
+                        }
+                        let Some(signing) = schemes.register(e, &start.validators) else {
+                            tracing::error!(epoch = e, "the epoch's member set is empty or repeats a key; stopping");
+                            ctl_stop.store(true, Ordering::SeqCst);
+                            break;
+                        };
+                        known = e;
+                        let peers: Vec<(ed25519::PublicKey, Address)> = start
+                            .validators
+                            .iter()
+                            .filter(|v| v.p2p.port() != 0)
+                            .map(|v| (pubkey(&v.key), v.p2p.into()))
+                            .collect();
+                        match Map::try_from(peers) {
+                            Ok(peers) => { let _ = oracle_ctl.track(e, peers); }
+                            Err(_) => tracing::error!(epoch = e, "duplicate member keys in the epoch"),
+                        }
+                        for (old, _) in &engines {
+                            if *old < e && !retire.iter().any(|(x, _)| x == old) {
+                                retire.push((*old, std::time::Instant::now() + EPOCH_GRACE));
+                            }
+                        }
+                        let Some(scheme) = signing else {
+                            tracing::info!(epoch = e, members = start.validators.len(), "epoch started; this member does not validate in it");
+                            continue;
+                        };
+                        let (Ok(v), Ok(c), Ok(r)) = (
+                            votes_subs.register(e).await,
+                            certs_subs.register(e).await,
+                            resolver_subs.register(e).await,
+                        ) else {
+                            tracing::error!(epoch = e, "cannot open the epoch's channels");
+                            continue;
+                        };
+                        let engine = simplex::Engine::new(
+                            controller_ctx.child("simplex").with_attribute("epoch", e),
+                            simplex::config::Config {
+                                scheme: (*scheme).clone(),
+                                elector: RoundRobin::<Sha256>::default(),
+                                blocker: oracle_ctl.clone(),
+                                automaton: inline.clone(),
+                                relay: inline.clone(),
+                                reporter: inline.clone(),
+                                strategy: Sequential,
+                                partition: format!("simplex-epoch-{e}"),
+                                mailbox_size: NZUsize!(1024),
+                                epoch: Epoch::new(e),
+                                floor: simplex::config::Floor::Genesis(to_digest(start.floor)),
+                                replay_buffer: NZUsize!(1 << 20),
+                                write_buffer: NZUsize!(1 << 14),
+                                page_cache: page_cache.clone(),
+                                leader_timeout: Duration::from_secs(1),
+                                certification_timeout: Duration::from_secs(2),
+                                timeout_retry: Duration::from_secs(1),
+                                view_retention: ViewDelta::new(256),
+                                skip: SkipPolicy::Enabled {
+                                    timeout: Duration::from_secs(3),
+                                    budget: SkipBudget::Participants,
+                                },
+                                fetch_timeout: NZDuration!(Duration::from_secs(1)),
+                                fetch_retry_delay: Duration::from_millis(100),
+                                forward: ForwardPolicy::Disabled,
+                                track_historical_votes: false,
+                            },
+                        );
+                        engines.push((e, engine.start(v, c, r)));
+                        tracing::info!(epoch = e, members = start.validators.len(), "epoch started; validating");
+                    },
+                    behind = ahead.recv() => {
+                        let Some((sub, (from, _))) = behind else { break };
+                        if sub <= known {
+                            continue;
+                        }
+                        let now = std::time::Instant::now();
+                        if last_hint.is_some_and(|(k, at)| k == known && now < at + Duration::from_secs(2)) {
+                            continue;
+                        }
+                        last_hint = Some((known, now));
+                        if let Some(h) = epocher.last(Epoch::new(known)) {
+                            tracing::info!(epoch = sub, known, "members are in a later epoch; fetching up to the end of ours");
+                            hint_mailbox.hint_finalized(h, commonware_utils::vec::NonEmptyVec::new(from));
+                        }
+                    },
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                        let now = std::time::Instant::now();
+                        retire.retain(|(e, at)| {
+                            if now < *at {
+                                return true;
+                            }
+                            if let Some(i) = engines.iter().position(|(x, _)| x == e) {
+                                engines.remove(i).1.abort();
+                                tracing::info!(epoch = e, "previous epoch's engine stopped");
+                            }
+                            false
+                        });
+                    },
+                }
+            }
+        });
 
         let stop = cfg.stop.clone();
         let stopper = async move {
@@ -438,7 +639,7 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             _ = tokio::signal::ctrl_c() => { tracing::info!("interrupted: stopping"); },
             _ = sigterm.recv() => { tracing::info!("terminated: stopping"); },
             _ = stopper => { tracing::info!("stopping"); },
-            r = engine_handle => { tracing::error!(?r, "consensus engine exited"); },
+            r = controller => { tracing::error!(?r, "epoch controller exited"); },
             r = marshal_handle => { tracing::error!(?r, "block delivery exited"); },
             r = network_handle => { tracing::error!(?r, "network exited"); },
         }
