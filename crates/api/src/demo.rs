@@ -787,6 +787,21 @@ pub fn run_and_keep(
     }
     lap("revocation and dispute", &mut timings);
 
+    // Members apply each final block on their own schedule (and the agency's
+    // node may still be ordering an answer): let them settle on one head
+    // before reporting, bounded.
+    let settle_by = Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let heads: Vec<Option<[u8; 32]>> = ids
+            .iter()
+            .map(|i| Ok(c.view(&i.party_id())?.head()?.map(|h| h.hash)))
+            .collect::<Result<_>>()?;
+        if heads.windows(2).all(|w| w[0] == w[1]) || Instant::now() > settle_by {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
     // Every member's view.
     let mut members = Vec::new();
     let mut heads = Vec::new();

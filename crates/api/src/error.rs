@@ -113,7 +113,9 @@ impl From<NodeError> for ApiError {
             NodeError::Ledger(l) => l.into(),
             NodeError::Rejected(r) => r.into(),
             NodeError::UnknownMember(m) => ApiError::not_found(format!("no member named {m}")),
-            NodeError::Unreachable(_) => ApiError::new(ErrorCode::Unreachable, e.to_string()),
+            NodeError::Unreachable(_) | NodeError::NotFinal(_) => {
+                ApiError::new(ErrorCode::Unreachable, e.to_string())
+            }
             e => ApiError::new(ErrorCode::Internal, e.to_string()),
         }
     }

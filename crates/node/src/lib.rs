@@ -43,6 +43,10 @@ pub enum NodeError {
     UnknownMember(String),
     #[error("cannot reach the node at {0}; is it running?")]
     Unreachable(String),
+    /// Reached, but what was submitted did not become final in time (no
+    /// quorum of members running, or a member's copy lagging).
+    #[error("{0}")]
+    NotFinal(String),
     #[error("the node refused the request ({code}): {message}")]
     Api {
         status: u16,

@@ -41,7 +41,7 @@ impl RemoteConsortium {
         for (p, l) in &self.views {
             while l.head()?.map(|h| h.height).unwrap_or(0) < height {
                 if Instant::now() > deadline {
-                    return Err(NodeError::Unreachable(format!(
+                    return Err(NodeError::NotFinal(format!(
                         "member {} did not reach height {height} in time",
                         p.short()
                     )));
@@ -68,7 +68,7 @@ impl Network for RemoteConsortium {
                         out.push(r);
                     }
                     None => {
-                        return Err(NodeError::Unreachable(format!(
+                        return Err(NodeError::NotFinal(format!(
                             "an entry was not final within {} s (is a quorum of members running?)",
                             self.wait.as_secs()
                         )))

@@ -13,6 +13,59 @@ pub fn members(view: &Ledger) -> Result<Vec<MemberRow>> {
     Ok(read::members(view.conn())?)
 }
 
+/// A membership proposal as the regulator reviews it: what would change,
+/// who proposed it, who voted which way, and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipRow {
+    pub proposal_id: Id,
+    /// "admit bank-c (lender, 127.0.0.1:7403)" or "remove bank-b".
+    pub change: String,
+    pub proposer_name: String,
+    pub height: u64,
+    /// open | approved | refused
+    pub status: String,
+    pub effective_epoch: Option<u64>,
+    pub votes: Vec<(String, bool)>,
+    /// Members in force now (the denominator of the 2/3).
+    pub electorate: usize,
+}
+
+/// Every membership proposal, newest first, and the current epoch.
+pub fn membership(view: &Ledger) -> Result<(u64, Vec<MembershipRow>)> {
+    use credence_ledger::types::MembershipChange;
+    let epoch = read::chain(view.conn())?.map(|c| c.2).unwrap_or(0);
+    let electorate = read::members(view.conn())?.len();
+    let mut rows: Vec<MembershipRow> = read::membership_proposals(view.conn())?
+        .into_iter()
+        .map(|p| MembershipRow {
+            proposal_id: p.proposal_id,
+            change: match &p.change {
+                MembershipChange::Admit(r) => format!(
+                    "admit {} ({}, {})",
+                    r.member.name,
+                    r.member.role.as_str(),
+                    r.address
+                ),
+                MembershipChange::Remove { party } => {
+                    format!("remove {}", party_name(view, party))
+                }
+            },
+            proposer_name: party_name(view, &p.proposer),
+            height: p.height,
+            status: p.status,
+            effective_epoch: p.effective_epoch,
+            votes: p
+                .votes
+                .iter()
+                .map(|(v, yes)| (party_name(view, v), *yes))
+                .collect(),
+            electorate,
+        })
+        .collect();
+    rows.reverse();
+    Ok((epoch, rows))
+}
+
 /// One line of the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEvent {
