@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 (cd ui && npm test)
+# One build for everything: `--all-targets` resolves features exactly as
+# `cargo test` does, so the tests and the end-to-end run share its artifacts
+# (a plain `cargo build -p ...` would resolve them differently and rebuild
+# most dependencies). It also builds the desktop app and the `credence` binary.
+cargo build --workspace --all-targets --locked
 cargo test --workspace --locked "$@"
-cargo build --locked -p credence-desktop -p credence-cli
 xvfb-run -a -s "-screen 0 1280x1024x24" npm --prefix ui run e2e
