@@ -462,6 +462,85 @@ impl From<regulator::Activity> for ActivityDto {
     }
 }
 
+/// Approvals a membership change needs: 2/3 of the members in force,
+/// rounded up (the rules' `3 * yes >= 2 * n`).
+pub fn approvals_needed(electorate: usize) -> usize {
+    (2 * electorate).div_ceil(3)
+}
+
+/// Rejections that refuse a change: more than 1/3 of the members in force.
+pub fn rejections_refusing(electorate: usize) -> usize {
+    electorate / 3 + 1
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct VoteDto {
+    pub voter: String,
+    pub approve: bool,
+}
+
+/// A membership proposal with its vote counts against the 2/3 threshold.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct ProposalDto {
+    pub proposal_id: String,
+    /// "admit bank-c (lender, 127.0.0.1:7403)" or "remove bank-b".
+    pub change: String,
+    pub proposer: String,
+    pub height: u64,
+    /// open | approved | refused
+    pub status: String,
+    pub effective_epoch: Option<u64>,
+    pub votes: Vec<VoteDto>,
+    pub approvals: usize,
+    pub rejections: usize,
+    /// Members in force now (the denominator of the 2/3).
+    pub electorate: usize,
+    /// ceil(2n/3) approvals decide for the change.
+    pub needed: usize,
+    /// More than n/3 rejections refuse it.
+    pub refuse_at: usize,
+}
+
+impl From<regulator::MembershipRow> for ProposalDto {
+    fn from(r: regulator::MembershipRow) -> Self {
+        let approvals = r.votes.iter().filter(|v| v.1).count();
+        ProposalDto {
+            proposal_id: hex_id(&r.proposal_id),
+            change: r.change,
+            proposer: r.proposer_name,
+            height: r.height,
+            status: r.status,
+            effective_epoch: r.effective_epoch,
+            approvals,
+            rejections: r.votes.len() - approvals,
+            votes: r
+                .votes
+                .into_iter()
+                .map(|(voter, approve)| VoteDto { voter, approve })
+                .collect(),
+            electorate: r.electorate,
+            needed: approvals_needed(r.electorate),
+            refuse_at: rejections_refusing(r.electorate),
+        }
+    }
+}
+
+/// The current epoch and every membership proposal, newest first.
+#[derive(Serialize, Clone, Debug)]
+pub struct MembershipDto {
+    pub epoch: u64,
+    pub proposals: Vec<ProposalDto>,
+}
+
+impl From<(u64, Vec<regulator::MembershipRow>)> for MembershipDto {
+    fn from((epoch, rows): (u64, Vec<regulator::MembershipRow>)) -> Self {
+        MembershipDto {
+            epoch,
+            proposals: rows.into_iter().map(ProposalDto::from).collect(),
+        }
+    }
+}
+
 #[derive(Serialize, Clone, Debug)]
 pub struct AccessDto {
     pub at: u64,
@@ -516,6 +595,54 @@ mod tests {
             allowed_from_names(&["nope".into()]).unwrap_err().code,
             "invalid-input"
         );
+    }
+
+    #[test]
+    fn two_thirds_rounds_up() {
+        let needed: Vec<usize> = (1..=7).map(approvals_needed).collect();
+        assert_eq!(needed, vec![1, 2, 2, 3, 4, 4, 5]);
+        let refuse: Vec<usize> = (1..=7).map(rejections_refusing).collect();
+        assert_eq!(refuse, vec![1, 1, 2, 2, 2, 3, 3]);
+        // Matches the rules' test `3 * yes >= 2 * n` at the boundary.
+        for n in 1..=30 {
+            let k = approvals_needed(n);
+            assert!(3 * k >= 2 * n && 3 * (k - 1) < 2 * n);
+        }
+    }
+
+    #[test]
+    fn membership_rows_become_dtos() {
+        let row = regulator::MembershipRow {
+            proposal_id: [0xab; 32],
+            change: "admit bank-c (lender, 127.0.0.1:7403)".into(),
+            proposer_name: "regulator".into(),
+            height: 12,
+            status: "open".into(),
+            effective_epoch: None,
+            votes: vec![
+                ("regulator".into(), true),
+                ("bank-a".into(), true),
+                ("bank-b".into(), false),
+            ],
+            electorate: 4,
+        };
+        let d = MembershipDto::from((2, vec![row]));
+        assert_eq!(d.epoch, 2);
+        let p = &d.proposals[0];
+        assert_eq!(p.proposal_id, "ab".repeat(32));
+        assert_eq!(p.proposer, "regulator");
+        assert_eq!((p.approvals, p.rejections, p.electorate), (2, 1, 4));
+        assert_eq!((p.needed, p.refuse_at), (3, 2));
+        assert_eq!(
+            p.votes[2],
+            VoteDto {
+                voter: "bank-b".into(),
+                approve: false
+            }
+        );
+        let json = serde_json::to_value(p).unwrap();
+        assert_eq!(json["effective_epoch"], serde_json::Value::Null);
+        assert_eq!(json["votes"][0]["approve"], true);
     }
 
     #[test]

@@ -692,7 +692,7 @@ struct RegulatorHome {
     counts: CountsDto,
     activity: ActivityDto,
     alarms: Vec<AlarmDto>,
-    admissions: String,
+    membership: MembershipDto,
 }
 
 #[derive(Serialize)]
@@ -745,9 +745,7 @@ async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiResult<
             .iter()
             .map(AlarmDto::from)
             .collect(),
-            admissions: "none pending: admitting or removing members is refused by the rules \
-                         (not-supported) until consensus epochs exist"
-                .into(),
+            membership: regulator::membership(view)?.into(),
         })
     })
     .await

@@ -253,6 +253,14 @@ test("the regulator's audit trail shows the answer and the revocation", async ()
   await waitFor(`#audit-table tr[data-kind="query-asked"][data-query-id="${firstQuery}"]`);
   await waitFor('#reg-alarms li[data-code="dispute-open"]');
   await waitFor('#audit-table tr[data-kind="dispute-opened"]');
+  // Membership: the epoch and members as the ledger has them; the demo has no
+  // proposals, so the empty state says how proposals are made.
+  await waitFor("#reg-membership");
+  assert.equal(Number(await (await $("#reg-epoch")).getText()), sql("regulator", "SELECT epoch FROM chain")[0][0]);
+  assert.equal((await driver.findElements(By.css("#reg-members tbody tr"))).length, sql("regulator", "SELECT COUNT(*) FROM members")[0][0]);
+  assert.equal(sql("regulator", "SELECT COUNT(*) FROM membership_proposals")[0][0], 0);
+  const empty = await (await waitFor("#reg-proposals-empty")).getText();
+  assert.ok(empty.includes("credence node propose --home DIR --admit join.json") && empty.includes("credence node vote"), empty);
   await shot("regulator");
 });
 

@@ -273,3 +273,49 @@ export function demoFraction(stage: string, done: number, total: number): number
   const part = total > 0 ? Math.min(1, done / total) : 1;
   return (before + weights[i] * part) / sum;
 }
+
+/** Approvals a membership change needs: 2/3 of the members in force, rounded up (the rules' 3·yes ≥ 2·n). */
+export function approvalsNeeded(electorate: number): number {
+  const n = Math.max(0, Math.floor(electorate));
+  return Math.floor((2 * n + 2) / 3);
+}
+
+/** Rejections that refuse a membership change: more than 1/3 of the members in force. */
+export function rejectionsRefusing(electorate: number): number {
+  return Math.floor(Math.max(0, electorate) / 3) + 1;
+}
+
+export interface VoteTally { status: string; approvals: number; rejections: number; electorate: number }
+
+/** A proposal's votes against the 2/3 threshold: "2 of 3 needed", a bar fraction, and the rest in words. */
+export function voteProgress(t: VoteTally): { text: string; detail: string; fraction: number; reached: boolean } {
+  const needed = approvalsNeeded(t.electorate);
+  const reached = t.approvals >= needed;
+  const fraction = needed > 0 ? Math.min(1, t.approvals / needed) : 1;
+  const against = `${t.rejections} against (${rejectionsRefusing(t.electorate)} refuse)`;
+  return {
+    text: `${t.approvals} of ${needed} needed`,
+    detail: `${against} · ${t.electorate} member${t.electorate === 1 ? "" : "s"} in force`,
+    fraction,
+    reached,
+  };
+}
+
+/** Where a membership proposal stands, in words (the epoch is the current one). */
+export function proposalEffect(p: VoteTally & { effective_epoch: number | null }, epoch: number): string {
+  if (p.status === "approved") {
+    if (p.effective_epoch === null) return "approved";
+    return p.effective_epoch > epoch ? `takes effect at epoch ${p.effective_epoch}` : `in effect since epoch ${p.effective_epoch}`;
+  }
+  if (p.status === "refused") return "refused: nothing changes";
+  if (p.status === "open") {
+    const more = Math.max(0, approvalsNeeded(p.electorate) - p.approvals);
+    return more > 0 ? `waiting for ${more} more approval${more === 1 ? "" : "s"}` : "enough approvals: decided when the next vote lands";
+  }
+  return p.status;
+}
+
+/** The CLI line a member runs to vote on a proposal. */
+export function voteCommand(proposalId: string): string {
+  return `credence node vote --home DIR --proposal ${proposalId} [--reject]`;
+}

@@ -1,9 +1,10 @@
-// Regulator: members and roles, admissions, per-member activity over time,
-// risk alarms, and the audit trail with filters.
-import { api, type AuditEvent, type SessionInfo } from "../api";
+// Regulator: membership (epoch, members and roles, admission and removal
+// votes), per-member activity over time, risk alarms, and the audit trail
+// with filters.
+import { api, type AuditEvent, type Member, type Membership, type Proposal, type SessionInfo } from "../api";
 import { lineChart, timeline } from "../charts";
 import { act, clear, field, h, select, svgBox } from "../dom";
-import { formatTime, predicateText, PURPOSES, shortId } from "../logic";
+import { formatTime, predicateText, proposalEffect, PURPOSES, shortId, voteCommand, voteProgress } from "../logic";
 import { alarmList } from "./analyst";
 
 export const AUDIT_KINDS = [
@@ -21,15 +22,67 @@ export function bucketLabels(from: number, width: number, n: number): string[] {
   return Array.from({ length: n }, (_, i) => formatTime(from + i * width).slice(11, 19));
 }
 
+/** One proposal: what changes, where it stands, and its votes against the 2/3 threshold. */
+function proposalRow(p: Proposal, epoch: number): HTMLElement {
+  const prog = voteProgress(p);
+  const fill = h("div", { class: "votebar-fill" });
+  fill.style.width = `${Math.round(prog.fraction * 100)}%`;
+  const bar = h("div", {
+    class: `votebar${prog.reached ? " reached" : ""}`, role: "progressbar",
+    "aria-valuemin": 0, "aria-valuemax": p.needed, "aria-valuenow": Math.min(p.approvals, p.needed),
+    "aria-label": `approvals: ${prog.text}`,
+  }, fill);
+  const voters = p.votes.length
+    ? h("ul", { class: "voters", "aria-label": "votes" }, ...p.votes.map((v) =>
+      h("li", { class: v.approve ? "yes" : "no", title: v.approve ? "approves" : "rejects" }, `${v.approve ? "✓" : "✗"} ${v.voter}`)))
+    : h("div", { class: "hint" }, "no votes yet");
+  return h("tr", { "data-proposal-id": p.proposal_id, "data-status": p.status },
+    h("td", {},
+      h("div", { class: "change" }, p.change),
+      h("div", { class: "hint" }, `by ${p.proposer} at block ${p.height} · `, h("span", { class: "mono", title: p.proposal_id }, shortId(p.proposal_id))),
+      p.status === "open"
+        ? h("details", { class: "vote-cmd" }, h("summary", {}, "How members vote"), h("code", { class: "mono" }, voteCommand(p.proposal_id)))
+        : null),
+    h("td", {},
+      h("span", { class: `tag ${p.status}` }, p.status),
+      h("div", { class: "hint effect" }, proposalEffect(p, epoch))),
+    h("td", { class: "votes" },
+      h("div", { class: "vote-text" }, prog.text),
+      bar,
+      h("div", { class: "hint" }, prog.detail),
+      voters));
+}
+
+/** The Membership panel: the current epoch, the members and their roles, and the proposals. */
+export function membershipPanel(m: Membership, members: Member[]): HTMLElement {
+  const memberTable = h("table", { class: "table", id: "reg-members" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Role"), h("th", {}, "Party"))),
+    h("tbody", {}, ...members.map((x) => h("tr", {}, h("td", {}, x.name), h("td", {}, x.role), h("td", { class: "mono", title: x.party }, shortId(x.party))))));
+  const proposals = m.proposals.length
+    ? h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": "Membership proposals" },
+      h("table", { class: "table", id: "reg-proposals" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Change"), h("th", {}, "Status"), h("th", {}, "Approvals (2/3 of members)"))),
+        h("tbody", {}, ...m.proposals.map((p) => proposalRow(p, m.epoch)))))
+    : h("div", { class: "empty", id: "reg-proposals-empty" },
+      h("p", {}, "No admission or removal proposals yet."),
+      h("p", {}, "A member proposes from its node: ", h("code", {}, "credence node propose --home DIR --admit join.json"),
+        " (the candidate signs join.json with ", h("code", {}, "credence node join-request"), ") or ", h("code", {}, "--remove NAME"), "."),
+      h("p", {}, "Members vote with ", h("code", {}, "credence node vote --home DIR --proposal ID"), " (add ", h("code", {}, "--reject"),
+        " to vote against). At 2/3 of the members in force the change takes effect at the next epoch; more than 1/3 against refuses it."));
+  return h("div", { class: "card", id: "reg-membership" },
+    h("h3", {}, "Membership"),
+    h("p", { class: "epoch-line" }, "Current epoch ", h("strong", { id: "reg-epoch" }, String(m.epoch)), ` · ${members.length} member${members.length === 1 ? "" : "s"} in force`),
+    h("h4", {}, "Members and roles"),
+    memberTable,
+    h("h4", {}, "Admission and removal votes"),
+    proposals);
+}
+
 export async function regulatorView(body: HTMLElement, _s: SessionInfo): Promise<void> {
   const home = await api.regulatorHome(24);
   const act_ = home.activity;
   const series = act_.series.map((x) => ({ name: `${x.member} ${x.what}`, values: x.counts }));
   const chart = lineChart(`Activity per member, ${act_.buckets} buckets of ${act_.width} s`, series, bucketLabels(act_.from, act_.width, act_.buckets), { width: 760, height: 250 });
-
-  const members = h("table", { class: "table", id: "reg-members" },
-    h("thead", {}, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Role"), h("th", {}, "Party"))),
-    h("tbody", {}, ...home.members.map((m) => h("tr", {}, h("td", {}, m.name), h("td", {}, m.role), h("td", { class: "mono" }, shortId(m.party))))));
 
   // Audit filters.
   const fMember = select([{ value: "", label: "any member" }, ...home.members.map((m) => ({ value: m.party, label: m.name }))], { id: "audit-member" });
@@ -74,11 +127,12 @@ export async function regulatorView(body: HTMLElement, _s: SessionInfo): Promise
       ...[["Blocks", c.blocks], ["Borrowers", c.subjects], ["Records", c.records], ["Consents", c.consents], ["Revoked", c.revoked_consents], ["Queries", c.queries], ["Answers", c.answers], ["Disputes", c.disputes]]
         .map(([l, v]) => h("div", { class: "kpi" }, h("div", { class: "kpi-v" }, String(v)), h("div", { class: "kpi-l" }, String(l))))),
     h("div", { class: "grid2 wide-left" },
-      h("div", { class: "card", id: "reg-activity" }, h("h3", {}, "Per-member activity over time"), svgBox(chart)),
-      h("div", { class: "card" }, h("h3", {}, "Risk alarms"), alarmList(home.alarms, "reg-alarms"))),
-    h("div", { class: "grid2 wide-left" },
-      h("div", { class: "card" }, h("h3", {}, "Audit trail — who asked what about whom, under which consent, when"), form, out, trail),
-      h("div", { class: "card" }, h("h3", {}, "Members"), members, h("h3", {}, "Admission votes"), h("p", { class: "muted", id: "reg-admissions" }, home.admissions))),
+      h("div", {},
+        h("div", { class: "card", id: "reg-activity" }, h("h3", {}, "Per-member activity over time"), svgBox(chart)),
+        h("div", { class: "card" }, h("h3", {}, "Audit trail — who asked what about whom, under which consent, when"), form, out, trail)),
+      h("div", {},
+        h("div", { class: "card" }, h("h3", {}, "Risk alarms"), alarmList(home.alarms, "reg-alarms")),
+        membershipPanel(home.membership, home.members))),
   );
   await load();
 }
