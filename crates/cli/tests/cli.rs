@@ -177,19 +177,21 @@ fn no_categorical_string_or_raw_amount_reaches_disk_or_logs() {
     // Whole numbers in the logs (maximal digit runs): none is a borrower's
     // amount. Short amounts (under 1,000.00) are skipped: ports and byte
     // counts of the trace logs collide with them by chance.
-    // HTTP trace lines carry byte counts (content-length), not amounts.
-    let runs: std::collections::HashSet<u64> = d
+    // HTTP trace lines carry byte counts (a server's `Content-Length`, a
+    // client's `content-length`), not amounts.
+    let runs: std::collections::HashMap<u64, &str> = d
         .logs
         .lines()
-        .filter(|l| !l.contains("content-length"))
+        .filter(|l| !l.to_ascii_lowercase().contains("content-length"))
         .flat_map(|l| {
             l.split(|c: char| !c.is_ascii_digit())
                 .filter_map(|r| r.parse().ok())
-                .collect::<Vec<u64>>()
+                .map(|n| (n, l))
+                .collect::<Vec<(u64, &str)>>()
         })
         .collect();
     for a in amounts.iter().filter(|a| **a >= 100_000) {
-        assert!(!runs.contains(a), "amount {a} in the logs");
+        assert!(!runs.contains_key(a), "amount {a} in the logs: {:?}", runs.get(a));
     }
     assert!(!d.logs.contains("credence-demo\n") && !d.logs.to_lowercase().contains("secret-key"));
 }
