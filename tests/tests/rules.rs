@@ -718,12 +718,14 @@ fn membership_entries_are_checked_like_any_other() {
         RejectCode::AlreadyExists
     );
     assert_eq!(
-        w.rejected(actions::vote_membership(&ag, &[7u8; 32], true)).code,
+        w.rejected(actions::vote_membership(&ag, &[7u8; 32], true))
+            .code,
         RejectCode::UnknownQuery
     );
     // A vote by a non-member.
     assert_eq!(
-        w.rejected(actions::vote_membership(&outsider, &pid, true)).code,
+        w.rejected(actions::vote_membership(&outsider, &pid, true))
+            .code,
         RejectCode::UnknownMember
     );
     // Key rotation stays refused as not supported.

@@ -884,7 +884,9 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                     let m = read::members(view.conn())?
                         .into_iter()
                         .find(|m| m.name == name)
-                        .ok_or_else(|| ApiError::not_found(format!("no member named {name} is in force")))?;
+                        .ok_or_else(|| {
+                            ApiError::not_found(format!("no member named {name} is in force"))
+                        })?;
                     let (pid, e) = credence_api::actions::propose_removal(&me, &m.party);
                     (pid, e, format!("remove {name}"))
                 }
@@ -937,7 +939,12 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             } else {
                 println!("epoch {epoch} ({epoch_length} blocks each); members in force:");
                 for m in &members {
-                    println!("  {:<16} {:<10} {}", m.member.name, m.member.role.as_str(), m.member.party.short());
+                    println!(
+                        "  {:<16} {:<10} {}",
+                        m.member.name,
+                        m.member.role.as_str(),
+                        m.member.party.short()
+                    );
                 }
                 for p in &proposals {
                     println!(
@@ -946,7 +953,9 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                         change_text(&view, &p.change),
                         name(&p.proposer),
                         p.status,
-                        p.effective_epoch.map(|e| format!(", from epoch {e}")).unwrap_or_default(),
+                        p.effective_epoch
+                            .map(|e| format!(", from epoch {e}"))
+                            .unwrap_or_default(),
                         p.votes.len()
                     );
                 }
@@ -1006,7 +1015,13 @@ fn submit_final(
     }
 }
 
-fn report_membership(view: &Ledger, pid: &[u8; 32], what: &str, height: u64, json: bool) -> Result<i32> {
+fn report_membership(
+    view: &Ledger,
+    pid: &[u8; 32],
+    what: &str,
+    height: u64,
+    json: bool,
+) -> Result<i32> {
     // The node's own file may trail the receipt by a moment.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while view.head()?.map(|h| h.height).unwrap_or(0) < height
@@ -1032,7 +1047,8 @@ fn report_membership(view: &Ledger, pid: &[u8; 32], what: &str, height: u64, jso
         println!(
             "{what}: final at height {height}; proposal {} is {status}{}",
             hex::encode(pid),
-            eff.map(|e| format!(", effective from epoch {e}")).unwrap_or_default()
+            eff.map(|e| format!(", effective from epoch {e}"))
+                .unwrap_or_default()
         );
     }
     Ok(0)

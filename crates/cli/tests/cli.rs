@@ -191,7 +191,11 @@ fn no_categorical_string_or_raw_amount_reaches_disk_or_logs() {
         })
         .collect();
     for a in amounts.iter().filter(|a| **a >= 100_000) {
-        assert!(!runs.contains_key(a), "amount {a} in the logs: {:?}", runs.get(a));
+        assert!(
+            !runs.contains_key(a),
+            "amount {a} in the logs: {:?}",
+            runs.get(a)
+        );
     }
     assert!(!d.logs.contains("credence-demo\n") && !d.logs.to_lowercase().contains("secret-key"));
 }

@@ -532,7 +532,14 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
         ]);
     }
     let genesis = dir.join("genesis.json");
-    let mut args = vec!["node", "genesis", "--consortium", "epochs", "--epoch-length", "8"];
+    let mut args = vec![
+        "node",
+        "genesis",
+        "--consortium",
+        "epochs",
+        "--epoch-length",
+        "8",
+    ];
     let homes: Vec<String> = FIVE[..4]
         .iter()
         .map(|n| dir.join(n).display().to_string())
@@ -543,7 +550,14 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     args.extend(["--out", genesis.to_str().unwrap()]);
     run_json(&args);
     for h in &homes {
-        run_json(&["node", "sign-genesis", "--home", h, "--genesis", genesis.to_str().unwrap()]);
+        run_json(&[
+            "node",
+            "sign-genesis",
+            "--home",
+            h,
+            "--genesis",
+            genesis.to_str().unwrap(),
+        ]);
     }
     let mut children: Vec<Child> = FIVE[..4].iter().map(|n| start(&dir, n, &[])).collect();
     for n in &FIVE[..4] {
@@ -567,18 +581,43 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     ]);
     children.push(start(&dir, "bank-c", &[]));
     let p = run_json(&[
-        "node", "propose", "--home", &homes[0], "--admit", join.to_str().unwrap(), "--json",
+        "node",
+        "propose",
+        "--home",
+        &homes[0],
+        "--admit",
+        join.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(p["status"], "open", "{p}");
     let pid = p["proposal_id"].as_str().unwrap().to_string();
-    run_json(&["node", "vote", "--home", &homes[1], "--proposal", &pid, "--json"]);
+    run_json(&[
+        "node",
+        "vote",
+        "--home",
+        &homes[1],
+        "--proposal",
+        &pid,
+        "--json",
+    ]);
     let candidate_height = Ledger::open_read_only(&dir.join("bank-c").join("ledger.db"))
         .ok()
         .and_then(|l| l.head().ok().flatten())
         .map(|h| h.height)
         .unwrap_or(0);
-    assert_eq!(candidate_height, 0, "a candidate must not receive blocks before its admission");
-    let v = run_json(&["node", "vote", "--home", &homes[2], "--proposal", &pid, "--json"]);
+    assert_eq!(
+        candidate_height, 0,
+        "a candidate must not receive blocks before its admission"
+    );
+    let v = run_json(&[
+        "node",
+        "vote",
+        "--home",
+        &homes[2],
+        "--proposal",
+        &pid,
+        "--json",
+    ]);
     assert_eq!(v["status"], "approved", "{v}");
     let admitted_from = v["effective_epoch"].as_u64().unwrap();
 
@@ -603,14 +642,40 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     // bank-c takes part: with the agency down, 4 of 5 are needed to finalize,
     // so nothing below is final without bank-c's votes.
     kill(&dir.join("agency"), "-KILL");
-    let r = run_json(&["node", "propose", "--home", &homes[0], "--remove", "bank-b", "--json"]);
+    let r = run_json(&[
+        "node", "propose", "--home", &homes[0], "--remove", "bank-b", "--json",
+    ]);
     let rid = r["proposal_id"].as_str().unwrap().to_string();
-    run_json(&["node", "vote", "--home", &homes[2], "--proposal", &rid, "--json"]);
+    run_json(&[
+        "node",
+        "vote",
+        "--home",
+        &homes[2],
+        "--proposal",
+        &rid,
+        "--json",
+    ]);
     // bank-c votes through its own node.
     let c_home = dir.join("bank-c").display().to_string();
-    let v = run_json(&["node", "vote", "--home", &c_home, "--proposal", &rid, "--json"]);
+    let v = run_json(&[
+        "node",
+        "vote",
+        "--home",
+        &c_home,
+        "--proposal",
+        &rid,
+        "--json",
+    ]);
     assert_eq!(v["status"], "open", "3 of 5 is not 2/3: {v}");
-    let v = run_json(&["node", "vote", "--home", &homes[3], "--proposal", &rid, "--json"]);
+    let v = run_json(&[
+        "node",
+        "vote",
+        "--home",
+        &homes[3],
+        "--proposal",
+        &rid,
+        "--json",
+    ]);
     assert_eq!(v["status"], "approved", "{v}");
     let removed_from = v["effective_epoch"].as_u64().unwrap();
     wait_until("the removal's epoch boundary", 120, || {
@@ -627,13 +692,24 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     let h2 = enrol_via(&dir, "bank-c");
     assert!(h2 > h && h > removed_from * EPOCH);
     std::thread::sleep(Duration::from_secs(5));
-    assert_eq!(height(&dir, "bank-b"), stalled, "a removed member still receives blocks");
+    assert_eq!(
+        height(&dir, "bank-b"),
+        stalled,
+        "a removed member still receives blocks"
+    );
     let me = identity(&dir, "bank-b");
     let s = Identity::generate(&mut rand::rngs::OsRng);
     let refused = NodeClient::new(api_of(&dir, "bank-a"), me.clone())
         .submit(&[actions::enrol(&s, &me)], Duration::from_secs(60));
     assert!(
-        matches!(&refused, Err(_)) || matches!(refused.as_ref().ok().and_then(|r| r.first().cloned().flatten()), Some(Receipt::Rejected(_))),
+        matches!(&refused, Err(_))
+            || matches!(
+                refused
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.first().cloned().flatten()),
+                Some(Receipt::Rejected(_))
+            ),
         "a removed member's entry was accepted: {refused:?}"
     );
 
@@ -660,8 +736,15 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     assert_eq!(names, ["agency", "bank-a", "bank-c", "regulator"]);
     for n in ["regulator", "agency", "bank-a", "bank-c", "bank-b"] {
         let db = dir.join(n).join("ledger.db");
-        let out = bin().args(["verify", "--db", db.to_str().unwrap()]).output().unwrap();
-        assert!(out.status.success(), "{n}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = bin()
+            .args(["verify", "--db", db.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{n}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     for mut c in children {
         let _ = c.kill();

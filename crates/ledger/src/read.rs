@@ -563,7 +563,14 @@ pub fn membership_proposals(conn: &Connection) -> Result<Vec<ProposalInfo>, Ledg
     )?;
     let rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>, i64, String, Option<i64>)> = st
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();

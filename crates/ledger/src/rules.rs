@@ -512,7 +512,13 @@ pub fn chain(conn: &Connection) -> rusqlite::Result<(String, u64, u64)> {
     conn.query_row(
         "SELECT consortium, epoch_length, epoch FROM chain",
         [],
-        |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+            ))
+        },
     )
 }
 
@@ -530,7 +536,10 @@ fn cast_vote(
         params![&proposal_id[..], &voter.0[..], approve, ctx.height as i64],
     )?;
     if done == 0 {
-        return reject(C::AlreadyExists, "this member already voted on the proposal");
+        return reject(
+            C::AlreadyExists,
+            "this member already voted on the proposal",
+        );
     }
     let (_, _, epoch) = chain(conn)?;
     let in_force = "(SELECT party FROM members WHERE from_epoch <= ?2 AND (until_epoch IS NULL OR until_epoch > ?2))";
@@ -742,7 +751,10 @@ pub(crate) fn validate_and_apply(
                         |r| r.get(0),
                     )?;
                     if scheduled {
-                        return reject(C::AlreadyExists, "that member's removal is already approved");
+                        return reject(
+                            C::AlreadyExists,
+                            "that member's removal is already approved",
+                        );
                     }
                     ("remove", *party)
                 }

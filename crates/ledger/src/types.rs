@@ -301,7 +301,9 @@ pub enum MembershipChange {
     /// Admit the candidate of a join request (signed by the candidate's key,
     /// so nobody is admitted under a key they do not hold).
     Admit(JoinRequest),
-    Remove { party: PartyId },
+    Remove {
+        party: PartyId,
+    },
 }
 
 /// A candidate's request to join: who, in which role, where its node listens

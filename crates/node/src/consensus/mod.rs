@@ -29,9 +29,8 @@ use commonware_consensus::simplex::{
 use commonware_consensus::types::{Epoch, Epocher as _, FixedEpocher, Height, ViewDelta};
 use commonware_consensus::Heightable;
 use commonware_cryptography::{ed25519, Digested, Digestible, Sha256, Signer};
-use commonware_p2p::utils::mux::{Builder as _, Muxer};
-use epochs::{EpochSchemes, EpochStart};
 use commonware_macros::select;
+use commonware_p2p::utils::mux::{Builder as _, Muxer};
 use commonware_p2p::{
     authenticated::lookup, Address, AddressableManager, Receiver as _, Recipients, Sender as _,
 };
@@ -50,6 +49,7 @@ use commonware_utils::{
 };
 use credence_ledger::encode::from_bytes;
 use credence_ledger::{Ledger, SignedEntry};
+use epochs::{EpochSchemes, EpochStart};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -182,11 +182,17 @@ fn initial_epochs(
     founders: &[Validator],
     genesis_digest: [u8; 32],
 ) -> Result<(u64, Vec<EpochStart>), String> {
-    let l = ledger.lock().map_err(|_| "ledger lock poisoned".to_string())?;
+    let l = ledger
+        .lock()
+        .map_err(|_| "ledger lock poisoned".to_string())?;
     let (_, epoch_length, _) = credence_ledger::read::chain(l.conn())
         .map_err(|e| e.to_string())?
         .ok_or("the ledger holds no genesis")?;
-    let head = l.head().map_err(|e| e.to_string())?.map(|h| h.height).unwrap_or(0);
+    let head = l
+        .head()
+        .map_err(|e| e.to_string())?
+        .map(|h| h.height)
+        .unwrap_or(0);
     let current = (head + 1) / epoch_length;
     let mut starts = Vec::new();
     for e in 0..=current {
@@ -196,10 +202,19 @@ fn initial_epochs(
         } else {
             match l.block(e * epoch_length - 1).map_err(|e| e.to_string())? {
                 Some((_, credence_ledger::Certificate::Consensus { digest, .. })) => digest,
-                _ => return Err(format!("no consensus certificate for the last block of epoch {}", e - 1)),
+                _ => {
+                    return Err(format!(
+                        "no consensus certificate for the last block of epoch {}",
+                        e - 1
+                    ))
+                }
             }
         };
-        starts.push(EpochStart { epoch: e, validators, floor });
+        starts.push(EpochStart {
+            epoch: e,
+            validators,
+            floor,
+        });
     }
     Ok((epoch_length, starts))
 }
