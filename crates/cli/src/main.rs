@@ -929,7 +929,7 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                     "proposals": proposals.iter().map(|p| serde_json::json!({
                         "proposal_id": hex::encode(p.proposal_id),
                         "proposer": name(&p.proposer),
-                        "change": change_text(&view, &p.change),
+                        "change": credence_api::desk::regulator::change_text(&view, &p.change),
                         "status": p.status,
                         "effective_epoch": p.effective_epoch,
                         "votes": p.votes.iter().map(|(v, yes)| serde_json::json!({"voter": name(v), "approve": yes})).collect::<Vec<_>>(),
@@ -950,7 +950,7 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                     println!(
                         "proposal {}: {} by {} — {}{} ({} votes)",
                         hex::encode(p.proposal_id),
-                        change_text(&view, &p.change),
+                        credence_api::desk::regulator::change_text(&view, &p.change),
                         name(&p.proposer),
                         p.status,
                         p.effective_epoch
@@ -961,21 +961,6 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                 }
             }
             Ok(0)
-        }
-    }
-}
-
-fn change_text(view: &Ledger, c: &credence_api::ledger::types::MembershipChange) -> String {
-    use credence_api::ledger::types::MembershipChange;
-    match c {
-        MembershipChange::Admit(r) => format!(
-            "admit {} ({}, {})",
-            r.member.name,
-            r.member.role.as_str(),
-            r.address
-        ),
-        MembershipChange::Remove { party } => {
-            format!("remove {}", credence_api::reads::party_name(view, party))
         }
     }
 }

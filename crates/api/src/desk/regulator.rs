@@ -30,26 +30,30 @@ pub struct MembershipRow {
     pub electorate: usize,
 }
 
+/// What a membership proposal would change, in words:
+/// "admit bank-c (lender, 127.0.0.1:7403)" or "remove bank-b".
+pub fn change_text(view: &Ledger, change: &credence_ledger::types::MembershipChange) -> String {
+    use credence_ledger::types::MembershipChange;
+    match change {
+        MembershipChange::Admit(r) => format!(
+            "admit {} ({}, {})",
+            r.member.name,
+            r.member.role.as_str(),
+            r.address
+        ),
+        MembershipChange::Remove { party } => format!("remove {}", party_name(view, party)),
+    }
+}
+
 /// Every membership proposal, newest first, and the current epoch.
 pub fn membership(view: &Ledger) -> Result<(u64, Vec<MembershipRow>)> {
-    use credence_ledger::types::MembershipChange;
     let epoch = read::chain(view.conn())?.map(|c| c.2).unwrap_or(0);
     let electorate = read::members(view.conn())?.len();
     let mut rows: Vec<MembershipRow> = read::membership_proposals(view.conn())?
         .into_iter()
         .map(|p| MembershipRow {
             proposal_id: p.proposal_id,
-            change: match &p.change {
-                MembershipChange::Admit(r) => format!(
-                    "admit {} ({}, {})",
-                    r.member.name,
-                    r.member.role.as_str(),
-                    r.address
-                ),
-                MembershipChange::Remove { party } => {
-                    format!("remove {}", party_name(view, party))
-                }
-            },
+            change: change_text(view, &p.change),
             proposer_name: party_name(view, &p.proposer),
             height: p.height,
             status: p.status,
