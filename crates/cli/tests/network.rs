@@ -110,14 +110,16 @@ fn head(dir: &Path, name: &str) -> (u64, [u8; 32]) {
 
 const MEMBERS: [&str; 4] = ["regulator", "agency", "bank-a", "bank-b"];
 
+/// Member processes under `dir`, killed when the test ends (pass or fail).
 struct Consortium {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
+    members: &'static [&'static str],
 }
 
 impl Drop for Consortium {
     fn drop(&mut self) {
-        for m in MEMBERS {
+        for m in self.members {
             kill(&self.dir.join(m), "-KILL");
         }
     }
@@ -139,7 +141,11 @@ fn consortium(subjects: usize) -> (Consortium, serde_json::Value) {
         ])
         .output()
         .unwrap();
-    let c = Consortium { _tmp: tmp, dir };
+    let c = Consortium {
+        _tmp: tmp,
+        dir,
+        members: &MEMBERS,
+    };
     assert!(
         out.status.success(),
         "{}{}",
@@ -369,6 +375,7 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
     let c = Consortium {
         _tmp: tmp,
         dir: dir.clone(),
+        members: &MEMBERS,
     };
     wait_until("the load to start", 240, || {
         records(&dir, "regulator") >= 200
@@ -400,6 +407,7 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
         "{r:?}"
     );
     assert!(height(&dir, "regulator") > at_kill);
+    // Let the demo's load run on a little longer, so bank-b restarts further behind.
     std::thread::sleep(Duration::from_secs(2));
     let behind = height(&dir, "regulator") - down;
     let restarted = Instant::now();
@@ -475,19 +483,6 @@ fn run_json(args: &[&str]) -> serde_json::Value {
 const EPOCH: u64 = 8;
 const FIVE: [&str; 5] = ["regulator", "agency", "bank-a", "bank-b", "bank-c"];
 
-struct Five {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-impl Drop for Five {
-    fn drop(&mut self) {
-        for m in FIVE {
-            kill(&self.dir.join(m), "-KILL");
-        }
-    }
-}
-
 /// A member enrols a new borrower through its own node; the height it is final at.
 fn enrol_via(dir: &Path, lender: &str) -> u64 {
     let me = identity(dir, lender);
@@ -509,9 +504,10 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("m");
-    let f = Five {
+    let f = Consortium {
         _tmp: tmp,
         dir: dir.clone(),
+        members: &FIVE,
     };
     let roles = ["regulator", "agency", "lender", "lender", "lender"];
     for (name, role) in FIVE.iter().zip(roles) {
@@ -691,6 +687,8 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     let h = enrol_via(&dir, "bank-a");
     let h2 = enrol_via(&dir, "bank-c");
     assert!(h2 > h && h > removed_from * EPOCH);
+    // Showing that nothing arrives needs a window: five seconds is many
+    // block times here, while a connected member applies within one.
     std::thread::sleep(Duration::from_secs(5));
     assert_eq!(
         height(&dir, "bank-b"),
