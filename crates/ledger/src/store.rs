@@ -277,6 +277,7 @@ impl Ledger {
             tx.query_row("SELECT COALESCE(MAX(height) + 1, 0) FROM blocks", [], |r| {
                 r.get::<_, i64>(0)
             })? as u64;
+        set_epoch(&tx, height)?;
         let verdicts = settle(&tx, height, timestamp, candidates)?;
         drop(tx); // rolls back: nothing is stored
         Ok(verdicts)
@@ -342,7 +343,6 @@ fn settle(
     timestamp: u64,
     entries: &[SignedEntry],
 ) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
-    set_epoch(tx, height)?;
     let mut verdicts: Vec<Option<Result<(), Rejection>>> = vec![None; entries.len()];
     loop {
         tx.execute_batch("SAVEPOINT pass")?;

@@ -456,6 +456,9 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                         .and_then(|l| l.head().ok().flatten())
                         .is_some_and(|h| h.height >= height.get())
                 };
+                // The service thread commits the block then acknowledges it to
+                // marshal; nothing signals back into the runtime, so poll the
+                // ledger (briefly: one block's apply time).
                 while !applied() {
                     if bridge_stop.load(Ordering::SeqCst) {
                         return;
