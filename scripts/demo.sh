@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 if [ "${1:-}" = "--cli" ]; then
   shift
-  cargo build --release --locked -p credence-cli
+  cargo build --release --locked -p credence-cli >&2
   rm -rf demo-out
   exec ./target/release/credence demo --dir demo-out "$@"
 fi

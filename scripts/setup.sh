@@ -7,6 +7,9 @@
 #   - the UI's npm packages (ui/package-lock.json) and the built UI (ui/dist),
 #     which the desktop app embeds at compile time.
 set -euo pipefail
+# Everything set-up says goes to stderr: callers' stdout stays theirs
+# (`scripts/demo.sh --cli --json` prints JSON and nothing else).
+exec 1>&2
 cd "$(dirname "$0")/.."
 need=()
 for p in build-essential pkg-config age file python3 \

@@ -172,17 +172,33 @@ fn build_record(
     make_payload: impl FnOnce(Vec<Opening>) -> Payload,
     corrects: Option<Id>,
 ) -> Result<(Id, SignedEntry)> {
+    build_record_sealing(
+        recipients,
+        furnisher,
+        subject,
+        kind,
+        values,
+        |openings| make_payload(openings).encode(),
+        corrects,
+    )
+}
+
+/// `build_record` with the sealed bytes made by `seal_bytes` from the
+/// openings (a faulty furnisher's way in; see `SealFault`).
+fn build_record_sealing(
+    recipients: &[PublicIdentity],
+    furnisher: &Identity,
+    subject: &PartyId,
+    kind: RecordKind,
+    values: &[u64],
+    seal_bytes: impl FnOnce(Vec<Opening>) -> Vec<u8>,
+    corrects: Option<Id>,
+) -> Result<(Id, SignedEntry)> {
     let record_id = new_id();
     let (commitments, openings): (Vec<Commitment>, Vec<Opening>) =
         values.iter().map(|v| commit(*v, &mut OsRng)).unzip();
-    let payload = make_payload(openings.clone());
-    let (sealed, _key) = seal(
-        furnisher,
-        record_id,
-        &payload.encode(),
-        recipients,
-        &mut OsRng,
-    )?;
+    let bytes = seal_bytes(openings.clone());
+    let (sealed, _key) = seal(furnisher, record_id, &bytes, recipients, &mut OsRng)?;
     let mut r = RecordFurnished {
         record_id,
         subject: *subject,
@@ -249,6 +265,62 @@ pub fn tradeline_entry(
             })
         },
         corrects,
+    )
+}
+
+/// How a faulty furnisher spoils what it seals while committing and proving
+/// the right values: no other member can see inside a sealed payload, so
+/// every member accepts such a record. Test mode (a faulty member), for the
+/// tests that show every reader copes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SealFault {
+    /// The tradeline's amounts are left out of the payload.
+    MissingAmounts,
+    /// Each sealed amount is one more than the committed one.
+    OtherValues,
+    /// The sealed bytes are no payload at all.
+    Garbage,
+}
+
+/// A tradeline furnished by a faulty member: commitments and validity proof
+/// of `input`'s values, sealed content spoiled by `fault`.
+pub fn faulty_tradeline(
+    view: &Ledger,
+    furnisher: &Identity,
+    subject: &PartyId,
+    input: &TradelineInput,
+    fault: SealFault,
+    now: u64,
+) -> Result<(Id, SignedEntry)> {
+    input.validate()?;
+    let recipients = record_recipients(view, furnisher, subject, now)?;
+    build_record_sealing(
+        &recipients,
+        furnisher,
+        subject,
+        RecordKind::Tradeline,
+        &input.values(),
+        |mut amounts| {
+            match fault {
+                SealFault::Garbage => return b"not a payload".to_vec(),
+                SealFault::MissingAmounts => amounts.clear(),
+                SealFault::OtherValues => amounts.iter_mut().for_each(|a| a.value += 1),
+            }
+            Payload::Tradeline(TradelinePayload {
+                account_type: input.account_type.clone(),
+                portfolio_type: "I".into(),
+                account_status: input.account_status.clone(),
+                date_opened: input.date_opened.clone(),
+                date_of_account_information: input.date_of_account_information.clone(),
+                date_of_first_delinquency: input.date_of_first_delinquency.clone(),
+                payment_history: input.payment_history.clone(),
+                attributes: input.attributes.clone(),
+                amounts,
+            })
+            .encode()
+        },
+        None,
     )
 }
 
@@ -435,10 +507,44 @@ pub fn ask(
 }
 
 /// Open a record's payload with `me`'s key (in memory only).
+/// Open a record sealed to `me`, checked: its content must open the
+/// record's commitments on the ledger, else it is refused (`bad-seal`) and
+/// none of its values is used.
 pub fn open_record(view: &Ledger, me: &Identity, record_id: &Id) -> Result<Payload> {
+    let (p, mismatch) = open_record_as_sealed(view, me, record_id)?;
+    match mismatch {
+        None => Ok(p),
+        Some(why) => Err(ApiError::new(
+            ErrorCode::Rejected(credence_ledger::RejectCode::BadSeal),
+            format!(
+                "record {} cannot be used: {why} (its furnisher sealed content that does not match the ledger)",
+                hex::encode(&record_id[..8])
+            ),
+        )),
+    }
+}
+
+/// Open a record sealed to `me` as it was sealed, with whether (and how) it
+/// fails to open its commitments: for showing a record to its reader, never
+/// for computing with it.
+pub fn open_record_as_sealed(
+    view: &Ledger,
+    me: &Identity,
+    record_id: &Id,
+) -> Result<(Payload, Option<credence_ledger::payload::SealMismatch>)> {
     let (rec, extra) = read::furnished(view.conn(), record_id)?;
     let bytes = rec.sealed.open(me, &extra)?;
-    Ok(Payload::decode(bytes.expose())?)
+    let p = Payload::decode(bytes.expose()).map_err(|e| {
+        ApiError::new(
+            ErrorCode::Rejected(credence_ledger::RejectCode::BadSeal),
+            format!(
+                "record {}: its sealed content is malformed ({e})",
+                hex::encode(&record_id[..8])
+            ),
+        )
+    })?;
+    let mismatch = p.check_openings(&rec.commitments).err();
+    Ok((p, mismatch))
 }
 
 fn open_score(s: &ScoreCommitted, me: &Identity) -> Result<ScorePayload> {
@@ -524,7 +630,15 @@ pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result
                             Predicate::DebtToIncomeBelow { .. } => tradeline::SCHEDULED_PAYMENT,
                             _ => tradeline::BALANCE,
                         };
-                        openings.primary.push(t.amounts[idx].clone());
+                        // `open_record` checked the amounts against the
+                        // commitments, so the index is there.
+                        let o = t.amounts.get(idx).ok_or_else(|| {
+                            ApiError::new(
+                                ErrorCode::Internal,
+                                "a checked tradeline lacks an amount",
+                            )
+                        })?;
+                        openings.primary.push(o.clone());
                     }
                     Payload::Income(i) => openings.secondary.push(i.monthly_income),
                     Payload::Score(_) => {
@@ -579,6 +693,12 @@ pub fn prepare_score(
         match open_record(view, agency, &info.record_id) {
             Ok(p) => records.push(p),
             Err(e) if e.code == ErrorCode::NotPermitted => continue,
+            // Values that do not open the ledger's commitments never reach a
+            // score.
+            Err(e) if e.code == ErrorCode::Rejected(credence_ledger::RejectCode::BadSeal) => {
+                tracing::warn!(record = %hex::encode(&info.record_id[..8]), "left out of the score: {}", e.message);
+                continue;
+            }
             Err(e) => return Err(e),
         }
     }

@@ -341,7 +341,7 @@ pub fn connect(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<Dem
     )?;
     // Each node must answer as the member it claims to be.
     for (info, (name, _, id)) in infos.iter().zip(&members) {
-        let status = NodeClient::new(info.api, id.clone())
+        let status = NodeClient::new(info.api, id.party_id(), id.clone())
             .status()
             .map_err(|_| unreachable(dir, name, info.api))?;
         if status["party"].as_str() != Some(id.party_id().to_hex().as_str()) {
@@ -355,7 +355,11 @@ pub fn connect(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<Dem
             ));
         }
     }
-    let mut net = RemoteConsortium::new(NodeClient::new(infos[0].api, members[0].2.clone()));
+    let mut net = RemoteConsortium::new(NodeClient::new(
+        infos[0].api,
+        members[0].2.party_id(),
+        members[0].2.clone(),
+    ));
     net.wait = std::time::Duration::from_secs(60);
     for (name, _, id) in &members {
         net.add_view(id.party_id(), &Home::new(dir.join(name)).ledger())?;
@@ -1013,10 +1017,10 @@ fn start_members(
                     log,
                 });
             }
-            let client = NodeClient::new(infos[0].api, ids[0].clone());
+            let client = NodeClient::new(infos[0].api, ids[0].party_id(), ids[0].clone());
             let deadline = Instant::now() + std::time::Duration::from_secs(60);
             for (i, p) in processes.iter().enumerate() {
-                let c = NodeClient::new(p.api, ids[i].clone());
+                let c = NodeClient::new(p.api, ids[i].party_id(), ids[i].clone());
                 while c.status().is_err() {
                     if Instant::now() > deadline {
                         return Err(ApiError::new(

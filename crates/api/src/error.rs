@@ -23,6 +23,9 @@ pub enum ErrorCode {
     /// A member's node did not answer (not running, or the address is wrong);
     /// the message names the member, the address and what to do.
     Unreachable,
+    /// Submitted, but not done in the time given; it may still complete (the
+    /// message says how to look).
+    Timeout,
     Internal,
 }
 
@@ -39,6 +42,7 @@ impl ErrorCode {
             ErrorCode::Storage => "storage",
             ErrorCode::Io => "io",
             ErrorCode::Unreachable => "unreachable",
+            ErrorCode::Timeout => "timeout",
             ErrorCode::Internal => "internal",
         }
     }

@@ -3,11 +3,13 @@
 #![forbid(unsafe_code)]
 
 pub mod actions;
+pub mod asking;
 pub mod bundle;
 pub mod dataset;
 pub mod demo;
 pub mod desk;
 mod error;
+pub mod flood;
 pub mod home;
 pub mod member;
 pub mod reads;

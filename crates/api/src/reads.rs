@@ -1,6 +1,6 @@
 //! Use cases that read: a borrower's own records and access log, the asker's
 //! verification of an answer, the regulator's audit trail.
-use crate::actions::open_record;
+use crate::actions::open_record_as_sealed;
 use crate::error::{ApiError, ErrorCode, Result};
 use credence_crypto::proof::{verify_predicate, ProofContext};
 use credence_crypto::{Identity, PartyId};
@@ -21,20 +21,31 @@ pub fn party_name(view: &Ledger, p: &PartyId) -> String {
 pub struct OpenedRecord {
     pub info: RecordInfo,
     pub payload: Payload,
+    /// Why the sealed content does not open the record's commitments, if it
+    /// does not: shown to the reader, never used in a computation.
+    pub mismatch: Option<credence_ledger::payload::SealMismatch>,
 }
 
 /// Every record `me` can open (a borrower: its own; an agency: those sealed or
 /// shared to it), decrypted in memory.
 pub fn readable_records(view: &Ledger, me: &Identity) -> Result<Vec<OpenedRecord>> {
-    read::records_readable_by(view.conn(), &me.party_id())?
-        .into_iter()
-        .map(|info| {
-            Ok(OpenedRecord {
-                payload: open_record(view, me, &info.record_id)?,
+    let mut out = Vec::new();
+    for info in read::records_readable_by(view.conn(), &me.party_id())? {
+        match open_record_as_sealed(view, me, &info.record_id) {
+            Ok((payload, mismatch)) => out.push(OpenedRecord {
+                payload,
+                mismatch,
                 info,
-            })
-        })
-        .collect()
+            }),
+            // A furnisher sealed bytes that are no record at all: there is
+            // nothing to show, and one bad record must not hide the others.
+            Err(e) if e.code == ErrorCode::Rejected(credence_ledger::RejectCode::BadSeal) => {
+                tracing::warn!(record = %hex::encode(&info.record_id[..8]), "{}", e.message);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// A borrower's access log with names resolved.

@@ -60,7 +60,13 @@ pub fn run(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &At
             .collect();
         let entries: Vec<_> = jobs
             .par_iter()
-            .filter_map(|j| j.prove(agency).ok())
+            .filter_map(|j| match j.prove(agency) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    tracing::warn!(query = %hex::encode(&j.query_id()[..8]), code = e.code.as_str(), "cannot prove the answer: {}", e.message);
+                    None
+                }
+            })
             .collect();
         for q in &todo {
             sent.insert(q.query_id);

@@ -123,7 +123,34 @@ enum NodeCmd {
 }
 
 #[derive(Subcommand)]
+enum BenchCmd {
+    /// Flood bank-a's node of a running demo consortium (`credence demo
+    /// --keep-running`) as an attacker would: stalled request bodies, then
+    /// one caller's long polls; meanwhile another client times `/v1/status`
+    /// and a signed read of its own.
+    Flood {
+        /// The demo folder (member homes and genesis.json).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Connections that announce a body and never send it.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        stalled: u64,
+        /// Long polls held by one caller.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=512))]
+        polls: u64,
+        /// Seconds each flood lasts.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        seconds: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum Cmd {
+    /// Load tools against a running consortium.
+    #[command(subcommand)]
+    Bench(BenchCmd),
     /// Run the demo consortium: four members, the bundled German credit data,
     /// consents, scores, predicate queries and their proofs.
     Demo {
@@ -165,8 +192,9 @@ enum Cmd {
         /// For 'balance <= N': the record (hex id).
         #[arg(long)]
         record: Option<String>,
-        /// Seconds to wait for the answer.
-        #[arg(long, default_value_t = 60)]
+        /// Seconds to wait for the answer (1 to 3600). After a timeout, the
+        /// same command waits for the same question; it never asks twice.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
         #[arg(long)]
         json: bool,
@@ -188,7 +216,8 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Check a proof bundle on its own, or against a ledger with --db.
+    /// Check a proof bundle on its own (listing what only a ledger can show),
+    /// or against a ledger with --db.
     VerifyProof {
         #[arg(long)]
         bundle: PathBuf,
@@ -198,7 +227,7 @@ enum Cmd {
         json: bool,
     },
     /// Export a record you can open as an `age` file for one recipient
-    /// (a member or subject id on the ledger, or an age1… recipient).
+    /// (a member or subject id on the ledger, or an age1… X25519 recipient).
     ExportRecord {
         /// Folder holding your keystore.json.
         #[arg(long)]
@@ -210,7 +239,8 @@ enum Cmd {
         db: PathBuf,
         #[arg(long)]
         record: String,
-        /// Recipient: a party id (hex) on the ledger; default yourself.
+        /// Recipient: a party id (hex) on the ledger, or an age1… recipient;
+        /// default yourself.
         #[arg(long)]
         to: Option<String>,
         #[arg(long)]
@@ -239,7 +269,25 @@ enum Cmd {
     },
 }
 
-fn passphrase() -> Secret<String> {
+/// The keystore passphrase: `CREDENCE_PASSPHRASE`, else asked for on the
+/// terminal without echo. Never a default: only the demo has one.
+fn passphrase() -> Result<Secret<String>> {
+    if let Ok(p) = std::env::var("CREDENCE_PASSPHRASE") {
+        return Ok(Secret::new(p));
+    }
+    if std::io::stdin().is_terminal() {
+        let p = rpassword::prompt_password("keystore passphrase: ")
+            .context("reading the passphrase from the terminal")?;
+        return Ok(Secret::new(p));
+    }
+    Err(ApiError::invalid(
+        "no passphrase: set CREDENCE_PASSPHRASE, or run the command in a terminal to be asked for it",
+    )
+    .into())
+}
+
+/// The demo's passphrase: `CREDENCE_PASSPHRASE`, else its documented default.
+fn demo_passphrase() -> Secret<String> {
     Secret::new(
         std::env::var("CREDENCE_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_string()),
     )
@@ -298,6 +346,13 @@ fn bar(total: u64, show: bool) -> ProgressBar {
 fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
         Cmd::Node(cmd) => node_cmd(cmd),
+        Cmd::Bench(BenchCmd::Flood {
+            dir,
+            stalled,
+            polls,
+            seconds,
+            json,
+        }) => flood(&dir, stalled as usize, polls as usize, seconds, json),
         Cmd::Query {
             home,
             subject,
@@ -333,7 +388,7 @@ fn run(cli: Cli) -> Result<i32> {
                 dir,
                 subjects,
                 csv,
-                passphrase: passphrase(),
+                passphrase: demo_passphrase(),
                 kdf: KdfParams::default(),
                 verify_files: !no_verify,
                 mode,
@@ -397,22 +452,34 @@ fn run(cli: Cli) -> Result<i32> {
             match r {
                 Ok(rep) => {
                     let head = rep.head.map(|h| (h.height, hex::encode(h.hash)));
+                    let wal_problem = rep.wal.problem(&credence_api::ledger::wal::wal_path(&db));
                     if json {
                         println!(
                             "{}",
-                            serde_json::json!({"ok": true, "blocks": rep.blocks, "entries": rep.entries,
-                                "head_height": head.as_ref().map(|h| h.0), "head_hash": head.as_ref().map(|h| h.1.clone())})
+                            serde_json::json!({"ok": wal_problem.is_none(), "blocks": rep.blocks, "entries": rep.entries,
+                                "head_height": head.as_ref().map(|h| h.0), "head_hash": head.as_ref().map(|h| h.1.clone()),
+                                "wal": if rep.wal.is_whole() { "whole" } else { "torn" }, "wal_problem": wal_problem})
                         );
                     } else {
-                        println!(
-                            "ok: {} blocks, {} entries verified from genesis",
-                            rep.blocks, rep.entries
-                        );
+                        if wal_problem.is_none() {
+                            println!(
+                                "ok: {} blocks, {} entries verified from genesis",
+                                rep.blocks, rep.entries
+                            );
+                        } else {
+                            println!(
+                                "incomplete: {} blocks, {} entries verified from genesis, but the file is missing its last blocks",
+                                rep.blocks, rep.entries
+                            );
+                        }
                         if let Some((h, hash)) = head {
                             println!("head: height {h}, hash {hash}");
                         }
+                        if let Some(p) = &wal_problem {
+                            eprintln!("{p}");
+                        }
                     }
-                    Ok(0)
+                    Ok(if wal_problem.is_none() { 0 } else { 1 })
                 }
                 Err(f) => {
                     if json {
@@ -448,25 +515,43 @@ fn run(cli: Cli) -> Result<i32> {
                 .with_context(|| format!("reading {}", path.display()))?;
             let b: bundle::ProofBundle = serde_json::from_str(&text)
                 .map_err(|e| ApiError::invalid(format!("not a proof bundle: {e}")))?;
-            bundle::verify(&b)?;
-            if let Some(db) = db {
-                let view = Ledger::open_read_only(&db)?;
-                let on_ledger = bundle::export(&view, &parse_id("query id", &b.query_id)?)?;
-                if on_ledger != b {
-                    bail!("the bundle verifies but differs from the answer on this ledger");
-                }
-            }
+            let report = match db {
+                Some(db) => bundle::verify_against_ledger(&Ledger::open_read_only(&db)?, &b)?,
+                None => bundle::verify_bundle(&b)?,
+            };
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"ok": true, "predicate": b.predicate, "holds": b.holds})
+                    serde_json::json!({"ok": true, "predicate": report.predicate,
+                        "holds": report.holds, "branch": report.branch, "against_ledger": report.against_ledger,
+                        "checked": report.checked, "not_checked": report.not_checked})
                 );
             } else {
                 println!(
-                    "ok: \"{}\" {} (proof verified)",
-                    b.predicate,
-                    if b.holds { "holds" } else { "does not hold" }
+                    "ok: \"{}\" {} (query {}; proof verified)",
+                    report.predicate,
+                    if report.holds {
+                        "holds"
+                    } else {
+                        "does not hold"
+                    },
+                    report.query_id
                 );
+                println!("checked:");
+                for i in &report.checked {
+                    println!("  {}: {}", i.item, i.detail);
+                }
+                println!(
+                    "{}",
+                    if report.against_ledger {
+                        "not checked:"
+                    } else {
+                        "not checked without --db:"
+                    }
+                );
+                for i in &report.not_checked {
+                    println!("  {}: {}", i.item, i.detail);
+                }
             }
             Ok(0)
         }
@@ -483,25 +568,35 @@ fn run(cli: Cli) -> Result<i32> {
             let rid = parse_id("record id", &record)?;
             let (rec, extra) = read::furnished(view.conn(), &rid)?;
             let plain = rec.sealed.open(&me, &extra).map_err(ApiError::from)?;
-            let recipient = match to {
-                None => me.public(),
+            let recipient: [u8; 32] = match to {
+                None => me.public().enc,
+                Some(t) if t.starts_with("age1") => {
+                    age_export::parse_recipient(&t).map_err(ApiError::from)?
+                }
                 Some(t) => {
-                    let p = PartyId::from_hex(&t).map_err(ApiError::from)?;
+                    let p = PartyId::from_hex(&t).map_err(|_| {
+                        ApiError::invalid(format!(
+                            "--to must be a party id (64 hex digits) on this ledger or an age1… recipient, not {t:?}"
+                        ))
+                    })?;
                     match rules::member(view.conn(), &p)? {
-                        Some(m) => m.key,
-                        None => rules::subject_key(view.conn(), &p)?
-                            .ok_or_else(|| anyhow!("no member or subject {t} on this ledger"))?,
+                        Some(m) => m.key.enc,
+                        None => {
+                            rules::subject_key(view.conn(), &p)?
+                                .ok_or_else(|| anyhow!("no member or subject {t} on this ledger"))?
+                                .enc
+                        }
                     }
                 }
             };
             let payload = credence_api::ledger::payload::Payload::decode(plain.expose())?;
             let text = serde_json::to_vec_pretty(&export_view(&payload))?;
-            let file = age_export::export(&text, &recipient).map_err(ApiError::from)?;
+            let file = age_export::export_to_key(&text, &recipient).map_err(ApiError::from)?;
             std::fs::write(&out, file).with_context(|| format!("writing {}", out.display()))?;
             eprintln!(
                 "wrote {} (age, for {})",
                 out.display(),
-                age_export::age_recipient(&recipient)
+                age_export::age_recipient_of_key(&recipient)
             );
             Ok(0)
         }
@@ -570,7 +665,7 @@ fn run(cli: Cli) -> Result<i32> {
 }
 
 fn unlock(home_dir: &Path, label: Option<&str>) -> Result<credence_api::crypto::Identity> {
-    let all = home::unlock_all(&home_dir.join(home::KEYSTORE_FILE), &passphrase())?;
+    let all = home::unlock_all(&home_dir.join(home::KEYSTORE_FILE), &passphrase()?)?;
     match label {
         None => Ok(all
             .into_iter()
@@ -717,7 +812,7 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                 role,
                 p2p,
                 api,
-                &passphrase(),
+                &passphrase()?,
                 KdfParams::default(),
             )?;
             println!("{}", serde_json::to_string_pretty(&info)?);
@@ -763,7 +858,7 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             Ok(0)
         }
         NodeCmd::SignGenesis { home, genesis } => {
-            let me = Home::new(&home).unlock(&passphrase())?;
+            let me = Home::new(&home).unlock(&passphrase()?)?;
             let mut g = GenesisFile::read(&genesis)?;
             g.sign(&me.identity)?;
             g.write(&genesis)?;
@@ -793,7 +888,7 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
         } => {
             use credence_api::node::{client::NodeClient, consensus::Validator, service};
             let h = Home::new(&home);
-            let me = h.unlock(&passphrase())?;
+            let me = h.unlock(&passphrase()?)?;
             let info = member::read_info(&h)?;
             let g = GenesisFile::read(&genesis)?;
             let signed = g.signed_entry()?;
@@ -814,14 +909,19 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let responder = auto_answer.then(|| {
+            let health = credence_api::node::health::Health::new(stop.clone());
+            // The responder runs supervised: if it fails, the node stops and
+            // exits with an error rather than look healthy while mute.
+            let responder = if auto_answer {
                 let (identity, stop, file, api) =
                     (me.identity.clone(), stop.clone(), h.ledger(), info.api);
-                std::thread::spawn(move || {
-                    let client = NodeClient::new(api, identity.clone());
+                Some(health.spawn("responder", move || {
+                    let client = NodeClient::new(api, identity.party_id(), identity.clone());
                     credence_api::responder::run(&file, &identity, &client, &stop);
-                })
-            });
+                })?)
+            } else {
+                None
+            };
             let cfg = service::ServiceConfig {
                 name: info.name.clone(),
                 role: info.role.clone(),
@@ -834,7 +934,7 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                 p2p: info.p2p,
                 api: info.api,
                 unfiltered,
-                stop: stop.clone(),
+                health: health.clone(),
             };
             eprintln!(
                 "{} ({}) running: p2p {}, client API http://{}; Ctrl-C to stop",
@@ -850,7 +950,7 @@ fn node_cmd(cmd: NodeCmd) -> Result<i32> {
         }
         NodeCmd::JoinRequest { home, genesis, out } => {
             let h = Home::new(&home);
-            let me = h.unlock(&passphrase())?;
+            let me = h.unlock(&passphrase()?)?;
             let info = member::read_info(&h)?;
             let g = GenesisFile::read(&genesis)?;
             let req = member::JoinRequestFile::create(&me.identity, &info, &g.consortium)?;
@@ -975,9 +1075,13 @@ fn member_client(
 )> {
     use credence_api::home::Home;
     let h = Home::new(home);
-    let me = h.unlock(&passphrase())?;
+    let me = h.unlock(&passphrase()?)?;
     let info = credence_api::member::read_info(&h)?;
-    let client = credence_api::node::client::NodeClient::new(info.api, me.identity.clone());
+    let client = credence_api::node::client::NodeClient::new(
+        info.api,
+        me.identity.party_id(),
+        me.identity.clone(),
+    );
     let view = Ledger::open_read_only(&h.ledger())?;
     Ok((me.identity, client, view))
 }
@@ -1051,7 +1155,7 @@ fn query(
     use credence_api::ledger::Role;
     use credence_api::node::client::NodeClient;
     let h = Home::new(home);
-    let me = h.unlock(&passphrase())?;
+    let me = h.unlock(&passphrase()?)?;
     let info = credence_api::member::read_info(&h)?;
     let view = Ledger::open_read_only(&h.ledger())?;
     let subject = PartyId::from_hex(subject).map_err(ApiError::from)?;
@@ -1066,40 +1170,22 @@ fn query(
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
     let started = std::time::Instant::now();
-    let (qid, entry) = credence_api::actions::ask(
+    let client = NodeClient::new(info.api, me.identity.party_id(), me.identity.clone());
+    let asked = credence_api::asking::ask_once(
+        home,
         &view,
-        &me.identity,
-        &subject,
-        predicate,
-        &agency.party,
-        target,
+        &client,
+        &credence_api::asking::Question {
+            requester: &me.identity,
+            subject,
+            predicate,
+            responder: agency.party,
+            target,
+        },
         now,
+        std::time::Duration::from_secs(timeout),
     )?;
-    let client = NodeClient::new(info.api, me.identity.clone());
-    let receipt = client
-        .submit(&[entry], std::time::Duration::from_secs(timeout))
-        .map_err(ApiError::from)?
-        .remove(0);
-    match receipt {
-        Some(credence_api::node::Receipt::Final { .. }) => {}
-        Some(credence_api::node::Receipt::Rejected(r)) => return Err(ApiError::from(r).into()),
-        None => {
-            bail!("the question was not final within {timeout} s; is a quorum of members running?")
-        }
-    }
-    let deadline = started + std::time::Duration::from_secs(timeout);
-    let answer = loop {
-        match credence_api::reads::verify_answer(&view, &qid) {
-            Ok(a) => break a,
-            Err(e)
-                if e.code == credence_api::ErrorCode::NotFound
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(100))
-            }
-            Err(e) => return Err(e.into()),
-        }
-    };
+    let (qid, answer) = (asked.query_id, asked.answer);
     let ms = started.elapsed().as_millis();
     if json {
         println!(
@@ -1118,4 +1204,46 @@ fn query(
         );
     }
     Ok(0)
+}
+
+fn flood(dir: &Path, stalled: usize, polls: usize, seconds: u64, json: bool) -> Result<i32> {
+    use credence_api::flood;
+    use credence_api::home::Home;
+    use credence_api::node::client::NodeClient;
+    use std::sync::Arc;
+    let target = Home::new(dir.join("bank-a"));
+    let info = credence_api::member::read_info(&target)?;
+    let node = info.public()?.party_id();
+    let pass = demo_passphrase();
+    let attacker = Home::new(dir.join("bank-a")).unlock(&pass)?.identity;
+    let bystander = Home::new(dir.join("regulator")).unlock(&pass)?.identity;
+    let status = NodeClient::new(info.api, node, bystander.clone());
+    let other = NodeClient::new(info.api, node, bystander);
+    let attacker = Arc::new(NodeClient::new(info.api, node, attacker));
+    status.status().map_err(|e| {
+        anyhow!(
+            "bank-a's node at {} does not answer ({e}); start the demo with --keep-running",
+            info.api
+        )
+    })?;
+    let reports = vec![
+        flood::stalled_bodies(info.api, stalled, seconds, &status, &other),
+        flood::long_polls(polls, seconds, attacker, &status, &other),
+    ];
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        for r in &reports {
+            println!(
+                "{:<15} {:>4} held {:>5.1} s: status p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} over 1 s); \
+                 another caller p50 {:.1} ms, max {:.1} ms; {} attacker requests refused",
+                r.flood, r.attackers, r.seconds, r.status_p50_ms, r.status_p99_ms, r.status_max_ms,
+                r.status_over_1s, r.status_samples, r.other_caller_p50_ms, r.other_caller_max_ms, r.refused
+            );
+        }
+    }
+    let ok = reports
+        .iter()
+        .all(|r| r.status_over_1s == 0 && r.other_caller_samples > 0);
+    Ok(if ok { 0 } else { 1 })
 }

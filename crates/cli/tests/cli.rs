@@ -11,6 +11,13 @@ fn bin() -> Command {
     c
 }
 
+/// `credence` with the demo's passphrase in the environment.
+fn keyed() -> Command {
+    let mut c = bin();
+    c.env("CREDENCE_PASSPHRASE", "credence-demo");
+    c
+}
+
 fn run(c: &mut Command) -> Output {
     c.output().expect("run credence")
 }
@@ -359,7 +366,7 @@ fn wrong_passphrase_is_a_clear_error() {
 #[test]
 fn borrower_reads_own_records_and_access_log() {
     let d = demo();
-    let out = run(bin().args([
+    let out = run(keyed().args([
         "my-records",
         "--home",
         d.dir.join("borrowers").to_str().unwrap(),
@@ -446,7 +453,7 @@ fn exported_record_decrypts_with_the_standard_age_tool() {
     let tmp = tempfile::tempdir().unwrap();
     let home = d.dir.join("borrowers");
     let db = d.dir.join("bank-a/ledger.db");
-    let out = run(bin().args([
+    let out = run(keyed().args([
         "my-records",
         "--home",
         home.to_str().unwrap(),
@@ -460,7 +467,7 @@ fn exported_record_decrypts_with_the_standard_age_tool() {
     let rid = v["records"][0]["record_id"].as_str().unwrap().to_string();
     let age_file = tmp.path().join("record.age");
     let id_file = tmp.path().join("me.key");
-    let out = run(bin().args([
+    let out = run(keyed().args([
         "export-record",
         "--home",
         home.to_str().unwrap(),
@@ -481,7 +488,7 @@ fn exported_record_decrypts_with_the_standard_age_tool() {
     assert!(std::fs::read(&age_file)
         .unwrap()
         .starts_with(b"age-encryption.org/v1"));
-    let out = run(bin().args([
+    let out = run(keyed().args([
         "export-age-identity",
         "--home",
         home.to_str().unwrap(),
@@ -522,4 +529,337 @@ fn exported_record_decrypts_with_the_standard_age_tool() {
         }
         Err(e) => panic!("CI must install the `age` tool: {e}"),
     }
+}
+
+/// Finding 8: with CREDENCE_PASSPHRASE unset, commands used the demo's
+/// passphrase silently. Now, without a terminal to ask on, they refuse.
+#[test]
+fn no_passphrase_is_refused_not_defaulted() {
+    let d = demo();
+    let out = run(bin().args([
+        "my-records",
+        "--home",
+        d.dir.join("borrowers").to_str().unwrap(),
+        "--db",
+        d.dir.join("bank-a/ledger.db").to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "invalid-input", "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("CREDENCE_PASSPHRASE"));
+}
+
+/// Finding 5: `--timeout 18446744073709551615` panicked.
+#[test]
+fn out_of_range_numbers_are_refused_by_name() {
+    let d = demo();
+    for t in ["18446744073709551615", "0", "3601", "-1", "abc"] {
+        let out = run(keyed().args([
+            "query",
+            "--home",
+            d.dir.join("bank-a").to_str().unwrap(),
+            "--subject",
+            &"00".repeat(32),
+            "--predicate",
+            "score >= 650",
+            "--timeout",
+            t,
+        ]));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{t}: {err}");
+        assert!(
+            err.contains("--timeout") && !err.contains("panicked"),
+            "{t}: {err}"
+        );
+    }
+    // A question that can never hold is refused, not answered.
+    let out = run(keyed().args([
+        "query",
+        "--home",
+        d.dir.join("bank-a").to_str().unwrap(),
+        "--subject",
+        &"00".repeat(32),
+        "--predicate",
+        "total_debt < 0",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never hold"));
+}
+
+/// A member home copied from the demo (its keys, node.json and ledger).
+fn copy_home(name: &str, to: &Path) -> PathBuf {
+    let from = demo().dir.join(name);
+    let home = to.join(name);
+    std::fs::create_dir_all(&home).unwrap();
+    for f in ["keystore.json", "node.json", "ledger.db"] {
+        std::fs::copy(from.join(f), home.join(f)).unwrap();
+    }
+    home
+}
+
+/// `credence node run`, bounded: its exit code and what it said.
+fn run_node(home: &Path, genesis: &Path) -> (Option<i32>, String) {
+    let mut child = keyed()
+        .args(["node", "run", "--home", home.to_str().unwrap(), "--genesis"])
+        .arg(genesis)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            use std::io::Read;
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            return (st.code(), err);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the node did not stop by itself");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Finding 4: another consortium's genesis panicked the consensus thread and
+/// the node exited 0. Finding 9 (second half): a ledger with corrupted pages
+/// was served from.
+#[test]
+fn a_node_refuses_a_foreign_genesis_and_a_damaged_ledger() {
+    let d = demo();
+    let tmp = tempfile::tempdir().unwrap();
+    let home = copy_home("agency", tmp.path());
+    // Another consortium, founded by a member of its own.
+    let solo = tmp.path().join("solo");
+    let out = run(keyed().args([
+        "node",
+        "init",
+        "--home",
+        solo.to_str().unwrap(),
+        "--name",
+        "solo",
+        "--role",
+        "agency",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let other = tmp.path().join("other-genesis.json");
+    let out = run(keyed().args([
+        "node",
+        "genesis",
+        "--consortium",
+        "other",
+        "--member",
+        solo.to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(keyed().args([
+        "node",
+        "sign-genesis",
+        "--home",
+        solo.to_str().unwrap(),
+        "--genesis",
+        other.to_str().unwrap(),
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, err) = run_node(&home, &other);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("another consortium") && !err.contains("panicked"),
+        "{err}"
+    );
+
+    // The right genesis, but the ledger file damaged in the middle.
+    let db = home.join("ledger.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let pages = bytes.len() / 4096;
+    assert!(pages > 4);
+    for p in [pages / 2, pages / 2 + 1] {
+        for b in &mut bytes[p * 4096..p * 4096 + 64] {
+            *b = 0xA5;
+        }
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let (code, err) = run_node(&home, &d.dir.join("genesis.json"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("damaged") && err.contains("move the ledger file"),
+        "{err}"
+    );
+}
+
+/// Finding 9: `verify` said ok at an older height on a ledger whose WAL was
+/// cut, failed with "no such table" without its WAL, and created -wal and
+/// -shm files beside the file it checked.
+#[test]
+fn verify_names_a_torn_or_missing_wal_and_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A ledger whose blocks are all still in its write-ahead log, as a
+    // running node leaves it: the demo's blocks applied one transaction each
+    // with checkpoints off, and the ledger never closed.
+    use credence_api::ledger::Ledger;
+    let src = Ledger::open_read_only(&demo().dir.join("bank-a/ledger.db")).unwrap();
+    let db = tmp.path().join("wal.db");
+    let mut l = Ledger::open(&db).unwrap();
+    l.conn()
+        .pragma_update(None, "wal_autocheckpoint", 0)
+        .unwrap();
+    let top = src.head().unwrap().unwrap().height;
+    for h in 0..=top {
+        let (b, c) = src.block(h).unwrap().unwrap();
+        l.apply_block(&b, &c).unwrap();
+    }
+    let wal = tmp.path().join("wal.db-wal");
+    let wal_bytes = std::fs::read(&wal).unwrap();
+    let db_bytes = std::fs::read(&db).unwrap();
+    std::mem::forget(l); // no checkpoint on close: the WAL stays as written
+    let files = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let check = |name: &str, wal: Option<&[u8]>| -> (Output, serde_json::Value, Vec<String>) {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ledger.db"), &db_bytes).unwrap();
+        if let Some(w) = wal {
+            std::fs::write(dir.join("ledger.db-wal"), w).unwrap();
+        }
+        let before = files(&dir);
+        let out = run(bin().args([
+            "verify",
+            "--db",
+            dir.join("ledger.db").to_str().unwrap(),
+            "--json",
+        ]));
+        let after = files(&dir);
+        assert_eq!(before, after, "{name}: verify created or removed files");
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out, v, after)
+    };
+    let (out, whole, _) = check("whole", Some(&wal_bytes));
+    assert!(out.status.success(), "{whole}");
+    assert_eq!(whole["wal"], "whole");
+    let (out, torn, _) = check("torn", Some(&wal_bytes[..wal_bytes.len() / 2]));
+    assert_eq!(out.status.code(), Some(1), "{torn}");
+    assert_eq!(torn["ok"], false);
+    assert_eq!(torn["wal"], "torn");
+    assert!(torn["head_height"].as_u64() < whole["head_height"].as_u64());
+    assert!(
+        torn["wal_problem"].as_str().unwrap().contains("peers"),
+        "{torn}"
+    );
+    let (out, missing, _) = check("missing", None);
+    assert_eq!(out.status.code(), Some(1), "{missing}");
+    let e = missing["error"].as_str().unwrap();
+    assert!(
+        e.contains("write-ahead log") && !e.contains("no such table"),
+        "{e}"
+    );
+}
+
+/// Finding 11: `export-record --to age1…` was promised and refused.
+#[test]
+fn a_record_exports_to_an_age_recipient() {
+    use credence_api::crypto::{age_export, Identity};
+    let d = demo();
+    let tmp = tempfile::tempdir().unwrap();
+    let reader = Identity::generate(&mut rand::rngs::OsRng);
+    let recipient = age_export::age_recipient(&reader.public());
+    let home = d.dir.join("borrowers");
+    let db = d.dir.join("bank-a/ledger.db");
+    let out = run(keyed().args([
+        "my-records",
+        "--home",
+        home.to_str().unwrap(),
+        "--identity",
+        "borrower-0002",
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+    ]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rid = v["records"][0]["record_id"].as_str().unwrap().to_string();
+    let file = tmp.path().join("r.age");
+    let args = |to: &str, out: &Path| {
+        vec![
+            "export-record".to_string(),
+            "--home".into(),
+            home.to_str().unwrap().into(),
+            "--identity".into(),
+            "borrower-0002".into(),
+            "--db".into(),
+            db.to_str().unwrap().into(),
+            "--record".into(),
+            rid.clone(),
+            "--to".into(),
+            to.into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ]
+    };
+    let out = run(keyed().args(args(&recipient, &file)));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&recipient));
+    let ident = tmp.path().join("reader.key");
+    std::fs::write(
+        &ident,
+        format!("{}\n", age_export::age_identity(&reader).expose()),
+    )
+    .unwrap();
+    match Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&ident)
+        .arg(&file)
+        .output()
+    {
+        Ok(o) => {
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let plain: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(plain["kind"], v["records"][0]["content"]["kind"]);
+        }
+        Err(_) if std::env::var_os("CI").is_none() => eprintln!("skipped: no `age` tool"),
+        Err(e) => panic!("CI must install the `age` tool: {e}"),
+    }
+    // A damaged recipient is refused by name, and nothing is written.
+    let mut bad = recipient.clone();
+    bad.pop();
+    bad.push(if recipient.ends_with('q') { 'p' } else { 'q' });
+    let nothing = tmp.path().join("no.age");
+    let out = run(keyed().args(args(&bad, &nothing)));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("age"));
+    assert!(!nothing.exists());
 }

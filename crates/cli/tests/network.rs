@@ -164,10 +164,10 @@ fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn api_of(dir: &Path, name: &str) -> std::net::SocketAddr {
-    credence_api::member::read_info(&Home::new(dir.join(name)))
-        .unwrap()
-        .api
+/// A client of `name`'s node, signing as `me`.
+fn client_for(dir: &Path, name: &str, me: Identity) -> NodeClient {
+    let info = credence_api::member::read_info(&Home::new(dir.join(name))).unwrap();
+    NodeClient::new(info.api, info.public().unwrap().party_id(), me)
 }
 
 fn identity(dir: &Path, name: &str) -> Identity {
@@ -204,8 +204,9 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     }
 
     // A client that is not a member or borrower is refused.
-    let outsider = NodeClient::new(
-        api_of(&dir, "regulator"),
+    let outsider = client_for(
+        &dir,
+        "regulator",
         Identity::generate(&mut rand::rngs::OsRng),
     );
     match outsider.get("/v1/me/consents") {
@@ -217,7 +218,7 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     // A borrower may not read another borrower's queries.
     let borrowers = unlock_all(&dir.join("borrowers/keystore.json"), &secret()).unwrap();
     let (b1, b2) = (&borrowers[0].1, &borrowers[1].1);
-    let as_b1 = NodeClient::new(api_of(&dir, "bank-a"), b1.clone());
+    let as_b1 = client_for(&dir, "bank-a", b1.clone());
     assert!(as_b1
         .get(&format!("/v1/queries?subject={}", b1.party_id()))
         .is_ok());
@@ -233,7 +234,7 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     // A faulty member: bank-b restarted in unfiltered mode proposes whatever it is sent.
     kill(&dir.join("bank-b"), "-TERM");
     let _faulty = start(&dir, "bank-b", &["--unfiltered"]);
-    let faulty = NodeClient::new(api_of(&dir, "bank-b"), identity(&dir, "bank-b"));
+    let faulty = client_for(&dir, "bank-b", identity(&dir, "bank-b"));
     wait_until("the faulty member's API", 30, || faulty.status().is_ok());
     let view = Ledger::open_read_only(&dir.join("regulator/ledger.db")).unwrap();
     let s1 = b1.party_id();
@@ -321,7 +322,7 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     kill(&dir.join("bank-b"), "-KILL");
     kill(&dir.join("agency"), "-KILL");
     let before = height(&dir, "regulator");
-    let reg = NodeClient::new(api_of(&dir, "regulator"), regulator.clone());
+    let reg = client_for(&dir, "regulator", regulator.clone());
     let view = Ledger::open_read_only(&dir.join("regulator/ledger.db")).unwrap();
     let (rid, e) = actions::furnish_income(&view, &bank_a, &s1, 200_000, "test", now).unwrap();
     let r = reg.submit(&[e], Duration::from_secs(6)).unwrap();
@@ -400,7 +401,7 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
                 .1
         })
         .collect();
-    let reg = NodeClient::new(api_of(&dir, "regulator"), identity(&dir, "regulator"));
+    let reg = client_for(&dir, "regulator", identity(&dir, "regulator"));
     let r = reg.submit(&extra, Duration::from_secs(60)).unwrap();
     assert!(
         r.iter().all(|r| matches!(r, Some(Receipt::Final { .. }))),
@@ -486,7 +487,7 @@ const FIVE: [&str; 5] = ["regulator", "agency", "bank-a", "bank-b", "bank-c"];
 /// A member enrols a new borrower through its own node; the height it is final at.
 fn enrol_via(dir: &Path, lender: &str) -> u64 {
     let me = identity(dir, lender);
-    let client = NodeClient::new(api_of(dir, lender), me.clone());
+    let client = client_for(dir, lender, me.clone());
     let s = Identity::generate(&mut rand::rngs::OsRng);
     match client
         .submit(&[actions::enrol(&s, &me)], Duration::from_secs(60))
@@ -557,7 +558,7 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     }
     let mut children: Vec<Child> = FIVE[..4].iter().map(|n| start(&dir, n, &[])).collect();
     for n in &FIVE[..4] {
-        let c = NodeClient::new(api_of(&dir, n), identity(&dir, n));
+        let c = client_for(&dir, n, identity(&dir, n));
         wait_until(&format!("{n}'s client API"), 60, || c.status().is_ok());
     }
     enrol_via(&dir, "bank-a");
@@ -697,7 +698,7 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     );
     let me = identity(&dir, "bank-b");
     let s = Identity::generate(&mut rand::rngs::OsRng);
-    let refused = NodeClient::new(api_of(&dir, "bank-a"), me.clone())
+    let refused = client_for(&dir, "bank-a", me.clone())
         .submit(&[actions::enrol(&s, &me)], Duration::from_secs(60));
     assert!(
         matches!(&refused, Err(_))

@@ -16,8 +16,31 @@ const IDENTITY_CAPACITY: usize = 80;
 
 /// The recipient string (`age1…`) of an identity's X25519 key.
 pub fn age_recipient(pk: &PublicIdentity) -> String {
+    age_recipient_of_key(&pk.enc)
+}
+
+/// The recipient string (`age1…`) of an X25519 public key.
+pub fn age_recipient_of_key(enc: &[u8; 32]) -> String {
     let hrp = Hrp::parse(RECIPIENT_HRP).expect("\"age\" is a valid bech32 hrp");
-    bech32::encode::<Bech32>(hrp, &pk.enc).expect("a 32-byte key fits bech32's length limit")
+    bech32::encode::<Bech32>(hrp, enc).expect("a 32-byte key fits bech32's length limit")
+}
+
+/// The X25519 key of an `age1…` recipient string (lower case, Bech32 with a
+/// valid checksum, 32 bytes of key), as the `age` tool prints it.
+pub fn parse_recipient(s: &str) -> Result<[u8; 32], CryptoError> {
+    let bad = |why: &str| CryptoError::Age(format!("{s:?} is not an age X25519 recipient: {why}"));
+    if s != s.to_lowercase() {
+        return Err(bad("age recipients are lower case"));
+    }
+    let (hrp, data) = bech32::decode(s).map_err(|e| bad(&e.to_string()))?;
+    if hrp.as_str() != RECIPIENT_HRP {
+        return Err(bad("it must start with age1"));
+    }
+    // bech32::decode accepts Bech32m too; age uses plain Bech32.
+    if bech32::encode::<Bech32>(hrp, &data).ok().as_deref() != Some(s) {
+        return Err(bad("wrong checksum variant"));
+    }
+    data.try_into().map_err(|_| bad("the key must be 32 bytes"))
 }
 
 /// The identity string (`AGE-SECRET-KEY-1…`) of an identity's X25519 key.
@@ -34,18 +57,23 @@ pub fn age_identity(id: &Identity) -> Secret<String> {
 
 /// Encrypt `plaintext` to `recipient` as a binary age file.
 pub fn export(plaintext: &[u8], recipient: &PublicIdentity) -> Result<Vec<u8>, CryptoError> {
+    export_to_key(plaintext, &recipient.enc)
+}
+
+/// Encrypt `plaintext` to an X25519 public key as a binary age file.
+pub fn export_to_key(plaintext: &[u8], recipient_key: &[u8; 32]) -> Result<Vec<u8>, CryptoError> {
     // The age crate panics (blaming the RNG) when the X25519 result is all
     // zero, which a low-order recipient key forces; keys come from the ledger,
     // so refuse such a key here instead. Any clamped scalar sends exactly the
     // low-order points to zero, so one DH with a throwaway key decides it.
     let probe = x25519_dalek::EphemeralSecret::random_from_rng(rand::rngs::OsRng)
-        .diffie_hellman(&x25519_dalek::PublicKey::from(recipient.enc));
+        .diffie_hellman(&x25519_dalek::PublicKey::from(*recipient_key));
     if !probe.was_contributory() {
         return Err(CryptoError::Age(
             "recipient X25519 key is a low-order point".into(),
         ));
     }
-    let r = age::x25519::Recipient::from_str(&age_recipient(recipient))
+    let r = age::x25519::Recipient::from_str(&age_recipient_of_key(recipient_key))
         .map_err(|e| CryptoError::Age(format!("recipient key not accepted: {e}")))?;
     let encryptor = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
         .map_err(|e| CryptoError::Age(e.to_string()))?;
@@ -98,6 +126,25 @@ mod tests {
         use age::secrecy::ExposeSecret;
         assert_eq!(parsed.to_string().expose_secret(), s.expose().as_str());
         assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+    }
+
+    #[test]
+    fn recipients_parse_back_and_bad_ones_are_refused() {
+        let id = Identity::generate(&mut OsRng);
+        let r = age_recipient(&id.public());
+        assert_eq!(parse_recipient(&r).unwrap(), id.public().enc);
+        let mut flipped = r.clone();
+        let last = flipped.pop().unwrap();
+        flipped.push(if last == 'q' { 'p' } else { 'q' });
+        for bad in [
+            r.to_uppercase(),
+            flipped,
+            r[..r.len() - 1].to_string(),
+            "age1".into(),
+            "agx1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq".into(),
+        ] {
+            assert!(parse_recipient(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -334,6 +334,13 @@ impl Predicate {
                 Ok(())
             }
             Predicate::BalanceAtMost { max } => threshold("balance limit", max),
+            // Debt is never negative: "total_debt < 0" could only ever be
+            // false, so it is refused as a question rather than answered.
+            Predicate::TotalDebtBelow { limit: 0 } => Err(CryptoError::Malformed {
+                what: "predicate",
+                why: "total_debt < 0 can never hold (debt is not negative); give a limit of at least 1"
+                    .into(),
+            }),
             Predicate::TotalDebtBelow { limit } => threshold("debt limit", limit),
             Predicate::DebtToIncomeBelow { percent } => {
                 if (1..=100).contains(&percent) {
@@ -748,6 +755,25 @@ impl std::str::FromStr for Predicate {
     }
 }
 
+impl Predicate {
+    /// Parse the one canonical text of a predicate: exactly what `Display`
+    /// prints (lowercase keywords, single spaces around operators, decimal
+    /// numbers without sign or leading zeros), validated. Proof bundles carry
+    /// only this form, so the text a verifier shows is the predicate that was
+    /// proven, byte for byte; `FromStr` stays lenient for what people type.
+    pub fn parse_canonical(s: &str) -> Result<Predicate, CryptoError> {
+        let pred: Predicate = s.parse()?;
+        let canonical = pred.to_string();
+        if canonical != s {
+            return Err(CryptoError::Malformed {
+                what: "predicate",
+                why: format!("{s:?} is not in canonical form (it would be {canonical:?})"),
+            });
+        }
+        Ok(pred)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -759,6 +785,48 @@ mod tests {
             responder: [3; 32],
         }
     }
+
+    /// Golden vector: a commitment, the commitment a verifier derives for
+    /// "score >= 650" from it, and a challenge drawn from the predicate
+    /// transcript (docs/proof-bundle.md). An outside verifier must reproduce
+    /// all three; a change here breaks every proof bundle.
+    #[test]
+    fn golden_commitment_derivation_and_transcript() {
+        let o = Opening {
+            value: 700,
+            blinding: Scalar::from(5u64).to_bytes(),
+        };
+        let c = commitment_of(&o).unwrap();
+        let inputs = PredicateInputs {
+            primary: vec![c],
+            secondary: vec![],
+        };
+        let pred = Predicate::ScoreAtLeast { min: 650 };
+        let answer = Answer {
+            holds: true,
+            branch: 0,
+        };
+        let derived = derived_commitments(&pred, &inputs, answer).unwrap();
+        let mut t = predicate_transcript(&ctx(), &pred, &inputs, answer);
+        let mut challenge = [0u8; 32];
+        t.challenge_bytes(b"golden", &mut challenge);
+        assert_eq!(hex::encode(c.0), GOLDEN_COMMITMENT);
+        assert_eq!(hex::encode(derived[0].0), GOLDEN_DERIVED);
+        assert_eq!(hex::encode(challenge), GOLDEN_CHALLENGE);
+        // The derived commitment opens to 700 − 650 with the same blinding.
+        let d = commitment_of(&Opening {
+            value: 50,
+            blinding: o.blinding,
+        })
+        .unwrap();
+        assert_eq!(d, derived[0]);
+    }
+
+    const GOLDEN_COMMITMENT: &str =
+        "a4d42fc5649dcedf8bb803d4e9205417134156eb217a7d3b96bcf61a4ae87864";
+    const GOLDEN_DERIVED: &str = "6405cf4ad2ed85cda7fd25064d2f62d68e0bd8310d0cfce9794ea0ed85ea8f13";
+    const GOLDEN_CHALLENGE: &str =
+        "f50753703cd9b8a97e45a3f29ada4301f27cf45a5ca7bde4d87c6c4863f2965e";
 
     fn committed(values: &[u64]) -> (Vec<Commitment>, Vec<Opening>) {
         values.iter().map(|&v| commit(v, &mut OsRng)).unzip()
@@ -914,7 +982,11 @@ mod tests {
     #[test]
     fn proof_empty_inputs_for_sums() {
         prove_ok(Predicate::TotalDebtBelow { limit: 1 }, &[], &[], YES);
-        prove_ok(Predicate::TotalDebtBelow { limit: 0 }, &[], &[], NO);
+        // "total debt < 0" is refused as a question (it can never hold).
+        assert!(matches!(
+            Predicate::TotalDebtBelow { limit: 0 }.validate(),
+            Err(CryptoError::Malformed { .. })
+        ));
         prove_ok(Predicate::NoSeriousDelinquency, &[], &[], YES);
     }
 
@@ -1392,6 +1464,52 @@ mod tests {
             "score >= 4294967296".parse::<Predicate>(),
             Err(CryptoError::ThresholdOutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn proof_predicate_canonical_text_is_exactly_display() {
+        for text in [
+            "score >= 650",
+            "score >= 0",
+            "score in 600..750",
+            "balance <= 4294967295",
+            "total_debt < 4000000",
+            "dti < 43",
+            "no_serious_delinquency",
+        ] {
+            let p = Predicate::parse_canonical(text).unwrap();
+            assert_eq!(p.to_string(), text);
+        }
+        for loose in [
+            "SCORE >= 650",
+            "score >= 0650",
+            "score >= 00",
+            "score>=650",
+            "score  >= 650",
+            " score >= 650",
+            "score >= 650 ",
+            "score in 600 .. 750",
+            "Score In600..750",
+            "No_Serious_Delinquency",
+        ] {
+            assert!(
+                matches!(
+                    Predicate::parse_canonical(loose),
+                    Err(CryptoError::Malformed {
+                        what: "predicate",
+                        ..
+                    })
+                ),
+                "{loose:?}"
+            );
+        }
+        // Canonical but out of range: refused like any parsed predicate.
+        assert!(matches!(
+            Predicate::parse_canonical("score >= 4294967296"),
+            Err(CryptoError::ThresholdOutOfRange { .. })
+        ));
+        assert!(Predicate::parse_canonical("dti < 0").is_err());
+        assert!(Predicate::parse_canonical("score in 2..1").is_err());
     }
 
     #[test]

@@ -122,4 +122,12 @@ pub enum LedgerError {
     Rejected(Rejection),
     #[error("{0} not found")]
     NotFound(String),
+    /// SQLite's integrity check found damage.
+    #[error("SQLite's integrity check failed: {0}")]
+    Corrupt(String),
+    /// The file opens but holds no ledger.
+    #[error("{0}")]
+    NotALedger(String),
+    #[error("{0}")]
+    Io(String),
 }

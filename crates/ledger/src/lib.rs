@@ -2,6 +2,7 @@
 //! rules, the SQLite store and chain verification. Knows nothing of networking.
 #![forbid(unsafe_code)]
 
+mod column;
 pub mod encode;
 mod error;
 pub mod payload;
@@ -11,6 +12,7 @@ mod schema;
 pub mod store;
 pub mod types;
 pub mod verify;
+pub mod wal;
 
 pub use error::{LedgerError, RejectCode, Rejection};
 pub use store::{Applied, Head, Ledger};

@@ -1,6 +1,6 @@
 //! What sealed payloads contain. Only recipients ever see these, in memory;
 //! they are never written to the database or to logs.
-use credence_crypto::proof::Opening;
+use credence_crypto::proof::{commitment_of, Commitment, Opening};
 use serde::{Deserialize, Serialize};
 
 /// A Metro 2-like account update. `amounts` are the openings of the record's
@@ -53,4 +53,44 @@ impl Payload {
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::LedgerError> {
         crate::encode::from_bytes("sealed payload", bytes)
     }
+
+    /// The openings this payload gives, in the order of its record's
+    /// commitments.
+    pub fn openings(&self) -> Vec<&Opening> {
+        match self {
+            Payload::Tradeline(t) => t.amounts.iter().collect(),
+            Payload::Income(i) => vec![&i.monthly_income],
+            Payload::Score(s) => vec![&s.score],
+        }
+    }
+
+    /// Check that the payload opens exactly `commitments` (one opening per
+    /// commitment, each opening to it). A furnisher can seal anything, and no
+    /// other member can see inside: every reader checks before using a value.
+    pub fn check_openings(&self, commitments: &[Commitment]) -> Result<(), SealMismatch> {
+        let openings = self.openings();
+        if openings.len() != commitments.len() {
+            return Err(SealMismatch::Count {
+                sealed: openings.len(),
+                committed: commitments.len(),
+            });
+        }
+        for (i, (o, c)) in openings.iter().zip(commitments).enumerate() {
+            match commitment_of(o) {
+                Ok(x) if x == *c => {}
+                _ => return Err(SealMismatch::Value { index: i }),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a sealed payload fails to open its record's commitments.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealMismatch {
+    #[error("the sealed content gives {sealed} values for {committed} commitments")]
+    Count { sealed: usize, committed: usize },
+    #[error("sealed value {index} does not open the record's commitment {index}")]
+    Value { index: usize },
 }

@@ -1,4 +1,5 @@
 //! Read-only views of the state, for the API: plain structs, no formatting.
+use crate::column::id32;
 use crate::encode::from_bytes;
 use crate::error::LedgerError;
 use crate::rules::{member, MemberRow};
@@ -7,20 +8,12 @@ use credence_crypto::seal::WrappedKey;
 use credence_crypto::PartyId;
 use rusqlite::{params, Connection, OptionalExtension};
 
-fn arr32(v: Vec<u8>) -> [u8; 32] {
-    let mut a = [0u8; 32];
-    if v.len() == 32 {
-        a.copy_from_slice(&v);
-    }
-    a
-}
-
 pub fn members(conn: &Connection) -> Result<Vec<MemberRow>, LedgerError> {
     let mut st = conn.prepare("SELECT party FROM members ORDER BY since, name")?;
     let ids: Vec<Vec<u8>> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for p in ids {
-        if let Some(m) = member(conn, &PartyId(arr32(p)))? {
+        if let Some(m) = member(conn, &PartyId(id32(p)?))? {
             out.push(m);
         }
     }
@@ -62,7 +55,7 @@ pub fn counts(conn: &Connection) -> Result<Counts, LedgerError> {
 pub fn subjects(conn: &Connection) -> Result<Vec<PartyId>, LedgerError> {
     let mut st = conn.prepare("SELECT party FROM subjects ORDER BY height, party")?;
     let v = st
-        .query_map([], |r| Ok(PartyId(arr32(r.get(0)?))))?
+        .query_map([], |r| Ok(PartyId(id32(r.get(0)?)?)))?
         .collect::<Result<_, _>>()?;
     Ok(v)
 }
@@ -86,9 +79,9 @@ fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
     let kind: String = r.get(3)?;
     let corrects: Option<Vec<u8>> = r.get(6)?;
     Ok(RecordInfo {
-        record_id: arr32(r.get(0)?),
-        subject: PartyId(arr32(r.get(1)?)),
-        furnisher: PartyId(arr32(r.get(2)?)),
+        record_id: id32(r.get(0)?)?,
+        subject: PartyId(id32(r.get(1)?)?),
+        furnisher: PartyId(id32(r.get(2)?)?),
         kind: if kind == "income" {
             RecordKind::Income
         } else {
@@ -96,7 +89,7 @@ fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
         },
         status: r.get(4)?,
         compliance: r.get(5)?,
-        corrects: corrects.map(arr32),
+        corrects: corrects.map(id32).transpose()?,
         height: r.get::<_, i64>(7)? as u64,
         at: r.get::<_, i64>(8)? as u64,
     })
@@ -236,9 +229,9 @@ fn consent_info(r: &rusqlite::Row) -> rusqlite::Result<ConsentInfo> {
     let preds: Vec<u8> = r.get(4)?;
     Ok(ConsentInfo {
         consent: Consent {
-            consent_id: arr32(r.get(0)?),
-            subject: PartyId(arr32(r.get(1)?)),
-            grantee: PartyId(arr32(r.get(2)?)),
+            consent_id: id32(r.get(0)?)?,
+            subject: PartyId(id32(r.get(1)?)?),
+            grantee: PartyId(id32(r.get(2)?)?),
             purpose: Purpose::parse(&purpose).unwrap_or(Purpose::ConsumerRequest),
             predicates: postcard::from_bytes(&preds).unwrap_or(AllowedPredicates::Only(vec![])),
             expires_at: r.get::<_, i64>(5)? as u64,
@@ -341,13 +334,13 @@ pub fn queries(conn: &Connection, f: &QueryFilter) -> Result<Vec<QueryInfo>, Led
     let v = st
         .query_map(rusqlite::params_from_iter(args.iter()), |r| {
             Ok(QueryInfo {
-                query_id: arr32(r.get(0)?),
-                requester: PartyId(arr32(r.get(1)?)),
-                subject: PartyId(arr32(r.get(2)?)),
-                consent_id: arr32(r.get(3)?),
+                query_id: id32(r.get(0)?)?,
+                requester: PartyId(id32(r.get(1)?)?),
+                subject: PartyId(id32(r.get(2)?)?),
+                consent_id: id32(r.get(3)?)?,
                 purpose: r.get(4)?,
                 predicate: r.get(5)?,
-                responder: PartyId(arr32(r.get(6)?)),
+                responder: PartyId(id32(r.get(6)?)?),
                 asked_at: r.get::<_, i64>(7)? as u64,
                 asked_height: r.get::<_, i64>(8)? as u64,
                 answered_at: r.get::<_, Option<i64>>(9)?.map(|v| v as u64),
@@ -426,7 +419,7 @@ pub fn access_log(conn: &Connection, subject: &PartyId) -> Result<Vec<AccessEven
         let via: String = r.get(1)?;
         let kind: String = r.get(4)?;
         Ok(AccessEvent {
-            party: PartyId(arr32(r.get(0)?)),
+            party: PartyId(id32(r.get(0)?)?),
             action: if via == "shared" {
                 "record-shared".into()
             } else {
@@ -444,7 +437,7 @@ pub fn access_log(conn: &Connection, subject: &PartyId) -> Result<Vec<AccessEven
         conn.prepare("SELECT agency, height, at, period FROM scores WHERE subject = ?1")?;
     let rows = st.query_map([&subject.0[..]], |r| {
         Ok(AccessEvent {
-            party: PartyId(arr32(r.get(0)?)),
+            party: PartyId(id32(r.get(0)?)?),
             height: r.get::<_, i64>(1)? as u64,
             at: r.get::<_, i64>(2)? as u64,
             action: "score".into(),
@@ -480,9 +473,9 @@ pub fn disputes(
     let v = st
         .query_map([subject.map(|s| s.0.to_vec())], |r| {
             Ok(DisputeInfo {
-                dispute_id: arr32(r.get(0)?),
-                subject: PartyId(arr32(r.get(1)?)),
-                record_id: arr32(r.get(2)?),
+                dispute_id: id32(r.get(0)?)?,
+                subject: PartyId(id32(r.get(1)?)?),
+                record_id: id32(r.get(2)?)?,
                 reason: r.get(3)?,
                 opened_at: r.get::<_, i64>(4)? as u64,
                 resolved_at: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
@@ -513,12 +506,12 @@ pub fn members_at_epoch(conn: &Connection, epoch: u64) -> Result<Vec<EpochMember
         let role: String = r.get(2)?;
         Ok(EpochMember {
             member: MemberRow {
-                party: PartyId(arr32(r.get(0)?)),
+                party: PartyId(id32(r.get(0)?)?),
                 name: r.get(1)?,
-                role: Role::parse(&role).unwrap_or(Role::Regulator),
+                role: crate::column::role(&role)?,
                 key: credence_crypto::PublicIdentity {
-                    sign: arr32(r.get(3)?),
-                    enc: arr32(r.get(4)?),
+                    sign: id32(r.get(3)?)?,
+                    enc: id32(r.get(4)?)?,
                 },
             },
             address: r.get(5)?,
@@ -579,11 +572,11 @@ pub fn membership_proposals(conn: &Connection) -> Result<Vec<ProposalInfo>, Ledg
             "SELECT voter, approve FROM membership_votes WHERE proposal_id = ?1 ORDER BY height, voter",
         )?;
         let votes = vs
-            .query_map([&id[..]], |r| Ok((PartyId(arr32(r.get(0)?)), r.get(1)?)))?
+            .query_map([&id[..]], |r| Ok((PartyId(id32(r.get(0)?)?), r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         out.push(ProposalInfo {
-            proposal_id: arr32(id),
-            proposer: PartyId(arr32(proposer)),
+            proposal_id: id32(id)?,
+            proposer: PartyId(id32(proposer)?),
             change: crate::encode::from_bytes("membership change", &change)?,
             height: height as u64,
             status,

@@ -7,6 +7,7 @@
 //! state — are queued as `Deferred` and run in parallel before the block's
 //! transaction commits. Either way nothing is committed unless every check of
 //! every entry in the block passed.
+use crate::column::id32;
 use crate::encode::{entry_bytes, entry_id, to_bytes, ENTRY_SIG_DOMAIN};
 use crate::error::{RejectCode as C, Rejection};
 use crate::types::*;
@@ -145,14 +146,6 @@ pub struct MemberRow {
     pub key: PublicIdentity,
 }
 
-fn arr32(v: Vec<u8>) -> [u8; 32] {
-    let mut a = [0u8; 32];
-    if v.len() == 32 {
-        a.copy_from_slice(&v);
-    }
-    a
-}
-
 /// A member in force at the epoch of the block being applied (admitted
 /// members count from their first epoch; removed ones no longer do).
 pub fn member(conn: &Connection, p: &PartyId) -> rusqlite::Result<Option<MemberRow>> {
@@ -166,10 +159,10 @@ pub fn member(conn: &Connection, p: &PartyId) -> rusqlite::Result<Option<MemberR
             Ok(MemberRow {
                 party: *p,
                 name: r.get(0)?,
-                role: Role::parse(&role).unwrap_or(Role::Regulator),
+                role: crate::column::role(&role)?,
                 key: PublicIdentity {
-                    sign: arr32(r.get(2)?),
-                    enc: arr32(r.get(3)?),
+                    sign: id32(r.get(2)?)?,
+                    enc: id32(r.get(3)?)?,
                 },
             })
         },
@@ -183,8 +176,8 @@ pub fn subject_key(conn: &Connection, p: &PartyId) -> rusqlite::Result<Option<Pu
         [&p.0[..]],
         |r| {
             Ok(PublicIdentity {
-                sign: arr32(r.get(0)?),
-                enc: arr32(r.get(1)?),
+                sign: id32(r.get(0)?)?,
+                enc: id32(r.get(1)?)?,
             })
         },
     )
@@ -200,7 +193,7 @@ fn party_of_key_id(conn: &Connection, k: &KeyId) -> rusqlite::Result<Option<Part
         )
         .optional()?;
     if let Some(p) = m {
-        return Ok(Some(PartyId(arr32(p))));
+        return Ok(Some(PartyId(id32(p)?)));
     }
     let s: Option<Vec<u8>> = conn
         .query_row(
@@ -209,7 +202,7 @@ fn party_of_key_id(conn: &Connection, k: &KeyId) -> rusqlite::Result<Option<Part
             |r| r.get(0),
         )
         .optional()?;
-    Ok(s.map(|p| PartyId(arr32(p))))
+    s.map(|p| id32(p).map(PartyId)).transpose()
 }
 
 /// Does `grantee` hold a consent from `subject` that is neither revoked nor expired at `now`?
@@ -236,24 +229,16 @@ pub struct RecordRow {
     pub commitments: Vec<Commitment>,
 }
 
-fn kind_parse(s: &str) -> RecordKind {
-    if s == "income" {
-        RecordKind::Income
-    } else {
-        RecordKind::Tradeline
-    }
-}
-
 fn record_from_row(r: &rusqlite::Row) -> rusqlite::Result<RecordRow> {
     let kind: String = r.get(3)?;
     let cbytes: Vec<u8> = r.get(5)?;
     Ok(RecordRow {
-        record_id: arr32(r.get(0)?),
-        subject: PartyId(arr32(r.get(1)?)),
-        furnisher: PartyId(arr32(r.get(2)?)),
-        kind: kind_parse(&kind),
+        record_id: id32(r.get(0)?)?,
+        subject: PartyId(id32(r.get(1)?)?),
+        furnisher: PartyId(id32(r.get(2)?)?),
+        kind: crate::column::kind(&kind)?,
         status: r.get(4)?,
-        commitments: postcard::from_bytes(&cbytes).unwrap_or_default(),
+        commitments: crate::column::decoded("record commitments", &cbytes)?,
     })
 }
 
@@ -290,7 +275,7 @@ pub fn latest_score(
     conn.query_row(
         "SELECT score_id, commitment FROM scores WHERE agency = ?1 AND subject = ?2 ORDER BY period DESC LIMIT 1",
         params![&agency.0[..], &subject.0[..]],
-        |r| Ok((arr32(r.get(0)?), Commitment(arr32(r.get(1)?)))),
+        |r| Ok((id32(r.get(0)?)?, Commitment(id32(r.get(1)?)?))),
     )
     .optional()
 }
@@ -405,13 +390,13 @@ pub fn query(conn: &Connection, id: &Id) -> rusqlite::Result<Option<(QueryAsked,
             Ok((
                 QueryAsked {
                     query_id: *id,
-                    requester: PartyId(arr32(r.get(0)?)),
-                    subject: PartyId(arr32(r.get(1)?)),
-                    consent_id: arr32(r.get(2)?),
+                    requester: PartyId(id32(r.get(0)?)?),
+                    subject: PartyId(id32(r.get(1)?)?),
+                    consent_id: id32(r.get(2)?)?,
                     predicate: postcard::from_bytes(&pbytes)
                         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, Box::new(e)))?,
-                    responder: PartyId(arr32(r.get(4)?)),
-                    target: target.map(arr32),
+                    responder: PartyId(id32(r.get(4)?)?),
+                    target: target.map(id32).transpose()?,
                 },
                 answered.is_some(),
             ))
@@ -1261,7 +1246,7 @@ pub(crate) fn validate_and_apply(
             if resolved.is_some() {
                 return reject(C::AlreadyExists, "the dispute is already resolved");
             }
-            let rid = arr32(rid);
+            let rid = id32(rid)?;
             let rec = record(conn, &rid)?
                 .ok_or_else(|| Rejection::new(C::UnknownRecord, "disputed record vanished"))?;
             if rec.furnisher != *furnisher {
@@ -1335,7 +1320,7 @@ pub fn inputs_from_ids(
                     )
                     .optional()?
                     .ok_or_else(|| missing(id))?;
-                inputs.primary.push(Commitment(arr32(c)));
+                inputs.primary.push(Commitment(id32(c)?));
             }
             _ => {
                 let r = record(conn, id)?.ok_or_else(|| missing(id))?;

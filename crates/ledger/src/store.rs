@@ -29,6 +29,18 @@ pub enum Applied {
 pub struct Ledger {
     conn: Connection,
     path: Option<PathBuf>,
+    /// A private copy this ledger was opened from (`open_snapshot`), removed
+    /// when the ledger is dropped. Declared last: dropped after `conn`.
+    _snapshot: Option<SnapshotDir>,
+}
+
+/// A folder of our own under the temporary directory, removed on drop.
+struct SnapshotDir(PathBuf);
+
+impl Drop for SnapshotDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl std::fmt::Debug for Ledger {
@@ -49,6 +61,83 @@ impl Ledger {
         Ok(Ledger {
             conn,
             path: Some(path.to_path_buf()),
+            _snapshot: None,
+        })
+    }
+
+    /// SQLite's full integrity check (every page, index and constraint).
+    pub fn integrity_check(&self) -> Result<(), LedgerError> {
+        let mut st = self.conn.prepare("PRAGMA integrity_check(20)")?;
+        let lines: Vec<String> = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        if lines.len() == 1 && lines[0] == "ok" {
+            Ok(())
+        } else {
+            Err(LedgerError::Corrupt(lines.join("; ")))
+        }
+    }
+
+    /// Open a ledger file without touching it: the file and its write-ahead
+    /// log are copied to a private folder and the copy is opened, so nothing
+    /// is created or changed beside the original (SQLite would create `-shm`
+    /// and `-wal` files even for a read-only open). For `verify`.
+    pub fn open_snapshot(path: &Path) -> Result<Self, LedgerError> {
+        if !path.is_file() {
+            return Err(LedgerError::NotFound(format!(
+                "ledger file {}",
+                path.display()
+            )));
+        }
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "credence-snapshot-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        let io = |e: std::io::Error| LedgerError::Io(format!("copying {}: {e}", path.display()));
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let guard = SnapshotDir(dir.clone());
+        let copy = dir.join("ledger.db");
+        std::fs::copy(path, &copy).map_err(io)?;
+        let wal = crate::wal::wal_path(path);
+        if wal.exists() {
+            std::fs::copy(&wal, crate::wal::wal_path(&copy)).map_err(io)?;
+        }
+        let conn = Connection::open_with_flags(
+            &copy,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if v > schema::current_version() {
+            return Err(LedgerError::SchemaTooNew {
+                found: v,
+                supported: schema::current_version(),
+            });
+        }
+        let has_blocks: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blocks')",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_blocks {
+            return Err(LedgerError::NotALedger(format!(
+                "{} holds no ledger (no blocks table){}",
+                path.display(),
+                if wal.exists() {
+                    String::new()
+                } else {
+                    format!(
+                        "; if it was in use, its write-ahead log {} is missing",
+                        wal.display()
+                    )
+                }
+            )));
+        }
+        Ok(Ledger {
+            conn,
+            path: Some(path.to_path_buf()),
+            _snapshot: Some(guard),
         })
     }
 
@@ -74,6 +163,7 @@ impl Ledger {
         Ok(Ledger {
             conn,
             path: Some(path.to_path_buf()),
+            _snapshot: None,
         })
     }
 
@@ -81,7 +171,11 @@ impl Ledger {
     pub fn in_memory() -> Result<Self, LedgerError> {
         let mut conn = Connection::open_in_memory()?;
         schema::migrate(&mut conn)?;
-        Ok(Ledger { conn, path: None })
+        Ok(Ledger {
+            conn,
+            path: None,
+            _snapshot: None,
+        })
     }
 
     /// Move everything from the write-ahead log into the database file (on a

@@ -14,6 +14,9 @@ pub struct VerifyReport {
     pub blocks: u64,
     pub entries: u64,
     pub head: Option<Head>,
+    /// The file's write-ahead log: a torn or missing one means the chain
+    /// verified is shorter than the one the member wrote.
+    pub wal: crate::wal::WalState,
 }
 
 /// The first problem found, with where it is.
@@ -65,12 +68,27 @@ pub fn verify_file(
     verify_file_with(path, None, progress)
 }
 
+/// Verify the ledger file at `path` without changing or creating anything
+/// beside it (it is checked through a private copy), and say whether its
+/// write-ahead log is whole.
 pub fn verify_file_with(
     path: &Path,
     consensus: Option<ConsensusCheck<'_>>,
+    progress: impl FnMut(u64, u64),
+) -> Result<VerifyReport, VerifyFailure> {
+    let wal = crate::wal::inspect(path).map_err(|e| LedgerError::Io(e.to_string()))?;
+    let file = Ledger::open_snapshot(path)?;
+    let mut report = verify_open(&file, consensus, progress)?;
+    report.wal = wal;
+    Ok(report)
+}
+
+/// Verify an open ledger (as `verify_file_with`, without the WAL check).
+pub fn verify_open(
+    file: &Ledger,
+    consensus: Option<ConsensusCheck<'_>>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<VerifyReport, VerifyFailure> {
-    let file = Ledger::open_read_only(path)?;
     let mut replay = Ledger::in_memory()?;
     let total: i64 = file
         .conn()
@@ -190,12 +208,13 @@ pub fn verify_file_with(
         expected += 1;
     }
     for (table, key) in STATE_TABLES {
-        compare_table(&file, &replay, table, key)?;
+        compare_table(file, &replay, table, key)?;
     }
     Ok(VerifyReport {
         blocks: expected,
         entries,
         head: replay.head()?,
+        wal: crate::wal::WalState::Absent,
     })
 }
 

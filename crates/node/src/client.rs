@@ -1,15 +1,18 @@
 //! A client of a node's API, signing each request with the caller's key.
 use crate::auth::sign_request;
 use crate::{NodeError, Receipt};
-use credence_crypto::Identity;
+use credence_crypto::{Identity, PartyId};
 use credence_ledger::encode::to_bytes;
 use credence_ledger::{RejectCode, Rejection, SignedEntry};
+use rand::RngCore;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 pub struct NodeClient {
     base: String,
+    /// The node's party id: every request is signed for it alone.
+    node: PartyId,
     me: Identity,
     agent: ureq::Agent,
 }
@@ -28,7 +31,8 @@ fn now() -> u64 {
 }
 
 impl NodeClient {
-    pub fn new(addr: SocketAddr, me: Identity) -> Self {
+    /// A client of the node at `addr` whose member key is `node`.
+    pub fn new(addr: SocketAddr, node: PartyId, me: Identity) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(150)))
             .http_status_as_error(false)
@@ -36,6 +40,7 @@ impl NodeClient {
             .into();
         NodeClient {
             base: format!("http://{addr}"),
+            node,
             me,
             agent,
         }
@@ -44,12 +49,14 @@ impl NodeClient {
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, NodeError> {
         let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
         let url = format!("{}{path}", self.base);
-        let headers = sign_request(&self.me, method, path, now(), &bytes);
+        let mut nonce = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let headers = sign_request(&self.me, &self.node, method, path, now(), &nonce, &bytes);
         let unreachable = |e: ureq::Error| NodeError::Unreachable(format!("{}: {e}", self.base));
         let mut resp = if method == "POST" {
             let mut r = self.agent.post(&url);
             for (k, v) in &headers {
-                r = r.header(k, v);
+                r = r.header(*k, v.as_str());
             }
             r.header("content-type", "application/json")
                 .send(&bytes[..])
@@ -57,7 +64,7 @@ impl NodeClient {
         } else {
             let mut r = self.agent.get(&url);
             for (k, v) in &headers {
-                r = r.header(k, v);
+                r = r.header(*k, v.as_str());
             }
             r.call().map_err(unreachable)?
         };
@@ -78,6 +85,11 @@ impl NodeClient {
             });
         }
         Ok(v)
+    }
+
+    /// The node this client signs its requests for.
+    pub fn node(&self) -> PartyId {
+        self.node
     }
 
     pub fn status(&self) -> Result<Value, NodeError> {

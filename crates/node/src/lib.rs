@@ -10,6 +10,7 @@ pub mod auth;
 pub mod client;
 pub mod client_api;
 pub mod consensus;
+pub mod health;
 pub mod mempool;
 pub mod remote;
 mod sequencer;
@@ -55,6 +56,15 @@ pub enum NodeError {
     },
     #[error("{0}")]
     Io(String),
+    /// The ledger file is damaged (SQLite's integrity check failed).
+    #[error("the ledger file is damaged: {0}")]
+    Corrupt(String),
+    /// The ledger holds another consortium's genesis.
+    #[error("{0}")]
+    GenesisMismatch(String),
+    /// A part of the node failed while running.
+    #[error("the node stopped because a part of it failed: {0}")]
+    Failed(String),
 }
 
 /// How the use cases reach a consortium: submit signed entries and wait until

@@ -27,6 +27,8 @@ struct Inner {
 pub struct Mempool {
     inner: Mutex<Inner>,
     changed: Condvar,
+    /// Wakes async waiters (the client API) when outcomes arrive.
+    decided: tokio::sync::Notify,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +113,7 @@ impl Mempool {
         }
         drop(g);
         self.changed.notify_all();
+        self.decided.notify_waiters();
     }
 
     pub fn reject(&self, id: Id, why: Rejection) {
@@ -138,8 +141,32 @@ impl Mempool {
         ids.iter().map(|id| g.outcomes.get(id).cloned()).collect()
     }
 
+    /// The outcomes known now; `None` = still pending (or unknown).
+    pub fn outcomes(&self, ids: &[Id]) -> Vec<Option<Receipt>> {
+        let g = self.inner.lock().expect("mempool lock");
+        ids.iter().map(|id| g.outcomes.get(id).cloned()).collect()
+    }
+
+    /// `wait` for async callers: holds no thread while waiting.
+    pub async fn wait_async(&self, ids: &[Id], timeout: Duration) -> Vec<Option<Receipt>> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            // Register before looking, so an outcome decided in between
+            // still wakes this waiter.
+            let notified = self.decided.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let now = self.outcomes(ids);
+            if now.iter().all(Option::is_some) || tokio::time::Instant::now() >= deadline {
+                return now;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
     /// Wake waiters (e.g. on shutdown).
     pub fn wake(&self) {
         self.changed.notify_all();
+        self.decided.notify_waiters();
     }
 }

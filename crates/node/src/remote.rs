@@ -101,14 +101,17 @@ pub fn verify_ledger(
     path: &Path,
     progress: impl FnMut(u64, u64),
 ) -> Result<credence_ledger::verify::VerifyReport, credence_ledger::verify::VerifyFailure> {
-    let consortium = Ledger::open_read_only(path)
-        .ok()
-        .and_then(|l| l.block(0).ok().flatten())
-        .and_then(|(b, _)| match b.entries.first().map(|e| e.entry.clone()) {
-            Some(credence_ledger::Entry::Genesis(g)) => Some(g.consortium),
-            _ => None,
-        })
-        .unwrap_or_default();
+    use credence_ledger::verify::{verify_open, VerifyFailure};
+    let wal = credence_ledger::wal::inspect(path)
+        .map_err(|e| VerifyFailure::Unreadable(credence_ledger::LedgerError::Io(e.to_string())))?;
+    let file = Ledger::open_snapshot(path)?;
+    let consortium = match file
+        .block(0)?
+        .map(|(b, _)| b.entries.first().map(|e| e.entry.clone()))
+    {
+        Some(Some(credence_ledger::Entry::Genesis(g))) => g.consortium,
+        _ => String::new(),
+    };
     let ns = crate::consensus::namespace(&consortium);
     let check = move |b: &credence_ledger::Block,
                       c: &credence_ledger::Certificate,
@@ -117,5 +120,7 @@ pub fn verify_ledger(
         let ks: Vec<[u8; 32]> = keys.iter().map(|k| k.sign).collect();
         crate::consensus::check_certificate(&ns, b, c, prev, &ks)
     };
-    credence_ledger::verify::verify_file_with(path, Some(&check), progress)
+    let mut report = verify_open(&file, Some(&check), progress)?;
+    report.wal = wal;
+    Ok(report)
 }

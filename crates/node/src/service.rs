@@ -5,8 +5,9 @@
 //! one, which applies finalized blocks to the ledger in height order — one
 //! transaction each, idempotent — and only then acknowledges them, so a crash
 //! at any point loses nothing and applies nothing twice.
-use crate::client_api::{self, ApiContext};
+use crate::client_api::{self, ApiContext, ApiLimits};
 use crate::consensus::{self, app::Finalized, block::from_digest, ConsensusConfig, Validator};
+use crate::health::Health;
 use crate::mempool::Mempool;
 use crate::{Node, NodeError, Receipt};
 use commonware_utils::Acknowledgement as _;
@@ -16,7 +17,7 @@ use credence_ledger::encode::{entries_root, entry_id};
 use credence_ledger::{Applied, Block, BlockHeader, Certificate, Entry, Ledger, SignedEntry};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,7 +35,9 @@ pub struct ServiceConfig {
     pub api: SocketAddr,
     /// Test mode: propose pending entries without the rules' filter.
     pub unfiltered: bool,
-    pub stop: Arc<AtomicBool>,
+    /// The node's health and stop flag, shared with what runs beside it
+    /// (an agency's responder).
+    pub health: Arc<Health>,
 }
 
 /// Ledger block 0: the genesis entry, at the consortium's creation time.
@@ -64,25 +67,53 @@ pub fn genesis_ledger_block(
     })
 }
 
-/// Run until stopped (Ctrl-C, SIGTERM, or `cfg.stop`).
+/// Check a member's ledger file before serving from it: SQLite's own
+/// integrity check, then that its block 0 is this consortium's genesis.
+pub fn check_ledger(ledger: &Ledger, genesis: &Block) -> Result<(), NodeError> {
+    if let Err(e) = ledger.integrity_check() {
+        return Err(NodeError::Corrupt(format!(
+            "{e}. Stop the node, move the ledger file (and its -wal and -shm files) aside, and \
+             start the node again: it catches up from the other members"
+        )));
+    }
+    if let Some((stored, _)) = ledger.block(0)? {
+        if stored != *genesis {
+            return Err(NodeError::GenesisMismatch(format!(
+                "the ledger's block 0 is {} but the genesis file gives {}: this ledger belongs \
+                 to another consortium (or another genesis). Check --genesis, or use another --home",
+                hex::encode(&credence_ledger::encode::block_hash(&stored)[..8]),
+                hex::encode(&credence_ledger::encode::block_hash(genesis)[..8]),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Run until stopped (Ctrl-C, SIGTERM, or the stop flag). Returns an error
+/// if any part of the node failed.
 pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
     let ledger_path = cfg.home.join("ledger.db");
+    let genesis = genesis_ledger_block(&cfg.genesis, cfg.created_at)?;
     let mut node = Node::new(
         cfg.name.clone(),
         cfg.identity.clone(),
         Ledger::open(&ledger_path)?,
     );
+    check_ledger(node.ledger(), &genesis)?;
     if node.ledger().head()?.is_none() {
-        let b = genesis_ledger_block(&cfg.genesis, cfg.created_at)?;
-        node.on_finalized(&b, &Certificate::Genesis)?;
+        node.on_finalized(&genesis, &Certificate::Genesis)?;
         tracing::info!("ledger created from the genesis");
     }
-    let head = node.ledger().head()?.expect("genesis applied");
+    let head = node
+        .ledger()
+        .head()?
+        .ok_or_else(|| NodeError::Io("the ledger has no block 0 after the genesis".into()))?;
     tracing::info!(name = %cfg.name, height = head.height, "node starting");
 
     let mempool = Arc::new(Mempool::new());
     let (gossip_tx, gossip_rx) = tokio::sync::mpsc::unbounded_channel();
-    let stop = cfg.stop.clone();
+    let health = cfg.health.clone();
+    let stop = health.stop_flag();
     let api_ctx = Arc::new(ApiContext {
         name: cfg.name.clone(),
         role: cfg.role.clone(),
@@ -90,10 +121,10 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         ledger_path: ledger_path.clone(),
         mempool: mempool.clone(),
         gossip: Some(gossip_tx),
-        shutdown: stop.clone(),
+        health: health.clone(),
         unfiltered: cfg.unfiltered,
     });
-    let api_threads = client_api::serve(cfg.api, api_ctx, 4)
+    let api = client_api::serve(cfg.api, api_ctx, ApiLimits::default())
         .map_err(|e| NodeError::Io(format!("client API on {}: {e}", cfg.api)))?;
 
     let proposer_key = {
@@ -117,15 +148,30 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         gossip_out: gossip_rx,
         unfiltered: cfg.unfiltered,
         stop: stop.clone(),
+        health: health.clone(),
     };
-    let consensus_thread = std::thread::Builder::new()
-        .name("consensus".into())
-        .spawn(move || consensus::run(ccfg, out_tx))
+    let consensus_thread = health
+        .spawn("consensus", move || consensus::run(ccfg, out_tx))
         .map_err(|e| NodeError::Io(e.to_string()))?;
 
     let mut recheck = Instant::now();
     let mut result = Ok(());
-    for f in out_rx {
+    loop {
+        let f = match out_rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(f) => f,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if !stop.load(Ordering::SeqCst) => {
+                continue
+            }
+            Err(_) => {
+                if !stop.load(Ordering::SeqCst) {
+                    health.fail(
+                        "consensus",
+                        "stopped delivering blocks without being asked to",
+                    );
+                }
+                break;
+            }
+        };
         if let Err(e) = apply_finalized(&mut node, &mempool, f) {
             tracing::error!(error = %e, "cannot apply a finalized block; stopping");
             result = Err(e);
@@ -141,7 +187,13 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs())
                     .unwrap_or(0);
-                let verdicts = node.ledger_mut().check_candidates(now, &stale)?;
+                let verdicts = match node.ledger_mut().check_candidates(now, &stale) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        result = Err(e.into());
+                        break;
+                    }
+                };
                 for (e, v) in stale.iter().zip(verdicts) {
                     if let Err(r) = v {
                         mempool.reject(entry_id(&e.entry), r);
@@ -153,9 +205,7 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
     stop.store(true, Ordering::SeqCst);
     mempool.wake();
     let _ = consensus_thread.join();
-    for t in api_threads {
-        let _ = t.join();
-    }
+    api.join();
     if let Err(e) = node.ledger().checkpoint() {
         tracing::warn!(error = %e, "could not checkpoint the ledger's write-ahead log");
     }
@@ -163,12 +213,21 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         height = node.ledger().head()?.map(|h| h.height),
         "node stopped"
     );
-    result
+    result?;
+    let problems = health.problems();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(NodeError::Failed(problems.join("; ")))
+    }
 }
 
 fn apply_finalized(node: &mut Node, mempool: &Mempool, f: Finalized) -> Result<(), NodeError> {
     let height = f.block.height.get();
-    let head = node.ledger().head()?.expect("genesis applied");
+    let head = node
+        .ledger()
+        .head()?
+        .ok_or_else(|| NodeError::Io("the ledger has no block 0".into()))?;
     if height <= head.height {
         // Re-delivered after a restart: already applied.
         f.ack.acknowledge();

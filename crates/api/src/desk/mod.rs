@@ -57,7 +57,12 @@ pub struct BorrowerRow {
     pub live_consents_to_me: usize,
 }
 
-/// Borrowers whose pseudonym (hex) or address-book label contains `needle`
+/// Least hex digits that search pseudonyms: a shorter needle (such as the
+/// "0003" of a label) would match about one random pseudonym in a hundred.
+pub const MIN_ID_SEARCH: usize = 8;
+
+/// Borrowers whose address-book label contains `needle`, or whose pseudonym
+/// (hex) contains it when it has at least `MIN_ID_SEARCH` characters
 /// (case-insensitive), at most `limit`. An empty needle lists the first ones.
 pub fn find_borrowers(
     view: &Ledger,
@@ -72,7 +77,7 @@ pub fn find_borrowers(
     for s in read::subjects(view.conn())? {
         let label = book.iter().find(|(_, p)| *p == s).map(|(l, _)| l.clone());
         let hit = needle.is_empty()
-            || s.to_hex().contains(&needle)
+            || (needle.len() >= MIN_ID_SEARCH && s.to_hex().contains(&needle))
             || label
                 .as_deref()
                 .is_some_and(|l| l.to_ascii_lowercase().contains(&needle));

@@ -89,6 +89,8 @@ pub struct ConsensusConfig {
     pub gossip_out: tokio::sync::mpsc::UnboundedReceiver<SignedEntry>,
     pub unfiltered: bool,
     pub stop: Arc<AtomicBool>,
+    /// Failures of consensus parts are reported here (and stop the node).
+    pub health: Arc<crate::health::Health>,
 }
 
 pub fn namespace(consortium: &str) -> Vec<u8> {
@@ -237,8 +239,8 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             match initial_epochs(&cfg.ledger, &cfg.validators, from_digest(&genesis_digest)) {
                 Ok(x) => x,
                 Err(e) => {
-                    tracing::error!(error = %e, "cannot read the epochs from the ledger");
-                    cfg.stop.store(true, Ordering::SeqCst);
+                    cfg.health
+                        .fail("consensus", format!("cannot read the epochs from the ledger: {e}"));
                     return;
                 }
             };
@@ -417,6 +419,7 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         let bridge_ledger = cfg.ledger.clone();
         let founders = cfg.validators.clone();
         let bridge_stop = cfg.stop.clone();
+        let bridge_health = cfg.health.clone();
         let bridge_epocher = epocher.clone();
         context.child("bridge").spawn(move |_| async move {
             while let Some(msg) = rx.recv().await {
@@ -473,8 +476,10 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                     }) {
                     Ok(v) => v,
                     Err(e) => {
-                        tracing::error!(error = %e, epoch = next, "cannot read the next epoch's members");
-                        bridge_stop.store(true, Ordering::SeqCst);
+                        bridge_health.fail(
+                            "consensus",
+                            format!("cannot read the members of epoch {next}: {e}"),
+                        );
                         return;
                     }
                 };
@@ -529,7 +534,7 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         let controller_ctx = context.child("epochs");
         let mut oracle_ctl = oracle.clone();
         let hint_mailbox = marshal_mailbox.clone();
-        let ctl_stop = cfg.stop.clone();
+        let ctl_health = cfg.health.clone();
         let controller = context.child("epoch_controller").spawn(move |_| async move {
             let mut votes_subs = votes_subs;
             let mut certs_subs = certs_subs;
@@ -547,8 +552,10 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                             continue;
                         }
                         let Some(signing) = schemes.register(e, &start.validators) else {
-                            tracing::error!(epoch = e, "the epoch's member set is empty or repeats a key; stopping");
-                            ctl_stop.store(true, Ordering::SeqCst);
+                            ctl_health.fail(
+                                "consensus",
+                                format!("the member set of epoch {e} is empty or repeats a key"),
+                            );
                             break;
                         };
                         known = e;
@@ -657,9 +664,9 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             _ = tokio::signal::ctrl_c() => { tracing::info!("interrupted: stopping"); },
             _ = sigterm.recv() => { tracing::info!("terminated: stopping"); },
             _ = stopper => { tracing::info!("stopping"); },
-            r = controller => { tracing::error!(?r, "epoch controller exited"); },
-            r = marshal_handle => { tracing::error!(?r, "block delivery exited"); },
-            r = network_handle => { tracing::error!(?r, "network exited"); },
+            r = controller => { cfg.health.fail("consensus", format!("the epoch controller exited: {r:?}")); },
+            r = marshal_handle => { cfg.health.fail("consensus", format!("block delivery exited: {r:?}")); },
+            r = network_handle => { cfg.health.fail("consensus", format!("the network exited: {r:?}")); },
         }
         cfg.stop.store(true, Ordering::SeqCst);
         let _ = context.stop(0, Some(Duration::from_secs(5))).await;

@@ -1,0 +1,641 @@
+//! The node's client API: HTTP/1.1 + JSON (hyper on tokio), on a loopback
+//! address by default, for the desktop app, the CLI and light clients.
+//!
+//! Endpoints:
+//! - `GET  /v1/status` — name, role, head, pending entries, health (no auth)
+//! - `POST /v1/submit` — `{"entries": [hex], "wait_ms": n}` → receipts
+//! - `GET  /v1/blocks?after=H&wait_ms=N` — new blocks since H (long poll)
+//! - `GET  /v1/me/records` — records the caller can open, as sealed entries
+//! - `GET  /v1/me/access-log` — a borrower's access log
+//! - `GET  /v1/me/consents` — consents given (borrower) or received (member)
+//! - `GET  /v1/queries?subject=HEX` — queries and answers; borrowers only their own
+//!
+//! Strangers reach this port, so nothing a client does may stall it for
+//! others: connections are capped per address and in all; headers and bodies
+//! must arrive within a time limit; the signature is checked from the headers
+//! before the body is read; each caller holds a bounded share of the request
+//! slots and of the waits (long polls); waiting holds no thread and no
+//! database connection; `/v1/status` reads only memory.
+mod quota;
+mod replay;
+pub mod routes;
+
+use crate::auth::{self, AuthError};
+use crate::health::{panic_text, Health};
+use crate::mempool::{Added, Mempool};
+use credence_crypto::PartyId;
+use credence_ledger::encode::entry_id;
+use credence_ledger::{Ledger, SignedEntry};
+use futures_util::FutureExt;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use quota::{Quota, Refused};
+use replay::{ReplayCache, Seen};
+pub use routes::{receipt_json, Caller};
+use serde_json::{json, Value};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Semaphore};
+
+/// What the API needs from the node.
+pub struct ApiContext {
+    pub name: String,
+    pub role: String,
+    pub party: PartyId,
+    pub ledger_path: PathBuf,
+    pub mempool: Arc<Mempool>,
+    /// New entries to gossip to the other members.
+    pub gossip: Option<tokio::sync::mpsc::UnboundedSender<SignedEntry>>,
+    /// The node's health; its stop flag ends the server.
+    pub health: Arc<Health>,
+    /// Test mode (a faulty member): accept entries without judging them first.
+    pub unfiltered: bool,
+}
+
+/// The API's limits. The defaults suit a member's node; tests shrink them.
+#[derive(Clone, Debug)]
+pub struct ApiLimits {
+    /// Time for a request's headers to arrive.
+    pub header_timeout: Duration,
+    /// Time for a request's body to arrive, once its headers are checked.
+    pub body_timeout: Duration,
+    pub max_body: usize,
+    /// Open connections in all, and from one IP address.
+    pub connections: usize,
+    pub connections_per_ip: usize,
+    /// Requests being served at once (reading the ledger or judging entries)
+    /// in all, and by one caller.
+    pub work: usize,
+    pub work_per_caller: usize,
+    /// Requests waiting (long polls, submissions waiting for finality) in
+    /// all, and by one caller.
+    pub waits: usize,
+    pub waits_per_caller: usize,
+    pub max_wait: Duration,
+    /// Signed requests one key may make within the 10-minute replay window.
+    pub nonces_per_key: usize,
+    /// How long a request may queue for a work slot before `busy`.
+    pub queue_timeout: Duration,
+    /// Longest life of one connection.
+    pub connection_lifetime: Duration,
+}
+
+impl Default for ApiLimits {
+    fn default() -> Self {
+        ApiLimits {
+            header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(15),
+            max_body: 16 * 1024 * 1024,
+            connections: 1024,
+            connections_per_ip: 128,
+            work: 8,
+            work_per_caller: 4,
+            waits: 512,
+            waits_per_caller: 16,
+            max_wait: Duration::from_secs(120),
+            nonces_per_key: 60_000,
+            queue_timeout: Duration::from_secs(10),
+            connection_lifetime: Duration::from_secs(600),
+        }
+    }
+}
+
+pub(crate) type Reply = (u16, Value);
+pub(crate) type Out = Result<Reply, Reply>;
+
+pub(crate) fn error(code: &str, message: impl Into<String>) -> Value {
+    json!({"error": {"code": code, "message": message.into()}})
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The head as the API last read it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Head {
+    height: Option<u64>,
+    hash: [u8; 32],
+}
+
+/// A running API server.
+pub struct ApiServer {
+    threads: Vec<std::thread::JoinHandle<()>>,
+    pub addr: SocketAddr,
+}
+
+impl ApiServer {
+    /// Wait for the server to stop (after the node's stop flag is raised).
+    pub fn join(self) {
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Ledger connections for the blocking pool, reused.
+struct Connections {
+    path: PathBuf,
+    idle: Mutex<Vec<Ledger>>,
+}
+
+impl Connections {
+    fn with<T>(&self, f: impl FnOnce(&mut Ledger) -> Result<T, Reply>) -> Result<T, Reply> {
+        let held = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut l = match held {
+            Some(l) => l,
+            None => Ledger::open(&self.path).map_err(routes::storage)?,
+        };
+        let r = f(&mut l);
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(l);
+        r
+    }
+}
+
+struct State {
+    ctx: Arc<ApiContext>,
+    limits: ApiLimits,
+    db: Connections,
+    head: watch::Receiver<Head>,
+    work: Semaphore,
+    callers: Arc<Quota<[u8; 32]>>,
+    waits: Arc<Quota<[u8; 32]>>,
+    peers: Arc<Quota<IpAddr>>,
+    replay: ReplayCache,
+}
+
+/// Start serving on `addr`: a thread for the server's runtime and one that
+/// follows the ledger's head. Both stop when the node's stop flag is raised.
+pub fn serve(
+    addr: SocketAddr,
+    ctx: Arc<ApiContext>,
+    limits: ApiLimits,
+) -> std::io::Result<ApiServer> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "client API listening");
+    let head_ledger =
+        Ledger::open(&ctx.ledger_path).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let (head_tx, head_rx) = watch::channel(read_head(&head_ledger).unwrap_or_default());
+    let health = ctx.health.clone();
+    let follow = {
+        let health = health.clone();
+        health.clone().spawn("client API head", move || {
+            // The head is read here, every 25 ms, so that status and long
+            // polls never touch the database.
+            while !health.stopping() {
+                match read_head(&head_ledger) {
+                    Ok(h) => {
+                        head_tx.send_if_modified(|old| std::mem::replace(old, h) != h);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "client API cannot read the head"),
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        })?
+    };
+    let state = Arc::new(State {
+        db: Connections {
+            path: ctx.ledger_path.clone(),
+            idle: Mutex::new(Vec::new()),
+        },
+        head: head_rx,
+        work: Semaphore::new(limits.work),
+        callers: Quota::new(limits.work_per_caller, limits.connections),
+        waits: Quota::new(limits.waits_per_caller, limits.waits),
+        peers: Quota::new(limits.connections_per_ip, limits.connections),
+        replay: ReplayCache::new(limits.nonces_per_key),
+        limits,
+        ctx,
+    });
+    let server = health.clone().spawn("client API", move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(state.limits.work + 4)
+            .thread_name("client-api")
+            .enable_all()
+            .build()
+            .expect("the client API's runtime starts");
+        rt.block_on(accept_loop(listener, state));
+        rt.shutdown_timeout(Duration::from_secs(2));
+    })?;
+    Ok(ApiServer {
+        threads: vec![server, follow],
+        addr,
+    })
+}
+
+fn read_head(l: &Ledger) -> Result<Head, credence_ledger::LedgerError> {
+    Ok(match l.head()? {
+        Some(h) => Head {
+            height: Some(h.height),
+            hash: h.hash,
+        },
+        None => Head::default(),
+    })
+}
+
+async fn accept_loop(listener: std::net::TcpListener, st: Arc<State>) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => {
+            return st
+                .ctx
+                .health
+                .fail("client API", format!("cannot listen: {e}"))
+        }
+    };
+    let mut last_prune = Instant::now();
+    while !st.ctx.health.stopping() {
+        if last_prune.elapsed() > Duration::from_secs(30) {
+            st.replay.prune(now());
+            last_prune = Instant::now();
+        }
+        let (stream, peer) =
+            match tokio::time::timeout(Duration::from_millis(200), listener.accept()).await {
+                Err(_) => continue,
+                Ok(Err(e)) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "client API cannot accept");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+                Ok(Ok(c)) => c,
+            };
+        let Ok(slot) = st.peers.take(peer.ip()) else {
+            tracing::debug!(%peer, "client API: too many connections; closing");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let st = st.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let svc = {
+                let st = st.clone();
+                hyper::service::service_fn(move |req| handle(st.clone(), req))
+            };
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(st.limits.header_timeout)
+                .max_buf_size(64 * 1024)
+                .serve_connection(TokioIo::new(stream), svc);
+            match tokio::time::timeout(st.limits.connection_lifetime, conn).await {
+                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "client API connection ended"),
+                Err(_) => tracing::debug!(%peer, "client API connection closed: lifetime over"),
+                Ok(Ok(())) => {}
+            }
+        });
+    }
+}
+
+async fn handle(
+    st: Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let health = st.ctx.health.clone();
+    let (status, body) = match std::panic::AssertUnwindSafe(route(st, req))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(r)) | Ok(Err(r)) => r,
+        Err(p) => {
+            health.fail(
+                "client API",
+                format!("a request handler panicked: {}", panic_text(&*p)),
+            );
+            (
+                500,
+                error(
+                    "internal",
+                    "the node failed while serving this request and is stopping",
+                ),
+            )
+        }
+    };
+    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
+}
+
+fn busy(r: Refused) -> Reply {
+    match r {
+        Refused::Caller => (
+            429,
+            error(
+                "busy",
+                "this caller has too many requests in progress; wait for one to finish",
+            ),
+        ),
+        Refused::Full => (
+            503,
+            error(
+                "busy",
+                "the node is serving its maximum of requests; retry shortly",
+            ),
+        ),
+    }
+}
+
+impl State {
+    /// Run `f` on the blocking pool with a ledger connection, once a work
+    /// slot is free (bounded wait).
+    async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Ledger) -> Result<T, Reply> + Send + 'static,
+    ) -> Result<T, Reply> {
+        let permit = tokio::time::timeout(self.limits.queue_timeout, self.work.acquire())
+            .await
+            .map_err(|_| busy(Refused::Full))?
+            .map_err(|_| busy(Refused::Full))?;
+        let me = self.clone();
+        let r = tokio::task::spawn_blocking(move || me.db.with(f)).await;
+        drop(permit);
+        match r {
+            Ok(r) => r,
+            Err(e) => {
+                let why = if e.is_panic() {
+                    panic_text(&*e.into_panic())
+                } else {
+                    "cancelled".into()
+                };
+                self.ctx
+                    .health
+                    .fail("client API", format!("a database task failed: {why}"));
+                Err((
+                    500,
+                    error(
+                        "internal",
+                        "the node failed while serving this request and is stopping",
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let query = req.uri().query().map(str::to_string);
+    if (method.as_str(), path.as_str()) == ("GET", "/v1/status") {
+        routes::params(query.as_deref(), &[])?;
+        return Ok(status(&st));
+    }
+    // Who is asking, from the headers alone.
+    let signed = auth::check_headers(
+        |n| req.headers().get(n).and_then(|v| v.to_str().ok()),
+        &method,
+        &path_and_query,
+        &st.ctx.party,
+        now(),
+    )
+    .map_err(|e| (401, error("unauthenticated", e.to_string())))?;
+    // This caller's share of requests in progress; given back before any
+    // wait, so waits are counted by their own share.
+    let in_flight = st.callers.take(signed.key).map_err(busy)?;
+    let party = signed.party;
+    let caller = st.blocking(move |l| routes::caller(l, &party)).await?;
+    match st
+        .replay
+        .check(&signed.key, &signed.nonce, signed.time, now())
+    {
+        Seen::First => {}
+        Seen::Replay => {
+            return Err((
+                409,
+                error(
+                    "replayed",
+                    "this signed request was served already; sign a new one (fresh nonce)",
+                ),
+            ))
+        }
+        Seen::TooMany => {
+            return Err((
+                429,
+                error(
+                    "busy",
+                    "this key made too many requests in the last 10 minutes; slow down",
+                ),
+            ))
+        }
+    }
+    let body = read_body(&st.limits, req).await?;
+    signed
+        .check_body(&body)
+        .map_err(|e: AuthError| (400, error("unauthenticated", e.to_string())))?;
+    match (method.as_str(), path.as_str()) {
+        ("POST", "/v1/submit") => {
+            routes::params(query.as_deref(), &[])?;
+            submit(&st, signed.key, body, in_flight).await
+        }
+        ("GET", "/v1/blocks") => {
+            let p = routes::params(query.as_deref(), &["after", "wait_ms"])?;
+            let after = p
+                .get("after")
+                .map(|v| routes::number("after", v, i64::MAX as u64))
+                .transpose()?;
+            let max_wait = st.limits.max_wait.as_millis() as u64;
+            let wait = p
+                .get("wait_ms")
+                .map(|v| routes::number("wait_ms", v, max_wait))
+                .transpose()?
+                .unwrap_or(0);
+            if wait > 0 {
+                let waiting = st.waits.take(signed.key).map_err(busy)?;
+                drop(in_flight);
+                wait_for_block(&st, after, Duration::from_millis(wait)).await;
+                drop(waiting);
+            }
+            st.blocking(move |l| routes::blocks(l, after)).await
+        }
+        ("GET", "/v1/me/records") => {
+            routes::params(query.as_deref(), &[])?;
+            st.blocking(move |l| routes::records(l, &caller)).await
+        }
+        ("GET", "/v1/me/access-log") => {
+            routes::params(query.as_deref(), &[])?;
+            st.blocking(move |l| routes::access_log(l, &caller)).await
+        }
+        ("GET", "/v1/me/consents") => {
+            routes::params(query.as_deref(), &[])?;
+            st.blocking(move |l| routes::consents(l, &caller)).await
+        }
+        ("GET", "/v1/queries") => {
+            let p = routes::params(query.as_deref(), &["subject"])?;
+            let subject = p.get("subject").map(|s| s.to_string());
+            st.blocking(move |l| routes::queries(l, &caller, subject.as_deref()))
+                .await
+        }
+        _ => Err((
+            404,
+            error("not-found", format!("no endpoint {method} {path}")),
+        )),
+    }
+}
+
+/// The body, within the size and time limits.
+async fn read_body(limits: &ApiLimits, req: Request<Incoming>) -> Result<Bytes, Reply> {
+    let too_big = || {
+        (
+            413,
+            error(
+                "invalid-input",
+                format!("the body is over {} bytes", limits.max_body),
+            ),
+        )
+    };
+    if let Some(len) = req.headers().get(hyper::header::CONTENT_LENGTH) {
+        let len: u64 = len
+            .to_str()
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| {
+                (
+                    400,
+                    error("invalid-input", "content-length is not a number"),
+                )
+            })?;
+        if len > limits.max_body as u64 {
+            return Err(too_big());
+        }
+    }
+    let body = Limited::new(req.into_body(), limits.max_body);
+    match tokio::time::timeout(limits.body_timeout, body.collect()).await {
+        Err(_) => Err((
+            408,
+            error(
+                "invalid-input",
+                format!(
+                    "the body did not arrive within {} s",
+                    limits.body_timeout.as_secs()
+                ),
+            ),
+        )),
+        Ok(Err(e)) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                Err(too_big())
+            } else {
+                Err((
+                    400,
+                    error("invalid-input", format!("cannot read the body: {e}")),
+                ))
+            }
+        }
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+    }
+}
+
+fn status(st: &State) -> Reply {
+    let head = *st.head.borrow();
+    let problems = st.ctx.health.problems();
+    let healthy = problems.is_empty();
+    (
+        if healthy { 200 } else { 503 },
+        json!({
+            "name": st.ctx.name, "role": st.ctx.role, "party": st.ctx.party.to_hex(),
+            "height": head.height, "head_hash": head.height.map(|_| hex::encode(head.hash)),
+            "pending": st.ctx.mempool.len(),
+            "healthy": healthy, "problems": problems,
+            "serving": st.callers.held(), "waiting": st.waits.held(),
+            "connections": st.peers.held(), "nonces": st.replay.len(),
+        }),
+    )
+}
+
+/// Until the head is above `after` or `wait` has passed; holds nothing.
+async fn wait_for_block(st: &State, after: Option<u64>, wait: Duration) {
+    let mut rx = st.head.clone();
+    let above = |h: &Head| match (h.height, after) {
+        (Some(_), None) => true,
+        (Some(h), Some(a)) => h > a,
+        (None, _) => false,
+    };
+    let _ = tokio::time::timeout(wait, rx.wait_for(above)).await;
+}
+
+async fn submit(
+    st: &Arc<State>,
+    key: [u8; 32],
+    body: Bytes,
+    in_flight: quota::Slot<[u8; 32]>,
+) -> Out {
+    let max_wait = st.limits.max_wait.as_millis() as u64;
+    let sub = {
+        let body = body.clone();
+        tokio::task::spawn_blocking(move || routes::parse_submission(&body, max_wait))
+            .await
+            .map_err(|_| (500, error("internal", "cannot parse the submission")))??
+    };
+    let unfiltered = st.ctx.unfiltered;
+    let wait_ms = sub.wait_ms;
+    let (entries, verdicts) = st
+        .blocking(move |l| {
+            let v = routes::judge(l, now(), &sub.entries, unfiltered)?;
+            Ok((sub.entries, v))
+        })
+        .await?;
+    let ids: Vec<_> = entries.iter().map(|e| entry_id(&e.entry)).collect();
+    for ((e, v), id) in entries.into_iter().zip(verdicts).zip(&ids) {
+        match v {
+            Err(r) => st.ctx.mempool.reject(*id, r),
+            Ok(()) => match st.ctx.mempool.add(e.clone()) {
+                Added::New => {
+                    if let Some(g) = &st.ctx.gossip {
+                        let _ = g.send(e);
+                    }
+                }
+                Added::Known => {}
+                Added::Full => {
+                    return Err((
+                        503,
+                        error(
+                            "busy",
+                            "the node's pool of pending entries is full; retry shortly",
+                        ),
+                    ))
+                }
+            },
+        }
+    }
+    drop(in_flight);
+    let receipts = if wait_ms == 0 {
+        st.ctx.mempool.outcomes(&ids)
+    } else {
+        match st.waits.take(key) {
+            // Over its share of waits, a caller gets the receipts as they
+            // stand and asks again later.
+            Err(_) => st.ctx.mempool.outcomes(&ids),
+            Ok(_waiting) => {
+                st.ctx
+                    .mempool
+                    .wait_async(&ids, Duration::from_millis(wait_ms))
+                    .await
+            }
+        }
+    };
+    Ok((
+        200,
+        json!({"receipts": receipts.iter().map(receipt_json).collect::<Vec<_>>()}),
+    ))
+}

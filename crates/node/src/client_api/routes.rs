@@ -1,0 +1,333 @@
+//! What each endpoint reads or judges: plain functions over one ledger
+//! connection, run on the API's blocking pool. No waiting happens here.
+use super::{error, Out, Reply};
+use crate::Receipt;
+use credence_crypto::PartyId;
+use credence_ledger::encode::{block_hash, from_bytes, to_bytes};
+use credence_ledger::{read, rules, Ledger, LedgerError, Rejection, SignedEntry};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Most entries in one submission.
+pub const MAX_ENTRIES: usize = 1_000;
+/// Most blocks in one `/v1/blocks` reply.
+pub const MAX_BLOCKS: u64 = 100;
+
+/// Who signed the request: a member or an enrolled borrower.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Caller {
+    Member(PartyId),
+    Subject(PartyId),
+}
+
+impl Caller {
+    pub fn party(&self) -> PartyId {
+        match self {
+            Caller::Member(p) | Caller::Subject(p) => *p,
+        }
+    }
+}
+
+pub(super) fn storage(e: LedgerError) -> Reply {
+    (500, error("storage", e.to_string()))
+}
+
+fn invalid(m: impl Into<String>) -> Reply {
+    (400, error("invalid-input", m))
+}
+
+/// The caller, if it is a member or an enrolled borrower.
+pub fn caller(l: &Ledger, party: &PartyId) -> Result<Caller, Reply> {
+    let sql = |e| storage(LedgerError::from(e));
+    if rules::member(l.conn(), party).map_err(sql)?.is_some() {
+        return Ok(Caller::Member(*party));
+    }
+    if rules::subject_key(l.conn(), party).map_err(sql)?.is_some() {
+        return Ok(Caller::Subject(*party));
+    }
+    Err((
+        403,
+        error(
+            "not-a-member",
+            "this key is neither a member nor an enrolled borrower of this consortium",
+        ),
+    ))
+}
+
+/// A query string as names and values; every name at most once, and only
+/// the names `allowed`.
+pub fn params<'a>(
+    query: Option<&'a str>,
+    allowed: &[&str],
+) -> Result<HashMap<&'a str, &'a str>, Reply> {
+    let mut out = HashMap::new();
+    for kv in query.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        if !allowed.contains(&k) {
+            return Err(invalid(format!(
+                "unknown parameter {k:?}; this endpoint takes {}",
+                if allowed.is_empty() {
+                    "none".to_string()
+                } else {
+                    allowed.join(", ")
+                }
+            )));
+        }
+        if out.insert(k, v).is_some() {
+            return Err(invalid(format!("parameter {k} is given twice")));
+        }
+    }
+    Ok(out)
+}
+
+/// A whole number in `0..=max`, digits only.
+pub fn number(name: &str, v: &str, max: u64) -> Result<u64, Reply> {
+    let bad = || {
+        invalid(format!(
+            "{name} must be a whole number from 0 to {max}, not {v:?}"
+        ))
+    };
+    if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n: u64 = v.parse().map_err(|_| bad())?;
+    if n > max {
+        return Err(bad());
+    }
+    Ok(n)
+}
+
+/// A submission's body: the entries, decoded, and how long to wait.
+pub struct Submission {
+    pub entries: Vec<SignedEntry>,
+    pub wait_ms: u64,
+}
+
+pub fn parse_submission(body: &[u8], max_wait_ms: u64) -> Result<Submission, Reply> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| invalid("the body must be a JSON object"))?;
+    if let Some(k) = obj.keys().find(|k| *k != "entries" && *k != "wait_ms") {
+        return Err(invalid(format!(
+            "unknown field {k:?}; give entries and wait_ms"
+        )));
+    }
+    let list = obj
+        .get("entries")
+        .and_then(|e| e.as_array())
+        .ok_or_else(|| invalid("\"entries\" must be a list of hex strings"))?;
+    if list.is_empty() || list.len() > MAX_ENTRIES {
+        return Err(invalid(format!(
+            "give 1 to {MAX_ENTRIES} entries, not {}",
+            list.len()
+        )));
+    }
+    let wait_ms = match obj.get("wait_ms") {
+        None => 0,
+        Some(w) => match w.as_u64() {
+            Some(n) if n <= max_wait_ms => n,
+            _ => {
+                return Err(invalid(format!(
+                    "wait_ms must be a whole number of milliseconds from 0 to {max_wait_ms}"
+                )))
+            }
+        },
+    };
+    let mut entries = Vec::with_capacity(list.len());
+    for (i, e) in list.iter().enumerate() {
+        let bytes = e
+            .as_str()
+            .and_then(|s| hex::decode(s).ok())
+            .ok_or_else(|| invalid(format!("entry {i} is not hex")))?;
+        let se: SignedEntry =
+            from_bytes("entry", &bytes).map_err(|e| invalid(format!("entry {i}: {e}")))?;
+        entries.push(se);
+    }
+    Ok(Submission { entries, wait_ms })
+}
+
+/// A first judgement against this node's state: what it refuses now never
+/// reaches the pool (the block's judgement is the final one).
+pub fn judge(
+    l: &mut Ledger,
+    now: u64,
+    entries: &[SignedEntry],
+    unfiltered: bool,
+) -> Result<Vec<Result<(), Rejection>>, Reply> {
+    if unfiltered {
+        return Ok(vec![Ok(()); entries.len()]);
+    }
+    l.check_candidates(now, entries).map_err(storage)
+}
+
+pub fn receipt_json(r: &Option<Receipt>) -> Value {
+    match r {
+        Some(Receipt::Final { height, entry_id }) => {
+            json!({"status": "final", "height": height, "entry_id": hex::encode(entry_id)})
+        }
+        Some(Receipt::Rejected(rej)) => {
+            json!({"status": "rejected", "code": rej.code.as_str(), "message": rej.message})
+        }
+        None => json!({"status": "pending"}),
+    }
+}
+
+/// Blocks above `after` (all from block 0 when `None`), at most `MAX_BLOCKS`.
+pub fn blocks(l: &Ledger, after: Option<u64>) -> Out {
+    let mut out = Vec::new();
+    let from = match after {
+        None => Some(0),
+        Some(a) => a.checked_add(1),
+    };
+    if let (Some(h), Some(from)) = (l.head().map_err(storage)?, from) {
+        let to = h.height.min(from.saturating_add(MAX_BLOCKS - 1));
+        for height in from..=to {
+            if let Some((b, _)) = l.block(height).map_err(storage)? {
+                out.push(
+                    json!({"height": height, "hash": hex::encode(block_hash(&b)),
+                    "timestamp": b.header.timestamp, "entries": b.entries.len()}),
+                );
+            }
+        }
+    }
+    Ok((200, json!({"blocks": out})))
+}
+
+pub fn records(l: &Ledger, caller: &Caller) -> Out {
+    let recs = read::records_readable_by(l.conn(), &caller.party()).map_err(storage)?;
+    let mut out = Vec::new();
+    for r in recs {
+        let (rec, extra) = read::furnished(l.conn(), &r.record_id).map_err(storage)?;
+        out.push(json!({
+            "record_id": hex::encode(r.record_id), "subject": r.subject.to_hex(), "furnisher": r.furnisher.to_hex(),
+            "kind": r.kind.as_str(), "status": r.status, "compliance": r.compliance, "at": r.at,
+            "record": hex::encode(to_bytes(&rec)), "shared_wraps": hex::encode(to_bytes(&extra)),
+        }));
+    }
+    Ok((200, json!({"records": out})))
+}
+
+pub fn access_log(l: &Ledger, caller: &Caller) -> Out {
+    let Caller::Subject(me) = caller else {
+        return Err(invalid(
+            "the access log is a borrower's; members use /v1/queries",
+        ));
+    };
+    let log = read::access_log(l.conn(), me).map_err(storage)?;
+    Ok((
+        200,
+        json!({"events": log.iter().map(|e| json!({"at": e.at, "height": e.height, "party": e.party.to_hex(), "action": e.action, "detail": e.detail})).collect::<Vec<_>>()}),
+    ))
+}
+
+pub fn consents(l: &Ledger, caller: &Caller) -> Out {
+    let list = match caller {
+        Caller::Subject(me) => read::consents_of_subject(l.conn(), me),
+        Caller::Member(me) => read::consents_to_grantee(l.conn(), me),
+    }
+    .map_err(storage)?;
+    Ok((
+        200,
+        json!({"consents": list.iter().map(|c| json!({
+            "consent_id": hex::encode(c.consent.consent_id), "subject": c.consent.subject.to_hex(),
+            "grantee": c.consent.grantee.to_hex(), "purpose": c.consent.purpose.as_str(),
+            "expires_at": c.consent.expires_at, "granted_at": c.granted_at, "revoked_at": c.revoked_at,
+        })).collect::<Vec<_>>()}),
+    ))
+}
+
+pub fn queries(l: &Ledger, caller: &Caller, subject: Option<&str>) -> Out {
+    let subject = match subject {
+        Some(s) => Some(PartyId::from_hex(s).map_err(|e| invalid(format!("subject: {e}")))?),
+        None => None,
+    };
+    if let Caller::Subject(me) = caller {
+        if subject != Some(*me) {
+            return Err((
+                403,
+                error(
+                    "not-permitted",
+                    "a borrower may read only the queries about themselves",
+                ),
+            ));
+        }
+    }
+    let qs = read::queries(
+        l.conn(),
+        &read::QueryFilter {
+            subject,
+            limit: Some(10_000),
+            ..Default::default()
+        },
+    )
+    .map_err(storage)?;
+    Ok((
+        200,
+        json!({"queries": qs.iter().map(|q| json!({
+            "query_id": hex::encode(q.query_id), "requester": q.requester.to_hex(), "subject": q.subject.to_hex(),
+            "purpose": q.purpose, "predicate": q.predicate, "asked_at": q.asked_at, "answered_at": q.answered_at, "holds": q.holds,
+        })).collect::<Vec<_>>()}),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_range_checked() {
+        assert_eq!(number("after", "0", 10).unwrap(), 0);
+        assert_eq!(number("after", "10", 10).unwrap(), 10);
+        for bad in [
+            "",
+            "abc",
+            "-1",
+            "+1",
+            "11",
+            "1.5",
+            "18446744073709551616",
+            " 1",
+        ] {
+            let (status, v) = number("after", bad, 10).unwrap_err();
+            assert_eq!(status, 400, "{bad}");
+            assert_eq!(v["error"]["code"], "invalid-input");
+            assert!(v["error"]["message"].as_str().unwrap().contains("after"));
+        }
+    }
+
+    #[test]
+    fn parameters_are_known_and_given_once() {
+        let p = params(Some("after=3&wait_ms=10"), &["after", "wait_ms"]).unwrap();
+        assert_eq!(p["after"], "3");
+        assert!(params(Some("after=3&after=4"), &["after"]).is_err());
+        assert!(params(Some("before=3"), &["after"]).is_err());
+        assert!(params(None, &[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn submissions_are_checked_before_anything_is_judged() {
+        for (body, why) in [
+            (&b"not json"[..], "not JSON"),
+            (b"[]", "object"),
+            (b"{\"entries\": []}", "1 to"),
+            (b"{\"entries\": [\"zz\"]}", "not hex"),
+            (b"{\"entries\": [\"00\"]}", "entry 0"),
+            (b"{\"entries\": [\"00\"], \"wait_ms\": -1}", "wait_ms"),
+            (
+                b"{\"entries\": [\"00\"], \"wait_ms\": 999999999}",
+                "wait_ms",
+            ),
+            (b"{\"entries\": [\"00\"], \"extra\": 1}", "unknown field"),
+        ] {
+            let (status, v) = match parse_submission(body, 120_000) {
+                Err(e) => e,
+                Ok(_) => panic!("{why}: accepted"),
+            };
+            assert_eq!(status, 400);
+            let m = v["error"]["message"].as_str().unwrap();
+            assert!(m.contains(why), "{why}: {m}");
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! The client API as an attacker meets it: a real server on 127.0.0.1 over
+//! a member's real ledger file, fed by raw TCP. Nothing a client sends may
+//! stall the node for others or be served twice.
+mod common;
+
+use common::*;
+use credence_crypto::{Identity, PartyId};
+use credence_node::auth::{self, sign_request};
+use credence_node::client_api::{self, ApiContext, ApiLimits, ApiServer};
+use credence_node::health::Health;
+use credence_node::mempool::Mempool;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Api {
+    server: Option<ApiServer>,
+    addr: SocketAddr,
+    node: PartyId,
+    health: Arc<Health>,
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        self.health
+            .stop_flag()
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(s) = self.server.take() {
+            s.join();
+        }
+    }
+}
+
+/// bank-a's node API over bank-a's ledger file.
+fn serve(w: &World, limits: ApiLimits) -> Api {
+    let health = Health::new(Arc::new(AtomicBool::new(false)));
+    let ctx = Arc::new(ApiContext {
+        name: "bank-a".into(),
+        role: "lender".into(),
+        party: w.bank_a.party_id(),
+        ledger_path: w.dir.path().join("bank-a.db"),
+        mempool: Arc::new(Mempool::new()),
+        gossip: None,
+        health: health.clone(),
+        unfiltered: false,
+    });
+    let server = client_api::serve("127.0.0.1:0".parse().unwrap(), ctx, limits).unwrap();
+    Api {
+        addr: server.addr,
+        server: Some(server),
+        node: w.bank_a.party_id(),
+        health,
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn nonce() -> [u8; 16] {
+    let mut n = [0u8; 16];
+    OsRng.fill_bytes(&mut n);
+    n
+}
+
+/// The bytes of a request `me` signs for `node`.
+fn signed(me: &Identity, node: &PartyId, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let h = sign_request(me, node, method, path, now(), &nonce(), body);
+    request(method, path, &h, body)
+}
+
+fn request(method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
+    let mut r = format!("{method} {path} HTTP/1.1\r\nhost: node\r\nconnection: close\r\n");
+    for (k, v) in headers {
+        r.push_str(&format!("{k}: {v}\r\n"));
+    }
+    r.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+    let mut bytes = r.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Send raw bytes; the status and JSON body of the reply.
+fn send(addr: SocketAddr, bytes: &[u8]) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    let status: u16 = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn status_time(addr: SocketAddr) -> Duration {
+    let t = Instant::now();
+    let (code, v) = send(addr, &request("GET", "/v1/status", &[], b""));
+    assert_eq!(code, 200, "{v}");
+    t.elapsed()
+}
+
+/// Finding 1: connections that announce a body and never send it held all
+/// four API workers; no signature was needed.
+#[test]
+fn stalled_bodies_do_not_stall_the_api() {
+    let w = world();
+    let api = serve(&w, ApiLimits::default());
+    // Unsigned: refused from the headers alone, before any body is read.
+    let mut stalled = Vec::new();
+    for _ in 0..16 {
+        let mut s = TcpStream::connect(api.addr).unwrap();
+        s.write_all(b"POST /v1/submit HTTP/1.1\r\nhost: node\r\ncontent-length: 100000\r\n\r\n")
+            .unwrap();
+        stalled.push(s);
+    }
+    for s in &mut stalled {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 12];
+        s.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"HTTP/1.1 401", "refused at once, body unread");
+    }
+    // Signed, with a body that never comes: each holds only its own caller's
+    // share; status and other callers are served at once.
+    let borrower = w.s1.clone();
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        let mut s = TcpStream::connect(api.addr).unwrap();
+        let full = signed(&borrower, &api.node, "POST", "/v1/submit", &[b'x'; 100_000]);
+        s.write_all(&full[..full.len() - 100_000]).unwrap();
+        held.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(status_time(api.addr) < Duration::from_secs(1));
+    let t = Instant::now();
+    let (code, v) = send(
+        api.addr,
+        &signed(&w.s2, &api.node, "GET", "/v1/me/consents", b""),
+    );
+    assert_eq!(code, 200, "{v}");
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // Headers that never finish are cut off.
+    let api2 = serve(
+        &w,
+        ApiLimits {
+            header_timeout: Duration::from_millis(500),
+            body_timeout: Duration::from_millis(500),
+            ..ApiLimits::default()
+        },
+    );
+    let mut slow = TcpStream::connect(api2.addr).unwrap();
+    slow.write_all(b"GET /v1/status HTTP/1.1\r\nhost: no")
+        .unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let t = Instant::now();
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "closed after the header timeout"
+    );
+    // A signed body that stops half way gets 408 after the body timeout.
+    let mut half = TcpStream::connect(api2.addr).unwrap();
+    let full = signed(&borrower, &api2.node, "POST", "/v1/submit", &[b'x'; 1000]);
+    half.write_all(&full[..full.len() - 500]).unwrap();
+    half.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut reply = Vec::new();
+    let _ = half.read_to_end(&mut reply);
+    assert!(
+        String::from_utf8_lossy(&reply).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    drop(held);
+}
+
+/// Finding 2: 64 long polls from one enrolled borrower held the status
+/// endpoint for 45 s.
+#[test]
+fn long_polls_from_one_caller_do_not_starve_others() {
+    let w = world();
+    let api = serve(&w, ApiLimits::default());
+    let addr = api.addr;
+    let polls: Vec<_> = (0..64)
+        .map(|_| {
+            let bytes = signed(
+                &w.s1,
+                &api.node,
+                "GET",
+                "/v1/blocks?after=1000000&wait_ms=3000",
+                b"",
+            );
+            std::thread::spawn(move || send(addr, &bytes).0)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..5 {
+        assert!(status_time(addr) < Duration::from_secs(1));
+    }
+    let t = Instant::now();
+    let (code, _) = send(
+        addr,
+        &signed(&w.s2, &api.node, "GET", "/v1/blocks?after=0", b""),
+    );
+    assert_eq!(code, 200);
+    assert!(t.elapsed() < Duration::from_secs(1));
+    let codes: Vec<u16> = polls.into_iter().map(|p| p.join().unwrap()).collect();
+    let waited = codes.iter().filter(|c| **c == 200).count();
+    let refused = codes.iter().filter(|c| **c == 429).count();
+    assert_eq!(waited + refused, 64, "{codes:?}");
+    assert_eq!(waited, ApiLimits::default().waits_per_caller, "{codes:?}");
+}
+
+/// Finding 6: `after` wrapped to block 0 and `abc` read as −1.
+#[test]
+fn numbers_in_requests_are_range_checked() {
+    let w = world();
+    let api = serve(&w, ApiLimits::default());
+    let get = |path: &str| send(api.addr, &signed(&w.s1, &api.node, "GET", path, b""));
+    let (code, v) = get("/v1/blocks?after=9223372036854775807");
+    assert_eq!(code, 200);
+    assert_eq!(
+        v["blocks"].as_array().unwrap().len(),
+        0,
+        "no wrap to block 0"
+    );
+    for bad in [
+        "/v1/blocks?after=abc",
+        "/v1/blocks?after=-1",
+        "/v1/blocks?after=18446744073709551615",
+        "/v1/blocks?wait_ms=120001",
+        "/v1/blocks?after=1&after=2",
+        "/v1/blocks?from=1",
+    ] {
+        let (code, v) = get(bad);
+        assert_eq!(code, 400, "{bad}: {v}");
+        assert_eq!(v["error"]["code"], "invalid-input", "{bad}");
+    }
+    let (code, v) = get("/v1/blocks");
+    assert_eq!(code, 200);
+    assert_eq!(v["blocks"][0]["height"], 0, "no `after`: from block 0");
+    let body = br#"{"entries": ["00"], "wait_ms": 18446744073709551615}"#;
+    let (code, v) = send(
+        api.addr,
+        &signed(&w.s1, &api.node, "POST", "/v1/submit", body),
+    );
+    assert_eq!(code, 400, "{v}");
+}
+
+/// Finding 7: a signed request could be replayed within the time window, to
+/// the same node or to another member's.
+#[test]
+fn signed_requests_are_served_once_and_only_by_their_node() {
+    let w = world();
+    let api = serve(&w, ApiLimits::default());
+    let once = signed(&w.s1, &api.node, "GET", "/v1/me/consents", b"");
+    assert_eq!(send(api.addr, &once).0, 200);
+    let (code, v) = send(api.addr, &once);
+    assert_eq!(code, 409, "{v}");
+    assert_eq!(v["error"]["code"], "replayed");
+    // Signed for the agency's node: refused here.
+    let elsewhere = signed(&w.s1, &w.agency.party_id(), "GET", "/v1/me/consents", b"");
+    let (code, v) = send(api.addr, &elsewhere);
+    assert_eq!(code, 401, "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("another node"));
+    // A body other than the signed one is refused.
+    let h = sign_request(
+        &w.s1,
+        &api.node,
+        "POST",
+        "/v1/submit",
+        now(),
+        &nonce(),
+        b"{}",
+    );
+    let (code, v) = send(api.addr, &request("POST", "/v1/submit", &h, b"{ }"));
+    assert_eq!(code, 400, "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("signed hash"));
+    // Outsiders are refused after their signature checks.
+    let stranger = Identity::generate(&mut OsRng);
+    let (code, v) = send(
+        api.addr,
+        &signed(&stranger, &api.node, "GET", "/v1/me/consents", b""),
+    );
+    assert_eq!(code, 403, "{v}");
+    // An old request is refused even with a fresh nonce.
+    let h = sign_request(
+        &w.s1,
+        &api.node,
+        "GET",
+        "/v1/me/consents",
+        now() - auth::MAX_SKEW_SECS - 5,
+        &nonce(),
+        b"",
+    );
+    assert_eq!(
+        send(api.addr, &request("GET", "/v1/me/consents", &h, b"")).0,
+        401
+    );
+    // The health endpoint says all is well, and counts the nonces it keeps.
+    let (code, v) = send(api.addr, &request("GET", "/v1/status", &[], b""));
+    assert_eq!(code, 200);
+    assert_eq!(v["healthy"], true);
+    assert!(v["nonces"].as_u64().unwrap() >= 1);
+}
