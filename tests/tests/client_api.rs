@@ -220,7 +220,13 @@ fn long_polls_from_one_caller_do_not_starve_others() {
     let waited = codes.iter().filter(|c| **c == 200).count();
     let refused = codes.iter().filter(|c| **c == 429).count();
     assert_eq!(waited + refused, 64, "{codes:?}");
-    assert_eq!(waited, ApiLimits::default().waits_per_caller, "{codes:?}");
+    // At most the caller's share of waits was held; the rest were refused
+    // at once (some by its share of requests in progress, as they arrived
+    // together).
+    assert!(
+        (1..=ApiLimits::default().waits_per_caller).contains(&waited),
+        "{codes:?}"
+    );
 }
 
 /// Finding 6: `after` wrapped to block 0 and `abc` read as −1.
