@@ -566,8 +566,7 @@ fn out_of_range_numbers_are_refused_by_name() {
             &"00".repeat(32),
             "--predicate",
             "score >= 650",
-            "--timeout",
-            t,
+            &format!("--timeout={t}"),
         ]));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{t}: {err}");
