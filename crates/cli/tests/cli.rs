@@ -862,3 +862,29 @@ fn a_record_exports_to_an_age_recipient() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("age"));
     assert!(!nothing.exists());
 }
+
+/// The worked example of docs/proof-bundle.md verifies on its own.
+#[test]
+fn the_documented_example_bundle_verifies() {
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/proof-bundle.json");
+    let out = run(bin().args([
+        "verify-proof",
+        "--bundle",
+        example.to_str().unwrap(),
+        "--json",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["predicate"], "score >= 650");
+    assert_eq!(v["against_ledger"], false);
+    assert!(v["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["item"] == "answered_at"));
+}

@@ -549,12 +549,16 @@ pub struct ProposalInfo {
     pub votes: Vec<(PartyId, bool)>,
 }
 
+/// A `membership_proposals` row as stored: id, proposer, change, height,
+/// status, effective epoch.
+type ProposalRow = (Vec<u8>, Vec<u8>, Vec<u8>, i64, String, Option<i64>);
+
 pub fn membership_proposals(conn: &Connection) -> Result<Vec<ProposalInfo>, LedgerError> {
     let mut st = conn.prepare(
         "SELECT proposal_id, proposer, change, height, status, effective_epoch
          FROM membership_proposals ORDER BY height, proposal_id",
     )?;
-    let rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>, i64, String, Option<i64>)> = st
+    let rows: Vec<ProposalRow> = st
         .query_map([], |r| {
             Ok((
                 r.get(0)?,
