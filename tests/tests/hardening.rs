@@ -93,6 +93,128 @@ fn sealed_content_that_does_not_open_its_commitments_is_never_used() {
     }
 }
 
+/// Finding 3, the definite outcome: the agency contests the record with
+/// evidence only the regulator can open, the regulator's verdict makes it
+/// unusable for every member, the question is then answered over the other
+/// records, and the furnisher shows in the risk alarms.
+#[test]
+fn a_record_that_does_not_open_is_contested_judged_and_left_out() {
+    use credence_api::desk::alarms::{consortium_alarms, AlarmConfig};
+    use credence_crypto::seal::wrap_for;
+    use credence_ledger::encode::sign_entry;
+    use credence_ledger::read;
+    use credence_ledger::types::Entry;
+    let mut w = world();
+    let (a, b, ag, reg) = (
+        w.bank_a.clone(),
+        w.bank_b.clone(),
+        w.agency.clone(),
+        w.regulator.clone(),
+    );
+    let subject = w.s1.party_id();
+    let input = tradeline(9_000_000, 10_000_000, 500_000, true);
+    let (rid, e) = actions::faulty_tradeline(
+        w.view(&a),
+        &a,
+        &subject,
+        &input,
+        SealFault::OtherValues,
+        w.now(),
+    )
+    .unwrap();
+    w.ok(e);
+    let qid = w.ask(
+        &a,
+        &subject,
+        Predicate::TotalDebtBelow { limit: 100_000_000 },
+        None,
+    );
+    assert!(actions::prepare_answer(w.view(&ag), &ag, &qid).is_err());
+    assert_eq!(
+        actions::records_to_contest(w.view(&ag), &ag, &subject).unwrap(),
+        vec![rid]
+    );
+    // A sound record is not contested.
+    assert!(actions::contest_record(w.view(&ag), &ag, &w.tradeline.clone()).is_err());
+    // Only a member that can open the record may contest it.
+    let mut by_b = actions::contest_record(w.view(&ag), &ag, &rid).unwrap();
+    if let Entry::RecordContested { contester, .. } = &mut by_b.entry {
+        *contester = b.party_id();
+    }
+    let by_b = sign_entry(by_b.entry, &[&b]);
+    assert_eq!(w.rejected(by_b).code, RejectCode::WrongRole);
+    // The evidence must be for the regulator's key.
+    let (rec, extra) = read::furnished(w.view(&ag).conn(), &rid).unwrap();
+    let key = rec.sealed.content_key(&ag, &extra).unwrap();
+    let for_bank = wrap_for(
+        &key,
+        &rec.sealed.header,
+        &b.public(),
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap();
+    let misdirected = sign_entry(
+        Entry::RecordContested {
+            record_id: rid,
+            contester: ag.party_id(),
+            regulator: reg.party_id(),
+            evidence: for_bank,
+        },
+        &[&ag],
+    );
+    assert_eq!(w.rejected(misdirected).code, RejectCode::BadSeal);
+    // No verdict without a contest, and none from anyone but the regulator.
+    let early = sign_entry(
+        Entry::RecordJudged {
+            record_id: rid,
+            regulator: reg.party_id(),
+            unusable: true,
+        },
+        &[&reg],
+    );
+    assert_eq!(w.rejected(early).code, RejectCode::UnknownRecord);
+    let contest = actions::contest_record(w.view(&ag), &ag, &rid).unwrap();
+    w.ok(contest.clone());
+    assert_eq!(w.rejected(contest).code, RejectCode::AlreadyExists);
+    let forged = sign_entry(
+        Entry::RecordJudged {
+            record_id: rid,
+            regulator: b.party_id(),
+            unusable: true,
+        },
+        &[&b],
+    );
+    assert_eq!(w.rejected(forged).code, RejectCode::WrongRole);
+    // While under review the alarm says so; the question waits.
+    let alarms = consortium_alarms(w.view(&reg), w.now(), &AlarmConfig::default()).unwrap();
+    assert!(alarms.iter().any(|a| a.code == "record-under-review"));
+    // The regulator opens the record with the evidence and judges it.
+    let (unusable, verdict) = actions::judge_record(w.view(&reg), &reg, &rid).unwrap();
+    assert!(unusable);
+    w.ok(verdict);
+    let row = read::furnished(w.view(&b).conn(), &rid);
+    assert!(row.is_ok());
+    for who in [&a, &b, &ag, &reg] {
+        let info = read::records_of_subject(w.view(who).conn(), &subject).unwrap();
+        let r = info.iter().find(|r| r.record_id == rid).unwrap();
+        assert_eq!(r.status, "unusable", "every member marks it");
+    }
+    // Now the question is answered over the other records, and verified.
+    let answer = actions::answer(w.view(&ag), &ag, &qid).unwrap();
+    w.ok(answer);
+    let v = reads::verify_answer(w.view(&a), &qid).unwrap();
+    assert!(v.verified && v.holds);
+    let alarms = consortium_alarms(w.view(&reg), w.now(), &AlarmConfig::default()).unwrap();
+    let bad = alarms
+        .iter()
+        .find(|x| x.code == "unusable-record")
+        .expect("the furnisher is flagged");
+    assert_eq!(bad.member, Some(a.party_id()));
+    // The ledger with contests and verdicts verifies from genesis.
+    let file = w.dir.path().join("regulator.db");
+    credence_ledger::verify::verify_file(&file, |_, _| {}).unwrap();
+}
+
 /// Finding 5 (second half): a question that timed out was asked a second
 /// time by a retry. Now the signed question waits in the asker's home and a
 /// retry sends the same entry again, or only waits for its answer.

@@ -997,7 +997,7 @@ fn start_members(
                     .arg(&home)
                     .arg("--genesis")
                     .arg(&gpath);
-                if *role == Role::Agency {
+                if matches!(role, Role::Agency | Role::Regulator) {
                     cmd.arg("--auto-answer");
                 }
                 cmd.env("CREDENCE_PASSPHRASE", opts.passphrase.expose())

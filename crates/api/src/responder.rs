@@ -1,6 +1,7 @@
-//! An agency's automatic answering: watch the agency's own ledger for
-//! questions addressed to it, prove each answer and submit it to its node.
-//! Runs inside `credence node run --auto-answer`.
+//! A member's automatic duties, run inside `credence node run --auto-answer`:
+//! an agency proves and submits the answer to each question addressed to it,
+//! and contests any record it cannot use because its sealed content does not
+//! open its commitments; a regulator judges the records contested to it.
 use crate::actions;
 use credence_crypto::Identity;
 use credence_ledger::{read, Id, Ledger};
@@ -11,10 +12,78 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Answer until `stop` is set. Errors are logged and retried; a query is
-/// tried again only if its answer did not land.
-pub fn run(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &AtomicBool) {
-    let mut sent: HashSet<Id> = HashSet::new();
+/// How long an open question waits before it is tried again.
+const RETRY: Duration = Duration::from_secs(3);
+
+/// Do `me`'s duties (by its role on the ledger) until `stop` is set.
+pub fn run(ledger_file: &Path, me: &Identity, client: &NodeClient, stop: &AtomicBool) {
+    let mut view: Option<Ledger> = None;
+    let mut judged: HashSet<Id> = HashSet::new();
+    while !stop.load(Ordering::SeqCst) {
+        if view.is_none() {
+            view = Ledger::open_read_only(ledger_file).ok();
+        }
+        let role = view
+            .as_ref()
+            .and_then(|v| {
+                credence_ledger::rules::member(v.conn(), &me.party_id())
+                    .ok()
+                    .flatten()
+            })
+            .map(|m| m.role);
+        match role {
+            Some(credence_ledger::Role::Agency) => return answer(ledger_file, me, client, stop),
+            Some(credence_ledger::Role::Regulator) => {
+                if let Some(v) = view.as_ref() {
+                    judge(v, me, client, &mut judged);
+                }
+            }
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A regulator: judge every record contested to it (once each; again only if
+/// the verdict did not land).
+fn judge(v: &Ledger, me: &Identity, client: &NodeClient, judged: &mut HashSet<Id>) {
+    let open = match read::record_reviews(v.conn(), Some(&me.party_id())) {
+        Ok(r) => r,
+        Err(e) => return tracing::warn!(error = %e, "cannot read the reviews"),
+    };
+    let open_ids: HashSet<Id> = open.iter().map(|r| r.record_id).collect();
+    judged.retain(|id| open_ids.contains(id));
+    let mut verdicts = Vec::new();
+    let todo: Vec<_> = open
+        .iter()
+        .filter(|r| !judged.contains(&r.record_id))
+        .collect();
+    for r in todo {
+        match actions::judge_record(v, me, &r.record_id) {
+            Ok((unusable, e)) => {
+                tracing::warn!(record = %hex::encode(&r.record_id[..8]), unusable, "contested record judged");
+                judged.insert(r.record_id);
+                verdicts.push(e);
+            }
+            Err(e) => {
+                tracing::warn!(record = %hex::encode(&r.record_id[..8]), "cannot judge: {}", e.message)
+            }
+        }
+    }
+    if !verdicts.is_empty() {
+        if let Err(e) = client.submit(&verdicts, Duration::from_millis(0)) {
+            tracing::warn!(error = %e, "cannot submit verdicts; will retry");
+            judged.clear();
+        }
+    }
+}
+
+/// An agency: answer until `stop` is set. Errors are logged and retried; a
+/// query is tried again only if its answer did not land.
+fn answer(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &AtomicBool) {
+    // When each open question was last tried: one still open a while after
+    // (its answer refused, or a record it needs under review) is tried again.
+    let mut tried: std::collections::HashMap<Id, std::time::Instant> = Default::default();
     let me = agency.party_id();
     let mut view: Option<Ledger> = None;
     while !stop.load(Ordering::SeqCst) {
@@ -40,24 +109,47 @@ pub fn run(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &At
         };
         // Forget answers that landed; retry those that did not after a while.
         let open_ids: HashSet<Id> = open.iter().map(|q| q.query_id).collect();
-        sent.retain(|id| open_ids.contains(id));
+        tried.retain(|id, _| open_ids.contains(id));
         let todo: Vec<_> = open
             .iter()
-            .filter(|q| !sent.contains(&q.query_id))
+            .filter(|q| tried.get(&q.query_id).is_none_or(|t| t.elapsed() > RETRY))
             .collect();
         if todo.is_empty() {
             continue;
         }
+        let mut contests = Vec::new();
         let jobs: Vec<_> = todo
             .iter()
             .filter_map(|q| match actions::prepare_answer(v, agency, &q.query_id) {
                 Ok(j) => Some(j),
                 Err(e) => {
                     tracing::warn!(query = %hex::encode(&q.query_id[..8]), code = e.code.as_str(), "cannot answer: {}", e.message);
+                    if e.code == crate::ErrorCode::Rejected(credence_ledger::RejectCode::BadSeal) {
+                        // A record the answer needs cannot be used: hand it to
+                        // the regulator; once judged unusable the rules leave it
+                        // out and the question is answered over the rest.
+                        match actions::records_to_contest(v, agency, &q.subject) {
+                            Ok(ids) => contests.extend(ids.iter().filter_map(|id| {
+                                actions::contest_record(v, agency, id)
+                                    .map_err(|e| tracing::warn!("cannot contest: {}", e.message))
+                                    .ok()
+                            })),
+                            Err(e) => tracing::warn!("cannot look for records to contest: {}", e.message),
+                        }
+                    }
                     None
                 }
             })
             .collect();
+        if !contests.is_empty() {
+            match client.submit(&contests, Duration::from_millis(0)) {
+                Ok(_) => tracing::warn!(
+                    records = contests.len(),
+                    "records contested to the regulator"
+                ),
+                Err(e) => tracing::warn!(error = %e, "cannot submit contests; will retry"),
+            }
+        }
         let entries: Vec<_> = jobs
             .par_iter()
             .filter_map(|j| match j.prove(agency) {
@@ -68,8 +160,9 @@ pub fn run(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &At
                 }
             })
             .collect();
+        let now = std::time::Instant::now();
         for q in &todo {
-            sent.insert(q.query_id);
+            tried.insert(q.query_id, now);
         }
         if entries.is_empty() {
             continue;
@@ -79,7 +172,7 @@ pub fn run(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &At
             Err(e) => {
                 tracing::warn!(error = %e, "cannot submit answers; will retry");
                 for q in &todo {
-                    sent.remove(&q.query_id);
+                    tried.remove(&q.query_id);
                 }
             }
         }

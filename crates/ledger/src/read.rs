@@ -590,3 +590,50 @@ pub fn membership_proposals(conn: &Connection) -> Result<Vec<ProposalInfo>, Ledg
     }
     Ok(out)
 }
+
+/// A review of a record whose sealed content was contested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewInfo {
+    pub record_id: Id,
+    /// The record's subject and furnisher.
+    pub subject: PartyId,
+    pub furnisher: PartyId,
+    pub contester: PartyId,
+    pub regulator: PartyId,
+    /// The record's content key wrapped for the regulator.
+    pub evidence: WrappedKey,
+    pub contested_at: u64,
+    /// `unusable` or `sound`; `None` while the regulator has not judged.
+    pub verdict: Option<String>,
+    pub judged_at: Option<u64>,
+}
+
+/// Every review, oldest first; with `open_for`, only those still waiting for
+/// that regulator.
+pub fn record_reviews(
+    conn: &Connection,
+    open_for: Option<&PartyId>,
+) -> Result<Vec<ReviewInfo>, LedgerError> {
+    let mut st = conn.prepare(
+        "SELECT v.record_id, r.subject, r.furnisher, v.contester, v.regulator, v.evidence,
+                v.contested_at, v.verdict, v.judged_at
+         FROM record_reviews v JOIN records r ON r.record_id = v.record_id
+         WHERE (?1 IS NULL OR (v.regulator = ?1 AND v.verdict IS NULL))
+         ORDER BY v.contested_height, v.record_id",
+    )?;
+    let rows = st.query_map([open_for.map(|p| p.0.to_vec())], |r| {
+        let evidence: Vec<u8> = r.get(5)?;
+        Ok(ReviewInfo {
+            record_id: id32(r.get(0)?)?,
+            subject: PartyId(id32(r.get(1)?)?),
+            furnisher: PartyId(id32(r.get(2)?)?),
+            contester: PartyId(id32(r.get(3)?)?),
+            regulator: PartyId(id32(r.get(4)?)?),
+            evidence: crate::column::decoded("review evidence", &evidence)?,
+            contested_at: r.get::<_, i64>(6)? as u64,
+            verdict: r.get(7)?,
+            judged_at: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

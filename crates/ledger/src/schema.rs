@@ -54,7 +54,7 @@ const MIGRATIONS: &[&str] = &[
         furnisher     BLOB NOT NULL,
         kind          TEXT NOT NULL,
         corrects      BLOB,
-        status        TEXT NOT NULL,          -- live | superseded | deleted
+        status        TEXT NOT NULL,          -- live | superseded | deleted | unusable
         compliance    TEXT,                   -- XB disputed, XH resolved
         commitments   BLOB NOT NULL,
         entry_id      BLOB NOT NULL,
@@ -178,6 +178,23 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (proposal_id, voter)
     );
     "#,
+    // v4: reviews of records whose sealed content does not open their
+    // commitments (`RecordContested`, `RecordJudged`); a record judged
+    // unusable gets status `unusable`.
+    r#"
+    CREATE TABLE record_reviews (
+        record_id        BLOB PRIMARY KEY,
+        contester        BLOB NOT NULL,
+        regulator        BLOB NOT NULL,
+        evidence         BLOB NOT NULL,       -- the content key wrapped for the regulator
+        contested_height INTEGER NOT NULL,
+        contested_at     INTEGER NOT NULL,
+        verdict          TEXT,                -- unusable | sound; NULL while open
+        judged_height    INTEGER,
+        judged_at        INTEGER
+    );
+    CREATE INDEX record_reviews_regulator ON record_reviews(regulator, verdict);
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.
@@ -194,6 +211,7 @@ pub const STATE_TABLES: &[(&str, &str)] = &[
     ("queries", "query_id"),
     ("scores", "score_id"),
     ("disputes", "dispute_id"),
+    ("record_reviews", "record_id"),
     ("rejected_entries", "height, idx"),
 ];
 

@@ -369,6 +369,25 @@ pub enum Entry {
         furnisher: PartyId,
         outcome: DisputeOutcome,
     },
+    /// A member that can open a record found that its sealed content does
+    /// not open the record's commitments (members cannot see inside, so the
+    /// record was accepted). `evidence` is the record's content key wrapped
+    /// for the regulator's key: the regulator alone can check the claim, and
+    /// no other member learns the borrower's data.
+    RecordContested {
+        record_id: Id,
+        contester: PartyId,
+        regulator: PartyId,
+        evidence: WrappedKey,
+    },
+    /// The regulator opened a contested record with the evidence and found
+    /// its content unusable (from this block on the record is left out of
+    /// every answer and score) or sound.
+    RecordJudged {
+        record_id: Id,
+        regulator: PartyId,
+        unusable: bool,
+    },
 }
 
 impl Entry {
@@ -388,6 +407,8 @@ impl Entry {
             Entry::ScoreCommitted(_) => "score-committed",
             Entry::DisputeOpened { .. } => "dispute-opened",
             Entry::DisputeResolved { .. } => "dispute-resolved",
+            Entry::RecordContested { .. } => "record-contested",
+            Entry::RecordJudged { .. } => "record-judged",
         }
     }
 

@@ -28,6 +28,7 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Alarm {
     /// Stable code: "inquiry-burst", "refused-entries", "dispute-overdue",
+    /// "unusable-record", "contest-dismissed", "record-under-review",
     /// "dispute-open", "unanswered-queries", "delinquency-share".
     pub code: &'static str,
     pub severity: Severity,
@@ -210,6 +211,51 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
             subject: None,
             member: None,
         });
+    }
+    for r in read::record_reviews(view.conn(), None)? {
+        let record = hex::encode(&r.record_id[..8]);
+        match r.verdict.as_deref() {
+            Some("unusable") => out.push(Alarm {
+                code: "unusable-record",
+                severity: Severity::Critical,
+                title: format!(
+                    "{} furnished a record whose sealed content does not match the ledger",
+                    party_name(view, &r.furnisher)
+                ),
+                detail: format!(
+                    "record {record} was contested by {} and judged unusable by {}: it is left out of every answer and score",
+                    party_name(view, &r.contester),
+                    party_name(view, &r.regulator)
+                ),
+                subject: Some(r.subject),
+                member: Some(r.furnisher),
+            }),
+            Some(_) => out.push(Alarm {
+                code: "contest-dismissed",
+                severity: Severity::Warning,
+                title: format!(
+                    "{} contested a record that was judged sound",
+                    party_name(view, &r.contester)
+                ),
+                detail: format!("record {record} furnished by {} opens its commitments", party_name(view, &r.furnisher)),
+                subject: Some(r.subject),
+                member: Some(r.contester),
+            }),
+            None => out.push(Alarm {
+                code: "record-under-review",
+                severity: Severity::Warning,
+                title: format!(
+                    "a record furnished by {} awaits the regulator's verdict",
+                    party_name(view, &r.furnisher)
+                ),
+                detail: format!(
+                    "record {record} was contested by {}: questions that need it wait for the verdict",
+                    party_name(view, &r.contester)
+                ),
+                subject: Some(r.subject),
+                member: Some(r.furnisher),
+            }),
+        }
     }
     out.sort_by_key(|a| std::cmp::Reverse(a.severity));
     Ok(out)
