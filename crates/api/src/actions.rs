@@ -240,32 +240,35 @@ pub fn tradeline_entry(
     corrects: Option<Id>,
 ) -> Result<(Id, SignedEntry)> {
     input.validate()?;
-    let portfolio = ACCOUNT_TYPES
-        .iter()
-        .find(|(t, _)| *t == input.account_type)
-        .map(|(_, p)| p.to_string())
-        .unwrap_or_default();
     build_record(
         recipients,
         furnisher,
         subject,
         RecordKind::Tradeline,
         &input.values(),
-        |amounts| {
-            Payload::Tradeline(TradelinePayload {
-                account_type: input.account_type.clone(),
-                portfolio_type: portfolio,
-                account_status: input.account_status.clone(),
-                date_opened: input.date_opened.clone(),
-                date_of_account_information: input.date_of_account_information.clone(),
-                date_of_first_delinquency: input.date_of_first_delinquency.clone(),
-                payment_history: input.payment_history.clone(),
-                attributes: input.attributes.clone(),
-                amounts,
-            })
-        },
+        |amounts| tradeline_payload(input, amounts),
         corrects,
     )
+}
+
+/// The sealed content of a tradeline: `input`'s fields and the openings.
+fn tradeline_payload(input: &TradelineInput, amounts: Vec<Opening>) -> Payload {
+    let portfolio = ACCOUNT_TYPES
+        .iter()
+        .find(|(t, _)| *t == input.account_type)
+        .map(|(_, p)| p.to_string())
+        .unwrap_or_default();
+    Payload::Tradeline(TradelinePayload {
+        account_type: input.account_type.clone(),
+        portfolio_type: portfolio,
+        account_status: input.account_status.clone(),
+        date_opened: input.date_opened.clone(),
+        date_of_account_information: input.date_of_account_information.clone(),
+        date_of_first_delinquency: input.date_of_first_delinquency.clone(),
+        payment_history: input.payment_history.clone(),
+        attributes: input.attributes.clone(),
+        amounts,
+    })
 }
 
 /// How a faulty furnisher spoils what it seals while committing and proving
@@ -307,18 +310,7 @@ pub fn faulty_tradeline(
                 SealFault::MissingAmounts => amounts.clear(),
                 SealFault::OtherValues => amounts.iter_mut().for_each(|a| a.value += 1),
             }
-            Payload::Tradeline(TradelinePayload {
-                account_type: input.account_type.clone(),
-                portfolio_type: "I".into(),
-                account_status: input.account_status.clone(),
-                date_opened: input.date_opened.clone(),
-                date_of_account_information: input.date_of_account_information.clone(),
-                date_of_first_delinquency: input.date_of_first_delinquency.clone(),
-                payment_history: input.payment_history.clone(),
-                attributes: input.attributes.clone(),
-                amounts,
-            })
-            .encode()
+            tradeline_payload(input, amounts).encode()
         },
         None,
     )
@@ -473,13 +465,7 @@ pub fn share_records(
 pub fn contest_record(view: &Ledger, me: &Identity, record_id: &Id) -> Result<SignedEntry> {
     let (rec, extra) = read::furnished(view.conn(), record_id)?;
     let key = rec.sealed.content_key(me, &extra)?;
-    let sound = rec
-        .sealed
-        .open_with_key(&key)
-        .ok()
-        .and_then(|b| Payload::decode(b.expose()).ok())
-        .is_some_and(|p| p.check_openings(&rec.commitments).is_ok());
-    if sound {
+    if opens_its_commitments(&rec, &key) {
         return Err(ApiError::invalid(format!(
             "record {} opens its commitments: there is nothing to contest",
             hex::encode(&record_id[..8])
@@ -501,6 +487,16 @@ pub fn contest_record(view: &Ledger, me: &Identity, record_id: &Id) -> Result<Si
         },
         &[me],
     ))
+}
+
+/// Whether a record's sealed content, opened with `key`, is a payload that
+/// opens exactly the record's commitments.
+fn opens_its_commitments(rec: &RecordFurnished, key: &credence_crypto::seal::ContentKey) -> bool {
+    rec.sealed
+        .open_with_key(key)
+        .ok()
+        .and_then(|b| Payload::decode(b.expose()).ok())
+        .is_some_and(|p| p.check_openings(&rec.commitments).is_ok())
 }
 
 /// Records of `subject` that `me` can open, still live and not yet under
@@ -549,13 +545,7 @@ pub fn judge_record(
     let key = rec
         .sealed
         .content_key(regulator, std::slice::from_ref(&review.evidence))?;
-    let sound = rec
-        .sealed
-        .open_with_key(&key)
-        .ok()
-        .and_then(|b| Payload::decode(b.expose()).ok())
-        .is_some_and(|p| p.check_openings(&rec.commitments).is_ok());
-    let unusable = !sound;
+    let unusable = !opens_its_commitments(&rec, &key);
     Ok((
         unusable,
         sign_entry(

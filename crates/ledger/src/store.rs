@@ -49,6 +49,18 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
+/// Refuse a file written by a newer Credence (its schema is unknown here).
+fn check_schema_version(conn: &Connection) -> Result<(), LedgerError> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if v > schema::current_version() {
+        return Err(LedgerError::SchemaTooNew {
+            found: v,
+            supported: schema::current_version(),
+        });
+    }
+    Ok(())
+}
+
 impl Ledger {
     /// Open (creating if needed) a ledger file, in WAL mode, migrated.
     pub fn open(path: &Path) -> Result<Self, LedgerError> {
@@ -108,13 +120,7 @@ impl Ledger {
             &copy,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if v > schema::current_version() {
-            return Err(LedgerError::SchemaTooNew {
-                found: v,
-                supported: schema::current_version(),
-            });
-        }
+        check_schema_version(&conn)?;
         let has_blocks: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blocks')",
             [],
@@ -153,13 +159,7 @@ impl Ledger {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if v > schema::current_version() {
-            return Err(LedgerError::SchemaTooNew {
-                found: v,
-                supported: schema::current_version(),
-            });
-        }
+        check_schema_version(&conn)?;
         Ok(Ledger {
             conn,
             path: Some(path.to_path_buf()),
