@@ -1,0 +1,281 @@
+//! The command line: one argument type per command.
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "credence",
+    version,
+    about = "Credit-reporting consortium client: ledger, sealed records, proofs"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum NodeCmd {
+    /// Create a member home: keys in an encrypted keystore and a public node.json.
+    Init {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// agency, lender or regulator
+        #[arg(long)]
+        role: String,
+        /// Where other members reach this node.
+        #[arg(long, default_value = "127.0.0.1:7400")]
+        p2p: std::net::SocketAddr,
+        /// The client API (keep it on loopback unless a proxy fronts it).
+        #[arg(long, default_value = "127.0.0.1:7500")]
+        api: std::net::SocketAddr,
+    },
+    /// Assemble a genesis file from the founding members' node.json files.
+    Genesis {
+        #[arg(long)]
+        consortium: String,
+        /// A founding member's node.json (or home folder); repeat, in order.
+        #[arg(long = "member", required = true)]
+        members: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Blocks per consensus epoch; membership changes take effect at epochs.
+        #[arg(long)]
+        epoch_length: Option<u64>,
+    },
+    /// As a candidate: sign a request to join a running consortium (give the
+    /// file to a current member, who proposes it).
+    JoinRequest {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        genesis: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Propose admitting a candidate (its join request) or removing a member;
+    /// it takes effect at the next epoch once 2/3 of the members approve.
+    Propose {
+        #[arg(long)]
+        home: PathBuf,
+        /// A candidate's join request file.
+        #[arg(long, conflicts_with = "remove", required_unless_present = "remove")]
+        admit: Option<PathBuf>,
+        /// The name of the member to remove.
+        #[arg(long)]
+        remove: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Vote on a membership proposal (approve unless --reject).
+    Vote {
+        #[arg(long)]
+        home: PathBuf,
+        /// The proposal id (hex), as `credence node members` lists it.
+        #[arg(long)]
+        proposal: String,
+        #[arg(long)]
+        reject: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The members in force, by epoch, and the membership proposals.
+    Members {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add this member's signature to a genesis file.
+    SignGenesis {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        genesis: PathBuf,
+    },
+    /// Run the member node until Ctrl-C.
+    Run {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        genesis: PathBuf,
+        /// Agencies: answer questions addressed to this member automatically.
+        #[arg(long)]
+        auto_answer: bool,
+        /// Test only: propose pending entries without the rules' filter (a faulty member).
+        #[arg(long, hide = true)]
+        unfiltered: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum BenchCmd {
+    /// Flood bank-a's node of a running demo consortium (`credence demo
+    /// --keep-running`) as an attacker would: stalled request bodies, then
+    /// one caller's long polls; meanwhile another client times `/v1/status`
+    /// and a signed read of its own.
+    Flood {
+        /// The demo folder (member homes and genesis.json).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Connections that announce a body and never send it.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        stalled: u64,
+        /// Long polls held by one caller.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=512))]
+        polls: u64,
+        /// Seconds each flood lasts.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        seconds: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Cmd {
+    /// Load tools against a running consortium.
+    #[command(subcommand)]
+    Bench(BenchCmd),
+    /// Run the demo consortium: four members, the bundled German credit data,
+    /// consents, scores, predicate queries and their proofs.
+    Demo(DemoArgs),
+    /// Run or set up a member node.
+    #[command(subcommand)]
+    Node(NodeCmd),
+    /// Ask a running consortium a question about a borrower and wait for the
+    /// verified answer (from a member home whose node is running).
+    Query(QueryArgs),
+    /// Re-check a ledger file from genesis: every hash, signature and proof.
+    Verify(VerifyArgs),
+    /// Write an answered query's proof bundle (JSON) for an auditor.
+    ExportProof(ExportProofArgs),
+    /// Check a proof bundle on its own (listing what only a ledger can show),
+    /// or against a ledger with --db.
+    VerifyProof(VerifyProofArgs),
+    /// Export a record you can open as an `age` file for one recipient
+    /// (a member or subject id on the ledger, or an age1… X25519 recipient).
+    ExportRecord(ExportRecordArgs),
+    /// Write your X25519 key as an age identity file (mode 0600), so the
+    /// standard `age` tool can decrypt exports made for you.
+    ExportAgeIdentity(ExportAgeIdentityArgs),
+    /// Your records (decrypted in memory) and who accessed your data.
+    MyRecords(MyRecordsArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct DemoArgs {
+    #[arg(long)]
+    pub(crate) dir: PathBuf,
+    /// Borrowers to import (default: all 1,000 rows).
+    #[arg(long)]
+    pub(crate) subjects: Option<usize>,
+    /// A CSV in the German credit layout instead of the bundled copy.
+    #[arg(long)]
+    pub(crate) csv: Option<PathBuf>,
+    /// Skip re-verifying every member's ledger file at the end.
+    #[arg(long)]
+    pub(crate) no_verify: bool,
+    /// Run all members in this process behind the local sequencer instead
+    /// of four node processes reaching consensus on 127.0.0.1.
+    #[arg(long)]
+    pub(crate) local: bool,
+    /// Leave the member processes running at the end (for the desktop app).
+    #[arg(long)]
+    pub(crate) keep_running: bool,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct QueryArgs {
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    /// The borrower's id (hex).
+    #[arg(long)]
+    pub(crate) subject: String,
+    /// e.g. 'score >= 650', 'total_debt < 4000000', 'dti < 43', 'no_serious_delinquency'.
+    #[arg(long)]
+    pub(crate) predicate: String,
+    /// For 'balance <= N': the record (hex id).
+    #[arg(long)]
+    pub(crate) record: Option<String>,
+    /// Seconds to wait for the answer (1 to 3600). After a timeout, the
+    /// same command waits for the same question; it never asks twice.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) timeout: u64,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct VerifyArgs {
+    #[arg(long)]
+    pub(crate) db: PathBuf,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct ExportProofArgs {
+    #[arg(long)]
+    pub(crate) db: PathBuf,
+    #[arg(long)]
+    pub(crate) query: String,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct VerifyProofArgs {
+    #[arg(long)]
+    pub(crate) bundle: PathBuf,
+    #[arg(long)]
+    pub(crate) db: Option<PathBuf>,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct ExportRecordArgs {
+    /// Folder holding your keystore.json.
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    /// Which identity of the keystore (label); default the first.
+    #[arg(long)]
+    pub(crate) identity: Option<String>,
+    #[arg(long)]
+    pub(crate) db: PathBuf,
+    #[arg(long)]
+    pub(crate) record: String,
+    /// Recipient: a party id (hex) on the ledger, or an age1… recipient;
+    /// default yourself.
+    #[arg(long)]
+    pub(crate) to: Option<String>,
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Args)]
+pub(crate) struct ExportAgeIdentityArgs {
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    #[arg(long)]
+    pub(crate) identity: Option<String>,
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Args)]
+pub(crate) struct MyRecordsArgs {
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    #[arg(long)]
+    pub(crate) identity: Option<String>,
+    #[arg(long)]
+    pub(crate) db: PathBuf,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
