@@ -16,9 +16,11 @@
 //! before the body is read; each caller holds a bounded share of the request
 //! slots and of the waits (long polls); waiting holds no thread and no
 //! database connection; `/v1/status` reads only memory.
+mod limits;
 mod quota;
 mod replay;
 pub mod routes;
+mod submit;
 
 use crate::auth::{self, AuthError};
 use crate::health::{panic_text, Health};
@@ -31,6 +33,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+pub use limits::ApiLimits;
 use quota::{Quota, Refused};
 use replay::{ReplayCache, Seen};
 pub use routes::{receipt_json, Caller};
@@ -55,54 +58,6 @@ pub struct ApiContext {
     pub health: Arc<Health>,
     /// Test mode (a faulty member): accept entries without judging them first.
     pub unfiltered: bool,
-}
-
-/// The API's limits. The defaults suit a member's node; tests shrink them.
-#[derive(Clone, Debug)]
-pub struct ApiLimits {
-    /// Time for a request's headers to arrive.
-    pub header_timeout: Duration,
-    /// Time for a request's body to arrive, once its headers are checked.
-    pub body_timeout: Duration,
-    pub max_body: usize,
-    /// Open connections in all, and from one IP address.
-    pub connections: usize,
-    pub connections_per_ip: usize,
-    /// Requests being served at once (reading the ledger or judging entries)
-    /// in all, and by one caller.
-    pub work: usize,
-    pub work_per_caller: usize,
-    /// Requests waiting (long polls, submissions waiting for finality) in
-    /// all, and by one caller.
-    pub waits: usize,
-    pub waits_per_caller: usize,
-    pub max_wait: Duration,
-    /// Signed requests one key may make within the 10-minute replay window.
-    pub nonces_per_key: usize,
-    /// How long a request may queue for a work slot before `busy`.
-    pub queue_timeout: Duration,
-    /// Longest life of one connection.
-    pub connection_lifetime: Duration,
-}
-
-impl Default for ApiLimits {
-    fn default() -> Self {
-        ApiLimits {
-            header_timeout: Duration::from_secs(5),
-            body_timeout: Duration::from_secs(15),
-            max_body: 16 * 1024 * 1024,
-            connections: 1024,
-            connections_per_ip: 128,
-            work: 8,
-            work_per_caller: 4,
-            waits: 512,
-            waits_per_caller: 16,
-            max_wait: Duration::from_secs(120),
-            nonces_per_key: 60_000,
-            queue_timeout: Duration::from_secs(10),
-            connection_lifetime: Duration::from_secs(600),
-        }
-    }
 }
 
 pub(crate) type Reply = (u16, Value);
@@ -445,7 +400,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
     match (method.as_str(), path.as_str()) {
         ("POST", "/v1/submit") => {
             routes::params(query.as_deref(), &[])?;
-            submit(&st, signed.key, body, in_flight).await
+            submit::submit(&st, signed.key, body, in_flight).await
         }
         ("GET", "/v1/blocks") => {
             let p = routes::params(query.as_deref(), &["after", "wait_ms"])?;
@@ -572,70 +527,4 @@ async fn wait_for_block(st: &State, after: Option<u64>, wait: Duration) {
         (None, _) => false,
     };
     let _ = tokio::time::timeout(wait, rx.wait_for(above)).await;
-}
-
-async fn submit(
-    st: &Arc<State>,
-    key: [u8; 32],
-    body: Bytes,
-    in_flight: quota::Slot<[u8; 32]>,
-) -> Out {
-    let max_wait = st.limits.max_wait.as_millis() as u64;
-    let sub = {
-        let body = body.clone();
-        tokio::task::spawn_blocking(move || routes::parse_submission(&body, max_wait))
-            .await
-            .map_err(|_| (500, error("internal", "cannot parse the submission")))??
-    };
-    let unfiltered = st.ctx.unfiltered;
-    let wait_ms = sub.wait_ms;
-    let (entries, verdicts) = st
-        .blocking(move |l| {
-            let v = routes::judge(l, now(), &sub.entries, unfiltered)?;
-            Ok((sub.entries, v))
-        })
-        .await?;
-    let ids: Vec<_> = entries.iter().map(|e| entry_id(&e.entry)).collect();
-    for ((e, v), id) in entries.into_iter().zip(verdicts).zip(&ids) {
-        match v {
-            Err(r) => st.ctx.mempool.reject(*id, r),
-            Ok(()) => match st.ctx.mempool.add(e.clone()) {
-                Added::New => {
-                    if let Some(g) = &st.ctx.gossip {
-                        let _ = g.send(e);
-                    }
-                }
-                Added::Known => {}
-                Added::Full => {
-                    return Err((
-                        503,
-                        error(
-                            "busy",
-                            "the node's pool of pending entries is full; retry shortly",
-                        ),
-                    ))
-                }
-            },
-        }
-    }
-    drop(in_flight);
-    let receipts = if wait_ms == 0 {
-        st.ctx.mempool.outcomes(&ids)
-    } else {
-        match st.waits.take(key) {
-            // Over its share of waits, a caller gets the receipts as they
-            // stand and asks again later.
-            Err(_) => st.ctx.mempool.outcomes(&ids),
-            Ok(_waiting) => {
-                st.ctx
-                    .mempool
-                    .wait_async(&ids, Duration::from_millis(wait_ms))
-                    .await
-            }
-        }
-    };
-    Ok((
-        200,
-        json!({"receipts": receipts.iter().map(receipt_json).collect::<Vec<_>>()}),
-    ))
 }

@@ -16,6 +16,11 @@ use credence_ledger::{read, Ledger};
 use rand::rngs::OsRng;
 use rand::RngCore;
 
+mod faulty;
+mod review;
+pub use faulty::{faulty_tradeline, SealFault};
+pub use review::{contest_record, judge_record, records_to_contest};
+
 pub fn new_id() -> Id {
     let mut id = [0u8; 32];
     OsRng.fill_bytes(&mut id);
@@ -271,51 +276,6 @@ fn tradeline_payload(input: &TradelineInput, amounts: Vec<Opening>) -> Payload {
     })
 }
 
-/// How a faulty furnisher spoils what it seals while committing and proving
-/// the right values: no other member can see inside a sealed payload, so
-/// every member accepts such a record. Test mode (a faulty member), for the
-/// tests that show every reader copes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SealFault {
-    /// The tradeline's amounts are left out of the payload.
-    MissingAmounts,
-    /// Each sealed amount is one more than the committed one.
-    OtherValues,
-    /// The sealed bytes are no payload at all.
-    Garbage,
-}
-
-/// A tradeline furnished by a faulty member: commitments and validity proof
-/// of `input`'s values, sealed content spoiled by `fault`.
-pub fn faulty_tradeline(
-    view: &Ledger,
-    furnisher: &Identity,
-    subject: &PartyId,
-    input: &TradelineInput,
-    fault: SealFault,
-    now: u64,
-) -> Result<(Id, SignedEntry)> {
-    input.validate()?;
-    let recipients = record_recipients(view, furnisher, subject, now)?;
-    build_record_sealing(
-        &recipients,
-        furnisher,
-        subject,
-        RecordKind::Tradeline,
-        &input.values(),
-        |mut amounts| {
-            match fault {
-                SealFault::Garbage => return b"not a payload".to_vec(),
-                SealFault::MissingAmounts => amounts.clear(),
-                SealFault::OtherValues => amounts.iter_mut().for_each(|a| a.value += 1),
-            }
-            tradeline_payload(input, amounts).encode()
-        },
-        None,
-    )
-}
-
 /// Furnish a verified monthly income (cents).
 pub fn furnish_income(
     view: &Ledger,
@@ -456,107 +416,6 @@ pub fn share_records(
         ));
     }
     Ok(out)
-}
-
-/// Contest a record `me` can open whose sealed content does not open its
-/// commitments: its content key goes to the consortium's regulator as
-/// evidence, wrapped for the regulator's key alone. Refused for a record
-/// whose content is sound (nothing to contest).
-pub fn contest_record(view: &Ledger, me: &Identity, record_id: &Id) -> Result<SignedEntry> {
-    let (rec, extra) = read::furnished(view.conn(), record_id)?;
-    let key = rec.sealed.content_key(me, &extra)?;
-    if opens_its_commitments(&rec, &key) {
-        return Err(ApiError::invalid(format!(
-            "record {} opens its commitments: there is nothing to contest",
-            hex::encode(&record_id[..8])
-        )));
-    }
-    let regulator = read::members(view.conn())?
-        .into_iter()
-        .find(|m| m.role == Role::Regulator)
-        .ok_or_else(|| {
-            ApiError::not_found("the consortium has no regulator to judge the record")
-        })?;
-    let evidence = wrap_for(&key, &rec.sealed.header, &regulator.key, &mut OsRng)?;
-    Ok(sign_entry(
-        Entry::RecordContested {
-            record_id: *record_id,
-            contester: me.party_id(),
-            regulator: regulator.party,
-            evidence,
-        },
-        &[me],
-    ))
-}
-
-/// Whether a record's sealed content, opened with `key`, is a payload that
-/// opens exactly the record's commitments.
-fn opens_its_commitments(rec: &RecordFurnished, key: &credence_crypto::seal::ContentKey) -> bool {
-    rec.sealed
-        .open_with_key(key)
-        .ok()
-        .and_then(|b| Payload::decode(b.expose()).ok())
-        .is_some_and(|p| p.check_openings(&rec.commitments).is_ok())
-}
-
-/// Records of `subject` that `me` can open, still live and not yet under
-/// review, whose sealed content does not open their commitments.
-pub fn records_to_contest(view: &Ledger, me: &Identity, subject: &PartyId) -> Result<Vec<Id>> {
-    let reviewed: std::collections::HashSet<Id> = read::record_reviews(view.conn(), None)?
-        .into_iter()
-        .map(|r| r.record_id)
-        .collect();
-    let mine: std::collections::HashSet<Id> =
-        read::records_readable_by(view.conn(), &me.party_id())?
-            .into_iter()
-            .map(|r| r.record_id)
-            .collect();
-    let mut out = Vec::new();
-    for info in read::records_of_subject(view.conn(), subject)? {
-        if info.status != "live"
-            || reviewed.contains(&info.record_id)
-            || !mine.contains(&info.record_id)
-        {
-            continue;
-        }
-        match open_record(view, me, &info.record_id) {
-            Err(e) if e.code == ErrorCode::Rejected(credence_ledger::RejectCode::BadSeal) => {
-                out.push(info.record_id)
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
-/// As the regulator the evidence was wrapped for: open the contested record
-/// with it, check its content against its commitments, and sign the verdict
-/// (`true` = unusable). The record's values stay in memory.
-pub fn judge_record(
-    view: &Ledger,
-    regulator: &Identity,
-    record_id: &Id,
-) -> Result<(bool, SignedEntry)> {
-    let review = read::record_reviews(view.conn(), Some(&regulator.party_id()))?
-        .into_iter()
-        .find(|r| r.record_id == *record_id)
-        .ok_or_else(|| ApiError::not_found("no open review of that record is addressed to you"))?;
-    let (rec, _) = read::furnished(view.conn(), record_id)?;
-    let key = rec
-        .sealed
-        .content_key(regulator, std::slice::from_ref(&review.evidence))?;
-    let unusable = !opens_its_commitments(&rec, &key);
-    Ok((
-        unusable,
-        sign_entry(
-            Entry::RecordJudged {
-                record_id: *record_id,
-                regulator: regulator.party_id(),
-                unusable,
-            },
-            &[regulator],
-        ),
-    ))
 }
 
 /// Ask `predicate` about `subject`, answered by `responder`, under the
