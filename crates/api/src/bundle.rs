@@ -786,41 +786,14 @@ pub fn verify_against_ledger(view: &Ledger, b: &ProofBundle) -> Result<BundleRep
     Ok(report)
 }
 
-/// `verify_bundle` without the report (kept for existing callers).
-pub fn verify(b: &ProofBundle) -> Result<()> {
-    verify_bundle(b).map(|_| ())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{self, DemoOptions};
-    use credence_crypto::keystore::KdfParams;
-    use credence_crypto::Secret;
-
-    struct TempDir(std::path::PathBuf);
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::demo;
+    use crate::test_support::{small_demo, TempDir};
 
     fn demo_bundles() -> (TempDir, demo::DemoConsortium, Vec<[u8; 32]>) {
-        let dir = TempDir(std::env::temp_dir().join(format!(
-            "credence-bundle-{}-{}",
-            std::process::id(),
-            hex::encode(&crate::actions::new_id()[..4])
-        )));
-        let opts = DemoOptions {
-            dir: dir.0.join("demo"),
-            subjects: Some(8),
-            csv: None,
-            passphrase: Secret::new("credence-demo".to_string()),
-            kdf: KdfParams::default(),
-            verify_files: false,
-            mode: demo::DemoMode::Local,
-        };
-        let (_, c) = demo::run_and_keep(&opts, &mut |_| {}).expect("demo runs");
+        let (dir, c) = small_demo("bundle");
         let reg = c.keys.member("regulator").unwrap().party_id();
         let view = c.network.view(&reg).unwrap();
         let answered: Vec<[u8; 32]> = read::queries(view.conn(), &Default::default())

@@ -15,6 +15,8 @@ pub mod member;
 pub mod reads;
 pub mod responder;
 pub mod scoring;
+#[cfg(test)]
+mod test_support;
 
 pub use credence_crypto as crypto;
 pub use credence_ledger as ledger;

@@ -240,12 +240,8 @@ pub(crate) struct VerifyProofArgs {
 
 #[derive(Args)]
 pub(crate) struct ExportRecordArgs {
-    /// Folder holding your keystore.json.
-    #[arg(long)]
-    pub(crate) home: PathBuf,
-    /// Which identity of the keystore (label); default the first.
-    #[arg(long)]
-    pub(crate) identity: Option<String>,
+    #[command(flatten)]
+    pub(crate) keys: KeystoreArgs,
     #[arg(long)]
     pub(crate) db: PathBuf,
     #[arg(long)]
@@ -260,22 +256,29 @@ pub(crate) struct ExportRecordArgs {
 
 #[derive(Args)]
 pub(crate) struct ExportAgeIdentityArgs {
-    #[arg(long)]
-    pub(crate) home: PathBuf,
-    #[arg(long)]
-    pub(crate) identity: Option<String>,
+    #[command(flatten)]
+    pub(crate) keys: KeystoreArgs,
     #[arg(long)]
     pub(crate) out: PathBuf,
 }
 
 #[derive(Args)]
 pub(crate) struct MyRecordsArgs {
-    #[arg(long)]
-    pub(crate) home: PathBuf,
-    #[arg(long)]
-    pub(crate) identity: Option<String>,
+    #[command(flatten)]
+    pub(crate) keys: KeystoreArgs,
     #[arg(long)]
     pub(crate) db: PathBuf,
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// Whose keys: a keystore and, in it, one identity.
+#[derive(Args)]
+pub(crate) struct KeystoreArgs {
+    /// Folder holding your keystore.json.
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    /// Which identity of the keystore (label); default the first.
+    #[arg(long)]
+    pub(crate) identity: Option<String>,
 }

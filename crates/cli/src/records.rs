@@ -8,14 +8,13 @@ use credence_api::{parse_id, ApiError};
 
 pub(crate) fn export_record(args: ExportRecordArgs) -> Result<i32> {
     let ExportRecordArgs {
-        home,
-        identity,
+        keys,
         db,
         record,
         to,
         out,
     } = args;
-    let me = unlock(&home, identity.as_deref())?;
+    let me = unlock(&keys)?;
     let view = Ledger::open_read_only(&db)?;
     let rid = parse_id("record id", &record)?;
     let (rec, extra) = read::furnished(view.conn(), &rid)?;
@@ -54,12 +53,8 @@ pub(crate) fn export_record(args: ExportRecordArgs) -> Result<i32> {
 }
 
 pub(crate) fn export_age_identity(args: ExportAgeIdentityArgs) -> Result<i32> {
-    let ExportAgeIdentityArgs {
-        home,
-        identity,
-        out,
-    } = args;
-    let me = unlock(&home, identity.as_deref())?;
+    let ExportAgeIdentityArgs { keys, out } = args;
+    let me = unlock(&keys)?;
     let secret = age_export::age_identity(&me);
     write_private(
         &out,
@@ -75,13 +70,8 @@ pub(crate) fn export_age_identity(args: ExportAgeIdentityArgs) -> Result<i32> {
 }
 
 pub(crate) fn my_records(args: MyRecordsArgs) -> Result<i32> {
-    let MyRecordsArgs {
-        home,
-        identity,
-        db,
-        json,
-    } = args;
-    let me = unlock(&home, identity.as_deref())?;
+    let MyRecordsArgs { keys, db, json } = args;
+    let me = unlock(&keys)?;
     let view = Ledger::open_read_only(&db)?;
     let recs = credence_api::reads::readable_records(&view, &me)?;
     let log = credence_api::reads::access_log(&view, &me.party_id())?;

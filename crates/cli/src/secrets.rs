@@ -1,4 +1,5 @@
 //! Passphrases and private files: never printed, never defaulted outside the demo.
+use crate::args::KeystoreArgs;
 use anyhow::{anyhow, Context, Result};
 use credence_api::crypto::Secret;
 use credence_api::{home, ApiError};
@@ -29,12 +30,10 @@ pub(crate) fn demo_passphrase() -> Secret<String> {
     )
 }
 
-pub(crate) fn unlock(
-    home_dir: &Path,
-    label: Option<&str>,
-) -> Result<credence_api::crypto::Identity> {
-    let all = home::unlock_all(&home_dir.join(home::KEYSTORE_FILE), &passphrase()?)?;
-    match label {
+/// The identity `keys` names, unlocked with the passphrase.
+pub(crate) fn unlock(keys: &KeystoreArgs) -> Result<credence_api::crypto::Identity> {
+    let all = home::unlock_all(&keys.home.join(home::KEYSTORE_FILE), &passphrase()?)?;
+    match keys.identity.as_deref() {
         None => Ok(all
             .into_iter()
             .next()

@@ -7,7 +7,7 @@ use crate::Receipt;
 use credence_ledger::encode::entry_id;
 use credence_ledger::{Id, Rejection, SignedEntry};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Condvar, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Most entries held; beyond it new ones are refused (back-pressure).
@@ -26,8 +26,7 @@ struct Inner {
 #[derive(Default)]
 pub struct Mempool {
     inner: Mutex<Inner>,
-    changed: Condvar,
-    /// Wakes async waiters (the client API) when outcomes arrive.
+    /// Wakes waiters (the client API) when outcomes arrive.
     decided: tokio::sync::Notify,
 }
 
@@ -112,33 +111,11 @@ impl Mempool {
             }
         }
         drop(g);
-        self.changed.notify_all();
         self.decided.notify_waiters();
     }
 
     pub fn reject(&self, id: Id, why: Rejection) {
         self.decide(vec![(id, Receipt::Rejected(why))]);
-    }
-
-    /// Wait until every id is decided or `timeout` passes; `None` = still pending.
-    pub fn wait(&self, ids: &[Id], timeout: Duration) -> Vec<Option<Receipt>> {
-        let deadline = Instant::now() + timeout;
-        let mut g = self.inner.lock().expect("mempool lock");
-        loop {
-            if ids.iter().all(|id| g.outcomes.contains_key(id)) {
-                break;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            g = self
-                .changed
-                .wait_timeout(g, deadline - now)
-                .expect("mempool lock")
-                .0;
-        }
-        ids.iter().map(|id| g.outcomes.get(id).cloned()).collect()
     }
 
     /// The outcomes known now; `None` = still pending (or unknown).
@@ -147,7 +124,8 @@ impl Mempool {
         ids.iter().map(|id| g.outcomes.get(id).cloned()).collect()
     }
 
-    /// `wait` for async callers: holds no thread while waiting.
+    /// Wait until every id is decided or `timeout` passes (`None` = still
+    /// pending); holds no thread while waiting.
     pub async fn wait_async(&self, ids: &[Id], timeout: Duration) -> Vec<Option<Receipt>> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -166,7 +144,6 @@ impl Mempool {
 
     /// Wake waiters (e.g. on shutdown).
     pub fn wake(&self) {
-        self.changed.notify_all();
         self.decided.notify_waiters();
     }
 }

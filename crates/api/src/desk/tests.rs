@@ -1,44 +1,8 @@
 use super::alarms::{self, AlarmConfig};
 use super::*;
-use crate::demo::{self, DemoOptions};
-use credence_crypto::keystore::KdfParams;
-use credence_crypto::Secret;
+use crate::test_support::small_demo;
 use credence_ledger::read::QueryInfo;
 
-struct TempDir(std::path::PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-fn temp_dir(tag: &str) -> TempDir {
-    let d = std::env::temp_dir().join(format!(
-        "credence-desk-{tag}-{}-{}",
-        std::process::id(),
-        hex::encode(&actions::new_id()[..4])
-    ));
-    TempDir(d)
-}
-
-fn small_demo(tag: &str) -> (TempDir, demo::DemoConsortium) {
-    let dir = temp_dir(tag);
-    let opts = DemoOptions {
-        dir: dir.0.join("demo"),
-        subjects: Some(8),
-        csv: None,
-        passphrase: Secret::new("credence-demo".to_string()),
-        kdf: KdfParams::default(),
-        verify_files: false,
-        mode: demo::DemoMode::Local,
-    };
-    let (_, c) = demo::run_and_keep(&opts, &mut |_| {}).expect("demo runs");
-    (dir, c)
-}
-
-/// The cause of a flaky run of the test below: a search for a label's
-/// digits also matched any borrower whose random pseudonym contains them
-/// (about 1 run in 150 with 8 borrowers). Here such a borrower is made on
-/// purpose: the search must still find only the labelled one.
 #[test]
 fn a_short_search_matches_labels_not_random_pseudonyms() {
     let (_dir, mut c) = small_demo("collide");

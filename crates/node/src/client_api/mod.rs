@@ -138,8 +138,8 @@ pub fn serve(
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "client API listening");
-    let head_ledger =
-        Ledger::open(&ctx.ledger_path).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let head_ledger = Ledger::open_read_only(&ctx.ledger_path)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let (head_tx, head_rx) = watch::channel(read_head(&head_ledger).unwrap_or_default());
     let health = ctx.health.clone();
     let follow = {
