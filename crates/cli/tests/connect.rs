@@ -45,12 +45,28 @@ fn demo_cmd(dir: &Path, subjects: usize, keep_running: bool) -> Output {
     let report: Option<serde_json::Value> = serde_json::from_slice(&out.stdout).ok();
     assert!(
         report.is_some_and(|r| r["counts"]["subjects"] == subjects),
-        "demo failed: {}{}",
+        "demo failed: {}{}\n{}",
         String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&out.stderr),
+        log_tails(dir)
     );
     if !out.status.success() {
         eprintln!("note: the demo exited with {}", out.status);
+    }
+    out
+}
+
+/// The last lines of each member's node log, for a failure message.
+fn log_tails(dir: &Path) -> String {
+    let mut out = String::new();
+    for m in MEMBERS {
+        let log = std::fs::read_to_string(dir.join(m).join("node.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        out += &format!("--- {m}/node.log (last 20 lines)\n");
+        for l in &lines[lines.len().saturating_sub(20)..] {
+            out += l;
+            out.push('\n');
+        }
     }
     out
 }

@@ -543,6 +543,9 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             let mut retire: Vec<(u64, std::time::Instant)> = Vec::new();
             let mut known: u64 = 0;
             let mut last_hint: Option<(u64, std::time::Instant)> = None;
+            // One timer for the whole loop: a busy branch (votes from a later
+            // epoch arrive often) must not keep postponing retirements.
+            let mut retire_tick = tokio::time::interval(Duration::from_millis(500));
             loop {
                 select! {
                     start = epoch_rx.recv() => {
@@ -635,7 +638,7 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                             hint_mailbox.hint_finalized(h, commonware_utils::vec::NonEmptyVec::new(from));
                         }
                     },
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                    _ = retire_tick.tick() => {
                         let now = std::time::Instant::now();
                         retire.retain(|(e, at)| {
                             if now < *at {

@@ -1,0 +1,474 @@
+//! The demo's stages, in the order a consortium lives them: enrol, consent,
+//! furnish, score, ask, answer, check the answers, revoke, dispute, report.
+//! Each stage is one method on `Stages`, which holds what they share.
+use super::{
+    submit_all, Counts, DemoMode, DemoOptions, MemberReport, Progress, QueryReport,
+    RevocationReport, MEMBERS,
+};
+use crate::actions::{self, income_entry, new_id, record_recipients, tradeline_entry, AnswerJob};
+use crate::dataset::{self, Mapped};
+use crate::error::{ApiError, ErrorCode, Result};
+use crate::home::Home;
+use crate::reads::verify_answer;
+use credence_crypto::proof::Predicate;
+use credence_crypto::{Identity, PartyId};
+use credence_ledger::types::*;
+use credence_ledger::{encode::sign_entry, read, Ledger};
+use credence_node::{Network, Receipt};
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
+
+/// Entries per submission while furnishing (and answering, locally).
+const CHUNK: usize = 200;
+
+/// What every stage uses: the consortium, its members (in `MEMBERS` order),
+/// the borrowers, the clock of the run, and where progress and timings go.
+pub(super) struct Stages<'a> {
+    pub opts: &'a DemoOptions,
+    pub net: Box<dyn Network>,
+    pub ids: Vec<Identity>,
+    pub subjects: Vec<Identity>,
+    pub sp: Vec<PartyId>,
+    pub now: u64,
+    pub progress: &'a mut dyn FnMut(Progress),
+    pub timings: Vec<(String, u64)>,
+    pub lap_start: Instant,
+}
+
+impl Stages<'_> {
+    fn agency(&self) -> &Identity {
+        &self.ids[1]
+    }
+
+    fn home_lender(&self, i: usize) -> &Identity {
+        home_lender(&self.ids, i)
+    }
+
+    fn view(&self, who: &Identity) -> Result<&Ledger> {
+        Ok(self.net.view(&who.party_id())?)
+    }
+
+    fn submit(&mut self, entries: Vec<SignedEntry>, what: &str) -> Result<Vec<u64>> {
+        submit_all(&mut *self.net, entries, what)
+    }
+
+    fn step(&mut self, stage: &'static str, done: u64, total: u64) {
+        (self.progress)(Progress { stage, done, total });
+    }
+
+    /// Close a timed stage.
+    pub fn lap(&mut self, name: &str) {
+        self.timings.push((
+            name.to_string(),
+            self.lap_start.elapsed().as_millis() as u64,
+        ));
+        self.lap_start = Instant::now();
+    }
+
+    fn n(&self) -> u64 {
+        self.subjects.len() as u64
+    }
+
+    pub fn enrol(&mut self) -> Result<()> {
+        let enrol: Vec<SignedEntry> = (0..self.subjects.len())
+            .map(|i| actions::enrol(&self.subjects[i], self.home_lender(i)))
+            .collect();
+        let n = self.n();
+        self.step("enrol", 0, n);
+        self.submit(enrol, "enrol")?;
+        self.step("enrol", n, n);
+        self.lap("enrol");
+        Ok(())
+    }
+
+    /// Each borrower consents to its home bank (credit application) and to
+    /// the agency (account review), for a year. Returns the home banks'
+    /// consents, in borrower order.
+    pub fn consent(&mut self) -> Result<Vec<Id>> {
+        let year = self.now + 365 * 86_400;
+        let mut consents = Vec::new();
+        for (i, s) in self.subjects.iter().enumerate() {
+            for (to, purpose) in [
+                (self.home_lender(i), Purpose::CreditApplication),
+                (self.agency(), Purpose::AccountReview),
+            ] {
+                consents.push(actions::grant_consent(
+                    s,
+                    &to.party_id(),
+                    purpose,
+                    AllowedPredicates::Any,
+                    year,
+                    false,
+                    self.now,
+                )?);
+            }
+        }
+        let lender_consent: Vec<Id> = consents.iter().step_by(2).map(|(id, _)| *id).collect();
+        self.submit(consents.into_iter().map(|(_, e)| e).collect(), "consent")?;
+        let n = self.n();
+        self.step("consent", n, n);
+        self.lap("consent");
+        Ok(lender_consent)
+    }
+
+    /// Tradelines and incomes, sealed to furnisher, borrower and agency, with
+    /// their proofs built in parallel. Returns each borrower's home-bank
+    /// tradeline.
+    pub fn furnish(&mut self, mapped: &[Mapped]) -> Result<Vec<Id>> {
+        let n = self.subjects.len();
+        let view = self.view(&self.ids[0])?;
+        let recips: Vec<_> = (0..n)
+            .map(|i| {
+                Ok((
+                    record_recipients(view, self.home_lender(i), &self.sp[i], self.now)?,
+                    record_recipients(view, other_lender(&self.ids, i), &self.sp[i], self.now)?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let total: u64 = mapped.iter().map(|m| 2 + m.other.is_some() as u64).sum();
+        self.step("furnish", 0, total);
+        let mut home_record: Vec<Id> = vec![[0; 32]; n];
+        let mut done = 0u64;
+        // Owned copies: the stage submits (borrowing self) between batches.
+        let (ids, sps) = (self.ids.clone(), self.sp.clone());
+        let (ids, sps) = (&ids, &sps);
+        for start in (0..n).step_by(CHUNK) {
+            let end = (start + CHUNK).min(n);
+            let built: Vec<Vec<(Id, SignedEntry)>> = (start..end)
+                .into_par_iter()
+                .map(|i| {
+                    let (m, home, sp) = (&mapped[i], home_lender(ids, i), &sps[i]);
+                    let mut v = vec![tradeline_entry(&recips[i].0, home, sp, &m.home, None)?];
+                    v.push(income_entry(
+                        &recips[i].0,
+                        home,
+                        sp,
+                        m.monthly_income,
+                        "derived from instalment rate",
+                    )?);
+                    if let Some(o) = &m.other {
+                        let other = other_lender(ids, i);
+                        v.push(tradeline_entry(&recips[i].1, other, sp, o, None)?);
+                    }
+                    Ok(v)
+                })
+                .collect::<Result<_>>()?;
+            let mut entries = Vec::new();
+            for (k, v) in built.into_iter().enumerate() {
+                home_record[start + k] = v[0].0;
+                entries.extend(v.into_iter().map(|(_, e)| e));
+            }
+            done += entries.len() as u64;
+            self.submit(entries, "furnish")?;
+            self.step("furnish", done, total);
+        }
+        self.lap("furnish");
+        Ok(home_record)
+    }
+
+    /// The agency opens what was sealed to it and commits one score per
+    /// borrower for `period`.
+    pub fn score(&mut self, period: u32) -> Result<()> {
+        let n = self.n();
+        self.step("score", 0, n);
+        let agency_view = self.view(self.agency())?;
+        let jobs: Vec<_> = self
+            .sp
+            .iter()
+            .map(|s| actions::prepare_score(agency_view, self.agency(), s, period))
+            .collect::<Result<_>>()?;
+        let agency = self.agency();
+        let entries: Vec<SignedEntry> = jobs
+            .par_iter()
+            .map(|j| j.build(agency).map(|(_, e)| e))
+            .collect::<Result<_>>()?;
+        self.submit(entries, "score")?;
+        self.step("score", n, n);
+        self.lap("score");
+        Ok(())
+    }
+
+    /// Each borrower's home bank asks one question, rotating through every
+    /// kind in the predicate table.
+    pub fn ask(&mut self, home_record: &[Id]) -> Result<()> {
+        let predicate = |i: usize| match i % 6 {
+            0 => Predicate::ScoreAtLeast { min: 650 },
+            1 => Predicate::ScoreInRange { min: 600, max: 750 },
+            2 => Predicate::BalanceAtMost { max: 500_000 },
+            3 => Predicate::TotalDebtBelow { limit: 500_000 },
+            4 => Predicate::DebtToIncomeBelow { percent: 43 },
+            _ => Predicate::NoSeriousDelinquency,
+        };
+        let mut asks = Vec::new();
+        for i in 0..self.subjects.len() {
+            let lender = self.home_lender(i);
+            let p = predicate(i);
+            let target = matches!(p, Predicate::BalanceAtMost { .. }).then_some(home_record[i]);
+            let lv = self.view(lender)?;
+            let agency = self.agency().party_id();
+            asks.push(actions::ask(lv, lender, &self.sp[i], p, &agency, target, self.now)?.1);
+        }
+        let n = self.n();
+        self.step("ask", 0, n);
+        self.submit(asks, "ask")?;
+        self.step("ask", n, n);
+        self.lap("ask");
+        Ok(())
+    }
+
+    /// The agency proves each answer; every member checks each proof as it
+    /// applies the block. With member processes the agency's node answers by
+    /// itself (`node run --auto-answer`) and this waits for it, bounded.
+    pub fn answer(&mut self) -> Result<()> {
+        let n = self.n();
+        if self.opts.mode == DemoMode::Local {
+            let agency_view = self.view(self.agency())?;
+            let open = read::queries(
+                agency_view.conn(),
+                &read::QueryFilter {
+                    responder: Some(self.agency().party_id()),
+                    unanswered_only: true,
+                    ..Default::default()
+                },
+            )?;
+            let jobs: Vec<AnswerJob> = open
+                .iter()
+                .map(|q| actions::prepare_answer(agency_view, self.agency(), &q.query_id))
+                .collect::<Result<_>>()?;
+            let mut done = 0u64;
+            let agency = self.agency().clone();
+            for batch in jobs.chunks(CHUNK) {
+                let entries: Vec<SignedEntry> = batch
+                    .par_iter()
+                    .map(|j| j.prove(&agency))
+                    .collect::<Result<_>>()?;
+                done += entries.len() as u64;
+                self.submit(entries, "answer")?;
+                self.step("answer", done, jobs.len() as u64);
+            }
+        } else {
+            let deadline = Instant::now() + Duration::from_secs(30 + n);
+            loop {
+                let heads: Vec<u64> = self
+                    .ids
+                    .iter()
+                    .map(|i| Ok(self.view(i)?.head()?.map(|h| h.height).unwrap_or(0)))
+                    .collect::<Result<_>>()?;
+                let answered = read::counts(self.view(&self.ids[2])?.conn())?.answers;
+                self.step("answer", answered, n);
+                if answered >= n && heads.windows(2).all(|w| w[0] == w[1]) {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(ApiError::new(
+                        ErrorCode::Internal,
+                        format!("the agency answered {answered} of {n} queries in time"),
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        self.lap("answer");
+        Ok(())
+    }
+
+    /// Each asking bank checks the proofs of its answers against its own ledger.
+    pub fn verify_answers(&mut self) -> Result<Vec<QueryReport>> {
+        let mut queries = Vec::new();
+        for (name, lender) in [(MEMBERS[2].0, &self.ids[2]), (MEMBERS[3].0, &self.ids[3])] {
+            let lv = self.view(lender)?;
+            let mine = read::queries(
+                lv.conn(),
+                &read::QueryFilter {
+                    requester: Some(lender.party_id()),
+                    ..Default::default()
+                },
+            )?;
+            for q in mine {
+                let v = verify_answer(lv, &q.query_id)?;
+                queries.push(QueryReport {
+                    query_id: hex::encode(q.query_id),
+                    subject: q.subject.to_hex(),
+                    requester: name.to_string(),
+                    purpose: q.purpose,
+                    predicate: q.predicate,
+                    answer: v.holds,
+                    verified: v.verified,
+                });
+            }
+        }
+        let k = queries.len() as u64;
+        self.step("verify answers", k, k);
+        self.lap("verify answers");
+        Ok(queries)
+    }
+
+    /// Borrower 1 withdraws bank-a's consent: the bank's next question is
+    /// refused by its own client and, forced on, by the ledger.
+    pub fn revocation(&mut self, consent: &Id) -> Result<RevocationReport> {
+        let (bank_a, s0) = (self.ids[2].clone(), self.subjects[0].clone());
+        let revoke = actions::revoke_consent(self.view(&bank_a)?, &s0, consent)?;
+        self.submit(vec![revoke], "revoke")?;
+        let agency = self.agency().party_id();
+        let refused_by_client = matches!(
+            actions::ask(
+                self.view(&bank_a)?,
+                &bank_a,
+                &self.sp[0],
+                Predicate::ScoreAtLeast { min: 650 },
+                &agency,
+                None,
+                self.net.now()
+            ),
+            Err(ApiError {
+                code: ErrorCode::NoConsent,
+                ..
+            })
+        );
+        let forced = sign_entry(
+            Entry::QueryAsked(QueryAsked {
+                query_id: new_id(),
+                requester: bank_a.party_id(),
+                subject: self.sp[0],
+                consent_id: *consent,
+                predicate: Predicate::ScoreAtLeast { min: 650 },
+                responder: agency,
+                target: None,
+            }),
+            &[&bank_a],
+        );
+        let (refused_by_ledger, ledger_reason) = match self.net.submit(vec![forced])?.remove(0) {
+            Receipt::Rejected(rej) => (true, rej.to_string()),
+            Receipt::Final { .. } => (false, "accepted".into()),
+        };
+        Ok(RevocationReport {
+            subject: self.sp[0].to_hex(),
+            consent_id: hex::encode(consent),
+            refused_by_client,
+            refused_by_ledger,
+            ledger_reason,
+        })
+    }
+
+    /// A dispute (FCRA §611): borrower 2 disputes a balance at bank-b, which
+    /// corrects it.
+    pub fn dispute(&mut self, home_record: &[Id], mapped: &[Mapped]) -> Result<()> {
+        if self.subjects.len() > 1 {
+            let (bank_b, s1) = (self.ids[3].clone(), self.subjects[1].clone());
+            let (dispute_id, e) = actions::open_dispute(
+                self.view(&bank_b)?,
+                &s1,
+                &home_record[1],
+                DisputeReason::WrongBalance,
+            )?;
+            self.submit(vec![e], "dispute")?;
+            let mut corrected = mapped[1].home.clone();
+            corrected.balance = corrected
+                .balance
+                .saturating_sub(corrected.scheduled_payment);
+            let (fix_id, fix) = actions::furnish_tradeline(
+                self.view(&bank_b)?,
+                &bank_b,
+                &self.sp[1],
+                &corrected,
+                Some(home_record[1]),
+                self.net.now(),
+            )?;
+            let resolve = actions::resolve_dispute(
+                &bank_b,
+                &dispute_id,
+                DisputeOutcome::Corrected { correction: fix_id },
+            );
+            self.submit(vec![fix, resolve], "dispute resolution")?;
+        }
+        self.lap("revocation and dispute");
+        Ok(())
+    }
+
+    /// Members apply each final block on their own schedule (and the
+    /// agency's node may still be ordering an answer): let them settle on
+    /// one head before reporting, bounded.
+    pub fn settle(&self) -> Result<()> {
+        let settle_by = Instant::now() + Duration::from_secs(30);
+        loop {
+            let heads: Vec<Option<[u8; 32]>> = self
+                .ids
+                .iter()
+                .map(|i| Ok(self.view(i)?.head()?.map(|h| h.hash)))
+                .collect::<Result<_>>()?;
+            if heads.windows(2).all(|w| w[0] == w[1]) || Instant::now() > settle_by {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Every member's head and files, the regulator's counts, and whether
+    /// all heads are equal; each file re-verified from genesis if asked.
+    pub fn members_report(&mut self) -> Result<(Vec<MemberReport>, Counts, bool)> {
+        let mut members = Vec::new();
+        let mut heads = Vec::new();
+        for (i, id) in self.ids.iter().enumerate() {
+            let head = self.view(id)?.head()?.ok_or_else(|| {
+                ApiError::new(ErrorCode::Internal, "a member has an empty ledger")
+            })?;
+            heads.push(head.hash);
+            let home = Home::new(self.opts.dir.join(MEMBERS[i].0));
+            members.push(MemberReport {
+                name: MEMBERS[i].0.to_string(),
+                role: MEMBERS[i].1.as_str().to_string(),
+                party: id.party_id().to_hex(),
+                home: home.dir.display().to_string(),
+                database: home.ledger().display().to_string(),
+                keystore: home.keystore().display().to_string(),
+                head_height: head.height,
+                head_hash: hex::encode(head.hash),
+                file_verified: None,
+            });
+        }
+        let cnt = read::counts(self.view(&self.ids[0])?.conn())?;
+        let counts = Counts {
+            blocks: cnt.blocks,
+            subjects: cnt.subjects,
+            records: cnt.records,
+            consents: cnt.consents,
+            revoked_consents: cnt.revoked_consents,
+            scores: cnt.scores,
+            queries: cnt.queries,
+            answers: cnt.answers,
+            disputes: cnt.disputes,
+        };
+        if self.opts.verify_files {
+            let total = members.len() as u64;
+            self.step("verify ledgers", 0, total);
+            for (i, m) in members.iter_mut().enumerate() {
+                let file = std::path::Path::new(&m.database);
+                m.file_verified =
+                    Some(credence_node::remote::verify_ledger(file, |_, _| {}).is_ok());
+                self.step("verify ledgers", i as u64 + 1, total);
+            }
+            self.lap("verify ledger files");
+        }
+        Ok((members, counts, heads.windows(2).all(|w| w[0] == w[1])))
+    }
+}
+
+/// Each borrower banks with one lender (its home bank) and may hold an
+/// account at the other; `ids` in `MEMBERS` order.
+fn home_lender(ids: &[Identity], i: usize) -> &Identity {
+    &ids[if i.is_multiple_of(2) { 2 } else { 3 }]
+}
+
+fn other_lender(ids: &[Identity], i: usize) -> &Identity {
+    &ids[if i.is_multiple_of(2) { 3 } else { 2 }]
+}
+
+/// The borrowers' records as the demo furnishes them: one row of the data
+/// each, mapped for `today`.
+pub(super) fn mapped(borrowers: &[dataset::Borrower], today: &str) -> Vec<Mapped> {
+    borrowers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| dataset::map(b, i as u64, today))
+        .collect()
+}
