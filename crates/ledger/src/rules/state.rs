@@ -1,0 +1,273 @@
+//! Reads of the derived state that the rules decide on, and the small
+//! `need_*` checks built on them.
+use super::*;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRow {
+    pub party: PartyId,
+    pub name: String,
+    pub role: Role,
+    pub key: PublicIdentity,
+}
+
+/// A member in force at the epoch of the block being applied (admitted
+/// members count from their first epoch; removed ones no longer do).
+pub fn member(conn: &Connection, p: &PartyId) -> rusqlite::Result<Option<MemberRow>> {
+    conn.query_row(
+        "SELECT name, role, sign_pk, enc_pk FROM members
+         WHERE party = ?1 AND from_epoch <= (SELECT epoch FROM chain)
+           AND (until_epoch IS NULL OR until_epoch > (SELECT epoch FROM chain))",
+        [&p.0[..]],
+        |r| {
+            let role: String = r.get(1)?;
+            Ok(MemberRow {
+                party: *p,
+                name: r.get(0)?,
+                role: crate::column::role(&role)?,
+                key: PublicIdentity {
+                    sign: id32(r.get(2)?)?,
+                    enc: id32(r.get(3)?)?,
+                },
+            })
+        },
+    )
+    .optional()
+}
+
+pub fn subject_key(conn: &Connection, p: &PartyId) -> rusqlite::Result<Option<PublicIdentity>> {
+    conn.query_row(
+        "SELECT sign_pk, enc_pk FROM subjects WHERE party = ?1",
+        [&p.0[..]],
+        |r| {
+            Ok(PublicIdentity {
+                sign: id32(r.get(0)?)?,
+                enc: id32(r.get(1)?)?,
+            })
+        },
+    )
+    .optional()
+}
+
+pub(super) fn party_of_key_id(conn: &Connection, k: &KeyId) -> rusqlite::Result<Option<PartyId>> {
+    let m: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT party FROM members WHERE key_id = ?1",
+            [&k.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(p) = m {
+        return Ok(Some(PartyId(id32(p)?)));
+    }
+    let s: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT party FROM subjects WHERE key_id = ?1",
+            [&k.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    s.map(|p| id32(p).map(PartyId)).transpose()
+}
+
+/// Does `grantee` hold a consent from `subject` that is neither revoked nor expired at `now`?
+pub fn has_live_consent(
+    conn: &Connection,
+    subject: &PartyId,
+    grantee: &PartyId,
+    now: u64,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM consents WHERE subject = ?1 AND grantee = ?2
+           AND revoked_height IS NULL AND expires_at > ?3)",
+        params![&subject.0[..], &grantee.0[..], now as i64],
+        |r| r.get(0),
+    )
+}
+
+pub struct RecordRow {
+    pub record_id: Id,
+    pub subject: PartyId,
+    pub furnisher: PartyId,
+    pub kind: RecordKind,
+    pub status: String,
+    pub commitments: Vec<Commitment>,
+}
+
+pub(super) fn record_from_row(r: &rusqlite::Row) -> rusqlite::Result<RecordRow> {
+    let kind: String = r.get(3)?;
+    let cbytes: Vec<u8> = r.get(5)?;
+    Ok(RecordRow {
+        record_id: id32(r.get(0)?)?,
+        subject: PartyId(id32(r.get(1)?)?),
+        furnisher: PartyId(id32(r.get(2)?)?),
+        kind: crate::column::kind(&kind)?,
+        status: r.get(4)?,
+        commitments: crate::column::decoded("record commitments", &cbytes)?,
+    })
+}
+
+pub fn record(conn: &Connection, id: &Id) -> rusqlite::Result<Option<RecordRow>> {
+    conn.query_row(
+        "SELECT record_id, subject, furnisher, kind, status, commitments FROM records WHERE record_id = ?1",
+        [&id[..]],
+        record_from_row,
+    )
+    .optional()
+}
+
+/// The subject's live records of one kind, ordered by record id: the set every
+/// member derives for sums.
+pub fn live_records(
+    conn: &Connection,
+    subject: &PartyId,
+    kind: RecordKind,
+) -> rusqlite::Result<Vec<RecordRow>> {
+    let mut st = conn.prepare_cached(
+        "SELECT record_id, subject, furnisher, kind, status, commitments FROM records
+         WHERE subject = ?1 AND kind = ?2 AND status = 'live' ORDER BY record_id",
+    )?;
+    let rows = st.query_map(params![&subject.0[..], kind.as_str()], record_from_row)?;
+    rows.collect()
+}
+
+/// The latest score `agency` committed for `subject` (highest period).
+pub fn latest_score(
+    conn: &Connection,
+    agency: &PartyId,
+    subject: &PartyId,
+) -> rusqlite::Result<Option<(Id, Commitment)>> {
+    conn.query_row(
+        "SELECT score_id, commitment FROM scores WHERE agency = ?1 AND subject = ?2 ORDER BY period DESC LIMIT 1",
+        params![&agency.0[..], &subject.0[..]],
+        |r| Ok((id32(r.get(0)?)?, Commitment(id32(r.get(1)?)?))),
+    )
+    .optional()
+}
+
+pub fn query(conn: &Connection, id: &Id) -> rusqlite::Result<Option<(QueryAsked, bool)>> {
+    conn.query_row(
+        "SELECT requester, subject, consent_id, predicate, responder, target, answered_height FROM queries WHERE query_id = ?1",
+        [&id[..]],
+        |r| {
+            let pbytes: Vec<u8> = r.get(3)?;
+            let target: Option<Vec<u8>> = r.get(5)?;
+            let answered: Option<i64> = r.get(6)?;
+            Ok((
+                QueryAsked {
+                    query_id: *id,
+                    requester: PartyId(id32(r.get(0)?)?),
+                    subject: PartyId(id32(r.get(1)?)?),
+                    consent_id: id32(r.get(2)?)?,
+                    predicate: postcard::from_bytes(&pbytes)
+                        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, Box::new(e)))?,
+                    responder: PartyId(id32(r.get(4)?)?),
+                    target: target.map(id32).transpose()?,
+                },
+                answered.is_some(),
+            ))
+        },
+    )
+    .optional()
+}
+
+pub(super) fn need_member(conn: &Connection, p: &PartyId, what: &str) -> R<MemberRow> {
+    match member(conn, p)? {
+        Some(m) => Ok(m),
+        None => reject(
+            C::UnknownMember,
+            format!("the {what} {} is not a member", p.short()),
+        ),
+    }
+}
+
+pub(super) fn need_role(m: &MemberRow, role: Role, what: &str) -> R<()> {
+    if m.role != role {
+        return reject(
+            C::WrongRole,
+            format!(
+                "the {what} {} is a {}, not a {}",
+                m.name,
+                m.role.as_str(),
+                role.as_str()
+            ),
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn need_subject(conn: &Connection, p: &PartyId) -> R<PublicIdentity> {
+    match subject_key(conn, p)? {
+        Some(k) => Ok(k),
+        None => reject(
+            C::UnknownSubject,
+            format!("subject {} is not enrolled", p.short()),
+        ),
+    }
+}
+
+pub(super) fn need_new(conn: &Connection, sql: &str, id: &[u8], what: &str) -> R<()> {
+    let exists: bool = conn.query_row(sql, [id], |r| r.get(0))?;
+    if exists {
+        return reject(
+            C::AlreadyExists,
+            format!("{what} {} already exists", hex::encode(&id[..8])),
+        );
+    }
+    Ok(())
+}
+
+/// Check a sealed payload's shape and queue its author check; return the
+/// parties it is sealed to, resolved from their key ids.
+pub(super) fn check_seal(
+    conn: &Connection,
+    sealed: &SealedRecord,
+    context: &Id,
+    author: &MemberRow,
+    deferred: &mut Vec<Deferred>,
+) -> R<Vec<PartyId>> {
+    if sealed.header.context != *context {
+        return reject(C::BadSeal, "the sealed payload is bound to another id");
+    }
+    if sealed.header.author != author.party {
+        return reject(
+            C::BadSeal,
+            "the sealed payload's author is not the entry's author",
+        );
+    }
+    let mut parties = Vec::with_capacity(sealed.recipients.len());
+    for w in &sealed.recipients {
+        match party_of_key_id(conn, &w.key_id)? {
+            Some(p) if !parties.contains(&p) => parties.push(p),
+            Some(_) => return reject(C::BadSeal, "a recipient is listed twice"),
+            None => {
+                return reject(
+                    C::BadSeal,
+                    format!(
+                        "recipient key {} belongs to no member or subject",
+                        w.key_id.short()
+                    ),
+                )
+            }
+        }
+    }
+    deferred.push(Deferred::Seal {
+        sealed: sealed.clone(),
+        author: author.key,
+    });
+    Ok(parties)
+}
+
+/// The consortium's name, epoch length and the epoch being applied.
+pub fn chain(conn: &Connection) -> rusqlite::Result<(String, u64, u64)> {
+    conn.query_row(
+        "SELECT consortium, epoch_length, epoch FROM chain",
+        [],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+            ))
+        },
+    )
+}
