@@ -200,10 +200,10 @@ impl Stages<'_> {
             _ => Predicate::NoSeriousDelinquency,
         };
         let mut asks = Vec::new();
-        for i in 0..self.subjects.len() {
+        for (i, record) in home_record.iter().enumerate() {
             let lender = self.home_lender(i);
             let p = predicate(i);
-            let target = matches!(p, Predicate::BalanceAtMost { .. }).then_some(home_record[i]);
+            let target = matches!(p, Predicate::BalanceAtMost { .. }).then_some(*record);
             let lv = self.view(lender)?;
             let agency = self.agency().party_id();
             asks.push(actions::ask(lv, lender, &self.sp[i], p, &agency, target, self.now)?.1);
