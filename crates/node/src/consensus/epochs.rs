@@ -14,7 +14,7 @@ use commonware_cryptography::ed25519;
 use commonware_utils::ordered::Set;
 use credence_ledger::{read, Ledger, LedgerError};
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The certificate schemes of the epochs this member knows: a signing scheme
 /// for the epochs it validates in, a verifier for the others.
@@ -101,4 +101,48 @@ pub fn epoch_validators(
             Validator { key, p2p }
         })
         .collect())
+}
+
+/// What this member knows of epochs when it starts: the schemes of every
+/// epoch up to the one its next block belongs to, and that epoch's start.
+pub(super) fn initial_epochs(
+    ledger: &Mutex<Ledger>,
+    founders: &[Validator],
+    genesis_digest: [u8; 32],
+) -> Result<(u64, Vec<EpochStart>), String> {
+    let l = ledger
+        .lock()
+        .map_err(|_| "ledger lock poisoned".to_string())?;
+    let (_, epoch_length, _) = credence_ledger::read::chain(l.conn())
+        .map_err(|e| e.to_string())?
+        .ok_or("the ledger holds no genesis")?;
+    let head = l
+        .head()
+        .map_err(|e| e.to_string())?
+        .map(|h| h.height)
+        .unwrap_or(0);
+    let current = (head + 1) / epoch_length;
+    let mut starts = Vec::new();
+    for e in 0..=current {
+        let validators = epoch_validators(&l, e, founders).map_err(|e| e.to_string())?;
+        let floor = if e == 0 {
+            genesis_digest
+        } else {
+            match l.block(e * epoch_length - 1).map_err(|e| e.to_string())? {
+                Some((_, credence_ledger::Certificate::Consensus { digest, .. })) => digest,
+                _ => {
+                    return Err(format!(
+                        "no consensus certificate for the last block of epoch {}",
+                        e - 1
+                    ))
+                }
+            }
+        };
+        starts.push(EpochStart {
+            epoch: e,
+            validators,
+            floor,
+        });
+    }
+    Ok((epoch_length, starts))
 }

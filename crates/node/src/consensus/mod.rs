@@ -9,7 +9,11 @@
 //! and one marshal carries the blocks across epochs.
 pub mod app;
 pub mod block;
+mod certificate;
 pub mod epochs;
+
+pub use certificate::{check_certificate, verifier};
+use epochs::initial_epochs;
 
 use app::{Delivered, Finalized, FinalizedReporter, LedgerApp, Scheme};
 use block::{from_digest, to_digest, ConsensusBlock};
@@ -102,124 +106,9 @@ pub(crate) fn pubkey(b: &[u8; 32]) -> ed25519::PublicKey {
         .expect("a member key is a valid Ed25519 point")
 }
 
-/// The verifier of finalization certificates for a validator set.
-pub fn verifier(namespace: &[u8], keys: &[[u8; 32]]) -> Option<Scheme> {
-    let participants: Set<ed25519::PublicKey> = keys
-        .iter()
-        .map(pubkey)
-        .collect::<Vec<_>>()
-        .try_into()
-        .ok()?;
-    Some(Scheme::verifier(namespace, participants))
-}
-
-/// Check a consensus certificate offline: the digest follows from the block,
-/// links to the previous block's, and (if present) the finalization carries
-/// 2f+1 valid signatures over it.
-pub fn check_certificate(
-    namespace: &[u8],
-    block: &credence_ledger::Block,
-    cert: &credence_ledger::Certificate,
-    prev: Option<&credence_ledger::Certificate>,
-    keys: &[[u8; 32]],
-) -> Result<(), String> {
-    use commonware_codec::Decode as _;
-    use commonware_cryptography::certificate::Verifier as _;
-    let credence_ledger::Certificate::Consensus {
-        parent_digest,
-        digest,
-        view: _,
-        finalization,
-    } = cert
-    else {
-        return Err("not a consensus certificate".into());
-    };
-    let proposer = keys
-        .iter()
-        .find(|k| credence_crypto::keys::party_id_of(k) == block.header.proposer)
-        .ok_or("the proposer is not a member")?;
-    let entries = credence_ledger::encode::to_bytes(&block.entries);
-    let d = block::block_digest(
-        parent_digest,
-        block.header.height,
-        block.header.timestamp,
-        proposer,
-        &entries,
-    );
-    if d != *digest {
-        return Err("the block does not hash to its consensus digest".into());
-    }
-    match prev {
-        Some(credence_ledger::Certificate::Consensus { digest: p, .. }) if p == parent_digest => {}
-        Some(credence_ledger::Certificate::Genesis) => {}
-        _ => return Err("the consensus parent is not the previous block".into()),
-    }
-    if let Some(bytes) = finalization {
-        let scheme =
-            verifier(namespace, keys).ok_or("the member keys are not a valid validator set")?;
-        let f = simplex::types::Finalization::<Scheme, commonware_cryptography::sha256::Digest>::decode_cfg(
-            Bytes::from(bytes.clone()),
-            &scheme.certificate_codec_config(),
-        )
-        .map_err(|e| format!("the finalization does not decode: {e}"))?;
-        if from_digest(&f.proposal.payload) != *digest {
-            return Err("the finalization is for another block".into());
-        }
-        let mut rng = commonware_utils::sys_rng();
-        if !f.verify(&mut rng, &scheme, &Sequential) {
-            return Err("the finalization's signatures do not verify".into());
-        }
-    }
-    Ok(())
-}
-
 /// How long an epoch's engine keeps running after the next epoch started, so
 /// members that are a little behind can still finish the boundary with it.
 const EPOCH_GRACE: Duration = Duration::from_secs(10);
-
-/// What this member knows of epochs when it starts: the schemes of every
-/// epoch up to the one its next block belongs to, and that epoch's start.
-fn initial_epochs(
-    ledger: &Mutex<Ledger>,
-    founders: &[Validator],
-    genesis_digest: [u8; 32],
-) -> Result<(u64, Vec<EpochStart>), String> {
-    let l = ledger
-        .lock()
-        .map_err(|_| "ledger lock poisoned".to_string())?;
-    let (_, epoch_length, _) = credence_ledger::read::chain(l.conn())
-        .map_err(|e| e.to_string())?
-        .ok_or("the ledger holds no genesis")?;
-    let head = l
-        .head()
-        .map_err(|e| e.to_string())?
-        .map(|h| h.height)
-        .unwrap_or(0);
-    let current = (head + 1) / epoch_length;
-    let mut starts = Vec::new();
-    for e in 0..=current {
-        let validators = epochs::epoch_validators(&l, e, founders).map_err(|e| e.to_string())?;
-        let floor = if e == 0 {
-            genesis_digest
-        } else {
-            match l.block(e * epoch_length - 1).map_err(|e| e.to_string())? {
-                Some((_, credence_ledger::Certificate::Consensus { digest, .. })) => digest,
-                _ => {
-                    return Err(format!(
-                        "no consensus certificate for the last block of epoch {}",
-                        e - 1
-                    ))
-                }
-            }
-        };
-        starts.push(EpochStart {
-            epoch: e,
-            validators,
-            floor,
-        });
-    }
-    Ok((epoch_length, starts))
-}
 
 /// Run consensus on the calling thread until `stop` is set, a signal, or a
 /// core actor exits. Finalized blocks go to `out` in height order.

@@ -1,0 +1,106 @@
+//! Enrolment, consents and sharing: what a borrower signs to let members in.
+use super::*;
+
+/// The subject signs its enrolment; the enrolling lender countersigns.
+pub fn enrol(subject: &Identity, lender: &Identity) -> SignedEntry {
+    let mut se = sign_entry(
+        Entry::SubjectEnrolled {
+            subject: subject.public(),
+            lender: lender.party_id(),
+        },
+        &[subject],
+    );
+    cosign_entry(&mut se, lender);
+    se
+}
+
+pub fn grant_consent(
+    subject: &Identity,
+    grantee: &PartyId,
+    purpose: Purpose,
+    predicates: AllowedPredicates,
+    expires_at: u64,
+    explicit: bool,
+    now: u64,
+) -> Result<(Id, SignedEntry)> {
+    if expires_at <= now {
+        return Err(ApiError::invalid(
+            "the consent's expiry must be in the future",
+        ));
+    }
+    if purpose == Purpose::Employment && !explicit {
+        return Err(ApiError::invalid(
+            "an employment consent must be given explicitly",
+        ));
+    }
+    let consent_id = new_id();
+    let c = Consent {
+        consent_id,
+        subject: subject.party_id(),
+        grantee: *grantee,
+        purpose,
+        predicates,
+        expires_at,
+        explicit,
+    };
+    Ok((consent_id, sign_entry(Entry::ConsentGranted(c), &[subject])))
+}
+
+pub fn revoke_consent(view: &Ledger, subject: &Identity, consent_id: &Id) -> Result<SignedEntry> {
+    let c = read::consent(view.conn(), consent_id)?
+        .ok_or_else(|| ApiError::not_found("no such consent"))?;
+    if c.consent.subject != subject.party_id() {
+        return Err(ApiError::new(
+            ErrorCode::NotPermitted,
+            "only the borrower who gave a consent can revoke it",
+        ));
+    }
+    if c.revoked_at.is_some() {
+        return Err(ApiError::invalid("this consent is already revoked"));
+    }
+    Ok(sign_entry(
+        Entry::ConsentRevoked {
+            consent_id: *consent_id,
+            subject: subject.party_id(),
+        },
+        &[subject],
+    ))
+}
+
+/// Wrap the content key of every record `sharer` can open about `subject` for
+/// `recipient` (a member that has just been given consent).
+pub fn share_records(
+    view: &Ledger,
+    sharer: &Identity,
+    subject: &PartyId,
+    recipient: &PartyId,
+) -> Result<Vec<SignedEntry>> {
+    let m = rules::member(view.conn(), recipient)
+        .map_err(credence_ledger::LedgerError::from)?
+        .ok_or_else(|| ApiError::not_found("the recipient is not a member"))?;
+    let already: Vec<Id> = read::records_readable_by(view.conn(), recipient)?
+        .into_iter()
+        .map(|r| r.record_id)
+        .collect();
+    let mut out = Vec::new();
+    for info in read::records_of_subject(view.conn(), subject)? {
+        if already.contains(&info.record_id)
+            || (info.furnisher != sharer.party_id() && info.subject != sharer.party_id())
+        {
+            continue;
+        }
+        let (rec, extra) = read::furnished(view.conn(), &info.record_id)?;
+        let key = rec.sealed.content_key(sharer, &extra)?;
+        let wrap = wrap_for(&key, &rec.sealed.header, &m.key, &mut OsRng)?;
+        out.push(sign_entry(
+            Entry::RecordShared {
+                record_id: info.record_id,
+                sharer: sharer.party_id(),
+                recipient: *recipient,
+                wrap,
+            },
+            &[sharer],
+        ));
+    }
+    Ok(out)
+}

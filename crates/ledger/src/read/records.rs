@@ -1,0 +1,235 @@
+//! Records, scores, disputes and record reviews.
+use super::*;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordInfo {
+    pub record_id: Id,
+    pub subject: PartyId,
+    pub furnisher: PartyId,
+    pub kind: RecordKind,
+    pub status: String,
+    pub compliance: Option<String>,
+    pub corrects: Option<Id>,
+    pub height: u64,
+    pub at: u64,
+}
+
+const RECORD_COLS: &str = "r.record_id, r.subject, r.furnisher, r.kind, r.status, r.compliance, r.corrects, r.height, r.at";
+
+pub(super) fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
+    let kind: String = r.get(3)?;
+    let corrects: Option<Vec<u8>> = r.get(6)?;
+    Ok(RecordInfo {
+        record_id: id32(r.get(0)?)?,
+        subject: PartyId(id32(r.get(1)?)?),
+        furnisher: PartyId(id32(r.get(2)?)?),
+        kind: if kind == "income" {
+            RecordKind::Income
+        } else {
+            RecordKind::Tradeline
+        },
+        status: r.get(4)?,
+        compliance: r.get(5)?,
+        corrects: corrects.map(id32).transpose()?,
+        height: r.get::<_, i64>(7)? as u64,
+        at: r.get::<_, i64>(8)? as u64,
+    })
+}
+
+/// Records `party` can open (sealed to it or shared with it later).
+pub fn records_readable_by(
+    conn: &Connection,
+    party: &PartyId,
+) -> Result<Vec<RecordInfo>, LedgerError> {
+    let sql = format!(
+        "SELECT {RECORD_COLS} FROM record_access a JOIN records r ON r.record_id = a.record_id
+         WHERE a.party = ?1 ORDER BY r.height, r.record_id"
+    );
+    let mut st = conn.prepare(&sql)?;
+    let v = st
+        .query_map([&party.0[..]], record_info)?
+        .collect::<Result<_, _>>()?;
+    Ok(v)
+}
+
+pub fn records_of_subject(
+    conn: &Connection,
+    subject: &PartyId,
+) -> Result<Vec<RecordInfo>, LedgerError> {
+    let sql = format!(
+        "SELECT {RECORD_COLS} FROM records r WHERE r.subject = ?1 ORDER BY r.height, r.record_id"
+    );
+    let mut st = conn.prepare(&sql)?;
+    let v = st
+        .query_map([&subject.0[..]], record_info)?
+        .collect::<Result<_, _>>()?;
+    Ok(v)
+}
+
+pub(super) fn entry_body(conn: &Connection, entry_id: &[u8]) -> Result<SignedEntry, LedgerError> {
+    let body: Vec<u8> = conn
+        .query_row(
+            "SELECT body FROM entries WHERE entry_id = ?1",
+            [entry_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| LedgerError::NotFound("entry".into()))?;
+    from_bytes("entry", &body)
+}
+
+/// A furnished record as on the ledger, plus wraps shared with later recipients.
+pub fn furnished(
+    conn: &Connection,
+    record_id: &Id,
+) -> Result<(RecordFurnished, Vec<WrappedKey>), LedgerError> {
+    let eid: Vec<u8> = conn
+        .query_row(
+            "SELECT entry_id FROM records WHERE record_id = ?1",
+            [&record_id[..]],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| LedgerError::NotFound(format!("record {}", hex::encode(&record_id[..8]))))?;
+    let Entry::RecordFurnished(r) = entry_body(conn, &eid)?.entry else {
+        return Err(LedgerError::Decode {
+            what: "record entry",
+            why: "not a furnished record".into(),
+        });
+    };
+    let mut st =
+        conn.prepare("SELECT wrap FROM record_access WHERE record_id = ?1 AND wrap IS NOT NULL")?;
+    let wraps: Vec<Vec<u8>> = st
+        .query_map([&record_id[..]], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let wraps = wraps
+        .iter()
+        .map(|w| from_bytes("shared wrap", w))
+        .collect::<Result<_, _>>()?;
+    Ok((r, wraps))
+}
+
+/// The latest score entry by `agency` for `subject`.
+pub fn latest_score_entry(
+    conn: &Connection,
+    agency: &PartyId,
+    subject: &PartyId,
+) -> Result<Option<ScoreCommitted>, LedgerError> {
+    let eid: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT entry_id FROM scores WHERE agency = ?1 AND subject = ?2 ORDER BY period DESC LIMIT 1",
+            params![&agency.0[..], &subject.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match eid {
+        None => Ok(None),
+        Some(e) => match entry_body(conn, &e)?.entry {
+            Entry::ScoreCommitted(s) => Ok(Some(s)),
+            _ => Err(LedgerError::Decode {
+                what: "score entry",
+                why: "not a score".into(),
+            }),
+        },
+    }
+}
+
+/// Scores readable by `party` (its own as agency, or about it as subject).
+pub fn scores_for(conn: &Connection, party: &PartyId) -> Result<Vec<ScoreCommitted>, LedgerError> {
+    let mut st = conn
+        .prepare("SELECT entry_id FROM scores WHERE agency = ?1 OR subject = ?1 ORDER BY height")?;
+    let ids: Vec<Vec<u8>> = st
+        .query_map([&party.0[..]], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    ids.iter()
+        .map(|e| match entry_body(conn, e)?.entry {
+            Entry::ScoreCommitted(s) => Ok(s),
+            _ => Err(LedgerError::Decode {
+                what: "score entry",
+                why: "not a score".into(),
+            }),
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisputeInfo {
+    pub dispute_id: Id,
+    pub subject: PartyId,
+    pub record_id: Id,
+    pub reason: String,
+    pub opened_at: u64,
+    pub resolved_at: Option<u64>,
+    pub outcome: Option<String>,
+}
+
+pub fn disputes(
+    conn: &Connection,
+    subject: Option<&PartyId>,
+) -> Result<Vec<DisputeInfo>, LedgerError> {
+    let mut st = conn.prepare(
+        "SELECT dispute_id, subject, record_id, reason, opened_at, resolved_at, outcome FROM disputes
+         WHERE ?1 IS NULL OR subject = ?1 ORDER BY opened_height",
+    )?;
+    let v = st
+        .query_map([subject.map(|s| s.0.to_vec())], |r| {
+            Ok(DisputeInfo {
+                dispute_id: id32(r.get(0)?)?,
+                subject: PartyId(id32(r.get(1)?)?),
+                record_id: id32(r.get(2)?)?,
+                reason: r.get(3)?,
+                opened_at: r.get::<_, i64>(4)? as u64,
+                resolved_at: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+                outcome: r.get(6)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(v)
+}
+
+/// A review of a record whose sealed content was contested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewInfo {
+    pub record_id: Id,
+    /// The record's subject and furnisher.
+    pub subject: PartyId,
+    pub furnisher: PartyId,
+    pub contester: PartyId,
+    pub regulator: PartyId,
+    /// The record's content key wrapped for the regulator.
+    pub evidence: WrappedKey,
+    pub contested_at: u64,
+    /// `unusable` or `sound`; `None` while the regulator has not judged.
+    pub verdict: Option<String>,
+    pub judged_at: Option<u64>,
+}
+
+/// Every review, oldest first; with `open_for`, only those still waiting for
+/// that regulator.
+pub fn record_reviews(
+    conn: &Connection,
+    open_for: Option<&PartyId>,
+) -> Result<Vec<ReviewInfo>, LedgerError> {
+    let mut st = conn.prepare(
+        "SELECT v.record_id, r.subject, r.furnisher, v.contester, v.regulator, v.evidence,
+                v.contested_at, v.verdict, v.judged_at
+         FROM record_reviews v JOIN records r ON r.record_id = v.record_id
+         WHERE (?1 IS NULL OR (v.regulator = ?1 AND v.verdict IS NULL))
+         ORDER BY v.contested_height, v.record_id",
+    )?;
+    let rows = st.query_map([open_for.map(|p| p.0.to_vec())], |r| {
+        let evidence: Vec<u8> = r.get(5)?;
+        Ok(ReviewInfo {
+            record_id: id32(r.get(0)?)?,
+            subject: PartyId(id32(r.get(1)?)?),
+            furnisher: PartyId(id32(r.get(2)?)?),
+            contester: PartyId(id32(r.get(3)?)?),
+            regulator: PartyId(id32(r.get(4)?)?),
+            evidence: crate::column::decoded("review evidence", &evidence)?,
+            contested_at: r.get::<_, i64>(6)? as u64,
+            verdict: r.get(7)?,
+            judged_at: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
