@@ -8,6 +8,7 @@ use credence_api::reads::verify_answer;
 use credence_crypto::proof::Predicate;
 use credence_crypto::Identity;
 use credence_ledger::encode::{block_hash, certify, entries_root, sign_entry, sign_join_request};
+use credence_ledger::predicate::PredicateKind;
 use credence_ledger::types::*;
 use credence_ledger::{read, Applied, Block, BlockHeader, RejectCode, SignedEntry};
 use rand::rngs::OsRng;
@@ -191,8 +192,7 @@ fn consent_limits_the_predicates() {
     let mut w = world();
     let (s1, b) = (w.s1.clone(), w.bank_b.clone());
     let now = w.now();
-    let only_score =
-        AllowedPredicates::Only(vec![predicate_tag(&Predicate::ScoreAtLeast { min: 0 })]);
+    let only_score = AllowedPredicates::only(&[PredicateKind::ScoreAtLeast]);
     let (cid, e) = actions::grant_consent(
         &s1,
         &b.party_id(),

@@ -6,6 +6,7 @@ mod column;
 pub mod encode;
 mod error;
 pub mod payload;
+pub mod predicate;
 pub mod read;
 pub mod rules;
 mod schema;

@@ -175,22 +175,36 @@ impl Purpose {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AllowedPredicates {
     Any,
-    /// Predicate kinds by tag (see `predicate_tag`).
+    /// Predicate kinds by tag (`PredicateKind::tag`).
     Only(Vec<u8>),
 }
 
 impl AllowedPredicates {
+    pub fn only(kinds: &[crate::predicate::PredicateKind]) -> Self {
+        AllowedPredicates::Only(kinds.iter().map(|k| k.tag()).collect())
+    }
+
+    /// The kinds allowed, in `PredicateKind::ALL` order; `None` for any.
+    pub fn kinds(&self) -> Option<Vec<crate::predicate::PredicateKind>> {
+        match self {
+            AllowedPredicates::Any => None,
+            AllowedPredicates::Only(tags) => Some(
+                crate::predicate::PredicateKind::ALL
+                    .into_iter()
+                    .filter(|k| tags.contains(&k.tag()))
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn allows(&self, p: &Predicate) -> bool {
         match self {
             AllowedPredicates::Any => true,
-            AllowedPredicates::Only(tags) => tags.contains(&predicate_tag(p)),
+            AllowedPredicates::Only(tags) => {
+                tags.contains(&crate::predicate::PredicateKind::of(p).tag())
+            }
         }
     }
-}
-
-/// The predicate's kind tag: the first byte of its canonical encoding.
-pub fn predicate_tag(p: &Predicate) -> u8 {
-    p.encode()[0]
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

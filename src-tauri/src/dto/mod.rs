@@ -8,6 +8,7 @@ use credence_api::desk::{
     RecordRow,
 };
 use credence_api::ledger::payload::Payload;
+use credence_api::ledger::predicate::PredicateKind;
 use credence_api::ledger::read::{AccessEvent, QueryInfo};
 use credence_api::ledger::rules::MemberRow;
 use credence_api::ledger::types::{tradeline, AllowedPredicates, Id};
@@ -67,13 +68,9 @@ impl From<desk::BorrowerRow> for BorrowerDto {
 }
 
 pub fn predicate_kind_names(p: &AllowedPredicates) -> Vec<String> {
-    match p {
-        AllowedPredicates::Any => vec!["any".into()],
-        AllowedPredicates::Only(tags) => desk::predicate_kinds()
-            .into_iter()
-            .filter(|(_, t)| tags.contains(t))
-            .map(|(n, _)| n.to_string())
-            .collect(),
+    match p.kinds() {
+        None => vec!["any".into()],
+        Some(kinds) => kinds.iter().map(|k| k.name().to_string()).collect(),
     }
 }
 
@@ -81,17 +78,14 @@ pub fn allowed_from_names(names: &[String]) -> UiResult<AllowedPredicates> {
     if names.iter().any(|n| n == "any") {
         return Ok(AllowedPredicates::Any);
     }
-    let kinds = desk::predicate_kinds();
-    let mut tags = Vec::new();
-    for n in names {
-        let t = kinds
-            .iter()
-            .find(|(k, _)| k == n)
-            .ok_or_else(|| UiError::bad_request(format!("unknown question kind \"{n}\"")))?
-            .1;
-        tags.push(t);
-    }
-    Ok(AllowedPredicates::Only(tags))
+    let kinds = names
+        .iter()
+        .map(|n| {
+            PredicateKind::from_name(n)
+                .ok_or_else(|| UiError::bad_request(format!("unknown question kind \"{n}\"")))
+        })
+        .collect::<UiResult<Vec<_>>>()?;
+    Ok(AllowedPredicates::only(&kinds))
 }
 
 #[derive(Serialize, Clone, Debug)]

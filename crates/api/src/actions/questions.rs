@@ -1,6 +1,7 @@
 //! Questions, answers and scores: asking under consent, the responder's
 //! proof over the inputs every member derives, and the agency's scores.
 use super::*;
+use credence_ledger::predicate::{Field, Inputs, PredicateKind};
 
 /// Ask `predicate` about `subject`, answered by `responder`, under the
 /// requester's live consent that covers it (found on the requester's ledger).
@@ -15,6 +16,30 @@ pub fn ask(
 ) -> Result<(Id, SignedEntry)> {
     predicate.validate()?;
     subject_key(view, subject)?;
+    let targeted = matches!(
+        PredicateKind::of(&predicate).inputs(),
+        Inputs::Target { .. }
+    );
+    match (targeted, target) {
+        (true, None) => {
+            return Err(ApiError::invalid(
+                "a balance question needs a target: choose one of the borrower's tradelines",
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(ApiError::invalid(
+                "only a balance question names a record; leave the target out",
+            ))
+        }
+        (true, Some(t)) => {
+            rules::check_target(view.conn(), subject, &t).map_err(|_| {
+                ApiError::invalid(
+                    "a balance question needs one of this borrower's live tradelines as its target",
+                )
+            })?;
+        }
+        (false, None) => {}
+    }
     let me = requester.party_id();
     let consent = read::consents_of_subject(view.conn(), subject)?
         .into_iter()
@@ -110,38 +135,53 @@ pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result
     }
     let (ids, inputs) = rules::derive_inputs(view.conn(), &q)?;
     let mut openings = PredicateOpenings::default();
-    match q.predicate {
-        Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => {
+    let fields = match PredicateKind::of(&q.predicate).inputs() {
+        Inputs::Score => None,
+        Inputs::Target { field } => Some((
+            Field {
+                kind: RecordKind::Tradeline,
+                index: field,
+            },
+            None,
+        )),
+        Inputs::Live { primary, secondary } => Some((primary, secondary)),
+    };
+    match fields {
+        None => {
             let s = read::latest_score_entry(view.conn(), &agency.party_id(), &q.subject)?
                 .ok_or_else(|| ApiError::not_found("no score committed for this subject"))?;
             openings.primary.push(open_score(&s, agency)?.score);
         }
-        _ => {
+        Some((primary, secondary)) => {
+            // The same table the rules derived `inputs` by: each record
+            // gives its primary field, its secondary, or both.
             for id in &ids {
-                match open_record(view, agency, id)? {
-                    Payload::Tradeline(t) => {
-                        let idx = match q.predicate {
-                            Predicate::NoSeriousDelinquency => tradeline::SERIOUS_DELINQUENCY,
-                            Predicate::DebtToIncomeBelow { .. } => tradeline::SCHEDULED_PAYMENT,
-                            _ => tradeline::BALANCE,
-                        };
-                        // `open_record` checked the amounts against the
-                        // commitments, so the index is there.
-                        let o = t.amounts.get(idx).ok_or_else(|| {
-                            ApiError::new(
-                                ErrorCode::Internal,
-                                "a checked tradeline lacks an amount",
-                            )
-                        })?;
-                        openings.primary.push(o.clone());
-                    }
-                    Payload::Income(i) => openings.secondary.push(i.monthly_income),
+                // `open_record` checked the openings against the record's
+                // commitments, so every field index is there.
+                let p = open_record(view, agency, id)?;
+                let kind = match &p {
+                    Payload::Tradeline(_) => RecordKind::Tradeline,
+                    Payload::Income(_) => RecordKind::Income,
                     Payload::Score(_) => {
                         return Err(ApiError::new(
                             ErrorCode::Internal,
                             "a record holds a score payload",
                         ))
                     }
+                };
+                let all = p.openings();
+                let take = |f: Field, list: &mut Vec<Opening>| -> Result<()> {
+                    if f.kind == kind {
+                        let o = all.get(f.index).ok_or_else(|| {
+                            ApiError::new(ErrorCode::Internal, "a checked record lacks an amount")
+                        })?;
+                        list.push((*o).clone());
+                    }
+                    Ok(())
+                };
+                take(primary, &mut openings.primary)?;
+                if let Some(s) = secondary {
+                    take(s, &mut openings.secondary)?;
                 }
             }
         }

@@ -19,7 +19,6 @@ use credence_crypto::proof::{
 use credence_crypto::{PartyId, Signature};
 use credence_ledger::encode::{entry_bytes, entry_id, from_bytes, ENTRY_SIG_DOMAIN};
 use credence_ledger::rules::{record_validity_context, score_validity_context};
-use credence_ledger::types::{income, tradeline};
 use credence_ledger::{
     read, rules, Entry, Id, Ledger, LedgerError, QueryAnswered, QueryAsked, RecordKind, SignedEntry,
 };

@@ -2,6 +2,7 @@
 //! (`verify_against_ledger`).
 use super::export::stored_entry;
 use super::*;
+use credence_ledger::predicate::{Field, Inputs, PredicateKind};
 
 type Keys = BTreeMap<PartyId, [u8; 32]>;
 
@@ -103,10 +104,23 @@ fn same_list(field: &str, shown: &[String], signed: &[String]) -> Result<()> {
 }
 
 fn is_score_predicate(p: &Predicate) -> bool {
-    matches!(
-        p,
-        Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. }
-    )
+    PredicateKind::of(p).inputs() == Inputs::Score
+}
+
+/// The fields a record input gives, by the rules' one table: (primary,
+/// secondary). A balance question's target gives its one primary.
+fn record_fields(p: &Predicate) -> (Option<Field>, Option<Field>) {
+    match PredicateKind::of(p).inputs() {
+        Inputs::Score => (None, None),
+        Inputs::Target { field } => (
+            Some(Field {
+                kind: RecordKind::Tradeline,
+                index: field,
+            }),
+            None,
+        ),
+        Inputs::Live { primary, secondary } => (Some(primary), secondary),
+    }
 }
 
 /// Decode and check the input entries; return the commitments the predicate
@@ -171,27 +185,15 @@ fn check_inputs(
                 check_signed(&what, &se, &r.furnisher, "furnisher", keys, used)?;
                 verify_validity(&record_validity_context(r), &r.commitments, &r.validity)
                     .map_err(|e| failed(format!("{what}: validity proof: {e}")))?;
-                let (secondary, field) = match (pred, r.kind) {
-                    (
-                        Predicate::BalanceAtMost { .. } | Predicate::TotalDebtBelow { .. },
-                        RecordKind::Tradeline,
-                    ) => (false, tradeline::BALANCE),
-                    (Predicate::NoSeriousDelinquency, RecordKind::Tradeline) => {
-                        (false, tradeline::SERIOUS_DELINQUENCY)
-                    }
-                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Tradeline) => {
-                        (false, tradeline::SCHEDULED_PAYMENT)
-                    }
-                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Income) => {
-                        (true, income::MONTHLY_INCOME)
-                    }
-                    _ => {
-                        return Err(failed(format!(
-                            "{what} is a record of kind {}, which `{pred}` does not use",
-                            r.kind.as_str()
-                        )))
-                    }
-                };
+                let (primary, secondary) = record_fields(&pred);
+                let of = |f: Option<Field>| f.filter(|f| f.kind == r.kind).map(|f| f.index);
+                let (pi, si) = (of(primary), of(secondary));
+                if pi.is_none() && si.is_none() {
+                    return Err(failed(format!(
+                        "{what} is a record of kind {}, which `{pred}` does not use",
+                        r.kind.as_str()
+                    )));
+                }
                 // The rules derive tradelines, then incomes, each by ascending record id.
                 if let Some((kind, prev)) = last {
                     let in_order = match (kind, r.kind) {
@@ -206,11 +208,12 @@ fn check_inputs(
                     }
                 }
                 last = Some((r.kind, r.record_id));
-                let c: Commitment = r.commitments[field];
-                if secondary {
-                    inputs.secondary.push(c);
-                } else {
-                    inputs.primary.push(c);
+                // The field count was checked above, so every index is there.
+                if let Some(i) = pi {
+                    inputs.primary.push(r.commitments[i]);
+                }
+                if let Some(i) = si {
+                    inputs.secondary.push(r.commitments[i]);
                 }
             }
             other => {
@@ -226,9 +229,10 @@ fn check_inputs(
             }
         }
     }
-    match (pred, q.target) {
-        (Predicate::BalanceAtMost { .. }, Some(t)) if a.inputs == [t] => {}
-        (Predicate::BalanceAtMost { .. }, _) => {
+    let targeted = matches!(PredicateKind::of(&pred).inputs(), Inputs::Target { .. });
+    match (targeted, q.target) {
+        (true, Some(t)) if a.inputs == [t] => {}
+        (true, _) => {
             return Err(failed(
                 "a balance answer must be over exactly the record the question targets",
             ))

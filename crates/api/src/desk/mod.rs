@@ -219,20 +219,6 @@ pub fn ask(
 ) -> Result<Id> {
     let now = net.now();
     let view = net.view(&asker.party_id())?;
-    if let Some(t) = target {
-        let r = credence_ledger::rules::record(view.conn(), &t)
-            .map_err(credence_ledger::LedgerError::from)?
-            .ok_or_else(|| ApiError::not_found("the chosen record is not on the ledger"))?;
-        if r.subject != *subject || r.kind != RecordKind::Tradeline {
-            return Err(ApiError::invalid(
-                "a balance question needs one of this borrower's tradelines as its target",
-            ));
-        }
-    } else if matches!(predicate, Predicate::BalanceAtMost { .. }) {
-        return Err(ApiError::invalid(
-            "a balance question needs a target: choose one of the borrower's tradelines",
-        ));
-    }
     let (query_id, entry) = actions::ask(view, asker, subject, predicate, responder, target, now)?;
     submit_one(net, entry)?;
     Ok(query_id)
@@ -450,25 +436,6 @@ pub fn dispute(
     let (id, entry) = actions::open_dispute(view, me, record_id, reason)?;
     submit_one(net, entry)?;
     Ok(id)
-}
-
-/// The one-word answer of a `Predicate` kind for forms: tags in the order of
-/// `Predicate`'s variants, as `AllowedPredicates::Only` stores them.
-pub fn predicate_kinds() -> Vec<(&'static str, u8)> {
-    [
-        ("score-at-least", Predicate::ScoreAtLeast { min: 0 }),
-        ("score-in-range", Predicate::ScoreInRange { min: 0, max: 0 }),
-        ("balance-at-most", Predicate::BalanceAtMost { max: 0 }),
-        ("total-debt-below", Predicate::TotalDebtBelow { limit: 0 }),
-        (
-            "debt-to-income-below",
-            Predicate::DebtToIncomeBelow { percent: 0 },
-        ),
-        ("no-serious-delinquency", Predicate::NoSeriousDelinquency),
-    ]
-    .into_iter()
-    .map(|(n, p)| (n, predicate_tag(&p)))
-    .collect()
 }
 
 /// Time buckets for activity charts: `n` equal buckets covering [from, to].

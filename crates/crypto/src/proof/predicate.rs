@@ -18,6 +18,10 @@ pub enum Predicate {
     DebtToIncomeBelow { percent: u64 },
     /// Σ serious-delinquency flags ≤ 0. Inputs: primary = flags.
     NoSeriousDelinquency,
+    /// Σ balances / Σ credit limits < percent % over the subject's live
+    /// tradelines (credit utilisation). Inputs: primary = balances,
+    /// secondary = credit limits of the same tradelines.
+    UtilisationBelow { percent: u64 },
 }
 
 /// Commitments a predicate is evaluated over, read from the ledger by the verifier.
@@ -85,6 +89,16 @@ impl Predicate {
                 })
             }
         };
+        let ratio = |what: &str, percent: u64| {
+            if (1..=100).contains(&percent) {
+                Ok(())
+            } else {
+                Err(CryptoError::Malformed {
+                    what: "predicate",
+                    why: format!("{what} percent must be in 1..=100, got {percent}"),
+                })
+            }
+        };
         match *self {
             Predicate::ScoreAtLeast { min } => threshold("score threshold", min),
             Predicate::ScoreInRange { min, max } => {
@@ -107,16 +121,8 @@ impl Predicate {
                     .into(),
             }),
             Predicate::TotalDebtBelow { limit } => threshold("debt limit", limit),
-            Predicate::DebtToIncomeBelow { percent } => {
-                if (1..=100).contains(&percent) {
-                    Ok(())
-                } else {
-                    Err(CryptoError::Malformed {
-                        what: "predicate",
-                        why: format!("debt-to-income percent must be in 1..=100, got {percent}"),
-                    })
-                }
-            }
+            Predicate::DebtToIncomeBelow { percent } => ratio("debt-to-income", percent),
+            Predicate::UtilisationBelow { percent } => ratio("credit utilisation", percent),
             Predicate::NoSeriousDelinquency => Ok(()),
         }
     }
@@ -131,6 +137,7 @@ impl Predicate {
             Predicate::TotalDebtBelow { limit } => (4, &[*limit][..]),
             Predicate::DebtToIncomeBelow { percent } => (5, &[*percent][..]),
             Predicate::NoSeriousDelinquency => (6, &[][..]),
+            Predicate::UtilisationBelow { percent } => (7, &[*percent][..]),
         };
         let mut out = Vec::with_capacity(1 + 8 * params.len());
         out.push(tag);
@@ -182,6 +189,9 @@ impl Predicate {
             (TotalDebtBelow { limit }, false, 0) => vec![c(-i128::from(limit), 1, 0)],
             (DebtToIncomeBelow { percent }, true, 0) => vec![c(-1, -100, i128::from(percent))],
             (DebtToIncomeBelow { percent }, false, 0) => vec![c(0, 100, -i128::from(percent))],
+            // p·Σlimit − 100·Σbalance − 1 ≥ 0, or its negation.
+            (UtilisationBelow { percent }, true, 0) => vec![c(-1, -100, i128::from(percent))],
+            (UtilisationBelow { percent }, false, 0) => vec![c(0, 100, -i128::from(percent))],
             (NoSeriousDelinquency, true, 0) => vec![c(0, -1, 0)],
             (NoSeriousDelinquency, false, 0) => vec![c(-1, 1, 0)],
             (_, holds, branch) => {
@@ -198,7 +208,7 @@ impl Predicate {
     }
 
     /// Score and balance questions are about one committed field; sums take any
-    /// number (an empty sum is 0); only debt-to-income has a second list.
+    /// number (an empty sum is 0); the two ratios have a second list.
     fn check_shape(&self, primary: usize, secondary: usize, what: &str) -> Result<(), CryptoError> {
         let (ok, expected) = match self {
             Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => (
@@ -217,6 +227,11 @@ impl Predicate {
                 "primary delinquency flags only, no secondary",
             ),
             Predicate::DebtToIncomeBelow { .. } => (true, "any number of payments and incomes"),
+            // One limit per balance: both lists come from the same tradelines.
+            Predicate::UtilisationBelow { .. } => (
+                primary == secondary,
+                "one credit limit (secondary) per balance (primary)",
+            ),
         };
         if ok {
             return Ok(());

@@ -2,7 +2,7 @@
 //! type, and the one canonical form that proof bundles carry.
 use super::*;
 
-pub(super) const PREDICATE_FORMS: &str = "`score >= N`, `score in A..B` (inclusive), `balance <= N`, `total_debt < N`, `dti < P` (percent), `no_serious_delinquency`";
+pub(super) const PREDICATE_FORMS: &str = "`score >= N`, `score in A..B` (inclusive), `balance <= N`, `total_debt < N`, `dti < P` (percent), `no_serious_delinquency`, `utilisation < P` (percent)";
 
 impl std::fmt::Display for Predicate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -13,6 +13,7 @@ impl std::fmt::Display for Predicate {
             Predicate::TotalDebtBelow { limit } => write!(f, "total_debt < {limit}"),
             Predicate::DebtToIncomeBelow { percent } => write!(f, "dti < {percent}"),
             Predicate::NoSeriousDelinquency => f.write_str("no_serious_delinquency"),
+            Predicate::UtilisationBelow { percent } => write!(f, "utilisation < {percent}"),
         }
     }
 }
@@ -79,6 +80,9 @@ impl std::str::FromStr for Predicate {
             [W(w), Op("<"), N(n)] if w == "total_debt" => Predicate::TotalDebtBelow { limit: *n },
             [W(w), Op("<"), N(n)] if w == "dti" => Predicate::DebtToIncomeBelow { percent: *n },
             [W(w)] if w == "no_serious_delinquency" => Predicate::NoSeriousDelinquency,
+            [W(w), Op("<"), N(n)] if w == "utilisation" => {
+                Predicate::UtilisationBelow { percent: *n }
+            }
             [] => return Err(malformed("empty predicate".into())),
             _ => return Err(malformed("unrecognised predicate".into())),
         };

@@ -192,6 +192,81 @@ fn proof_dti_sums_two_incomes_and_three_payments() {
 }
 
 #[test]
+fn proof_utilisation_sums_balances_against_limits() {
+    // balances 3000 + 1000 = 4000 of limits 5000 + 5000: 40 % used.
+    prove_ok(
+        Predicate::UtilisationBelow { percent: 41 },
+        &[3000, 1000],
+        &[5000, 5000],
+        YES,
+    );
+    prove_ok(
+        Predicate::UtilisationBelow { percent: 40 },
+        &[3000, 1000],
+        &[5000, 5000],
+        NO,
+    );
+    prove_ok(
+        Predicate::UtilisationBelow { percent: 39 },
+        &[3000, 1000],
+        &[5000, 5000],
+        NO,
+    );
+    // No credit line at all: nothing is below a share of nothing.
+    prove_ok(Predicate::UtilisationBelow { percent: 30 }, &[], &[], NO);
+    // Every balance comes with its own limit.
+    let (inputs, openings) = setup(&[1, 2], &[10]);
+    assert!(matches!(
+        prove_predicate(
+            &ctx(),
+            &Predicate::UtilisationBelow { percent: 30 },
+            &inputs,
+            &openings
+        ),
+        Err(CryptoError::InputMismatch(_))
+    ));
+}
+
+#[test]
+fn proof_utilisation_false_claim_cannot_be_proven() {
+    // 4000 of 5000 used (80 %) against "utilisation < 30": the derived
+    // commitment 30·ΣL − 100·ΣB − B opens to −250,001 mod ℓ; claiming
+    // "holds" with any value a range proof accepts fails.
+    let p = Predicate::UtilisationBelow { percent: 30 };
+    let (inputs, openings) = setup(&[4000], &[5000]);
+    let r = scalar_of(30) * blinding_scalar(&openings.secondary[0]).unwrap()
+        - scalar_of(100) * blinding_scalar(&openings.primary[0]).unwrap();
+    let derived = derived_commitments(&p, &inputs, YES).unwrap();
+    let g = gens();
+    for v in [0u64, 1, 250_001, (-250_001i64) as u64] {
+        let mut t = predicate_transcript(&ctx(), &p, &inputs, YES);
+        let (rp, vs) =
+            RangeProof::prove_multiple(&g.bp, &g.pc, &mut t, &[v], &[r], PREDICATE_BITS).unwrap();
+        assert_ne!(
+            vs[0].to_bytes(),
+            derived[0].0,
+            "no u64 value opens the claim"
+        );
+        let forged = PredicateProof {
+            answer: YES,
+            proof: rp.to_bytes(),
+        };
+        assert_rejected(verify_predicate(&ctx(), &p, &inputs, &forged));
+    }
+    // The honest prover answers "does not hold", and that verifies.
+    prove_ok(p, &[4000], &[5000], NO);
+    // A proof of the honest answer does not pass as the other predicate kind
+    // with the same claim shape.
+    let (inputs, proof) = prove_ok(p, &[1000], &[5000], YES);
+    assert_rejected(verify_predicate(
+        &ctx(),
+        &Predicate::DebtToIncomeBelow { percent: 30 },
+        &inputs,
+        &proof,
+    ));
+}
+
+#[test]
 fn proof_no_serious_delinquency_true_and_false() {
     let p = Predicate::NoSeriousDelinquency;
     prove_ok(p, &[0, 0, 0], &[], YES);
@@ -558,7 +633,14 @@ fn proof_validate_rejects_bad_parameters() {
             Predicate::DebtToIncomeBelow { percent }.validate(),
             Err(CryptoError::Malformed { .. })
         ));
+        assert!(matches!(
+            Predicate::UtilisationBelow { percent }.validate(),
+            Err(CryptoError::Malformed { .. })
+        ));
     }
+    Predicate::UtilisationBelow { percent: 100 }
+        .validate()
+        .unwrap();
     Predicate::DebtToIncomeBelow { percent: 1 }
         .validate()
         .unwrap();
@@ -610,6 +692,10 @@ fn proof_encode_is_tag_then_big_endian_parameters() {
         [5, 0, 0, 0, 0, 0, 0, 0, 43]
     );
     assert_eq!(Predicate::NoSeriousDelinquency.encode(), [6]);
+    assert_eq!(
+        Predicate::UtilisationBelow { percent: 30 }.encode(),
+        [7, 0, 0, 0, 0, 0, 0, 0, 30]
+    );
 }
 
 #[test]
@@ -627,6 +713,10 @@ fn proof_predicate_parse_and_display() {
         ),
         ("dti < 43", Predicate::DebtToIncomeBelow { percent: 43 }),
         ("no_serious_delinquency", Predicate::NoSeriousDelinquency),
+        (
+            "utilisation < 30",
+            Predicate::UtilisationBelow { percent: 30 },
+        ),
     ];
     for (text, pred) in cases {
         assert_eq!(text.parse::<Predicate>().unwrap(), pred);

@@ -25,7 +25,11 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 );
             }
             if let AllowedPredicates::Only(tags) = &c.predicates {
-                if tags.is_empty() || tags.iter().any(|t| !(1..=6).contains(t)) {
+                if tags.is_empty()
+                    || tags
+                        .iter()
+                        .any(|t| crate::predicate::PredicateKind::from_tag(*t).is_none())
+                {
                     return reject(
                         C::Malformed,
                         "allowed predicates must be a non-empty list of known kinds",

@@ -1,92 +1,100 @@
-//! Which ledger objects and commitments a question is answered over.
+//! Which ledger objects and commitments a question is answered over, by
+//! the one table of `PredicateKind::inputs`.
 use super::*;
+use crate::predicate::{Field, Inputs, PredicateKind};
+
+/// The commitment of `field` in record `r`; a record whose commitments do
+/// not cover the field is not a valid input.
+fn field_of(r: &RecordRow, field: Field) -> Option<Commitment> {
+    (r.kind == field.kind)
+        .then(|| r.commitments.get(field.index).copied())
+        .flatten()
+}
+
+/// The one target check: `target` is a live tradeline of `subject`.
+pub(crate) fn target_tradeline(conn: &Connection, subject: &PartyId, target: &Id) -> R<RecordRow> {
+    match record(conn, target)? {
+        Some(r)
+            if r.subject == *subject && r.kind == RecordKind::Tradeline && r.status == "live" =>
+        {
+            Ok(r)
+        }
+        _ => reject(
+            C::UnknownRecord,
+            "the target is not a live tradeline of the subject",
+        ),
+    }
+}
+
+/// `target_tradeline` for callers outside the rules (an asker's own check
+/// before signing).
+pub fn check_target(
+    conn: &Connection,
+    subject: &PartyId,
+    target: &Id,
+) -> Result<RecordRow, crate::LedgerError> {
+    target_tradeline(conn, subject, target).map_err(|e| match e {
+        RuleError::Reject(r) => crate::LedgerError::Rejected(r),
+        RuleError::Sql(e) => e.into(),
+    })
+}
 
 /// The ledger objects and commitments a query's predicate is evaluated over, as
 /// every member derives them from the state now.
 pub(crate) fn predicate_inputs(conn: &Connection, q: &QueryAsked) -> R<(Vec<Id>, PredicateInputs)> {
-    use crate::types::{income, tradeline};
-    let field = |rows: &[RecordRow], i: usize| -> Vec<Commitment> {
-        rows.iter().map(|r| r.commitments[i]).collect()
-    };
-    let ids = |rows: &[RecordRow]| -> Vec<Id> { rows.iter().map(|r| r.record_id).collect() };
-    Ok(match q.predicate {
-        Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => {
-            match latest_score(conn, &q.responder, &q.subject)? {
-                Some((id, c)) => (
-                    vec![id],
-                    PredicateInputs {
-                        primary: vec![c],
-                        secondary: vec![],
-                    },
-                ),
-                None => {
-                    return reject(
-                        C::StaleInputs,
-                        "the responding agency has committed no score for this subject",
-                    )
-                }
+    let mut ids = Vec::new();
+    let mut inputs = PredicateInputs::default();
+    let broken = || Rejection::new(C::Malformed, "a record lacks a committed field");
+    match PredicateKind::of(&q.predicate).inputs() {
+        Inputs::Score => match latest_score(conn, &q.responder, &q.subject)? {
+            Some((id, c)) => {
+                ids.push(id);
+                inputs.primary.push(c);
             }
-        }
-        Predicate::BalanceAtMost { .. } => {
+            None => {
+                return reject(
+                    C::StaleInputs,
+                    "the responding agency has committed no score for this subject",
+                )
+            }
+        },
+        Inputs::Target { field } => {
             let Some(t) = q.target else {
                 return reject(C::BadPredicate, "a balance question names its record");
             };
-            match record(conn, &t)? {
-                Some(r)
-                    if r.status == "live"
-                        && r.kind == RecordKind::Tradeline
-                        && r.subject == q.subject =>
-                {
-                    (
-                        vec![t],
-                        PredicateInputs {
-                            primary: vec![r.commitments[tradeline::BALANCE]],
-                            secondary: vec![],
-                        },
-                    )
+            let r = target_tradeline(conn, &q.subject, &t)?;
+            let f = Field {
+                kind: RecordKind::Tradeline,
+                index: field,
+            };
+            ids.push(t);
+            inputs.primary.push(field_of(&r, f).ok_or_else(broken)?);
+        }
+        Inputs::Live { primary, secondary } => {
+            let rows = live_records(conn, &q.subject, primary.kind)?;
+            for r in &rows {
+                ids.push(r.record_id);
+                inputs
+                    .primary
+                    .push(field_of(r, primary).ok_or_else(broken)?);
+            }
+            match secondary {
+                None => {}
+                Some(s) if s.kind == primary.kind => {
+                    for r in &rows {
+                        inputs.secondary.push(field_of(r, s).ok_or_else(broken)?);
+                    }
                 }
-                _ => {
-                    return reject(
-                        C::UnknownRecord,
-                        "the target record is not a live tradeline of this subject",
-                    )
+                Some(s) => {
+                    for r in live_records(conn, &q.subject, s.kind)? {
+                        ids.push(r.record_id);
+                        inputs.secondary.push(field_of(&r, s).ok_or_else(broken)?);
+                    }
                 }
             }
         }
-        Predicate::TotalDebtBelow { .. } => {
-            let t = live_records(conn, &q.subject, RecordKind::Tradeline)?;
-            (
-                ids(&t),
-                PredicateInputs {
-                    primary: field(&t, tradeline::BALANCE),
-                    secondary: vec![],
-                },
-            )
-        }
-        Predicate::NoSeriousDelinquency => {
-            let t = live_records(conn, &q.subject, RecordKind::Tradeline)?;
-            (
-                ids(&t),
-                PredicateInputs {
-                    primary: field(&t, tradeline::SERIOUS_DELINQUENCY),
-                    secondary: vec![],
-                },
-            )
-        }
-        Predicate::DebtToIncomeBelow { .. } => {
-            let t = live_records(conn, &q.subject, RecordKind::Tradeline)?;
-            let inc = live_records(conn, &q.subject, RecordKind::Income)?;
-            let mut all = ids(&t);
-            all.extend(ids(&inc));
-            (
-                all,
-                PredicateInputs {
-                    primary: field(&t, tradeline::SCHEDULED_PAYMENT),
-                    secondary: field(&inc, income::MONTHLY_INCOME),
-                },
-            )
-        }
-    })
+    }
+    Ok((ids, inputs))
 }
 
 /// `predicate_inputs` for callers outside the rules (the responder building an answer).
@@ -108,13 +116,12 @@ pub fn inputs_from_ids(
     q: &QueryAsked,
     ids: &[Id],
 ) -> Result<PredicateInputs, crate::LedgerError> {
-    use crate::types::{income, tradeline};
     let missing =
         |id: &Id| crate::LedgerError::NotFound(format!("answer input {}", hex::encode(&id[..8])));
     let mut inputs = PredicateInputs::default();
-    for id in ids {
-        match q.predicate {
-            Predicate::ScoreAtLeast { .. } | Predicate::ScoreInRange { .. } => {
+    let (primary, secondary) = match PredicateKind::of(&q.predicate).inputs() {
+        Inputs::Score => {
+            for id in ids {
                 let c: Vec<u8> = conn
                     .query_row(
                         "SELECT commitment FROM scores WHERE score_id = ?1",
@@ -125,25 +132,30 @@ pub fn inputs_from_ids(
                     .ok_or_else(|| missing(id))?;
                 inputs.primary.push(Commitment(id32(c)?));
             }
-            _ => {
-                let r = record(conn, id)?.ok_or_else(|| missing(id))?;
-                let (list, idx) = match (q.predicate, r.kind) {
-                    (Predicate::BalanceAtMost { .. } | Predicate::TotalDebtBelow { .. }, _) => {
-                        (&mut inputs.primary, tradeline::BALANCE)
-                    }
-                    (Predicate::NoSeriousDelinquency, _) => {
-                        (&mut inputs.primary, tradeline::SERIOUS_DELINQUENCY)
-                    }
-                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Tradeline) => {
-                        (&mut inputs.primary, tradeline::SCHEDULED_PAYMENT)
-                    }
-                    (Predicate::DebtToIncomeBelow { .. }, RecordKind::Income) => {
-                        (&mut inputs.secondary, income::MONTHLY_INCOME)
-                    }
-                    _ => return Err(missing(id)),
-                };
-                list.push(*r.commitments.get(idx).ok_or_else(|| missing(id))?);
-            }
+            return Ok(inputs);
+        }
+        Inputs::Target { field } => (
+            Field {
+                kind: RecordKind::Tradeline,
+                index: field,
+            },
+            None,
+        ),
+        Inputs::Live { primary, secondary } => (primary, secondary),
+    };
+    for id in ids {
+        let r = record(conn, id)?.ok_or_else(|| missing(id))?;
+        let mut used = false;
+        if let Some(c) = field_of(&r, primary) {
+            inputs.primary.push(c);
+            used = true;
+        }
+        if let Some(c) = secondary.and_then(|s| field_of(&r, s)) {
+            inputs.secondary.push(c);
+            used = true;
+        }
+        if !used {
+            return Err(missing(id));
         }
     }
     Ok(inputs)

@@ -23,8 +23,8 @@ mod reviews;
 mod state;
 
 pub(crate) use deferred::Deferred;
-pub(crate) use inputs::predicate_inputs;
-pub use inputs::{derive_inputs, inputs_from_ids};
+pub use inputs::{check_target, derive_inputs, inputs_from_ids};
+pub(crate) use inputs::{predicate_inputs, target_tradeline};
 use state::*;
 pub use state::{
     chain, has_live_consent, latest_score, live_records, member, query, record, subject_key,

@@ -65,18 +65,9 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 (Predicate::BalanceAtMost { .. }, None) => {
                     return reject(C::BadPredicate, "a balance question must name a record")
                 }
-                (Predicate::BalanceAtMost { .. }, Some(t)) => match record(conn, t)? {
-                    Some(r)
-                        if r.subject == q.subject
-                            && r.kind == RecordKind::Tradeline
-                            && r.status == "live" => {}
-                    _ => {
-                        return reject(
-                            C::UnknownRecord,
-                            "the target is not a live tradeline of the subject",
-                        )
-                    }
-                },
+                (Predicate::BalanceAtMost { .. }, Some(t)) => {
+                    target_tradeline(conn, &q.subject, t)?;
+                }
                 (_, Some(_)) => {
                     return reject(C::BadPredicate, "only a balance question names a record")
                 }

@@ -1,0 +1,193 @@
+//! The kinds of question a member may ask, defined once: the tag a consent
+//! stores, the name forms and the UI use, the label people read, and what a
+//! question of the kind is answered over. The rules, the responder, the
+//! desks, the DTOs and (through generated TypeScript) the UI all read this.
+use crate::types::{income, tradeline, RecordKind};
+use credence_crypto::proof::Predicate;
+use serde::{Deserialize, Serialize};
+
+/// A question's kind, without its parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PredicateKind {
+    ScoreAtLeast,
+    ScoreInRange,
+    BalanceAtMost,
+    TotalDebtBelow,
+    DebtToIncomeBelow,
+    NoSeriousDelinquency,
+    UtilisationBelow,
+}
+
+/// One committed field of one kind of record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub kind: RecordKind,
+    pub index: usize,
+}
+
+/// What a question of a kind is answered over, as every member derives it
+/// from the state: the order here is the order of the proof's inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inputs {
+    /// The responding agency's latest score for the subject (one primary).
+    Score,
+    /// One named live tradeline of the subject (`QueryAsked::target`): this
+    /// field, as the one primary.
+    Target { field: usize },
+    /// Every live record of the subject: `primary` from each record of its
+    /// kind; `secondary` likewise, from the same records when it is the
+    /// same kind (one per primary), else from the records of its kind,
+    /// listed after them.
+    Live {
+        primary: Field,
+        secondary: Option<Field>,
+    },
+}
+
+impl PredicateKind {
+    /// Every kind, in the order of `Predicate`'s variants.
+    pub const ALL: [PredicateKind; 7] = [
+        PredicateKind::ScoreAtLeast,
+        PredicateKind::ScoreInRange,
+        PredicateKind::BalanceAtMost,
+        PredicateKind::TotalDebtBelow,
+        PredicateKind::DebtToIncomeBelow,
+        PredicateKind::NoSeriousDelinquency,
+        PredicateKind::UtilisationBelow,
+    ];
+
+    pub fn of(p: &Predicate) -> Self {
+        match p {
+            Predicate::ScoreAtLeast { .. } => PredicateKind::ScoreAtLeast,
+            Predicate::ScoreInRange { .. } => PredicateKind::ScoreInRange,
+            Predicate::BalanceAtMost { .. } => PredicateKind::BalanceAtMost,
+            Predicate::TotalDebtBelow { .. } => PredicateKind::TotalDebtBelow,
+            Predicate::DebtToIncomeBelow { .. } => PredicateKind::DebtToIncomeBelow,
+            Predicate::NoSeriousDelinquency => PredicateKind::NoSeriousDelinquency,
+            Predicate::UtilisationBelow { .. } => PredicateKind::UtilisationBelow,
+        }
+    }
+
+    /// A predicate of this kind with every parameter 0 (not necessarily
+    /// valid): for its tag.
+    fn sample(self) -> Predicate {
+        match self {
+            PredicateKind::ScoreAtLeast => Predicate::ScoreAtLeast { min: 0 },
+            PredicateKind::ScoreInRange => Predicate::ScoreInRange { min: 0, max: 0 },
+            PredicateKind::BalanceAtMost => Predicate::BalanceAtMost { max: 0 },
+            PredicateKind::TotalDebtBelow => Predicate::TotalDebtBelow { limit: 0 },
+            PredicateKind::DebtToIncomeBelow => Predicate::DebtToIncomeBelow { percent: 0 },
+            PredicateKind::NoSeriousDelinquency => Predicate::NoSeriousDelinquency,
+            PredicateKind::UtilisationBelow => Predicate::UtilisationBelow { percent: 0 },
+        }
+    }
+
+    /// The tag a consent stores (`AllowedPredicates::Only`): the first byte
+    /// of the predicate's canonical encoding.
+    pub fn tag(self) -> u8 {
+        self.sample().encode()[0]
+    }
+
+    pub fn from_tag(tag: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.tag() == tag)
+    }
+
+    /// The kind's name in forms, DTOs and the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            PredicateKind::ScoreAtLeast => "score-at-least",
+            PredicateKind::ScoreInRange => "score-in-range",
+            PredicateKind::BalanceAtMost => "balance-at-most",
+            PredicateKind::TotalDebtBelow => "total-debt-below",
+            PredicateKind::DebtToIncomeBelow => "debt-to-income-below",
+            PredicateKind::NoSeriousDelinquency => "no-serious-delinquency",
+            PredicateKind::UtilisationBelow => "utilisation-below",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// How people read the kind in a form.
+    pub fn label(self) -> &'static str {
+        match self {
+            PredicateKind::ScoreAtLeast => "Score at least",
+            PredicateKind::ScoreInRange => "Score within an interval",
+            PredicateKind::BalanceAtMost => "Balance of one account at most",
+            PredicateKind::TotalDebtBelow => "Total debt across all lenders below",
+            PredicateKind::DebtToIncomeBelow => "Debt-to-income below (%)",
+            PredicateKind::NoSeriousDelinquency => "No serious delinquency (90+ days, 24 months)",
+            PredicateKind::UtilisationBelow => "Credit utilisation below (%)",
+        }
+    }
+
+    /// What a question of this kind is answered over.
+    pub fn inputs(self) -> Inputs {
+        let tradeline = |index| Field {
+            kind: RecordKind::Tradeline,
+            index,
+        };
+        match self {
+            PredicateKind::ScoreAtLeast | PredicateKind::ScoreInRange => Inputs::Score,
+            PredicateKind::BalanceAtMost => Inputs::Target {
+                field: tradeline::BALANCE,
+            },
+            PredicateKind::TotalDebtBelow => Inputs::Live {
+                primary: tradeline(tradeline::BALANCE),
+                secondary: None,
+            },
+            PredicateKind::NoSeriousDelinquency => Inputs::Live {
+                primary: tradeline(tradeline::SERIOUS_DELINQUENCY),
+                secondary: None,
+            },
+            PredicateKind::DebtToIncomeBelow => Inputs::Live {
+                primary: tradeline(tradeline::SCHEDULED_PAYMENT),
+                secondary: Some(Field {
+                    kind: RecordKind::Income,
+                    index: income::MONTHLY_INCOME,
+                }),
+            },
+            PredicateKind::UtilisationBelow => Inputs::Live {
+                primary: tradeline(tradeline::BALANCE),
+                secondary: Some(tradeline(tradeline::CREDIT_LIMIT)),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for PredicateKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_tag_and_name_and_round_trips() {
+        let mut tags: Vec<u8> = PredicateKind::ALL.iter().map(|k| k.tag()).collect();
+        assert_eq!(
+            tags,
+            [1, 2, 3, 4, 5, 6, 7],
+            "tags are the canonical encoding's"
+        );
+        tags.dedup();
+        assert_eq!(tags.len(), PredicateKind::ALL.len());
+        for k in PredicateKind::ALL {
+            assert_eq!(PredicateKind::from_tag(k.tag()), Some(k));
+            assert_eq!(PredicateKind::from_name(k.name()), Some(k));
+            assert_eq!(PredicateKind::of(&k.sample()), k);
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::Value::String(k.name().into())
+            );
+        }
+        assert_eq!(PredicateKind::from_tag(0), None);
+        assert_eq!(PredicateKind::from_tag(8), None);
+        assert_eq!(PredicateKind::from_name("score"), None);
+    }
+}
