@@ -45,6 +45,9 @@ fn every_predicate_kind_is_answered_and_verified_by_the_asker() {
         (Predicate::DebtToIncomeBelow { percent: 6 }, None, true),
         (Predicate::DebtToIncomeBelow { percent: 5 }, None, false),
         (Predicate::NoSeriousDelinquency, None, true),
+        // balance 300,000 of a 1,000,000 limit = 30 % used
+        (Predicate::UtilisationBelow { percent: 31 }, None, true),
+        (Predicate::UtilisationBelow { percent: 30 }, None, false),
     ];
     for (p, target, expected) in cases {
         let qid = w.ask(&a, &s1, p, target);
@@ -56,7 +59,7 @@ fn every_predicate_kind_is_answered_and_verified_by_the_asker() {
     }
     // The regulator's audit trail holds every one of them.
     let audit = read::queries(w.view(&w.regulator.clone()).conn(), &Default::default()).unwrap();
-    assert_eq!(audit.len(), 10);
+    assert_eq!(audit.len(), 12);
     assert!(audit
         .iter()
         .all(|q| q.purpose == "credit-application" && q.holds.is_some()));
@@ -94,6 +97,22 @@ fn sums_cover_records_from_both_lenders() {
         !verify_answer(w.view(&a), &q).unwrap().holds,
         "bank-b's record carries a serious delinquency"
     );
+    // Utilisation over both lenders' lines: 450,000 of 1,200,000 = 37.5 %.
+    for (percent, holds) in [(38, true), (37, false)] {
+        let q = w.ask(
+            &a,
+            &s1.party_id(),
+            Predicate::UtilisationBelow { percent },
+            None,
+        );
+        let e = w.answer(&q);
+        w.ok(e);
+        let v = verify_answer(w.view(&a), &q).unwrap();
+        assert!(v.verified);
+        assert_eq!(v.holds, holds, "utilisation < {percent}");
+        let (_, answer) = read::answer(w.view(&a).conn(), &q).unwrap().unwrap();
+        assert_eq!(answer.inputs.len(), 2, "both tradelines, each once");
+    }
     let _ = ag;
 }
 

@@ -219,6 +219,7 @@ test("a question the consent does not cover is refused; a covered one is answere
   await choose("#grant-purpose", "credit-application");
   await (await $('#grant-form input[data-kind="any"]')).click(); // untick "any"
   await (await $('#grant-form input[data-kind="no-serious-delinquency"]')).click();
+  await (await $('#grant-form input[data-kind="utilisation-below"]')).click();
   await (await $("#grant-submit")).click();
   await waitFor('[data-testid="granted"]');
 
@@ -228,6 +229,11 @@ test("a question the consent does not cover is refused; a covered one is answere
   assert.equal(queryCount(), before, "nothing reached the ledger");
   await expectAnswerMatchesLedger(await ask("no-serious-delinquency"));
   assert.equal(queryCount(), before + 1);
+  // The seventh question, credit utilisation, through the same form.
+  const qid = await expectAnswerMatchesLedger(await ask("utilisation-below", "30"));
+  assert.equal(queryCount(), before + 2);
+  const text = sql("regulator", `SELECT predicate_text FROM queries WHERE hex(query_id) = upper('${qid}')`);
+  assert.deepEqual(text, [["utilisation < 30"]], "the ledger holds the utilisation question");
 });
 
 test("the borrower disputes a record", async () => {

@@ -1,6 +1,9 @@
 // View logic with no DOM and no Tauri: parsing forms, formatting, advice for
 // error codes. Unit-tested in test/logic.test.ts.
 
+import { PREDICATE_KINDS, type PredicateDto, type PredicateKind, type PredicateParam } from "./generated/predicates";
+export { PREDICATE_KINDS, type PredicateDto, type PredicateKind };
+
 /** An error as the Rust side sends it: a stable code and a sentence. */
 export interface UiError {
   code: string;
@@ -87,91 +90,46 @@ export function parseWhole(text: string, min: number, max: number): number | nul
   return n >= min && n <= max ? n : null;
 }
 
-export type PredicateKind =
-  | "score-at-least"
-  | "score-in-range"
-  | "balance-at-most"
-  | "total-debt-below"
-  | "debt-to-income-below"
-  | "no-serious-delinquency";
-
-export const PREDICATE_KINDS: { kind: PredicateKind; label: string }[] = [
-  { kind: "score-at-least", label: "Score at least" },
-  { kind: "score-in-range", label: "Score within an interval" },
-  { kind: "balance-at-most", label: "Balance of one account at most" },
-  { kind: "total-debt-below", label: "Total debt across all lenders below" },
-  { kind: "debt-to-income-below", label: "Debt-to-income below (%)" },
-  { kind: "no-serious-delinquency", label: "No serious delinquency (90+ days, 24 months)" },
-];
-
-export type PredicateDto =
-  | { kind: "score-at-least"; min: number }
-  | { kind: "score-in-range"; min: number; max: number }
-  | { kind: "balance-at-most"; max: number }
-  | { kind: "total-debt-below"; limit: number }
-  | { kind: "debt-to-income-below"; percent: number }
-  | { kind: "no-serious-delinquency" };
-
 export interface QuestionForm {
   kind: PredicateKind;
-  a: string; // threshold / min / amount / percent
-  b: string; // max (interval)
+  a: string; // the first parameter, as typed
+  b: string; // the second (an interval's upper bound)
   target: string; // record id for a balance question
+}
+
+function paramError(p: PredicateParam): string {
+  switch (p.unit) {
+    case "score":
+      return `${p.label.replace(/ \(.*\)$/, "")} is a whole number from ${p.min} to ${p.max}.`;
+    case "cents":
+      return p.min > 0 ? `Give the ${p.label.toLowerCase()} as a positive amount, e.g. ${p.default}.` : `Give the ${p.label.toLowerCase()} as an amount, e.g. ${p.default}.`;
+    case "percent":
+      return `The ${p.label.replace(/^Maximum /, "").replace(/ \(%\)$/, "")} is a whole percentage from ${p.min} to ${p.max}, e.g. ${p.default}.`;
+  }
 }
 
 /** The form as a question for the Rust side, or the field error to show. */
 export function buildPredicate(f: QuestionForm): { ok: PredicateDto; target: string | null } | { error: string; field: "a" | "b" | "target" } {
-  switch (f.kind) {
-    case "score-at-least": {
-      const min = parseWhole(f.a, 300, 850);
-      if (min === null) return { error: "The score threshold is a whole number from 300 to 850.", field: "a" };
-      return { ok: { kind: f.kind, min }, target: null };
-    }
-    case "score-in-range": {
-      const min = parseWhole(f.a, 300, 850);
-      const max = parseWhole(f.b, 300, 850);
-      if (min === null) return { error: "The lower bound is a whole number from 300 to 850.", field: "a" };
-      if (max === null) return { error: "The upper bound is a whole number from 300 to 850.", field: "b" };
-      if (min > max) return { error: "The lower bound must not exceed the upper bound.", field: "b" };
-      return { ok: { kind: f.kind, min, max }, target: null };
-    }
-    case "balance-at-most": {
-      const max = parseAmount(f.a);
-      if (max === null) return { error: "Give the balance as an amount, e.g. 5,000.00.", field: "a" };
-      if (!/^[0-9a-f]{64}$/.test(f.target)) return { error: "Choose the account (tradeline) the question is about.", field: "target" };
-      return { ok: { kind: f.kind, max }, target: f.target };
-    }
-    case "total-debt-below": {
-      const limit = parseAmount(f.a);
-      if (limit === null || limit === 0) return { error: "Give the limit as a positive amount, e.g. 40,000.00.", field: "a" };
-      return { ok: { kind: f.kind, limit }, target: null };
-    }
-    case "debt-to-income-below": {
-      const percent = parseWhole(f.a, 1, 100);
-      if (percent === null) return { error: "The ratio is a whole percentage from 1 to 100, e.g. 43.", field: "a" };
-      return { ok: { kind: f.kind, percent }, target: null };
-    }
-    case "no-serious-delinquency":
-      return { ok: { kind: f.kind }, target: null };
+  const spec = PREDICATE_KINDS.find((k) => k.kind === f.kind);
+  if (!spec) return { error: "Choose a question.", field: "a" };
+  const fields = ["a", "b"] as const;
+  const params: number[] = [];
+  for (const [i, p] of spec.params.entries()) {
+    const raw = f[fields[i]];
+    const v = p.unit === "cents" ? parseAmount(raw) : parseWhole(raw, p.min, p.max);
+    if (v === null || v < p.min || v > p.max) return { error: paramError(p), field: fields[i] };
+    params.push(v);
   }
+  if (spec.params.length === 2 && params[0] > params[1]) return { error: "The lower bound must not exceed the upper bound.", field: "b" };
+  if (spec.target && !/^[0-9a-f]{64}$/.test(f.target)) return { error: "Choose the account (tradeline) the question is about.", field: "target" };
+  return { ok: { kind: f.kind, params }, target: spec.target ? f.target : null };
 }
 
-/** What the fields of a question kind mean, for the form's labels. */
-export function fieldsFor(kind: PredicateKind): { a?: string; b?: string; target?: boolean } {
-  switch (kind) {
-    case "score-at-least":
-      return { a: "Minimum score (300–850)" };
-    case "score-in-range":
-      return { a: "From score", b: "To score" };
-    case "balance-at-most":
-      return { a: "Maximum balance", target: true };
-    case "total-debt-below":
-      return { a: "Total debt limit" };
-    case "debt-to-income-below":
-      return { a: "Maximum debt-to-income (%)" };
-    case "no-serious-delinquency":
-      return {};
-  }
+/** What the fields of a question kind mean, for the form's labels, and what they start with. */
+export function fieldsFor(kind: PredicateKind): { a?: string; b?: string; target?: boolean; defaults: [string, string] } {
+  const spec = PREDICATE_KINDS.find((k) => k.kind === kind);
+  const [p, q] = spec?.params ?? [];
+  return { a: p?.label, b: q?.label, target: spec?.target, defaults: [p?.default ?? "", q?.default ?? ""] };
 }
 
 /** How an answer reads to the officer; "pending" is never shown as an answer. */
@@ -190,6 +148,7 @@ export function predicateText(p: string): string {
   if ((m = p.match(/^total_debt < (\d+)$/))) return `total debt < ${formatCents(Number(m[1]))}`;
   if ((m = p.match(/^dti < (\d+)$/))) return `debt-to-income < ${m[1]} %`;
   if (p === "no_serious_delinquency") return "no serious delinquency";
+  if ((m = p.match(/^utilisation < (\d+)$/))) return `credit utilisation < ${m[1]} %`;
   return p;
 }
 

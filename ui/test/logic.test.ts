@@ -24,19 +24,22 @@ describe("amounts", () => {
 describe("question form", () => {
   const base = { a: "", b: "", target: "" };
   it("builds each kind of question", () => {
-    expect(buildPredicate({ ...base, kind: "score-at-least", a: "650" })).toEqual({ ok: { kind: "score-at-least", min: 650 }, target: null });
-    expect(buildPredicate({ ...base, kind: "score-in-range", a: "600", b: "750" })).toEqual({ ok: { kind: "score-in-range", min: 600, max: 750 }, target: null });
-    expect(buildPredicate({ ...base, kind: "total-debt-below", a: "40,000.00" })).toEqual({ ok: { kind: "total-debt-below", limit: 4000000 }, target: null });
-    expect(buildPredicate({ ...base, kind: "debt-to-income-below", a: "43" })).toEqual({ ok: { kind: "debt-to-income-below", percent: 43 }, target: null });
-    expect(buildPredicate({ ...base, kind: "no-serious-delinquency" })).toEqual({ ok: { kind: "no-serious-delinquency" }, target: null });
+    expect(buildPredicate({ ...base, kind: "score-at-least", a: "650" })).toEqual({ ok: { kind: "score-at-least", params: [650] }, target: null });
+    expect(buildPredicate({ ...base, kind: "score-in-range", a: "600", b: "750" })).toEqual({ ok: { kind: "score-in-range", params: [600, 750] }, target: null });
+    expect(buildPredicate({ ...base, kind: "total-debt-below", a: "40,000.00" })).toEqual({ ok: { kind: "total-debt-below", params: [4000000] }, target: null });
+    expect(buildPredicate({ ...base, kind: "debt-to-income-below", a: "43" })).toEqual({ ok: { kind: "debt-to-income-below", params: [43] }, target: null });
+    expect(buildPredicate({ ...base, kind: "no-serious-delinquency" })).toEqual({ ok: { kind: "no-serious-delinquency", params: [] }, target: null });
     const t = "ab".repeat(32);
-    expect(buildPredicate({ ...base, kind: "balance-at-most", a: "5000", target: t })).toEqual({ ok: { kind: "balance-at-most", max: 500000 }, target: t });
+    expect(buildPredicate({ ...base, kind: "balance-at-most", a: "5000", target: t })).toEqual({ ok: { kind: "balance-at-most", params: [500000] }, target: t });
   });
   it("names the field to fix", () => {
     expect(buildPredicate({ ...base, kind: "score-at-least", a: "900" })).toMatchObject({ field: "a" });
     expect(buildPredicate({ ...base, kind: "score-in-range", a: "700", b: "600" })).toMatchObject({ field: "b" });
     expect(buildPredicate({ ...base, kind: "balance-at-most", a: "10" })).toMatchObject({ field: "target" });
     expect(buildPredicate({ ...base, kind: "total-debt-below", a: "0" })).toMatchObject({ field: "a" });
+    expect(buildPredicate({ ...base, kind: "utilisation-below", a: "30" })).toEqual({ ok: { kind: "utilisation-below", params: [30] }, target: null });
+    expect(buildPredicate({ ...base, kind: "utilisation-below", a: "0" })).toMatchObject({ field: "a" });
+    expect(buildPredicate({ ...base, kind: "utilisation-below", a: "101" })).toMatchObject({ field: "a" });
   });
 });
 
@@ -54,6 +57,7 @@ describe("answers", () => {
     expect(predicateText("total_debt < 500000")).toBe("total debt < 5,000.00");
     expect(predicateText("dti < 43")).toBe("debt-to-income < 43 %");
     expect(predicateText("no_serious_delinquency")).toBe("no serious delinquency");
+    expect(predicateText("utilisation < 30")).toBe("credit utilisation < 30 %");
   });
 });
 

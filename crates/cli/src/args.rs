@@ -195,7 +195,8 @@ pub(crate) struct QueryArgs {
     /// The borrower's id (hex).
     #[arg(long)]
     pub(crate) subject: String,
-    /// e.g. 'score >= 650', 'total_debt < 4000000', 'dti < 43', 'no_serious_delinquency'.
+    /// e.g. 'score >= 650', 'total_debt < 4000000', 'dti < 43', 'no_serious_delinquency',
+    /// 'utilisation < 30'.
     #[arg(long)]
     pub(crate) predicate: String,
     /// For 'balance <= N': the record (hex id).

@@ -19,6 +19,32 @@ pub enum PredicateKind {
     UtilisationBelow,
 }
 
+/// What a question's parameter measures, for forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    /// A credit score, 300 to 850.
+    Score,
+    /// An amount in cents.
+    Cents,
+    /// A whole percentage.
+    Percent,
+}
+
+/// One parameter of a question, in the order `Predicate`'s fields take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Param {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub unit: Unit,
+    /// Bounds a form checks before asking (the prover's own limits are
+    /// checked again by `Predicate::validate`).
+    pub min: u64,
+    pub max: u64,
+    /// What a form starts with, as typed.
+    pub default: &'static str,
+}
+
 /// One committed field of one kind of record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Field {
@@ -157,6 +183,97 @@ impl PredicateKind {
     }
 }
 
+const fn param(
+    name: &'static str,
+    label: &'static str,
+    unit: Unit,
+    default: &'static str,
+) -> Param {
+    let (min, max) = match unit {
+        Unit::Score => (300, 850),
+        // Amounts are committed in 32 bits of cents.
+        Unit::Cents => (0, (1 << 32) - 1),
+        Unit::Percent => (1, 100),
+    };
+    Param {
+        name,
+        label,
+        unit,
+        min,
+        max,
+        default,
+    }
+}
+
+impl PredicateKind {
+    /// The parameters a question of this kind takes, in order.
+    pub fn params(self) -> &'static [Param] {
+        const SCORE_MIN: [Param; 1] = [param("min", "Minimum score (300–850)", Unit::Score, "650")];
+        const SCORE_RANGE: [Param; 2] = [
+            param("min", "From score", Unit::Score, "600"),
+            param("max", "To score", Unit::Score, "750"),
+        ];
+        const BALANCE: [Param; 1] = [param("max", "Maximum balance", Unit::Cents, "5,000.00")];
+        const DEBT: [Param; 1] = [Param {
+            min: 1,
+            ..param("limit", "Total debt limit", Unit::Cents, "40,000.00")
+        }];
+        const DTI: [Param; 1] = [param(
+            "percent",
+            "Maximum debt-to-income (%)",
+            Unit::Percent,
+            "43",
+        )];
+        const UTILISATION: [Param; 1] = [param(
+            "percent",
+            "Maximum credit utilisation (%)",
+            Unit::Percent,
+            "30",
+        )];
+        match self {
+            PredicateKind::ScoreAtLeast => &SCORE_MIN,
+            PredicateKind::ScoreInRange => &SCORE_RANGE,
+            PredicateKind::BalanceAtMost => &BALANCE,
+            PredicateKind::TotalDebtBelow => &DEBT,
+            PredicateKind::DebtToIncomeBelow => &DTI,
+            PredicateKind::NoSeriousDelinquency => &[],
+            PredicateKind::UtilisationBelow => &UTILISATION,
+        }
+    }
+
+    /// Whether a question of this kind names one record (`QueryAsked::target`).
+    pub fn targeted(self) -> bool {
+        matches!(self.inputs(), Inputs::Target { .. })
+    }
+
+    /// The predicate of this kind with `values` as its parameters (in
+    /// `params` order), validated.
+    pub fn build(self, values: &[u64]) -> Result<Predicate, String> {
+        let want = self.params().len();
+        if values.len() != want {
+            return Err(format!(
+                "a {self} question takes {want} parameter(s), got {}",
+                values.len()
+            ));
+        }
+        let v = |i: usize| values[i];
+        let p = match self {
+            PredicateKind::ScoreAtLeast => Predicate::ScoreAtLeast { min: v(0) },
+            PredicateKind::ScoreInRange => Predicate::ScoreInRange {
+                min: v(0),
+                max: v(1),
+            },
+            PredicateKind::BalanceAtMost => Predicate::BalanceAtMost { max: v(0) },
+            PredicateKind::TotalDebtBelow => Predicate::TotalDebtBelow { limit: v(0) },
+            PredicateKind::DebtToIncomeBelow => Predicate::DebtToIncomeBelow { percent: v(0) },
+            PredicateKind::NoSeriousDelinquency => Predicate::NoSeriousDelinquency,
+            PredicateKind::UtilisationBelow => Predicate::UtilisationBelow { percent: v(0) },
+        };
+        p.validate().map_err(|e| e.to_string())?;
+        Ok(p)
+    }
+}
+
 impl std::fmt::Display for PredicateKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -189,5 +306,26 @@ mod tests {
         assert_eq!(PredicateKind::from_tag(0), None);
         assert_eq!(PredicateKind::from_tag(8), None);
         assert_eq!(PredicateKind::from_name("score"), None);
+    }
+
+    #[test]
+    fn build_takes_the_params_in_order_and_validates() {
+        for k in PredicateKind::ALL {
+            let values: Vec<u64> = k
+                .params()
+                .iter()
+                .map(|p| p.default.replace([',', '.'], "").parse().unwrap())
+                .collect();
+            let p = k.build(&values).unwrap();
+            assert_eq!(PredicateKind::of(&p), k);
+        }
+        assert_eq!(
+            PredicateKind::UtilisationBelow.build(&[30]).unwrap(),
+            Predicate::UtilisationBelow { percent: 30 }
+        );
+        assert!(PredicateKind::UtilisationBelow.build(&[0]).is_err());
+        assert!(PredicateKind::UtilisationBelow.build(&[]).is_err());
+        assert!(PredicateKind::ScoreInRange.build(&[700, 600]).is_err());
+        assert!(PredicateKind::NoSeriousDelinquency.build(&[1]).is_err());
     }
 }

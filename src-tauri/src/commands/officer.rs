@@ -122,7 +122,7 @@ pub async fn officer_ask(
             s.net(),
             &me,
             &subj,
-            predicate.to_predicate(),
+            predicate.to_predicate()?,
             &agency.party_id(),
             target,
         )?;

@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 mod oversight;
 mod screens;
+#[cfg(test)]
+mod typescript;
 pub use oversight::*;
 pub use screens::*;
 
@@ -273,28 +275,20 @@ pub fn ask_result(o: &QueryOutcome, elapsed_ms: u64) -> AskResultDto {
     }
 }
 
-/// A question as the officer's form sends it. Amounts are in cents.
+/// A question as the officer's form sends it: its kind and its parameters
+/// in `PredicateKind::params` order (amounts in cents).
 #[derive(Deserialize, Clone, Debug)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum PredicateDto {
-    ScoreAtLeast { min: u64 },
-    ScoreInRange { min: u64, max: u64 },
-    BalanceAtMost { max: u64 },
-    TotalDebtBelow { limit: u64 },
-    DebtToIncomeBelow { percent: u64 },
-    NoSeriousDelinquency,
+#[serde(deny_unknown_fields)]
+pub struct PredicateDto {
+    pub kind: PredicateKind,
+    pub params: Vec<u64>,
 }
 
 impl PredicateDto {
-    pub fn to_predicate(&self) -> Predicate {
-        match *self {
-            PredicateDto::ScoreAtLeast { min } => Predicate::ScoreAtLeast { min },
-            PredicateDto::ScoreInRange { min, max } => Predicate::ScoreInRange { min, max },
-            PredicateDto::BalanceAtMost { max } => Predicate::BalanceAtMost { max },
-            PredicateDto::TotalDebtBelow { limit } => Predicate::TotalDebtBelow { limit },
-            PredicateDto::DebtToIncomeBelow { percent } => Predicate::DebtToIncomeBelow { percent },
-            PredicateDto::NoSeriousDelinquency => Predicate::NoSeriousDelinquency,
-        }
+    pub fn to_predicate(&self) -> UiResult<Predicate> {
+        self.kind
+            .build(&self.params)
+            .map_err(|why| UiError::bad_request(format!("the question is not valid: {why}")))
     }
 }
 
@@ -344,14 +338,24 @@ mod tests {
     #[test]
     fn predicates_from_the_form() {
         let p: PredicateDto =
-            serde_json::from_str(r#"{"kind":"score-in-range","min":600,"max":750}"#).unwrap();
+            serde_json::from_str(r#"{"kind":"score-in-range","params":[600,750]}"#).unwrap();
         assert_eq!(
-            p.to_predicate(),
+            p.to_predicate().unwrap(),
             Predicate::ScoreInRange { min: 600, max: 750 }
         );
-        let p: PredicateDto = serde_json::from_str(r#"{"kind":"no-serious-delinquency"}"#).unwrap();
-        assert_eq!(p.to_predicate(), Predicate::NoSeriousDelinquency);
-        assert!(serde_json::from_str::<PredicateDto>(r#"{"kind":"score-at-least"}"#).is_err());
+        let p: PredicateDto =
+            serde_json::from_str(r#"{"kind":"utilisation-below","params":[30]}"#).unwrap();
+        assert_eq!(
+            p.to_predicate().unwrap(),
+            Predicate::UtilisationBelow { percent: 30 }
+        );
+        let p: PredicateDto =
+            serde_json::from_str(r#"{"kind":"no-serious-delinquency","params":[]}"#).unwrap();
+        assert_eq!(p.to_predicate().unwrap(), Predicate::NoSeriousDelinquency);
+        let p: PredicateDto =
+            serde_json::from_str(r#"{"kind":"score-at-least","params":[]}"#).unwrap();
+        assert_eq!(p.to_predicate().unwrap_err().code, "invalid-input");
+        assert!(serde_json::from_str::<PredicateDto>(r#"{"kind":"score","params":[1]}"#).is_err());
     }
 
     #[test]

@@ -92,11 +92,7 @@ export async function officerView(body: HTMLElement, s: SessionInfo): Promise<vo
       fa.hidden = !f2.a; fb.hidden = !f2.b; ft.hidden = !f2.target;
       if (f2.a) fa.querySelector("label")!.textContent = f2.a;
       if (f2.b) fb.querySelector("label")!.textContent = f2.b;
-      const defaults: Record<string, [string, string]> = {
-        "score-at-least": ["650", ""], "score-in-range": ["600", "750"], "balance-at-most": ["5,000.00", ""],
-        "total-debt-below": ["40,000.00", ""], "debt-to-income-below": ["43", ""], "no-serious-delinquency": ["", ""],
-      };
-      [a.value, b.value] = defaults[kind.value];
+      [a.value, b.value] = f2.defaults;
     };
     kind.addEventListener("change", sync);
     sync();

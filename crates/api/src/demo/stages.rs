@@ -12,6 +12,7 @@ use crate::home::Home;
 use crate::reads::verify_answer;
 use credence_crypto::proof::Predicate;
 use credence_crypto::{Identity, PartyId};
+use credence_ledger::predicate::PredicateKind;
 use credence_ledger::types::*;
 use credence_ledger::{encode::sign_entry, read, Ledger};
 use credence_node::{Network, Receipt};
@@ -191,13 +192,14 @@ impl Stages<'_> {
     /// Each borrower's home bank asks one question, rotating through every
     /// kind in the predicate table.
     pub fn ask(&mut self, home_record: &[Id]) -> Result<()> {
-        let predicate = |i: usize| match i % 6 {
-            0 => Predicate::ScoreAtLeast { min: 650 },
-            1 => Predicate::ScoreInRange { min: 600, max: 750 },
-            2 => Predicate::BalanceAtMost { max: 500_000 },
-            3 => Predicate::TotalDebtBelow { limit: 500_000 },
-            4 => Predicate::DebtToIncomeBelow { percent: 43 },
-            _ => Predicate::NoSeriousDelinquency,
+        let predicate = |i: usize| match PredicateKind::ALL[i % PredicateKind::ALL.len()] {
+            PredicateKind::ScoreAtLeast => Predicate::ScoreAtLeast { min: 650 },
+            PredicateKind::ScoreInRange => Predicate::ScoreInRange { min: 600, max: 750 },
+            PredicateKind::BalanceAtMost => Predicate::BalanceAtMost { max: 500_000 },
+            PredicateKind::TotalDebtBelow => Predicate::TotalDebtBelow { limit: 500_000 },
+            PredicateKind::DebtToIncomeBelow => Predicate::DebtToIncomeBelow { percent: 43 },
+            PredicateKind::NoSeriousDelinquency => Predicate::NoSeriousDelinquency,
+            PredicateKind::UtilisationBelow => Predicate::UtilisationBelow { percent: 30 },
         };
         let mut asks = Vec::new();
         for (i, record) in home_record.iter().enumerate() {
