@@ -1,6 +1,7 @@
 //! The open consortium and the keys this app holds for it. In demo mode the
 //! app holds every demo key (members' and borrowers'), so one window can act
 //! in each role; the keys never leave this process.
+use crate::error::{UiError, UiResult};
 use credence_api::crypto::{Identity, PartyId};
 use credence_api::demo::{DemoConsortium, DemoKeys};
 use credence_api::ledger::types::Role;
@@ -35,6 +36,17 @@ impl Session {
             .find(|(_, r, _)| *r == role)
             .map(|(n, _, i)| (n.as_str(), i))
     }
+    /// The agency whose key this app holds: it answers questions and reads
+    /// what is sealed to the agency.
+    pub fn agency(&self) -> UiResult<(&str, &Identity)> {
+        self.first_of(Role::Agency).ok_or_else(|| {
+            UiError::new(
+                "not-found",
+                "this app holds no agency key: open a consortium whose agency keystore it holds",
+            )
+        })
+    }
+
     /// The member node whose ledger a light client (a borrower) reads.
     pub fn reader(&self) -> PartyId {
         self.first_of(Role::Regulator)

@@ -149,21 +149,22 @@ pub fn ask_once(
             None => return Err(timed_out()),
         }
     }
-    loop {
-        match reads::verify_answer(view, &qid) {
-            Ok(answer) => {
-                let _ = std::fs::remove_file(&file);
-                return Ok(Asked {
-                    query_id: qid,
-                    answer,
-                    resumed,
-                });
-            }
-            Err(e) if e.code == ErrorCode::NotFound && Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50))
-            }
-            Err(e) if e.code == ErrorCode::NotFound => return Err(timed_out()),
-            Err(e) => return Err(e),
-        }
-    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    let answer =
+        credence_ledger::clock::poll(
+            left,
+            Duration::from_millis(50),
+            || match reads::verify_answer(view, &qid) {
+                Ok(answer) => Ok(Some(answer)),
+                Err(e) if e.code == ErrorCode::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+        )?
+        .ok_or_else(timed_out)?;
+    let _ = std::fs::remove_file(&file);
+    Ok(Asked {
+        query_id: qid,
+        answer,
+        resumed,
+    })
 }

@@ -99,3 +99,12 @@ pub fn verify_answer(view: &Ledger, query_id: &Id) -> Result<VerifiedAnswer> {
 pub fn audit(view: &Ledger, filter: &QueryFilter) -> Result<Vec<QueryInfo>> {
     Ok(read::queries(view.conn(), filter)?)
 }
+
+/// The agency that answers questions in this consortium (the first one
+/// listed), as the asker's ledger names it.
+pub fn answering_agency(view: &Ledger) -> Result<credence_ledger::rules::MemberRow> {
+    read::members(view.conn())?
+        .into_iter()
+        .find(|m| m.role == credence_ledger::types::Role::Agency)
+        .ok_or_else(|| ApiError::not_found("this consortium has no agency to answer questions"))
+}

@@ -58,9 +58,7 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                         .with_context(|| format!("{} is not a node.json", f.display()))
                 })
                 .collect::<Result<_>>()?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_secs();
+            let now = credence_api::ledger::clock::unix_now();
             let mut g = GenesisFile::create(&consortium, now, infos)?;
             if let Some(n) = epoch_length {
                 g = g.with_epoch_length(n)?;
@@ -306,15 +304,13 @@ pub(crate) fn submit_final(
     client: &credence_api::node::client::NodeClient,
     entry: credence_api::ledger::SignedEntry,
 ) -> Result<u64> {
-    use credence_api::node::Receipt;
     match client
         .submit(&[entry], std::time::Duration::from_secs(60))
         .map_err(ApiError::from)?
         .pop()
         .flatten()
     {
-        Some(Receipt::Final { height, .. }) => Ok(height),
-        Some(Receipt::Rejected(r)) => Err(ApiError::from(r).into()),
+        Some(r) => Ok(credence_api::desk::settled(r)?),
         None => bail!("the entry was not final within 60 s (is a quorum of members running?)"),
     }
 }
@@ -327,12 +323,15 @@ pub(crate) fn report_membership(
     json: bool,
 ) -> Result<i32> {
     // The node's own file may trail the receipt by a moment.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while view.head()?.map(|h| h.height).unwrap_or(0) < height
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    credence_api::ledger::clock::poll(
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_millis(20),
+        || {
+            Ok::<_, credence_api::ledger::LedgerError>(
+                (view.head()?.map(|h| h.height).unwrap_or(0) >= height).then_some(()),
+            )
+        },
+    )?;
     let p = read::membership_proposals(view.conn())?
         .into_iter()
         .find(|p| p.proposal_id == *pid);

@@ -1,8 +1,8 @@
 //! `credence query`: ask through the member's node and wait for the verified answer.
 use crate::secrets::*;
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use credence_api::crypto::PartyId;
-use credence_api::ledger::{read, Ledger};
+use credence_api::ledger::Ledger;
 use credence_api::{parse_id, ApiError};
 use std::path::Path;
 
@@ -15,7 +15,6 @@ pub(crate) fn query(
     json: bool,
 ) -> Result<i32> {
     use credence_api::home::Home;
-    use credence_api::ledger::Role;
     use credence_api::node::client::NodeClient;
     let h = Home::new(home);
     let me = h.unlock(&passphrase()?)?;
@@ -25,13 +24,8 @@ pub(crate) fn query(
     let predicate: credence_api::crypto::proof::Predicate =
         predicate.parse().map_err(ApiError::from)?;
     let target = record.map(|r| parse_id("record id", r)).transpose()?;
-    let agency = read::members(view.conn())?
-        .into_iter()
-        .find(|m| m.role == Role::Agency)
-        .ok_or_else(|| anyhow!("the consortium has no agency to answer"))?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs();
+    let agency = credence_api::reads::answering_agency(&view)?;
+    let now = credence_api::ledger::clock::unix_now();
     let started = std::time::Instant::now();
     let client = NodeClient::new(info.api, me.identity.party_id(), me.identity.clone());
     let asked = credence_api::asking::ask_once(

@@ -2,6 +2,7 @@
 //! rules, the SQLite store and chain verification. Knows nothing of networking.
 #![forbid(unsafe_code)]
 
+pub mod clock;
 mod column;
 pub mod encode;
 mod error;

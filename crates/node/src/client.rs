@@ -2,6 +2,7 @@
 use crate::auth::sign_request;
 use crate::{NodeError, Receipt};
 use credence_crypto::{Identity, PartyId};
+use credence_ledger::clock::unix_now;
 use credence_ledger::encode::to_bytes;
 use credence_ledger::{RejectCode, Rejection, SignedEntry};
 use rand::RngCore;
@@ -21,13 +22,6 @@ impl std::fmt::Debug for NodeClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "NodeClient({})", self.base)
     }
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 impl NodeClient {
@@ -51,7 +45,15 @@ impl NodeClient {
         let url = format!("{}{path}", self.base);
         let mut nonce = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let headers = sign_request(&self.me, &self.node, method, path, now(), &nonce, &bytes);
+        let headers = sign_request(
+            &self.me,
+            &self.node,
+            method,
+            path,
+            unix_now(),
+            &nonce,
+            &bytes,
+        );
         let unreachable = |e: ureq::Error| NodeError::Unreachable(format!("{}: {e}", self.base));
         let mut resp = if method == "POST" {
             let mut r = self.agent.post(&url);

@@ -39,14 +39,17 @@ impl RemoteConsortium {
     fn catch_up(&self, height: u64) -> Result<(), NodeError> {
         let deadline = Instant::now() + self.wait;
         for (p, l) in &self.views {
-            while l.head()?.map(|h| h.height).unwrap_or(0) < height {
-                if Instant::now() > deadline {
-                    return Err(NodeError::NotFinal(format!(
-                        "member {} did not reach height {height} in time",
-                        p.short()
-                    )));
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            let left = deadline.saturating_duration_since(Instant::now());
+            let reached = credence_ledger::clock::poll(left, Duration::from_millis(20), || {
+                Ok::<_, NodeError>(
+                    (l.head()?.map(|h| h.height).unwrap_or(0) >= height).then_some(()),
+                )
+            })?;
+            if reached.is_none() {
+                return Err(NodeError::NotFinal(format!(
+                    "member {} did not reach height {height} in time",
+                    p.short()
+                )));
             }
         }
         Ok(())
@@ -89,10 +92,7 @@ impl Network for RemoteConsortium {
     }
 
     fn now(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+        credence_ledger::clock::unix_now()
     }
 }
 

@@ -3,6 +3,7 @@
 //! demo only: one proposer, no fault tolerance, not consensus.
 use crate::{Network, Node, NodeError};
 use credence_crypto::PartyId;
+use credence_ledger::clock::{Clock, SystemClock};
 use credence_ledger::encode::{block_hash, certify, entries_root, entry_id};
 use credence_ledger::{Block, BlockHeader, Certificate, Id, Ledger, Rejection, SignedEntry};
 use std::sync::Arc;
@@ -25,20 +26,11 @@ impl Receipt {
     }
 }
 
-type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
 /// All members of a consortium in one process, with the first node proposing.
 pub struct LocalConsortium {
     nodes: Vec<Node>,
-    clock: Clock,
+    clock: Arc<dyn Clock>,
     max_block_entries: usize,
-}
-
-fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 impl LocalConsortium {
@@ -47,18 +39,18 @@ impl LocalConsortium {
     pub fn new(nodes: Vec<Node>) -> Self {
         LocalConsortium {
             nodes,
-            clock: Arc::new(system_clock),
+            clock: Arc::new(SystemClock),
             max_block_entries: 512,
         }
     }
 
     /// Replace the clock (tests move time forward to expire consents).
-    pub fn set_clock(&mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) {
-        self.clock = Arc::new(clock);
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
     }
 
     pub fn now(&self) -> u64 {
-        (self.clock)()
+        self.clock.now()
     }
 
     pub fn set_max_block_entries(&mut self, n: usize) {

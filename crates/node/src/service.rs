@@ -183,10 +183,7 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
             recheck = Instant::now();
             let stale = mempool.older_than(Duration::from_secs(5));
             if !stale.is_empty() {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
+                let now = credence_ledger::clock::unix_now();
                 let verdicts = match node.ledger_mut().check_candidates(now, &stale) {
                     Ok(v) => v,
                     Err(e) => {

@@ -5,10 +5,7 @@ use super::*;
 #[tauri::command]
 pub async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
     with_session(&state, move |s| {
-        let (name, agency) = s
-            .first_of(Role::Agency)
-            .map(|(n, i)| (n.to_string(), i.clone()))
-            .ok_or_else(|| UiError::new("not-found", "this app holds no agency key"))?;
+        let (name, agency) = s.agency().map(|(n, i)| (n.to_string(), i.clone()))?;
         let view = s.view_net().view(&agency.party_id())?;
         let p = desk::analyst::portfolio(view, &agency)?;
         let cfg = desk::alarms::AlarmConfig::default();
@@ -46,9 +43,7 @@ pub async fn analyst_records(
     limit: usize,
 ) -> UiResult<(Vec<RecordDto>, usize)> {
     with_session(&state, move |s| {
-        let (_, agency) = s
-            .first_of(Role::Agency)
-            .ok_or_else(|| UiError::new("not-found", "no agency key"))?;
+        let agency = s.agency()?.1;
         let me = agency.party_id();
         let (rows, total) =
             desk::analyst::sealed_records(s.view_net().view(&me)?, &me, offset, limit.min(200))?;
@@ -60,9 +55,7 @@ pub async fn analyst_records(
 #[tauri::command]
 pub async fn analyst_open(state: State<'_, AppState>, record_id: String) -> UiResult<PayloadDto> {
     with_session(&state, move |s| {
-        let (_, agency) = s
-            .first_of(Role::Agency)
-            .ok_or_else(|| UiError::new("not-found", "no agency key"))?;
+        let agency = s.agency()?.1;
         let id = parse_id("record", &record_id)?;
         let p = desk::analyst::open(s.view_net().view(&agency.party_id())?, agency, &id)?;
         Ok(PayloadDto::from(&p))
@@ -76,10 +69,7 @@ pub async fn analyst_answer(
     query_id: Option<String>,
 ) -> UiResult<PassDto> {
     with_session(&state, move |s| {
-        let agency = s
-            .first_of(Role::Agency)
-            .map(|(_, i)| i.clone())
-            .ok_or_else(|| UiError::new("not-found", "no agency key"))?;
+        let agency = s.agency().map(|(_, i)| i.clone())?;
         match query_id {
             Some(q) => {
                 let t0 = Instant::now();

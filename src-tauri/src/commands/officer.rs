@@ -114,10 +114,7 @@ pub async fn officer_ask(
             Some(t) => Some(parse_id("target record", &t)?),
             None => None,
         };
-        let (_, agency) = s
-            .first_of(Role::Agency)
-            .map(|(n, i)| (n.to_string(), i.clone()))
-            .ok_or_else(|| UiError::new("not-found", "this consortium has no agency to answer"))?;
+        let (_, agency) = s.agency().map(|(n, i)| (n.to_string(), i.clone()))?;
         let qid = desk::ask(
             s.net(),
             &me,

@@ -2,12 +2,12 @@
 #![allow(dead_code)]
 use credence_api::actions::{self, TradelineInput};
 use credence_crypto::{Identity, PartyId};
+use credence_ledger::clock::{Clock, ManualClock};
 use credence_ledger::encode::sign_entry;
 use credence_ledger::types::*;
 use credence_ledger::{Ledger, Rejection, SignedEntry};
 use credence_node::{LocalConsortium, Node, Receipt};
 use rand::rngs::OsRng;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub const T0: u64 = 1_800_000_000;
@@ -23,7 +23,7 @@ pub struct World {
     pub bank_b: Identity,
     pub s1: Identity,
     pub s2: Identity,
-    pub clock: Arc<AtomicU64>,
+    pub clock: Arc<ManualClock>,
     pub dir: tempfile::TempDir,
     /// s1's consent to bank_a (credit application, any predicate, 30 days).
     pub consent_a: Id,
@@ -51,10 +51,10 @@ pub fn tradeline(balance: u64, limit: u64, payment: u64, serious: bool) -> Trade
 
 impl World {
     pub fn now(&self) -> u64 {
-        self.clock.load(Ordering::SeqCst)
+        self.clock.now()
     }
     pub fn advance(&self, secs: u64) {
-        self.clock.fetch_add(secs, Ordering::SeqCst);
+        self.clock.advance(secs);
     }
     /// Height of the last block (the test sequencer makes one per submit).
     pub fn height(&self) -> u64 {
@@ -135,9 +135,8 @@ pub fn world() -> World {
         })
         .collect();
     let mut c = LocalConsortium::new(nodes);
-    let clock = Arc::new(AtomicU64::new(T0));
-    let cl = clock.clone();
-    c.set_clock(move || cl.load(Ordering::SeqCst));
+    let clock = Arc::new(ManualClock::new(T0));
+    c.set_clock(clock.clone());
     let genesis = Genesis {
         consortium: "test".into(),
         created_at: T0,

@@ -23,9 +23,13 @@ pub struct MemberProcess {
 impl MemberProcess {
     /// Ask the process to stop (SIGTERM) and wait for it, bounded.
     pub fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = std::process::Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
+            .stderr(std::process::Stdio::null())
             .status();
         for _ in 0..200 {
             if let Ok(Some(_)) = self.child.try_wait() {

@@ -18,8 +18,9 @@ use crate::dataset;
 use crate::error::{ApiError, ErrorCode, Result};
 use credence_crypto::keystore::{self, KdfParams};
 use credence_crypto::{Identity, Secret};
+use credence_ledger::clock::unix_now;
 use credence_ledger::types::*;
-use credence_node::{Network, Receipt};
+use credence_node::Network;
 use rand::rngs::OsRng;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -124,13 +125,6 @@ pub const MEMBERS: [(&str, Role); 4] = [
     ("bank-b", Role::Lender),
 ];
 
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// YYYY-MM-DD and YYYYMM of a Unix time (civil-from-days, proleptic Gregorian).
 pub fn civil_date(secs: u64) -> (String, u32) {
     let z = (secs / 86_400) as i64 + 719_468;
@@ -146,17 +140,16 @@ pub fn civil_date(secs: u64) -> (String, u32) {
 }
 
 fn submit_all(c: &mut dyn Network, entries: Vec<SignedEntry>, what: &str) -> Result<Vec<u64>> {
-    let receipts = c.submit(entries)?;
-    receipts
-        .into_iter()
-        .map(|r| match r {
-            Receipt::Final { height, .. } => Ok(height),
-            Receipt::Rejected(rej) => Err(ApiError::new(
-                ErrorCode::Internal,
-                format!("demo step \"{what}\" was refused by the ledger: {rej}"),
-            )),
-        })
-        .collect()
+    crate::desk::submit_all(c, entries).map_err(|e| match e.code {
+        ErrorCode::Rejected(_) => ApiError::new(
+            e.code,
+            format!(
+                "demo step \"{what}\" was refused by the ledger: {}",
+                e.message
+            ),
+        ),
+        _ => e,
+    })
 }
 
 /// Run the demo. `progress` is told each stage's progress.
@@ -238,7 +231,7 @@ pub fn run_and_keep(
     std::fs::create_dir_all(&opts.dir)?;
 
     // Members: homes with keystores and ledger files; genesis signed by all.
-    let now = now_secs();
+    let now = unix_now();
     let (ids, net, mut processes) = members::start_members(opts, now, progress)?;
     let lap_start = Instant::now();
     let mut timings = vec![(

@@ -25,8 +25,7 @@ pub mod regulator;
 /// `NoConsent`), and nothing changed.
 pub fn submit_one(net: &mut dyn Network, entry: SignedEntry) -> Result<u64> {
     match net.submit(vec![entry])?.into_iter().next() {
-        Some(Receipt::Final { height, .. }) => Ok(height),
-        Some(Receipt::Rejected(r)) => Err(r.into()),
+        Some(r) => settled(r),
         None => Err(ApiError::new(
             ErrorCode::Internal,
             "the consortium returned no receipt for the entry",
@@ -34,16 +33,19 @@ pub fn submit_one(net: &mut dyn Network, entry: SignedEntry) -> Result<u64> {
     }
 }
 
+/// The one reading of a receipt: the height the entry is final at, or the
+/// rules' refusal as its `ApiError` (a missing consent is `NoConsent`).
+pub fn settled(r: Receipt) -> Result<u64> {
+    match r {
+        Receipt::Final { height, .. } => Ok(height),
+        Receipt::Rejected(r) => Err(r.into()),
+    }
+}
+
 /// Submit entries; the first refusal is returned as an error (entries before
 /// it are final, later ones were judged on their own).
 pub fn submit_all(net: &mut dyn Network, entries: Vec<SignedEntry>) -> Result<Vec<u64>> {
-    net.submit(entries)?
-        .into_iter()
-        .map(|r| match r {
-            Receipt::Final { height, .. } => Ok(height),
-            Receipt::Rejected(r) => Err(r.into()),
-        })
-        .collect()
+    net.submit(entries)?.into_iter().map(settled).collect()
 }
 
 /// One pseudonymous borrower as a member sees it, with the label the caller's
@@ -196,13 +198,13 @@ pub fn await_answer(
     timeout: std::time::Duration,
     every: std::time::Duration,
 ) -> Result<QueryOutcome> {
-    let deadline = Instant::now() + timeout;
-    loop {
+    let answered = credence_ledger::clock::poll(timeout, every, || {
         let o = outcome(net.view(asker)?, query_id)?;
-        if o.status != QueryStatus::Pending || Instant::now() >= deadline {
-            return Ok(o);
-        }
-        std::thread::sleep(every.min(deadline.saturating_duration_since(Instant::now())));
+        Ok::<_, ApiError>((o.status != QueryStatus::Pending).then_some(o))
+    })?;
+    match answered {
+        Some(o) => Ok(o),
+        None => outcome(net.view(asker)?, query_id),
     }
 }
 

@@ -26,6 +26,7 @@ use crate::auth::{self, AuthError};
 use crate::health::{panic_text, Health};
 use crate::mempool::{Added, Mempool};
 use credence_crypto::PartyId;
+use credence_ledger::clock::unix_now;
 use credence_ledger::encode::entry_id;
 use credence_ledger::{Ledger, SignedEntry};
 use futures_util::FutureExt;
@@ -65,13 +66,6 @@ pub(crate) type Out = Result<Reply, Reply>;
 
 pub(crate) fn error(code: &str, message: impl Into<String>) -> Value {
     json!({"error": {"code": code, "message": message.into()}})
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// The head as the API last read it.
@@ -212,7 +206,7 @@ async fn accept_loop(listener: std::net::TcpListener, st: Arc<State>) {
     let mut last_prune = Instant::now();
     while !st.ctx.health.stopping() {
         if last_prune.elapsed() > Duration::from_secs(30) {
-            st.replay.prune(now());
+            st.replay.prune(unix_now());
             last_prune = Instant::now();
         }
         let (stream, peer) =
@@ -361,7 +355,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
         &method,
         &path_and_query,
         &st.ctx.party,
-        now(),
+        unix_now(),
     )
     .map_err(|e| (401, error("unauthenticated", e.to_string())))?;
     // This caller's share of requests in progress; given back before any
@@ -371,7 +365,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
     let caller = st.blocking(move |l| routes::caller(l, &party)).await?;
     match st
         .replay
-        .check(&signed.key, &signed.nonce, signed.time, now())
+        .check(&signed.key, &signed.nonce, signed.time, unix_now())
     {
         Seen::First => {}
         Seen::Replay => {

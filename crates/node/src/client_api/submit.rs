@@ -19,7 +19,7 @@ pub(super) async fn submit(
     let wait_ms = sub.wait_ms;
     let (entries, verdicts) = st
         .blocking(move |l| {
-            let v = routes::judge(l, now(), &sub.entries, unfiltered)?;
+            let v = routes::judge(l, unix_now(), &sub.entries, unfiltered)?;
             Ok((sub.entries, v))
         })
         .await?;

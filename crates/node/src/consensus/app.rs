@@ -14,6 +14,7 @@ use commonware_consensus::{Application, Heightable, Reporter};
 use commonware_cryptography::{ed25519, sha256::Digest, Digested, Digestible};
 use commonware_parallel::Sequential;
 use commonware_utils::acknowledgement::Exact;
+use credence_ledger::clock::unix_now;
 use credence_ledger::encode::{entry_id, from_bytes, to_bytes};
 use credence_ledger::{Ledger, SignedEntry};
 use std::collections::HashSet;
@@ -27,13 +28,6 @@ pub type Ctx = Context<Digest, ed25519::PublicKey>;
 const MAX_FUTURE_SECS: u64 = 60;
 /// How long a leader with an empty pool waits for entries before skipping its turn.
 const IDLE_WAIT: Duration = Duration::from_millis(300);
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
 
 pub fn decode_entries(bytes: &[u8]) -> Option<Vec<SignedEntry>> {
     from_bytes::<Vec<SignedEntry>>("block entries", bytes).ok()
@@ -121,7 +115,7 @@ impl<E: Send + 'static> Application<E> for LedgerApp {
             tokio::time::sleep(Duration::from_millis(20)).await;
             candidates = self.candidates(&parent);
         }
-        let timestamp = now().max(parent.timestamp);
+        let timestamp = unix_now().max(parent.timestamp);
         let mut kept = if candidates.is_empty() {
             Vec::new()
         } else {
@@ -175,7 +169,7 @@ impl<E: Send + 'static> Application<E> for LedgerApp {
             );
             return false;
         }
-        if block.timestamp > now() + MAX_FUTURE_SECS {
+        if block.timestamp > unix_now() + MAX_FUTURE_SECS {
             tracing::warn!("refusing a block timestamped in the future");
             return false;
         }
