@@ -37,6 +37,17 @@ impl From<ApiError> for UiError {
                 e.message
             ),
             ErrorCode::Internal => format!("{} — this is a bug; please report it", e.message),
+            ErrorCode::NotAMember => format!(
+                "{} — the node does not know your key: ask its member to enrol you (or check that you opened the right consortium)",
+                e.message
+            ),
+            ErrorCode::Overloaded => {
+                format!("{} — the node is busy; wait a moment and try again", e.message)
+            }
+            ErrorCode::Replayed | ErrorCode::Unauthenticated => format!(
+                "{} — check this computer's clock, then try again (a new request is signed each time)",
+                e.message
+            ),
             _ => e.message,
         };
         UiError {
@@ -72,5 +83,24 @@ mod tests {
         let e: UiError = credence_api::node::NodeError::Unreachable("127.0.0.1:9".into()).into();
         assert_eq!(e.code, "unreachable");
         assert!(e.message.contains("127.0.0.1:9"));
+    }
+
+    #[test]
+    fn a_nodes_refusal_keeps_its_code_and_says_what_to_do() {
+        let e = credence_api::node::NodeError::Api {
+            status: 403,
+            code: ErrorCode::NotAMember,
+            message: "this key is neither a member nor an enrolled borrower".into(),
+        };
+        let u = UiError::from(e);
+        assert_eq!(u.code, "not-a-member");
+        assert!(u.message.contains("enrol you"), "{}", u.message);
+        assert!(!u.message.contains("bug"), "{}", u.message);
+        let e = credence_api::node::NodeError::Api {
+            status: 503,
+            code: ErrorCode::Overloaded,
+            message: "the node is serving its maximum of requests".into(),
+        };
+        assert_eq!(UiError::from(e).code, "overloaded");
     }
 }

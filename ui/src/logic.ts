@@ -43,6 +43,15 @@ export function adviceFor(code: string): string {
     case "storage":
     case "io":
       return "Check that the folder exists and is writable.";
+    case "not-a-member":
+      return "The node does not know your key. Ask its member to enrol you, or check that you opened the right consortium.";
+    case "overloaded":
+      return "The node is busy. Wait a moment and try again.";
+    case "replayed":
+    case "unauthenticated":
+      return "Check this computer's clock, then try again.";
+    case "timeout":
+      return "It may still complete: look again in a moment before asking a second time.";
     case "unreachable":
       return "The consortium's member nodes did not answer, so nothing was opened and nothing in the folder was changed. Start the consortium (as the message says), then press Unlock and open again.";
     default:

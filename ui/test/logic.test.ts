@@ -67,6 +67,8 @@ describe("errors", () => {
     expect(asUiError("boom")).toEqual({ code: "internal", message: "boom" });
     expect(adviceFor("wrong-passphrase")).toMatch(/Nothing was changed/);
     expect(adviceFor("no-consent")).toMatch(/nothing was sent/);
+    expect(adviceFor("not-a-member")).toMatch(/enrol you/);
+    expect(adviceFor("overloaded")).toMatch(/try again/);
     expect(adviceFor("something-new")).toMatch(/report it/);
   });
   it("an unreachable consortium says nothing changed and how to retry", () => {

@@ -2,51 +2,9 @@ use credence_crypto::CryptoError;
 use credence_ledger::{LedgerError, RejectCode, Rejection};
 use credence_node::NodeError;
 
-/// Stable codes for front ends to match on (the desktop UI, the CLI's JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// The input was malformed; the message names the field or line.
-    InvalidInput,
-    WrongPassphrase,
-    NotFound,
-    /// The ledger's rules refused the entry.
-    Rejected(RejectCode),
-    /// No live consent covers what was asked.
-    NoConsent,
-    /// The caller cannot open what it asked to read.
-    NotPermitted,
-    /// A proof did not verify.
-    ProofFailed,
-    Storage,
-    Io,
-    /// A member's node did not answer (not running, or the address is wrong);
-    /// the message names the member, the address and what to do.
-    Unreachable,
-    /// Submitted, but not done in the time given; it may still complete (the
-    /// message says how to look).
-    Timeout,
-    Internal,
-}
-
-impl ErrorCode {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ErrorCode::InvalidInput => "invalid-input",
-            ErrorCode::WrongPassphrase => "wrong-passphrase",
-            ErrorCode::NotFound => "not-found",
-            ErrorCode::Rejected(c) => c.as_str(),
-            ErrorCode::NoConsent => "no-consent",
-            ErrorCode::NotPermitted => "not-permitted",
-            ErrorCode::ProofFailed => "proof-failed",
-            ErrorCode::Storage => "storage",
-            ErrorCode::Io => "io",
-            ErrorCode::Unreachable => "unreachable",
-            ErrorCode::Timeout => "timeout",
-            ErrorCode::Internal => "internal",
-        }
-    }
-}
+/// Stable codes for front ends to match on (the desktop UI, the CLI's JSON):
+/// the one `ErrorCode`, from the ledger up.
+pub use credence_ledger::ErrorCode;
 
 /// Every failure of the API: a code and a sentence that says what to do.
 /// Messages never carry secrets or raw credit values.
@@ -117,6 +75,9 @@ impl From<NodeError> for ApiError {
             NodeError::Ledger(l) => l.into(),
             NodeError::Rejected(r) => r.into(),
             NodeError::UnknownMember(m) => ApiError::not_found(format!("no member named {m}")),
+            NodeError::Api { code, message, .. } => {
+                ApiError::new(code, format!("the node refused the request: {message}"))
+            }
             NodeError::Unreachable(_) | NodeError::NotFinal(_) => {
                 ApiError::new(ErrorCode::Unreachable, e.to_string())
             }

@@ -223,7 +223,7 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     match outsider.get("/v1/me/consents") {
         Err(NodeError::Api {
             status: 403, code, ..
-        }) => assert_eq!(code, "not-a-member"),
+        }) => assert_eq!(code, credence_api::ErrorCode::NotAMember),
         other => panic!("outsider was not refused: {other:?}"),
     }
     // A borrower may not read another borrower's queries.

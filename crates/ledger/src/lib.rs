@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+mod code;
 mod column;
 pub mod encode;
 mod error;
@@ -16,6 +17,7 @@ pub mod types;
 pub mod verify;
 pub mod wal;
 
+pub use code::ErrorCode;
 pub use error::{LedgerError, RejectCode, Rejection};
 pub use store::{Applied, Head, Ledger};
 pub use types::*;

@@ -78,7 +78,11 @@ impl NodeClient {
             .read_json()
             .map_err(|e| NodeError::Unreachable(format!("{}: bad response: {e}", self.base)))?;
         if status >= 400 {
-            let code = v["error"]["code"].as_str().unwrap_or("error").to_string();
+            // A code this client does not know (a newer node) reads as internal.
+            let code = v["error"]["code"]
+                .as_str()
+                .and_then(credence_ledger::ErrorCode::parse)
+                .unwrap_or(credence_ledger::ErrorCode::Internal);
             let message = v["error"]["message"].as_str().unwrap_or("").to_string();
             return Err(NodeError::Api {
                 status,

@@ -51,7 +51,7 @@ pub enum NodeError {
     #[error("the node refused the request ({code}): {message}")]
     Api {
         status: u16,
-        code: String,
+        code: credence_ledger::ErrorCode,
         message: String,
     },
     #[error("{0}")]

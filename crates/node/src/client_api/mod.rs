@@ -28,6 +28,7 @@ use crate::mempool::{Added, Mempool};
 use credence_crypto::PartyId;
 use credence_ledger::clock::unix_now;
 use credence_ledger::encode::entry_id;
+use credence_ledger::ErrorCode;
 use credence_ledger::{Ledger, SignedEntry};
 use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
@@ -64,8 +65,8 @@ pub struct ApiContext {
 pub(crate) type Reply = (u16, Value);
 pub(crate) type Out = Result<Reply, Reply>;
 
-pub(crate) fn error(code: &str, message: impl Into<String>) -> Value {
-    json!({"error": {"code": code, "message": message.into()}})
+pub(crate) fn error(code: ErrorCode, message: impl Into<String>) -> Value {
+    json!({"error": {"code": code.as_str(), "message": message.into()}})
 }
 
 /// The head as the API last read it.
@@ -265,7 +266,7 @@ async fn handle(
             (
                 500,
                 error(
-                    "internal",
+                    ErrorCode::Internal,
                     "the node failed while serving this request and is stopping",
                 ),
             )
@@ -285,14 +286,14 @@ fn busy(r: Refused) -> Reply {
         Refused::Caller => (
             429,
             error(
-                "busy",
+                ErrorCode::Overloaded,
                 "this caller has too many requests in progress; wait for one to finish",
             ),
         ),
         Refused::Full => (
             503,
             error(
-                "busy",
+                ErrorCode::Overloaded,
                 "the node is serving its maximum of requests; retry shortly",
             ),
         ),
@@ -327,7 +328,7 @@ impl State {
                 Err((
                     500,
                     error(
-                        "internal",
+                        ErrorCode::Internal,
                         "the node failed while serving this request and is stopping",
                     ),
                 ))
@@ -357,7 +358,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
         &st.ctx.party,
         unix_now(),
     )
-    .map_err(|e| (401, error("unauthenticated", e.to_string())))?;
+    .map_err(|e| (401, error(ErrorCode::Unauthenticated, e.to_string())))?;
     // This caller's share of requests in progress; given back before any
     // wait, so waits are counted by their own share.
     let in_flight = st.callers.take(signed.key).map_err(busy)?;
@@ -372,7 +373,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
             return Err((
                 409,
                 error(
-                    "replayed",
+                    ErrorCode::Replayed,
                     "this signed request was served already; sign a new one (fresh nonce)",
                 ),
             ))
@@ -381,7 +382,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
             return Err((
                 429,
                 error(
-                    "busy",
+                    ErrorCode::Overloaded,
                     "this key made too many requests in the last 10 minutes; slow down",
                 ),
             ))
@@ -390,7 +391,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
     let body = read_body(&st.limits, req).await?;
     signed
         .check_body(&body)
-        .map_err(|e: AuthError| (400, error("unauthenticated", e.to_string())))?;
+        .map_err(|e: AuthError| (400, error(ErrorCode::Unauthenticated, e.to_string())))?;
     match (method.as_str(), path.as_str()) {
         ("POST", "/v1/submit") => {
             routes::params(query.as_deref(), &[])?;
@@ -436,7 +437,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
         }
         _ => Err((
             404,
-            error("not-found", format!("no endpoint {method} {path}")),
+            error(ErrorCode::NotFound, format!("no endpoint {method} {path}")),
         )),
     }
 }
@@ -447,7 +448,7 @@ async fn read_body(limits: &ApiLimits, req: Request<Incoming>) -> Result<Bytes, 
         (
             413,
             error(
-                "invalid-input",
+                ErrorCode::InvalidInput,
                 format!("the body is over {} bytes", limits.max_body),
             ),
         )
@@ -460,7 +461,7 @@ async fn read_body(limits: &ApiLimits, req: Request<Incoming>) -> Result<Bytes, 
             .ok_or_else(|| {
                 (
                     400,
-                    error("invalid-input", "content-length is not a number"),
+                    error(ErrorCode::InvalidInput, "content-length is not a number"),
                 )
             })?;
         if len > limits.max_body as u64 {
@@ -472,7 +473,7 @@ async fn read_body(limits: &ApiLimits, req: Request<Incoming>) -> Result<Bytes, 
         Err(_) => Err((
             408,
             error(
-                "invalid-input",
+                ErrorCode::InvalidInput,
                 format!(
                     "the body did not arrive within {} s",
                     limits.body_timeout.as_secs()
@@ -487,7 +488,10 @@ async fn read_body(limits: &ApiLimits, req: Request<Incoming>) -> Result<Bytes, 
             } else {
                 Err((
                     400,
-                    error("invalid-input", format!("cannot read the body: {e}")),
+                    error(
+                        ErrorCode::InvalidInput,
+                        format!("cannot read the body: {e}"),
+                    ),
                 ))
             }
         }

@@ -4,6 +4,7 @@ use super::{error, Out, Reply};
 use crate::Receipt;
 use credence_crypto::PartyId;
 use credence_ledger::encode::{block_hash, from_bytes, to_bytes};
+use credence_ledger::ErrorCode;
 use credence_ledger::{read, rules, Ledger, LedgerError, Rejection, SignedEntry};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -29,11 +30,11 @@ impl Caller {
 }
 
 pub(super) fn storage(e: LedgerError) -> Reply {
-    (500, error("storage", e.to_string()))
+    (500, error(ErrorCode::Storage, e.to_string()))
 }
 
 fn invalid(m: impl Into<String>) -> Reply {
-    (400, error("invalid-input", m))
+    (400, error(ErrorCode::InvalidInput, m))
 }
 
 /// The caller, if it is a member or an enrolled borrower.
@@ -48,7 +49,7 @@ pub fn caller(l: &Ledger, party: &PartyId) -> Result<Caller, Reply> {
     Err((
         403,
         error(
-            "not-a-member",
+            ErrorCode::NotAMember,
             "this key is neither a member nor an enrolled borrower of this consortium",
         ),
     ))
@@ -248,7 +249,7 @@ pub fn queries(l: &Ledger, caller: &Caller, subject: Option<&str>) -> Out {
             return Err((
                 403,
                 error(
-                    "not-permitted",
+                    ErrorCode::NotPermitted,
                     "a borrower may read only the queries about themselves",
                 ),
             ));

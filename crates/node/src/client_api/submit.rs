@@ -13,7 +13,12 @@ pub(super) async fn submit(
         let body = body.clone();
         tokio::task::spawn_blocking(move || routes::parse_submission(&body, max_wait))
             .await
-            .map_err(|_| (500, error("internal", "cannot parse the submission")))??
+            .map_err(|_| {
+                (
+                    500,
+                    error(ErrorCode::Internal, "cannot parse the submission"),
+                )
+            })??
     };
     let unfiltered = st.ctx.unfiltered;
     let wait_ms = sub.wait_ms;
@@ -38,7 +43,7 @@ pub(super) async fn submit(
                     return Err((
                         503,
                         error(
-                            "busy",
+                            ErrorCode::Overloaded,
                             "the node's pool of pending entries is full; retry shortly",
                         ),
                     ))
