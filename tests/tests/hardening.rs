@@ -197,7 +197,11 @@ fn a_record_that_does_not_open_is_contested_judged_and_left_out() {
     for who in [&a, &b, &ag, &reg] {
         let info = read::records_of_subject(w.view(who).conn(), &subject).unwrap();
         let r = info.iter().find(|r| r.record_id == rid).unwrap();
-        assert_eq!(r.status, "unusable", "every member marks it");
+        assert_eq!(
+            r.status,
+            credence_ledger::types::RecordStatus::Unusable,
+            "every member marks it"
+        );
     }
     // Now the question is answered over the other records, and verified.
     let answer = actions::answer(w.view(&ag), &ag, &qid).unwrap();

@@ -595,7 +595,7 @@ fn proposal_status(w: &World, id: &Id) -> (String, Option<u64>) {
         .into_iter()
         .find(|p| p.proposal_id == *id)
         .expect("the proposal is on the ledger");
-    (p.status, p.effective_epoch)
+    (p.status.as_str().to_string(), p.effective_epoch)
 }
 
 fn validators(w: &World, epoch: u64) -> Vec<String> {

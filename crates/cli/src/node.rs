@@ -336,7 +336,7 @@ pub(crate) fn report_membership(
         .into_iter()
         .find(|p| p.proposal_id == *pid);
     let (status, eff) = p
-        .map(|p| (p.status, p.effective_epoch))
+        .map(|p| (p.status.as_str().to_string(), p.effective_epoch))
         .unwrap_or_else(|| ("unknown".into(), None));
     if json {
         println!(

@@ -1,7 +1,7 @@
 //! Reading columns back strictly: a value the ledger never writes (an id of
 //! the wrong length, an unknown role or kind, undecodable bytes) is an error,
 //! never a default, so a damaged file cannot be read as something else.
-use crate::types::{RecordKind, Role};
+use crate::types::{ProposalStatus, RecordKind, RecordStatus, Role};
 
 #[derive(Debug)]
 struct Unexpected(String);
@@ -34,6 +34,24 @@ pub(crate) fn role(s: &str) -> rusqlite::Result<Role> {
         bad(
             rusqlite::types::Type::Text,
             format!("a stored role is {s:?}, which no member has"),
+        )
+    })
+}
+
+pub(crate) fn record_status(s: &str) -> rusqlite::Result<RecordStatus> {
+    RecordStatus::parse(s).ok_or_else(|| {
+        bad(
+            rusqlite::types::Type::Text,
+            format!("a stored record status is {s:?}"),
+        )
+    })
+}
+
+pub(crate) fn proposal_status(s: &str) -> rusqlite::Result<ProposalStatus> {
+    ProposalStatus::parse(s).ok_or_else(|| {
+        bad(
+            rusqlite::types::Type::Text,
+            format!("a stored proposal status is {s:?}"),
         )
     })
 }

@@ -143,7 +143,7 @@ impl From<RecordRow> for RecordDto {
             furnisher: r.info.furnisher.to_hex(),
             furnisher_name: r.furnisher_name,
             kind: r.info.kind.as_str().to_string(),
-            status: r.info.status,
+            status: r.info.status.as_str().to_string(),
             compliance: r.info.compliance,
             corrects: r.info.corrects.as_ref().map(hex_id),
             height: r.info.height,
@@ -396,7 +396,7 @@ mod tests {
             change: "admit bank-c (lender, 127.0.0.1:7403)".into(),
             proposer_name: "regulator".into(),
             height: 12,
-            status: "open".into(),
+            status: credence_api::ledger::types::ProposalStatus::Open,
             effective_epoch: None,
             votes: vec![
                 ("regulator".into(), true),

@@ -173,7 +173,7 @@ impl From<regulator::MembershipRow> for ProposalDto {
             change: r.change,
             proposer: r.proposer_name,
             height: r.height,
-            status: r.status,
+            status: r.status.as_str().to_string(),
             effective_epoch: r.effective_epoch,
             approvals,
             rejections: r.votes.len() - approvals,

@@ -222,7 +222,7 @@ pub fn prepare_score(
     let subject_key = subject_key(view, subject)?;
     let mut records = Vec::new();
     for info in read::records_of_subject(view.conn(), subject)? {
-        if info.status != "live" {
+        if info.status != RecordStatus::Live {
             continue;
         }
         match open_record(view, agency, &info.record_id) {

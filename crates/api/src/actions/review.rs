@@ -57,7 +57,7 @@ pub fn records_to_contest(view: &Ledger, me: &Identity, subject: &PartyId) -> Re
             .collect();
     let mut out = Vec::new();
     for info in read::records_of_subject(view.conn(), subject)? {
-        if info.status != "live"
+        if info.status != RecordStatus::Live
             || reviewed.contains(&info.record_id)
             || !mine.contains(&info.record_id)
         {

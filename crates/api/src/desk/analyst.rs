@@ -121,7 +121,10 @@ pub fn portfolio(view: &Ledger, agency: &Identity) -> Result<Portfolio> {
     // Live tradelines sealed to the agency, opened in parallel.
     let infos: Vec<_> = read::records_readable_by(view.conn(), &me)?
         .into_iter()
-        .filter(|r| r.kind == RecordKind::Tradeline && r.status == "live")
+        .filter(|r| {
+            r.kind == RecordKind::Tradeline
+                && r.status == credence_ledger::types::RecordStatus::Live
+        })
         .collect();
     let mut sealed = Vec::with_capacity(infos.len());
     for r in &infos {

@@ -22,8 +22,8 @@ pub struct MembershipRow {
     pub change: String,
     pub proposer_name: String,
     pub height: u64,
-    /// open | approved | refused
-    pub status: String,
+    /// Open, approved or refused.
+    pub status: credence_ledger::types::ProposalStatus,
     pub effective_epoch: Option<u64>,
     pub votes: Vec<(String, bool)>,
     /// Members in force now (the denominator of the 2/3).

@@ -52,7 +52,7 @@ pub struct ProposalInfo {
     pub proposer: PartyId,
     pub change: MembershipChange,
     pub height: u64,
-    pub status: String,
+    pub status: ProposalStatus,
     pub effective_epoch: Option<u64>,
     /// (voter, approve) in the order the votes landed.
     pub votes: Vec<(PartyId, bool)>,
@@ -92,7 +92,7 @@ pub fn membership_proposals(conn: &Connection) -> Result<Vec<ProposalInfo>, Ledg
             proposer: PartyId(id32(proposer)?),
             change: crate::encode::from_bytes("membership change", &change)?,
             height: height as u64,
-            status,
+            status: crate::column::proposal_status(&status)?,
             effective_epoch: eff.map(|e| e as u64),
             votes,
         });

@@ -7,7 +7,7 @@ pub struct RecordInfo {
     pub subject: PartyId,
     pub furnisher: PartyId,
     pub kind: RecordKind,
-    pub status: String,
+    pub status: RecordStatus,
     pub compliance: Option<String>,
     pub corrects: Option<Id>,
     pub height: u64,
@@ -28,7 +28,7 @@ pub(super) fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
         } else {
             RecordKind::Tradeline
         },
-        status: r.get(4)?,
+        status: crate::column::record_status(&r.get::<_, String>(4)?)?,
         compliance: r.get(5)?,
         corrects: corrects.map(id32).transpose()?,
         height: r.get::<_, i64>(7)? as u64,

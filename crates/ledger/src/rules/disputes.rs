@@ -20,7 +20,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 "dispute",
             )?;
             match record(conn, record_id)? {
-                Some(r) if r.subject == *subject && r.status == "live" => {}
+                Some(r) if r.subject == *subject && r.status == RecordStatus::Live => {}
                 Some(_) => {
                     return reject(
                         C::UnknownRecord,

@@ -15,7 +15,9 @@ fn field_of(r: &RecordRow, field: Field) -> Option<Commitment> {
 pub(crate) fn target_tradeline(conn: &Connection, subject: &PartyId, target: &Id) -> R<RecordRow> {
     match record(conn, target)? {
         Some(r)
-            if r.subject == *subject && r.kind == RecordKind::Tradeline && r.status == "live" =>
+            if r.subject == *subject
+                && r.kind == RecordKind::Tradeline
+                && r.status == RecordStatus::Live =>
         {
             Ok(r)
         }

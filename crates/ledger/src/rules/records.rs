@@ -51,7 +51,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             }
             if let Some(old) = r.corrects {
                 match record(conn, &old)? {
-                    Some(o) if o.subject == r.subject && o.furnisher == r.furnisher && o.kind == r.kind && o.status == "live" => {}
+                    Some(o) if o.subject == r.subject && o.furnisher == r.furnisher && o.kind == r.kind && o.status == RecordStatus::Live => {}
                     Some(_) => return reject(C::UnknownRecord, "a correction must replace a live record of the same subject, furnisher and kind"),
                     None => return reject(C::UnknownRecord, "the corrected record does not exist"),
                 }

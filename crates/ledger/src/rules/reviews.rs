@@ -27,7 +27,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                     "only a member the record is sealed or shared to can contest it",
                 );
             }
-            if rec.status != "live" {
+            if rec.status != RecordStatus::Live {
                 return reject(
                     C::UnknownRecord,
                     format!("the record is {}, not live: nothing uses it", rec.status),

@@ -89,7 +89,7 @@ pub struct RecordRow {
     pub subject: PartyId,
     pub furnisher: PartyId,
     pub kind: RecordKind,
-    pub status: String,
+    pub status: RecordStatus,
     pub commitments: Vec<Commitment>,
 }
 
@@ -101,7 +101,7 @@ pub(super) fn record_from_row(r: &rusqlite::Row) -> rusqlite::Result<RecordRow> 
         subject: PartyId(id32(r.get(1)?)?),
         furnisher: PartyId(id32(r.get(2)?)?),
         kind: crate::column::kind(&kind)?,
-        status: r.get(4)?,
+        status: crate::column::record_status(&r.get::<_, String>(4)?)?,
         commitments: crate::column::decoded("record commitments", &cbytes)?,
     })
 }
