@@ -45,6 +45,7 @@ impl Home {
         params: KdfParams,
     ) -> Result<Actor> {
         check_name(name)?;
+        check_new_passphrase(passphrase)?;
         if self.keystore().exists() {
             return Err(ApiError::invalid(format!(
                 "{} already holds a keystore; open it instead",
@@ -97,6 +98,19 @@ pub fn unlock_all(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(Strin
     Ok(all)
 }
 
+/// The shortest passphrase a new keystore takes.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// A new keystore's passphrase: at least `MIN_PASSPHRASE_CHARS` characters.
+pub fn check_new_passphrase(passphrase: &Secret<String>) -> Result<()> {
+    if passphrase.expose().chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(ApiError::invalid(format!(
+            "choose a passphrase of at least {MIN_PASSPHRASE_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
 pub fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -109,4 +123,21 @@ pub fn check_name(name: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_keystore_needs_a_passphrase_of_eight_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::new(dir.path().join("me"));
+        let err = home
+            .create("me", &Secret::new("short".into()), KdfParams::default())
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        assert!(err.message.contains("at least 8"), "{}", err.message);
+        assert!(!home.keystore().exists(), "nothing was written");
+    }
 }

@@ -157,20 +157,11 @@ pub async fn create_keystore(
     name: String,
     passphrase: String,
 ) -> UiResult<KeystoreDto> {
-    if passphrase.chars().count() < 8 {
-        return Err(UiError::bad_request(
-            "choose a passphrase of at least 8 characters",
-        ));
-    }
     let p = secret(passphrase);
     tauri::async_runtime::spawn_blocking(move || {
         let home = Home::new(dir.trim());
         let a = home.create(name.trim(), &p, KdfParams::default())?;
-        Ok(KeystoreDto {
-            name: a.name,
-            party: a.identity.party_id().to_hex(),
-            path: home.keystore().display().to_string(),
-        })
+        Ok(KeystoreDto::new(&home, &a))
     })
     .await
     .map_err(|e| UiError::new("internal", e.to_string()))?
@@ -183,11 +174,7 @@ pub async fn unlock_keystore(dir: String, passphrase: String) -> UiResult<Keysto
     tauri::async_runtime::spawn_blocking(move || {
         let home = Home::new(dir.trim());
         let a = home.unlock(&p)?;
-        Ok(KeystoreDto {
-            name: a.name,
-            party: a.identity.party_id().to_hex(),
-            path: home.keystore().display().to_string(),
-        })
+        Ok(KeystoreDto::new(&home, &a))
     })
     .await
     .map_err(|e| UiError::new("internal", e.to_string()))?

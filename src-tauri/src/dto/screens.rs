@@ -37,6 +37,16 @@ pub struct KeystoreDto {
     pub path: String,
 }
 
+impl KeystoreDto {
+    pub fn new(home: &credence_api::home::Home, a: &credence_api::home::Actor) -> Self {
+        KeystoreDto {
+            name: a.name.clone(),
+            party: a.identity.party_id().to_hex(),
+            path: home.keystore().display().to_string(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct BorrowerFile {
     pub subject: String,

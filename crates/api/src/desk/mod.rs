@@ -370,6 +370,12 @@ pub fn my_scores(view: &Ledger, me: &Identity) -> Result<Vec<(String, u32, u64)>
 /// shared with it in the same submission (they were sealed before it had
 /// consent). Returns the consent id.
 #[allow(clippy::too_many_arguments)]
+/// The longest a consent may run, in days.
+pub const MAX_CONSENT_DAYS: u64 = 3_650;
+
+/// Borrower: consent to `grantee` for `purpose`, for `days` from now (1 to
+/// `MAX_CONSENT_DAYS`).
+#[allow(clippy::too_many_arguments)]
 pub fn grant(
     net: &mut dyn Network,
     reader: &PartyId,
@@ -377,10 +383,16 @@ pub fn grant(
     grantee: &PartyId,
     purpose: Purpose,
     predicates: AllowedPredicates,
-    expires_at: u64,
+    days: u64,
     explicit: bool,
 ) -> Result<Id> {
+    if !(1..=MAX_CONSENT_DAYS).contains(&days) {
+        return Err(ApiError::invalid(
+            "a consent lasts from 1 day to 10 years (3,650 days)",
+        ));
+    }
     let now = net.now();
+    let expires_at = now + days * 86_400;
     let view = net.view(reader)?;
     let m = credence_ledger::rules::member(view.conn(), grantee)
         .map_err(credence_ledger::LedgerError::from)?

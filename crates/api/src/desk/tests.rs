@@ -170,7 +170,30 @@ fn borrower_reads_grants_and_disputes_analyst_sees_portfolio() {
 
     // A narrow consent to bank-b: only the delinquency question.
     let tag = PredicateKind::NoSeriousDelinquency.tag();
-    let now = net.now();
+    let consents_before = read::counts(net.view(&reader).unwrap().conn())
+        .unwrap()
+        .consents;
+    for days in [0, MAX_CONSENT_DAYS + 1] {
+        let err = grant(
+            net,
+            &reader,
+            &me,
+            &bank_b.party_id(),
+            Purpose::AccountReview,
+            AllowedPredicates::Only(vec![tag]),
+            days,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{days} days");
+    }
+    assert_eq!(
+        read::counts(net.view(&reader).unwrap().conn())
+            .unwrap()
+            .consents,
+        consents_before,
+        "a refused consent reaches nothing"
+    );
     grant(
         net,
         &reader,
@@ -178,7 +201,7 @@ fn borrower_reads_grants_and_disputes_analyst_sees_portfolio() {
         &bank_b.party_id(),
         Purpose::AccountReview,
         AllowedPredicates::Only(vec![tag]),
-        now + 86_400,
+        1,
         false,
     )
     .unwrap();
