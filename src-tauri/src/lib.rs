@@ -7,7 +7,6 @@
 mod commands;
 mod dto;
 mod error;
-mod session;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -52,7 +51,7 @@ impl Startup {
 
 pub struct AppState {
     startup: Startup,
-    session: Arc<Mutex<Option<session::Session>>>,
+    session: Arc<Mutex<Option<credence_api::session::Session>>>,
     starting: Arc<Mutex<bool>>,
     interactive_ms: Mutex<Option<u64>>,
 }

@@ -15,6 +15,7 @@ pub mod member;
 pub mod reads;
 pub mod responder;
 pub mod scoring;
+pub mod session;
 #[cfg(test)]
 mod test_support;
 

@@ -5,7 +5,7 @@ use super::*;
 #[tauri::command]
 pub async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
     with_session(&state, move |s| {
-        let (name, agency) = s.agency().map(|(n, i)| (n.to_string(), i.clone()))?;
+        let agency = s.agency()?.clone();
         let view = s.view_net().view(&agency.party_id())?;
         let p = desk::analyst::portfolio(view, &agency)?;
         let cfg = desk::alarms::AlarmConfig::default();
@@ -24,13 +24,13 @@ pub async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
             .collect();
         let (_, total) = desk::analyst::sealed_records(view, &agency.party_id(), 0, 0)?;
         Ok(AnalystHome {
-            agency: name,
+            agency: party_name(view, &agency.party_id()),
             portfolio: p.into(),
             alarms: al,
             queue,
             records_total: total,
-            auto_respond: s.auto_respond,
-            node_answers: s.demo.node_answers,
+            auto_respond: s.auto_respond(),
+            node_answers: s.node_answers(),
         })
     })
     .await
@@ -43,7 +43,7 @@ pub async fn analyst_records(
     limit: usize,
 ) -> UiResult<(Vec<RecordDto>, usize)> {
     with_session(&state, move |s| {
-        let agency = s.agency()?.1;
+        let agency = s.agency()?;
         let me = agency.party_id();
         let (rows, total) =
             desk::analyst::sealed_records(s.view_net().view(&me)?, &me, offset, limit.min(200))?;
@@ -55,7 +55,7 @@ pub async fn analyst_records(
 #[tauri::command]
 pub async fn analyst_open(state: State<'_, AppState>, record_id: String) -> UiResult<PayloadDto> {
     with_session(&state, move |s| {
-        let agency = s.agency()?.1;
+        let agency = s.agency()?;
         let id = parse_id("record", &record_id)?;
         let p = desk::analyst::open(s.view_net().view(&agency.party_id())?, agency, &id)?;
         Ok(PayloadDto::from(&p))
@@ -69,7 +69,7 @@ pub async fn analyst_answer(
     query_id: Option<String>,
 ) -> UiResult<PassDto> {
     with_session(&state, move |s| {
-        let agency = s.agency().map(|(_, i)| i.clone())?;
+        let agency = s.agency()?.clone();
         match query_id {
             Some(q) => {
                 let t0 = Instant::now();
@@ -100,16 +100,5 @@ pub async fn analyst_answer(
 
 #[tauri::command]
 pub async fn set_auto_respond(state: State<'_, AppState>, on: bool) -> UiResult<bool> {
-    with_session(&state, move |s| {
-        if on && s.demo.node_answers {
-            return Err(UiError::new(
-                "not-permitted",
-                "the agency's node answers queries itself in this running consortium; \
-                 the app's auto-responder stays off",
-            ));
-        }
-        s.auto_respond = on;
-        Ok(on)
-    })
-    .await
+    with_session(&state, move |s| Ok(s.set_auto_respond(on)?)).await
 }

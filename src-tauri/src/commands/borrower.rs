@@ -1,20 +1,11 @@
 //! The borrower's home: consents, records, disputes and who asked about them.
 use super::*;
 
-fn borrower_of<'a>(s: &'a Session, label: &str) -> UiResult<&'a credence_api::crypto::Identity> {
-    s.keys().borrower(label).ok_or_else(|| {
-        UiError::new(
-            "not-found",
-            format!("this app holds no key for \"{label}\""),
-        )
-    })
-}
-
 #[tauri::command]
 pub async fn borrower_home(state: State<'_, AppState>, label: String) -> UiResult<BorrowerHome> {
     with_session(&state, move |s| {
-        let me = borrower_of(s, &label)?;
-        let reader = s.reader();
+        let me = s.borrower(&label)?;
+        let reader = s.reader()?;
         let view = s.view_net().view(&reader)?;
         let now = s.view_net().now();
         let records = desk::my_records(view, me)?
@@ -79,12 +70,12 @@ pub async fn borrower_grant(
     explicit: bool,
 ) -> UiResult<String> {
     with_session(&state, move |s| {
-        let me = borrower_of(s, &label)?.clone();
+        let me = s.borrower(&label)?.clone();
         let grantee = parse_party("grantee", &grantee)?;
         let purpose = Purpose::parse(&purpose)
             .ok_or_else(|| UiError::bad_request(format!("unknown purpose \"{purpose}\"")))?;
         let allowed = allowed_from_names(&kinds)?;
-        let reader = s.reader();
+        let reader = s.reader()?;
         let id = desk::grant(
             s.net(),
             &reader,
@@ -107,9 +98,9 @@ pub async fn borrower_revoke(
     consent_id: String,
 ) -> UiResult<u64> {
     with_session(&state, move |s| {
-        let me = borrower_of(s, &label)?.clone();
+        let me = s.borrower(&label)?.clone();
         let id = parse_id("consent", &consent_id)?;
-        let reader = s.reader();
+        let reader = s.reader()?;
         Ok(desk::revoke(s.net(), &reader, &me, &id)?)
     })
     .await
@@ -123,11 +114,11 @@ pub async fn borrower_dispute(
     reason: String,
 ) -> UiResult<String> {
     with_session(&state, move |s| {
-        let me = borrower_of(s, &label)?.clone();
+        let me = s.borrower(&label)?.clone();
         let id = parse_id("record", &record_id)?;
         let reason = DisputeReason::parse(&reason)
             .ok_or_else(|| UiError::bad_request(format!("unknown dispute reason \"{reason}\"")))?;
-        let reader = s.reader();
+        let reader = s.reader()?;
         let d = desk::dispute(s.net(), &reader, &me, &id, reason)?;
         Ok(hex_id(&d))
     })

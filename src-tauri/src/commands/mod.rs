@@ -9,16 +9,16 @@ pub mod start;
 
 use crate::dto::*;
 use crate::error::{UiError, UiResult};
-use crate::session::Session;
 use crate::AppState;
 use credence_api::crypto::keystore::KdfParams;
-use credence_api::crypto::{PartyId, Secret};
+use credence_api::crypto::Secret;
 use credence_api::demo::{self, DemoMode, DemoOptions, Progress};
 use credence_api::desk;
 use credence_api::home::Home;
 use credence_api::ledger::read;
 use credence_api::ledger::types::{DisputeReason, Purpose, Role};
 use credence_api::reads::{self, party_name};
+use credence_api::session::Session;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;

@@ -2,31 +2,6 @@
 //! questions and follow them.
 use super::*;
 
-fn member_of<'a>(
-    s: &'a Session,
-    name: &str,
-    role: Role,
-) -> UiResult<&'a credence_api::crypto::Identity> {
-    let (_, r, id) = s
-        .keys()
-        .members
-        .iter()
-        .find(|(n, _, _)| n == name)
-        .ok_or_else(|| {
-            UiError::new(
-                "not-found",
-                format!("this app holds no key for member \"{name}\""),
-            )
-        })?;
-    if *r != role {
-        return Err(UiError::new(
-            "not-permitted",
-            format!("{name} is a {}, not a {}", r.as_str(), role.as_str()),
-        ));
-    }
-    Ok(id)
-}
-
 #[tauri::command]
 pub async fn officer_find(
     state: State<'_, AppState>,
@@ -34,7 +9,7 @@ pub async fn officer_find(
     needle: String,
 ) -> UiResult<Vec<BorrowerDto>> {
     with_session(&state, move |s| {
-        let me = member_of(s, &bank, Role::Lender)?.party_id();
+        let me = s.member(&bank, Role::Lender)?.party_id();
         let view = s.view_net().view(&me)?;
         Ok(
             desk::find_borrowers(view, &me, &s.book(), &needle, s.view_net().now(), 50)?
@@ -53,7 +28,7 @@ pub async fn officer_borrower(
     subject: String,
 ) -> UiResult<BorrowerFile> {
     with_session(&state, move |s| {
-        let me = member_of(s, &bank, Role::Lender)?.party_id();
+        let me = s.member(&bank, Role::Lender)?.party_id();
         let subj = parse_party("borrower", &subject)?;
         let view = s.view_net().view(&me)?;
         let now = s.view_net().now();
@@ -91,13 +66,9 @@ pub async fn officer_borrower(
     .await
 }
 
-/// Ask a question; with the auto-responder on, the agency answers before this
-/// returns, and the officer's own ledger re-checks the proof. Connected to
-/// running nodes, the agency's node answers by itself: wait for it, bounded,
-/// and return the query as pending if it has not answered by then.
-/// How long a question waits for a running agency node's answer.
-const NODE_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
-
+/// Ask a question and wait for the verified answer (`Session::ask_and_wait`):
+/// answered by the app's responder in a local demo, by the agency's node when
+/// connected (then returned as pending if it has not answered in time).
 #[tauri::command]
 pub async fn officer_ask(
     state: State<'_, AppState>,
@@ -108,35 +79,12 @@ pub async fn officer_ask(
 ) -> UiResult<AskResultDto> {
     with_session(&state, move |s| {
         let t0 = Instant::now();
-        let me = member_of(s, &bank, Role::Lender)?.clone();
         let subj = parse_party("borrower", &subject)?;
         let target = match target.filter(|t| !t.trim().is_empty()) {
             Some(t) => Some(parse_id("target record", &t)?),
             None => None,
         };
-        let (_, agency) = s.agency().map(|(n, i)| (n.to_string(), i.clone()))?;
-        let qid = desk::ask(
-            s.net(),
-            &me,
-            &subj,
-            predicate.to_predicate()?,
-            &agency.party_id(),
-            target,
-        )?;
-        let o = if s.demo.node_answers {
-            desk::await_answer(
-                s.view_net(),
-                &me.party_id(),
-                &qid,
-                NODE_ANSWER_WAIT,
-                std::time::Duration::from_millis(100),
-            )?
-        } else {
-            if s.auto_respond {
-                desk::answer_open(s.net(), &agency, 500)?;
-            }
-            desk::outcome(s.view_net().view(&me.party_id())?, &qid)?
-        };
+        let o = s.ask_and_wait(&bank, &subj, predicate.to_predicate()?, target)?;
         Ok(ask_result(&o, t0.elapsed().as_millis() as u64))
     })
     .await
@@ -149,7 +97,7 @@ pub async fn officer_query(
     query_id: String,
 ) -> UiResult<AskResultDto> {
     with_session(&state, move |s| {
-        let me = member_of(s, &bank, Role::Lender)?.party_id();
+        let me = s.member(&bank, Role::Lender)?.party_id();
         let qid = parse_id("query", &query_id)?;
         let o = desk::outcome(s.view_net().view(&me)?, &qid)?;
         Ok(ask_result(&o, 0))
@@ -166,7 +114,7 @@ pub async fn officer_furnish(
     corrects: Option<String>,
 ) -> UiResult<String> {
     with_session(&state, move |s| {
-        let me = member_of(s, &bank, Role::Lender)?.clone();
+        let me = s.member(&bank, Role::Lender)?.clone();
         let subj = parse_party("borrower", &subject)?;
         let corrects = match corrects.filter(|t| !t.trim().is_empty()) {
             Some(t) => Some(parse_id("record to correct", &t)?),
@@ -183,11 +131,7 @@ pub async fn officer_furnish(
 #[tauri::command]
 pub async fn officer_enrol(state: State<'_, AppState>, bank: String) -> UiResult<BorrowerDto> {
     with_session(&state, move |s| {
-        let me = member_of(s, &bank, Role::Lender)?.clone();
-        let who = desk::new_identity();
-        desk::enrol(s.net(), &who, &me)?;
-        let label = format!("borrower-{:04}", s.demo.keys.borrowers.len() + 1);
-        s.demo.keys.borrowers.push((label.clone(), who.clone()));
+        let (label, who) = s.enrol_new_borrower(&bank)?;
         Ok(BorrowerDto {
             subject: who.party_id().to_hex(),
             label: Some(label),

@@ -1,16 +1,10 @@
 //! The regulator's home and audit trail.
 use super::*;
 
-fn regulator_of(s: &Session) -> UiResult<PartyId> {
-    s.first_of(Role::Regulator)
-        .map(|(_, i)| i.party_id())
-        .ok_or_else(|| UiError::new("not-found", "this app holds no regulator key"))
-}
-
 #[tauri::command]
 pub async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiResult<RegulatorHome> {
     with_session(&state, move |s| {
-        let me = regulator_of(s)?;
+        let me = s.regulator()?.party_id();
         let view = s.view_net().view(&me)?;
         let c = read::counts(view.conn()).map_err(credence_api::ApiError::from)?;
         Ok(RegulatorHome {
@@ -50,7 +44,7 @@ pub async fn regulator_audit(
     filter: AuditFilterDto,
 ) -> UiResult<AuditPage> {
     with_session(&state, move |s| {
-        let me = regulator_of(s)?;
+        let me = s.regulator()?.party_id();
         let view = s.view_net().view(&me)?;
         let nonempty = |o: Option<String>| o.filter(|v| !v.trim().is_empty());
         let member = match nonempty(filter.member) {

@@ -25,7 +25,7 @@ pub async fn mark_interactive(state: State<'_, AppState>) -> UiResult<u64> {
 }
 
 fn session_info(s: &Session) -> UiResult<SessionInfo> {
-    let view = s.view_net().view(&s.reader())?;
+    let view = s.view_net().view(&s.reader()?)?;
     let members = read::members(view.conn())
         .map_err(credence_api::ApiError::from)?
         .iter()
@@ -35,15 +35,9 @@ fn session_info(s: &Session) -> UiResult<SessionInfo> {
         dir: s.dir.display().to_string(),
         consortium: "credence-demo".into(),
         members,
-        borrowers: s
-            .demo
-            .keys
-            .borrowers
-            .iter()
-            .map(|(l, _)| l.clone())
-            .collect(),
-        auto_respond: s.auto_respond,
-        connected: s.demo.node_answers,
+        borrowers: s.keys().borrowers.iter().map(|(l, _)| l.clone()).collect(),
+        auto_respond: s.auto_respond(),
+        connected: s.node_answers(),
         height: view
             .head()
             .map_err(credence_api::ApiError::from)?
@@ -53,13 +47,7 @@ fn session_info(s: &Session) -> UiResult<SessionInfo> {
 }
 
 fn install(state: &AppState, dir: PathBuf, c: demo::DemoConsortium) -> UiResult<SessionInfo> {
-    // When the agency's node answers by itself, the app must not answer too.
-    let auto_respond = !c.node_answers;
-    let s = Session {
-        dir,
-        demo: c,
-        auto_respond,
-    };
+    let s = Session::new(dir, c);
     let info = session_info(&s)?;
     *lock(&state.session) = Some(s);
     Ok(info)
