@@ -10,7 +10,7 @@ use credence_api::reads;
 use credence_api::ErrorCode;
 use credence_crypto::proof::Predicate;
 use credence_ledger::encode::entry_id;
-use credence_ledger::{rules, RejectCode};
+use credence_ledger::{read, RejectCode};
 use credence_node::client::NodeClient;
 use credence_node::client_api::{self, ApiContext, ApiLimits};
 use credence_node::health::Health;
@@ -144,7 +144,7 @@ fn a_record_that_does_not_open_is_contested_judged_and_left_out() {
     let by_b = sign_entry(by_b.entry, &[&b]);
     assert_eq!(w.rejected(by_b).code, RejectCode::WrongRole);
     // The evidence must be for the regulator's key.
-    let (rec, extra) = read::furnished(w.view(&ag).conn(), &rid).unwrap();
+    let (rec, extra) = read::furnished(w.view(&ag), &rid).unwrap();
     let key = rec.sealed.content_key(&ag, &extra).unwrap();
     let for_bank = wrap_for(
         &key,
@@ -192,10 +192,10 @@ fn a_record_that_does_not_open_is_contested_judged_and_left_out() {
     let (unusable, verdict) = actions::judge_record(w.view(&reg), &reg, &rid).unwrap();
     assert!(unusable);
     w.ok(verdict);
-    let row = read::furnished(w.view(&b).conn(), &rid);
+    let row = read::furnished(w.view(&b), &rid);
     assert!(row.is_ok());
     for who in [&a, &b, &ag, &reg] {
-        let info = read::records_of_subject(w.view(who).conn(), &subject).unwrap();
+        let info = read::records_of_subject(w.view(who), &subject).unwrap();
         let r = info.iter().find(|r| r.record_id == rid).unwrap();
         assert_eq!(
             r.status,
@@ -306,7 +306,7 @@ fn asking_again_after_a_timeout_does_not_ask_twice() {
     assert_eq!(done.query_id, qid);
     assert!(done.resumed && done.answer.verified && done.answer.holds);
     assert!(mempool.peek(10).is_empty(), "nothing new was submitted");
-    assert!(rules::query(w.view(&a).conn(), &qid).unwrap().is_some());
+    assert!(read::query(w.view(&a), &qid).unwrap().is_some());
     // Answered: nothing waits in the home any more, and a new try asks anew.
     assert_eq!(std::fs::read_dir(pending_dir(&home)).unwrap().count(), 0);
     health

@@ -58,7 +58,7 @@ fn every_predicate_kind_is_answered_and_verified_by_the_asker() {
         assert_eq!(v.holds, expected, "{p}");
     }
     // The regulator's audit trail holds every one of them.
-    let audit = read::queries(w.view(&w.regulator.clone()).conn(), &Default::default()).unwrap();
+    let audit = read::queries(w.view(&w.regulator.clone()), &Default::default()).unwrap();
     assert_eq!(audit.len(), 12);
     assert!(audit
         .iter()
@@ -110,7 +110,7 @@ fn sums_cover_records_from_both_lenders() {
         let v = verify_answer(w.view(&a), &q).unwrap();
         assert!(v.verified);
         assert_eq!(v.holds, holds, "utilisation < {percent}");
-        let (_, answer) = read::answer(w.view(&a).conn(), &q).unwrap().unwrap();
+        let (_, answer) = read::answer(w.view(&a), &q).unwrap().unwrap();
         assert_eq!(answer.inputs.len(), 2, "both tradelines, each once");
     }
     let _ = ag;
@@ -133,7 +133,7 @@ fn query_without_consent_is_refused() {
     .unwrap_err();
     assert_eq!(err.code, credence_api::ErrorCode::NoConsent);
     // …and the rules refuse a query forced on with someone else's consent.
-    let agency_consent = read::consents_of_subject(w.view(&a).conn(), &s2.party_id()).unwrap()[0]
+    let agency_consent = read::consents_of_subject(w.view(&a), &s2.party_id()).unwrap()[0]
         .consent
         .consent_id;
     let forced = sign_entry(
@@ -490,7 +490,7 @@ fn sharing_gives_a_newly_consented_member_access() {
     }
     let p = actions::open_record(w.view(&b), &b, &w.tradeline).unwrap();
     assert!(matches!(p, credence_ledger::payload::Payload::Tradeline(_)));
-    let log = read::access_log(w.view(&a).conn(), &s1.party_id()).unwrap();
+    let log = read::access_log(w.view(&a), &s1.party_id()).unwrap();
     assert!(log
         .iter()
         .any(|e| e.action == "record-shared" && e.party == b.party_id()));
@@ -505,7 +505,7 @@ fn borrower_reads_own_records_and_disputes_one() {
     let (did, e) =
         actions::open_dispute(w.view(&a), &s1, &w.tradeline, DisputeReason::WrongBalance).unwrap();
     w.ok(e);
-    let info = read::records_of_subject(w.view(&a).conn(), &s1.party_id()).unwrap();
+    let info = read::records_of_subject(w.view(&a), &s1.party_id()).unwrap();
     assert_eq!(
         info.iter()
             .find(|r| r.record_id == w.tradeline)
@@ -545,7 +545,7 @@ fn borrower_reads_own_records_and_disputes_one() {
         &did,
         DisputeOutcome::Corrected { correction: fix },
     ));
-    let info = read::records_of_subject(w.view(&a).conn(), &s1.party_id()).unwrap();
+    let info = read::records_of_subject(w.view(&a), &s1.party_id()).unwrap();
     let old = info.iter().find(|r| r.record_id == w.tradeline).unwrap();
     assert_eq!(
         (old.status.as_str(), old.compliance.as_deref()),
@@ -590,7 +590,7 @@ fn join_request(candidate: &Identity, name: &str) -> JoinRequest {
 }
 
 fn proposal_status(w: &World, id: &Id) -> (String, Option<u64>) {
-    let p = read::membership_proposals(w.view(&w.regulator).conn())
+    let p = read::membership_proposals(w.view(&w.regulator))
         .unwrap()
         .into_iter()
         .find(|p| p.proposal_id == *id)
@@ -599,7 +599,7 @@ fn proposal_status(w: &World, id: &Id) -> (String, Option<u64>) {
 }
 
 fn validators(w: &World, epoch: u64) -> Vec<String> {
-    read::members_at_epoch(w.view(&w.regulator).conn(), epoch)
+    read::members_at_epoch(w.view(&w.regulator), epoch)
         .unwrap()
         .into_iter()
         .map(|m| m.member.name)
@@ -931,13 +931,13 @@ fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() 
     );
     // The valid entry took effect; the refused ones did not.
     assert_eq!(
-        read::records_of_subject(w.view(&a).conn(), &s1.party_id())
+        read::records_of_subject(w.view(&a), &s1.party_id())
             .unwrap()
             .len(),
         3
     );
     assert_eq!(
-        read::consents_of_subject(w.view(&a).conn(), &s2.party_id())
+        read::consents_of_subject(w.view(&a), &s2.party_id())
             .unwrap()
             .len(),
         1

@@ -9,7 +9,7 @@ use credence_crypto::hash::digest;
 use credence_crypto::proof::Predicate;
 use credence_crypto::{Identity, PartyId};
 use credence_ledger::encode::{from_bytes, to_bytes};
-use credence_ledger::{rules, Id, Ledger, SignedEntry};
+use credence_ledger::{read, Id, Ledger, SignedEntry};
 use credence_node::client::NodeClient;
 use credence_node::Receipt;
 use std::path::{Path, PathBuf};
@@ -89,7 +89,7 @@ fn signed_question(
 
 /// Whether the question is not yet on `view`'s ledger.
 fn not_asked_on(view: &Ledger, qid: &Id) -> Result<bool> {
-    let q = rules::query(view.conn(), qid).map_err(credence_ledger::LedgerError::from)?;
+    let q = read::query(view, qid)?;
     Ok(q.is_none())
 }
 

@@ -6,11 +6,11 @@ use credence_crypto::proof::{verify_predicate, ProofContext};
 use credence_crypto::{Identity, PartyId};
 use credence_ledger::payload::Payload;
 use credence_ledger::read::{self, AccessEvent, QueryFilter, QueryInfo, RecordInfo};
-use credence_ledger::{rules, Id, Ledger};
+use credence_ledger::{Id, Ledger};
 
 /// A member's display name, or the short id of a subject.
 pub fn party_name(view: &Ledger, p: &PartyId) -> String {
-    match rules::member(view.conn(), p) {
+    match read::member(view, p) {
         Ok(Some(m)) => m.name,
         _ => format!("subject {}", p.short()),
     }
@@ -30,7 +30,7 @@ pub struct OpenedRecord {
 /// shared to it), decrypted in memory.
 pub fn readable_records(view: &Ledger, me: &Identity) -> Result<Vec<OpenedRecord>> {
     let mut out = Vec::new();
-    for info in read::records_readable_by(view.conn(), &me.party_id())? {
+    for info in read::records_readable_by(view, &me.party_id())? {
         match open_record_as_sealed(view, me, &info.record_id) {
             Ok((payload, mismatch)) => out.push(OpenedRecord {
                 payload,
@@ -50,7 +50,7 @@ pub fn readable_records(view: &Ledger, me: &Identity) -> Result<Vec<OpenedRecord
 
 /// A borrower's access log with names resolved.
 pub fn access_log(view: &Ledger, subject: &PartyId) -> Result<Vec<(AccessEvent, String)>> {
-    Ok(read::access_log(view.conn(), subject)?
+    Ok(read::access_log(view, subject)?
         .into_iter()
         .map(|e| {
             let n = party_name(view, &e.party);
@@ -71,9 +71,9 @@ pub struct VerifiedAnswer {
 }
 
 pub fn verify_answer(view: &Ledger, query_id: &Id) -> Result<VerifiedAnswer> {
-    let (q, a) = read::answer(view.conn(), query_id)?
+    let (q, a) = read::answer(view, query_id)?
         .ok_or_else(|| ApiError::not_found("that query has no answer yet"))?;
-    let inputs = rules::inputs_from_ids(view.conn(), &q, &a.inputs)?;
+    let inputs = read::inputs_from_ids(view, &q, &a.inputs)?;
     let ctx = ProofContext {
         query_id: q.query_id,
         subject: q.subject.0,
@@ -97,13 +97,13 @@ pub fn verify_answer(view: &Ledger, query_id: &Id) -> Result<VerifiedAnswer> {
 /// The regulator's audit trail: who asked what about whom, under which
 /// consent, when, and the answer.
 pub fn audit(view: &Ledger, filter: &QueryFilter) -> Result<Vec<QueryInfo>> {
-    Ok(read::queries(view.conn(), filter)?)
+    Ok(read::queries(view, filter)?)
 }
 
 /// The agency that answers questions in this consortium (the first one
 /// listed), as the asker's ledger names it.
 pub fn answering_agency(view: &Ledger) -> Result<credence_ledger::rules::MemberRow> {
-    read::members(view.conn())?
+    read::members(view)?
         .into_iter()
         .find(|m| m.role == credence_ledger::types::Role::Agency)
         .ok_or_else(|| ApiError::not_found("this consortium has no agency to answer questions"))

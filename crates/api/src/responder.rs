@@ -26,7 +26,7 @@ pub fn run(ledger_file: &Path, me: &Identity, client: &NodeClient, stop: &Atomic
         let role = view
             .as_ref()
             .and_then(|v| {
-                credence_ledger::rules::member(v.conn(), &me.party_id())
+                credence_ledger::read::member(v, &me.party_id())
                     .ok()
                     .flatten()
             })
@@ -47,7 +47,7 @@ pub fn run(ledger_file: &Path, me: &Identity, client: &NodeClient, stop: &Atomic
 /// A regulator: judge every record contested to it (once each; again only if
 /// the verdict did not land).
 fn judge(v: &Ledger, me: &Identity, client: &NodeClient, judged: &mut HashSet<Id>) {
-    let open = match read::record_reviews(v.conn(), Some(&me.party_id())) {
+    let open = match read::record_reviews(v, Some(&me.party_id())) {
         Ok(r) => r,
         Err(e) => return tracing::warn!(error = %e, "cannot read the reviews"),
     };
@@ -93,7 +93,7 @@ fn answer(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &Ato
         }
         let Some(v) = view.as_ref() else { continue };
         let open = match read::queries(
-            v.conn(),
+            v,
             &read::QueryFilter {
                 responder: Some(me),
                 unanswered_only: true,

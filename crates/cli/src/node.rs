@@ -194,7 +194,7 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                     (pid, e, what)
                 }
                 (None, Some(name)) => {
-                    let m = read::members(view.conn())?
+                    let m = read::members(&view)?
                         .into_iter()
                         .find(|m| m.name == name)
                         .ok_or_else(|| {
@@ -225,11 +225,11 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
         }
         NodeCmd::Members { home, json } => {
             let view = Ledger::open_read_only(&Home::new(&home).ledger())?;
-            let (_, epoch_length, epoch) = read::chain(view.conn())?
+            let (_, epoch_length, epoch) = read::chain(&view)?
                 .ok_or_else(|| anyhow!("this member's ledger has no genesis yet"))?;
-            let members = read::members_at_epoch(view.conn(), epoch)?;
-            let next = read::members_at_epoch(view.conn(), epoch + 1)?;
-            let proposals = read::membership_proposals(view.conn())?;
+            let members = read::members_at_epoch(&view, epoch)?;
+            let next = read::members_at_epoch(&view, epoch + 1)?;
+            let proposals = read::membership_proposals(&view)?;
             let name = |p: &PartyId| credence_api::reads::party_name(&view, p);
             if json {
                 let out = serde_json::json!({
@@ -332,7 +332,7 @@ pub(crate) fn report_membership(
             )
         },
     )?;
-    let p = read::membership_proposals(view.conn())?
+    let p = read::membership_proposals(view)?
         .into_iter()
         .find(|p| p.proposal_id == *pid);
     let (status, eff) = p

@@ -3,7 +3,7 @@ use crate::args::*;
 use crate::secrets::*;
 use anyhow::{anyhow, Context, Result};
 use credence_api::crypto::{age_export, PartyId};
-use credence_api::ledger::{read, rules, Ledger};
+use credence_api::ledger::{read, Ledger};
 use credence_api::{parse_id, ApiError};
 
 pub(crate) fn export_record(args: ExportRecordArgs) -> Result<i32> {
@@ -17,7 +17,7 @@ pub(crate) fn export_record(args: ExportRecordArgs) -> Result<i32> {
     let me = unlock(&keys)?;
     let view = Ledger::open_read_only(&db)?;
     let rid = parse_id("record id", &record)?;
-    let (rec, extra) = read::furnished(view.conn(), &rid)?;
+    let (rec, extra) = read::furnished(&view, &rid)?;
     let plain = rec.sealed.open(&me, &extra).map_err(ApiError::from)?;
     let recipient: [u8; 32] = match to {
         None => me.public().enc,
@@ -30,10 +30,10 @@ pub(crate) fn export_record(args: ExportRecordArgs) -> Result<i32> {
                     "--to must be a party id (64 hex digits) on this ledger or an age1… recipient, not {t:?}"
                 ))
             })?;
-            match rules::member(view.conn(), &p)? {
+            match read::member(&view, &p)? {
                 Some(m) => m.key.enc,
                 None => {
-                    rules::subject_key(view.conn(), &p)?
+                    read::subject_key(&view, &p)?
                         .ok_or_else(|| anyhow!("no member or subject {t} on this ledger"))?
                         .enc
                 }

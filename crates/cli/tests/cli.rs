@@ -731,9 +731,7 @@ fn verify_names_a_torn_or_missing_wal_and_creates_nothing() {
     let src = Ledger::open_read_only(&demo().dir.join("bank-a/ledger.db")).unwrap();
     let db = tmp.path().join("wal.db");
     let mut l = Ledger::open(&db).unwrap();
-    l.conn()
-        .pragma_update(None, "wal_autocheckpoint", 0)
-        .unwrap();
+    l.set_checkpoint_pages(0).unwrap();
     let top = src.head().unwrap().unwrap().height;
     for h in 0..=top {
         let (b, c) = src.block(h).unwrap().unwrap();

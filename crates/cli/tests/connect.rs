@@ -160,7 +160,7 @@ fn a_running_consortium_is_connected_to_and_its_agency_node_answers() {
     assert!(c.processes.is_empty(), "the app does not own the processes");
     assert!(c.node_answers);
     let regulator = c.keys.member("regulator").unwrap().party_id();
-    let counts = read::counts(c.network.view(&regulator).unwrap().conn()).unwrap();
+    let counts = read::counts(c.network.view(&regulator).unwrap()).unwrap();
     assert_eq!(counts.subjects, 6);
     assert_eq!(
         counts.answers,

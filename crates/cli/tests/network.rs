@@ -262,8 +262,8 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
         &[&bank_a],
     );
     let never_asked = {
-        let q = read::queries(view.conn(), &Default::default()).unwrap()[0].query_id;
-        let (_, a) = read::answer(view.conn(), &q).unwrap().unwrap();
+        let q = read::queries(&view, &Default::default()).unwrap()[0].query_id;
+        let (_, a) = read::answer(&view, &q).unwrap().unwrap();
         let mut a = a;
         a.query_id = actions::new_id();
         sign_entry(Entry::QueryAnswered(a), &[&agency])
@@ -348,7 +348,7 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
     wait_until("the waiting entry to be final", 60, || {
         ["regulator", "agency", "bank-a"].iter().all(|m| {
             let l = Ledger::open_read_only(&dir.join(m).join("ledger.db")).unwrap();
-            read::records_of_subject(l.conn(), &s1)
+            read::records_of_subject(&l, &s1)
                 .unwrap()
                 .iter()
                 .any(|r| r.record_id == rid)
@@ -377,7 +377,7 @@ fn four_processes_agree_refuse_outsiders_and_faulty_entries_and_stop_without_quo
 fn records(dir: &Path, name: &str) -> u64 {
     Ledger::open_read_only(&dir.join(name).join("ledger.db"))
         .ok()
-        .and_then(|l| read::counts(l.conn()).ok())
+        .and_then(|l| read::counts(&l).ok())
         .map(|c| c.records)
         .unwrap_or(0)
 }
@@ -463,12 +463,7 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
     let counts: Vec<_> = MEMBERS
         .iter()
         .map(|m| {
-            read::counts(
-                Ledger::open_read_only(&dir.join(m).join("ledger.db"))
-                    .unwrap()
-                    .conn(),
-            )
-            .unwrap()
+            read::counts(&Ledger::open_read_only(&dir.join(m).join("ledger.db")).unwrap()).unwrap()
         })
         .collect();
     assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");

@@ -190,8 +190,16 @@ impl Ledger {
         self.path.as_deref()
     }
 
-    /// Read access for the query functions in `rules` and `read`.
-    pub fn conn(&self) -> &Connection {
+    /// How many write-ahead-log pages trigger a checkpoint (SQLite's
+    /// default is 1,000; 0 never checkpoints, as a bulk load or a test that
+    /// needs the blocks left in the WAL may want).
+    pub fn set_checkpoint_pages(&self, pages: u32) -> Result<(), LedgerError> {
+        Ok(self.conn.pragma_update(None, "wal_autocheckpoint", pages)?)
+    }
+
+    /// Read access for the query functions in `rules` and `read`; only this
+    /// crate reaches the connection (`apply_block` is its one writer).
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 

@@ -174,13 +174,12 @@ pub fn verify_open(
                     return Err(bad("written by consensus: verify it with the credence binary's consensus check".into()));
                 };
                 // The block is certified by the members in force in its epoch.
-                let (_, epoch_length, _) = crate::read::chain(replay.conn())?
+                let (_, epoch_length, _) = crate::read::chain(&replay)?
                     .ok_or_else(|| bad("no genesis before this block".into()))?;
-                let keys: Vec<_> =
-                    crate::read::members_at_epoch(replay.conn(), height / epoch_length)?
-                        .into_iter()
-                        .map(|m| m.member.key)
-                        .collect();
+                let keys: Vec<_> = crate::read::members_at_epoch(&replay, height / epoch_length)?
+                    .into_iter()
+                    .map(|m| m.member.key)
+                    .collect();
                 check(&block, &cert, prev_cert.as_ref(), &keys)
                     .map_err(|e| bad(format!("consensus certificate: {e}")))?;
             }

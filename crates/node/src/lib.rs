@@ -21,7 +21,6 @@ pub use sequencer::{LocalConsortium, Receipt};
 
 use credence_crypto::{Identity, PartyId, PublicIdentity};
 use credence_ledger::encode::{block_hash, check_certificate};
-use credence_ledger::rules::member;
 use credence_ledger::{
     Applied, Block, Certificate, Entry, Ledger, LedgerError, Rejection, SignedEntry,
 };
@@ -149,9 +148,7 @@ impl Node {
                         _ => None,
                     }
                 } else {
-                    member(self.ledger.conn(), who)
-                        .map_err(LedgerError::from)?
-                        .map(|m| m.key)
+                    credence_ledger::read::member(&self.ledger, who)?.map(|m| m.key)
                 };
                 let Some(signer) = signer else {
                     return Err(refuse("certified by a non-member".into()));

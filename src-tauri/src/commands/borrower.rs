@@ -21,7 +21,7 @@ pub async fn borrower_home(state: State<'_, AppState>, label: String) -> UiResul
                 )
             })
             .collect();
-        let disputes = read::disputes(view.conn(), Some(&me.party_id()))
+        let disputes = read::disputes(view, Some(&me.party_id()))
             .map_err(credence_api::ApiError::from)?
             .into_iter()
             .map(|d| DisputeDto {

@@ -33,7 +33,7 @@ pub async fn officer_borrower(
         let view = s.view_net().view(&me)?;
         let now = s.view_net().now();
         let my_queries = read::queries(
-            view.conn(),
+            view,
             &read::QueryFilter {
                 subject: Some(subj),
                 requester: Some(me),

@@ -6,7 +6,7 @@ pub async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiRes
     with_session(&state, move |s| {
         let me = s.regulator()?.party_id();
         let view = s.view_net().view(&me)?;
-        let c = read::counts(view.conn()).map_err(credence_api::ApiError::from)?;
+        let c = read::counts(view).map_err(credence_api::ApiError::from)?;
         Ok(RegulatorHome {
             members: desk::regulator::members(view)?
                 .iter()

@@ -26,7 +26,7 @@ pub async fn mark_interactive(state: State<'_, AppState>) -> UiResult<u64> {
 
 fn session_info(s: &Session) -> UiResult<SessionInfo> {
     let view = s.view_net().view(&s.reader()?)?;
-    let members = read::members(view.conn())
+    let members = read::members(view)
         .map_err(credence_api::ApiError::from)?
         .iter()
         .map(MemberDto::from)

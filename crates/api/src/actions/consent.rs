@@ -47,8 +47,8 @@ pub fn grant_consent(
 }
 
 pub fn revoke_consent(view: &Ledger, subject: &Identity, consent_id: &Id) -> Result<SignedEntry> {
-    let c = read::consent(view.conn(), consent_id)?
-        .ok_or_else(|| ApiError::not_found("no such consent"))?;
+    let c =
+        read::consent(view, consent_id)?.ok_or_else(|| ApiError::not_found("no such consent"))?;
     if c.consent.subject != subject.party_id() {
         return Err(ApiError::new(
             ErrorCode::NotPermitted,
@@ -75,21 +75,20 @@ pub fn share_records(
     subject: &PartyId,
     recipient: &PartyId,
 ) -> Result<Vec<SignedEntry>> {
-    let m = rules::member(view.conn(), recipient)
-        .map_err(credence_ledger::LedgerError::from)?
+    let m = read::member(view, recipient)?
         .ok_or_else(|| ApiError::not_found("the recipient is not a member"))?;
-    let already: Vec<Id> = read::records_readable_by(view.conn(), recipient)?
+    let already: Vec<Id> = read::records_readable_by(view, recipient)?
         .into_iter()
         .map(|r| r.record_id)
         .collect();
     let mut out = Vec::new();
-    for info in read::records_of_subject(view.conn(), subject)? {
+    for info in read::records_of_subject(view, subject)? {
         if already.contains(&info.record_id)
             || (info.furnisher != sharer.party_id() && info.subject != sharer.party_id())
         {
             continue;
         }
-        let (rec, extra) = read::furnished(view.conn(), &info.record_id)?;
+        let (rec, extra) = read::furnished(view, &info.record_id)?;
         let key = rec.sealed.content_key(sharer, &extra)?;
         let wrap = wrap_for(&key, &rec.sealed.header, &m.key, &mut OsRng)?;
         out.push(sign_entry(

@@ -10,7 +10,7 @@ use credence_crypto::seal::{seal, wrap_for};
 use credence_crypto::{Identity, PartyId, PublicIdentity};
 use credence_ledger::encode::{cosign_entry, sign_entry};
 use credence_ledger::payload::{IncomePayload, Payload, ScorePayload, TradelinePayload};
-use credence_ledger::rules::{self, record_validity_context, score_validity_context};
+use credence_ledger::rules::{record_validity_context, score_validity_context};
 use credence_ledger::types::*;
 use credence_ledger::{read, Ledger};
 use rand::rngs::OsRng;
@@ -39,9 +39,7 @@ pub fn open_dispute(
     record_id: &Id,
     reason: DisputeReason,
 ) -> Result<(Id, SignedEntry)> {
-    let r = rules::record(view.conn(), record_id)
-        .map_err(credence_ledger::LedgerError::from)?
-        .ok_or_else(|| ApiError::not_found("no such record"))?;
+    let r = read::record(view, record_id)?.ok_or_else(|| ApiError::not_found("no such record"))?;
     if r.subject != subject.party_id() {
         return Err(ApiError::new(
             ErrorCode::NotPermitted,

@@ -32,7 +32,7 @@ pub fn ask(
             ))
         }
         (true, Some(t)) => {
-            rules::check_target(view.conn(), subject, &t).map_err(|_| {
+            read::check_target(view, subject, &t).map_err(|_| {
                 ApiError::invalid(
                     "a balance question needs one of this borrower's live tradelines as its target",
                 )
@@ -41,7 +41,7 @@ pub fn ask(
         (false, None) => {}
     }
     let me = requester.party_id();
-    let consent = read::consents_of_subject(view.conn(), subject)?
+    let consent = read::consents_of_subject(view, subject)?
         .into_iter()
         .filter(|c| c.consent.grantee == me && c.live_at(now) && c.consent.predicates.allows(&predicate))
         .max_by_key(|c| c.consent.expires_at)
@@ -118,9 +118,8 @@ pub fn answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result<SignedE
 }
 
 pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result<AnswerJob> {
-    let (q, answered) = rules::query(view.conn(), query_id)
-        .map_err(credence_ledger::LedgerError::from)?
-        .ok_or_else(|| ApiError::not_found("no such query"))?;
+    let (q, answered) =
+        read::query(view, query_id)?.ok_or_else(|| ApiError::not_found("no such query"))?;
     if answered {
         return Err(ApiError::new(
             ErrorCode::Rejected(credence_ledger::RejectCode::AlreadyAnswered),
@@ -133,7 +132,7 @@ pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result
             "the query is addressed to another agency",
         ));
     }
-    let (ids, inputs) = rules::derive_inputs(view.conn(), &q)?;
+    let (ids, inputs) = read::derive_inputs(view, &q)?;
     let mut openings = PredicateOpenings::default();
     let fields = match PredicateKind::of(&q.predicate).inputs() {
         Inputs::Score => None,
@@ -148,7 +147,7 @@ pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result
     };
     match fields {
         None => {
-            let s = read::latest_score_entry(view.conn(), &agency.party_id(), &q.subject)?
+            let s = read::latest_score_entry(view, &agency.party_id(), &q.subject)?
                 .ok_or_else(|| ApiError::not_found("no score committed for this subject"))?;
             openings.primary.push(open_score(&s, agency)?.score);
         }
@@ -221,7 +220,7 @@ pub fn prepare_score(
 ) -> Result<ScoreJob> {
     let subject_key = subject_key(view, subject)?;
     let mut records = Vec::new();
-    for info in read::records_of_subject(view.conn(), subject)? {
+    for info in read::records_of_subject(view, subject)? {
         if info.status != RecordStatus::Live {
             continue;
         }

@@ -115,8 +115,7 @@ impl TradelineInput {
 }
 
 pub(super) fn subject_key(view: &Ledger, subject: &PartyId) -> Result<PublicIdentity> {
-    rules::subject_key(view.conn(), subject)
-        .map_err(credence_ledger::LedgerError::from)?
+    read::subject_key(view, subject)?
         .ok_or_else(|| ApiError::not_found(format!("subject {} is not enrolled", subject.short())))
 }
 
@@ -129,13 +128,11 @@ pub fn record_recipients(
     now: u64,
 ) -> Result<Vec<PublicIdentity>> {
     let mut out = vec![furnisher.public(), subject_key(view, subject)?];
-    for c in read::consents_of_subject(view.conn(), subject)? {
+    for c in read::consents_of_subject(view, subject)? {
         if !c.live_at(now) {
             continue;
         }
-        if let Some(m) = rules::member(view.conn(), &c.consent.grantee)
-            .map_err(credence_ledger::LedgerError::from)?
-        {
+        if let Some(m) = read::member(view, &c.consent.grantee)? {
             if m.role == Role::Agency && !out.contains(&m.key) {
                 out.push(m.key);
             }
@@ -315,7 +312,7 @@ pub fn open_record_as_sealed(
     me: &Identity,
     record_id: &Id,
 ) -> Result<(Payload, Option<credence_ledger::payload::SealMismatch>)> {
-    let (rec, extra) = read::furnished(view.conn(), record_id)?;
+    let (rec, extra) = read::furnished(view, record_id)?;
     let bytes = rec.sealed.open(me, &extra)?;
     let p = Payload::decode(bytes.expose()).map_err(|e| {
         ApiError::new(

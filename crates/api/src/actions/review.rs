@@ -7,7 +7,7 @@ use super::*;
 /// evidence, wrapped for the regulator's key alone. Refused for a record
 /// whose content is sound (nothing to contest).
 pub fn contest_record(view: &Ledger, me: &Identity, record_id: &Id) -> Result<SignedEntry> {
-    let (rec, extra) = read::furnished(view.conn(), record_id)?;
+    let (rec, extra) = read::furnished(view, record_id)?;
     let key = rec.sealed.content_key(me, &extra)?;
     if opens_its_commitments(&rec, &key) {
         return Err(ApiError::invalid(format!(
@@ -15,7 +15,7 @@ pub fn contest_record(view: &Ledger, me: &Identity, record_id: &Id) -> Result<Si
             hex::encode(&record_id[..8])
         )));
     }
-    let regulator = read::members(view.conn())?
+    let regulator = read::members(view)?
         .into_iter()
         .find(|m| m.role == Role::Regulator)
         .ok_or_else(|| {
@@ -46,17 +46,16 @@ fn opens_its_commitments(rec: &RecordFurnished, key: &credence_crypto::seal::Con
 /// Records of `subject` that `me` can open, still live and not yet under
 /// review, whose sealed content does not open their commitments.
 pub fn records_to_contest(view: &Ledger, me: &Identity, subject: &PartyId) -> Result<Vec<Id>> {
-    let reviewed: std::collections::HashSet<Id> = read::record_reviews(view.conn(), None)?
+    let reviewed: std::collections::HashSet<Id> = read::record_reviews(view, None)?
         .into_iter()
         .map(|r| r.record_id)
         .collect();
-    let mine: std::collections::HashSet<Id> =
-        read::records_readable_by(view.conn(), &me.party_id())?
-            .into_iter()
-            .map(|r| r.record_id)
-            .collect();
+    let mine: std::collections::HashSet<Id> = read::records_readable_by(view, &me.party_id())?
+        .into_iter()
+        .map(|r| r.record_id)
+        .collect();
     let mut out = Vec::new();
-    for info in read::records_of_subject(view.conn(), subject)? {
+    for info in read::records_of_subject(view, subject)? {
         if info.status != RecordStatus::Live
             || reviewed.contains(&info.record_id)
             || !mine.contains(&info.record_id)
@@ -81,11 +80,11 @@ pub fn judge_record(
     regulator: &Identity,
     record_id: &Id,
 ) -> Result<(bool, SignedEntry)> {
-    let review = read::record_reviews(view.conn(), Some(&regulator.party_id()))?
+    let review = read::record_reviews(view, Some(&regulator.party_id()))?
         .into_iter()
         .find(|r| r.record_id == *record_id)
         .ok_or_else(|| ApiError::not_found("no open review of that record is addressed to you"))?;
-    let (rec, _) = read::furnished(view.conn(), record_id)?;
+    let (rec, _) = read::furnished(view, record_id)?;
     let key = rec
         .sealed
         .content_key(regulator, std::slice::from_ref(&review.evidence))?;

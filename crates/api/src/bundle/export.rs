@@ -1,23 +1,9 @@
 //! Building a bundle from a ledger view.
 use super::*;
 
-/// The first column of the first row of `sql` (one `?1` parameter), as bytes.
-fn one_blob(view: &Ledger, sql: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
-    let mut st = view.conn().prepare(sql).map_err(LedgerError::from)?;
-    let mut rows = st
-        .query_map([key], |r| r.get::<_, Vec<u8>>(0))
-        .map_err(LedgerError::from)?;
-    let first = rows.next().transpose().map_err(LedgerError::from)?;
-    Ok(first)
-}
-
-/// An accepted entry as the ledger stores it (only accepted entries are in
-/// `entries`; refused ones are in `rejected_entries`).
+/// An accepted entry as the ledger stores it.
 pub(super) fn stored_entry(view: &Ledger, id: &Id) -> Result<Option<SignedEntry>> {
-    match one_blob(view, "SELECT body FROM entries WHERE entry_id = ?1", id)? {
-        None => Ok(None),
-        Some(body) => Ok(Some(from_bytes("entry", &body)?)),
-    }
+    Ok(read::stored_entry(view, id)?)
 }
 
 fn need_stored(view: &Ledger, id: &Id, what: &str) -> Result<SignedEntry> {
@@ -31,35 +17,23 @@ fn need_stored(view: &Ledger, id: &Id, what: &str) -> Result<SignedEntry> {
 
 /// The entry that put a record or score on the ledger.
 fn input_entry(view: &Ledger, input: &Id) -> Result<SignedEntry> {
-    let eid = one_blob(
-        view,
-        "SELECT entry_id FROM records WHERE record_id = ?1
-         UNION ALL SELECT entry_id FROM scores WHERE score_id = ?1",
-        input,
-    )?
-    .ok_or_else(|| ApiError::not_found(format!("answer input {}", h(&input[..8]))))?;
-    let eid: Id = eid
-        .try_into()
-        .map_err(|_| ApiError::new(ErrorCode::Storage, "a stored entry id is not 32 bytes"))?;
+    let eid = read::entry_of_input(view, input)?
+        .ok_or_else(|| ApiError::not_found(format!("answer input {}", h(&input[..8]))))?;
     need_stored(view, &eid, "input")
 }
 
 fn signer_key(view: &Ledger, party: &PartyId) -> Result<SignerKey> {
-    let pk = one_blob(
-        view,
-        "SELECT sign_pk FROM members WHERE party = ?1",
-        &party.0,
-    )?
-    .ok_or_else(|| ApiError::not_found(format!("member {}", party.short())))?;
+    let m = read::member(view, party)?
+        .ok_or_else(|| ApiError::not_found(format!("member {}", party.short())))?;
     Ok(SignerKey {
         party: party.to_hex(),
-        ed25519: h(&pk),
+        ed25519: h(&m.key.sign),
     })
 }
 
 /// Build the bundle of an answered query from a ledger view.
 pub fn export(view: &Ledger, query_id: &[u8; 32]) -> Result<ProofBundle> {
-    let (q, a) = read::answer(view.conn(), query_id)?
+    let (q, a) = read::answer(view, query_id)?
         .ok_or_else(|| ApiError::not_found("that query has no answer yet"))?;
     let question = need_stored(view, &entry_id(&Entry::QueryAsked(q.clone())), "question")?;
     let answer = need_stored(view, &entry_id(&Entry::QueryAnswered(a.clone())), "answer")?;
@@ -85,10 +59,10 @@ pub fn export(view: &Ledger, query_id: &[u8; 32]) -> Result<ProofBundle> {
         }
         input_entries.push(bundle_entry(&se));
     }
-    let inputs = rules::inputs_from_ids(view.conn(), &q, &a.inputs)?;
+    let inputs = read::inputs_from_ids(view, &q, &a.inputs)?;
     let derived = derived_commitments(&q.predicate, &inputs, a.proof.answer)?;
     let answered_at = read::queries(
-        view.conn(),
+        view,
         &read::QueryFilter {
             subject: Some(q.subject),
             ..Default::default()

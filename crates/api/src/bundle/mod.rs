@@ -20,7 +20,7 @@ use credence_crypto::{PartyId, Signature};
 use credence_ledger::encode::{entry_bytes, entry_id, from_bytes, ENTRY_SIG_DOMAIN};
 use credence_ledger::rules::{record_validity_context, score_validity_context};
 use credence_ledger::{
-    read, rules, Entry, Id, Ledger, LedgerError, QueryAnswered, QueryAsked, RecordKind, SignedEntry,
+    read, Entry, Id, Ledger, QueryAnswered, QueryAsked, RecordKind, SignedEntry,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

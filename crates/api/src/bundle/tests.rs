@@ -6,7 +6,7 @@ fn demo_bundles() -> (TempDir, demo::DemoConsortium, Vec<[u8; 32]>) {
     let (dir, c) = small_demo("bundle");
     let reg = c.keys.member("regulator").unwrap().party_id();
     let view = c.network.view(&reg).unwrap();
-    let answered: Vec<[u8; 32]> = read::queries(view.conn(), &Default::default())
+    let answered: Vec<[u8; 32]> = read::queries(view, &Default::default())
         .unwrap()
         .into_iter()
         .filter(|q| q.answered_at.is_some())

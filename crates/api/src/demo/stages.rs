@@ -226,7 +226,7 @@ impl Stages<'_> {
         if self.opts.mode == DemoMode::Local {
             let agency_view = self.view(self.agency())?;
             let open = read::queries(
-                agency_view.conn(),
+                agency_view,
                 &read::QueryFilter {
                     responder: Some(self.agency().party_id()),
                     unanswered_only: true,
@@ -256,7 +256,7 @@ impl Stages<'_> {
                     .iter()
                     .map(|i| Ok(self.view(i)?.head()?.map(|h| h.height).unwrap_or(0)))
                     .collect::<Result<_>>()?;
-                let answered = read::counts(self.view(&self.ids[2])?.conn())?.answers;
+                let answered = read::counts(self.view(&self.ids[2])?)?.answers;
                 self.step("answer", answered, n);
                 if answered >= n && heads.windows(2).all(|w| w[0] == w[1]) {
                     break;
@@ -280,7 +280,7 @@ impl Stages<'_> {
         for (name, lender) in [(MEMBERS[2].0, &self.ids[2]), (MEMBERS[3].0, &self.ids[3])] {
             let lv = self.view(lender)?;
             let mine = read::queries(
-                lv.conn(),
+                lv,
                 &read::QueryFilter {
                     requester: Some(lender.party_id()),
                     ..Default::default()
@@ -428,7 +428,7 @@ impl Stages<'_> {
                 file_verified: None,
             });
         }
-        let cnt = read::counts(self.view(&self.ids[0])?.conn())?;
+        let cnt = read::counts(self.view(&self.ids[0])?)?;
         let counts = Counts {
             blocks: cnt.blocks,
             subjects: cnt.subjects,

@@ -128,8 +128,7 @@ pub fn dispute_state(
 
 /// The consortium-wide alarms (regulator; the agency sees them too).
 pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<Vec<Alarm>> {
-    let conn = view.conn();
-    let queries = read::queries(conn, &QueryFilter::default())?;
+    let queries = read::queries(view, &QueryFilter::default())?;
     let mut out = Vec::new();
     for (s, n, m) in inquiry_bursts(&queries, cfg) {
         out.push(Alarm {
@@ -159,7 +158,7 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
             member: Some(r),
         });
     }
-    let (open, overdue) = dispute_state(&read::disputes(conn, None)?, now, cfg);
+    let (open, overdue) = dispute_state(&read::disputes(view, None)?, now, cfg);
     for d in &overdue {
         out.push(Alarm {
             code: "dispute-overdue",
@@ -212,7 +211,7 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
             member: None,
         });
     }
-    for r in read::record_reviews(view.conn(), None)? {
+    for r in read::record_reviews(view, None)? {
         let record = hex::encode(&r.record_id[..8]);
         match r.verdict.as_deref() {
             Some("unusable") => out.push(Alarm {

@@ -22,7 +22,7 @@ pub fn sealed_records(
     offset: usize,
     limit: usize,
 ) -> Result<(Vec<RecordRow>, usize)> {
-    let all = read::records_readable_by(view.conn(), agency)?;
+    let all = read::records_readable_by(view, agency)?;
     let total = all.len();
     let rows = all
         .into_iter()
@@ -44,7 +44,7 @@ pub fn open(view: &Ledger, agency: &Identity, record_id: &Id) -> Result<Payload>
 /// Queries addressed to the agency that have no answer yet, oldest first.
 pub fn queue(view: &Ledger, agency: &PartyId) -> Result<Vec<QueryInfo>> {
     Ok(read::queries(
-        view.conn(),
+        view,
         &QueryFilter {
             responder: Some(*agency),
             unanswered_only: true,
@@ -96,7 +96,7 @@ pub fn portfolio(view: &Ledger, agency: &Identity) -> Result<Portfolio> {
     // Latest score per subject.
     let mut latest: BTreeMap<PartyId, (u32, credence_ledger::types::ScoreCommitted)> =
         BTreeMap::new();
-    for s in read::scores_for(view.conn(), &me)? {
+    for s in read::scores_for(view, &me)? {
         if s.agency != me {
             continue;
         }
@@ -119,7 +119,7 @@ pub fn portfolio(view: &Ledger, agency: &Identity) -> Result<Portfolio> {
         *hist.entry(score_bucket(*s)).or_default() += 1;
     }
     // Live tradelines sealed to the agency, opened in parallel.
-    let infos: Vec<_> = read::records_readable_by(view.conn(), &me)?
+    let infos: Vec<_> = read::records_readable_by(view, &me)?
         .into_iter()
         .filter(|r| {
             r.kind == RecordKind::Tradeline
@@ -128,7 +128,7 @@ pub fn portfolio(view: &Ledger, agency: &Identity) -> Result<Portfolio> {
         .collect();
     let mut sealed = Vec::with_capacity(infos.len());
     for r in &infos {
-        sealed.push((r.subject, read::furnished(view.conn(), &r.record_id)?));
+        sealed.push((r.subject, read::furnished(view, &r.record_id)?));
     }
     let opened: Vec<(PartyId, Payload)> = sealed
         .par_iter()
@@ -138,7 +138,7 @@ pub fn portfolio(view: &Ledger, agency: &Identity) -> Result<Portfolio> {
         })
         .collect::<Result<_>>()?;
     let mut p = Portfolio {
-        subjects: read::subjects(view.conn())?.len(),
+        subjects: read::subjects(view)?.len(),
         live_tradelines: opened.len(),
         scored_subjects: scores.len(),
         mean_score: (!scores.is_empty()).then(|| scores.iter().sum::<u64>() / scores.len() as u64),

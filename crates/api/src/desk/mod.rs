@@ -76,7 +76,7 @@ pub fn find_borrowers(
 ) -> Result<Vec<BorrowerRow>> {
     let needle = needle.trim().to_ascii_lowercase();
     let mut out = Vec::new();
-    for s in read::subjects(view.conn())? {
+    for s in read::subjects(view)? {
         let label = book.iter().find(|(_, p)| *p == s).map(|(l, _)| l.clone());
         let hit = needle.is_empty()
             || (needle.len() >= MIN_ID_SEARCH && s.to_hex().contains(&needle))
@@ -86,11 +86,11 @@ pub fn find_borrowers(
         if !hit {
             continue;
         }
-        let consents = read::consents_of_subject(view.conn(), &s)?;
+        let consents = read::consents_of_subject(view, &s)?;
         out.push(BorrowerRow {
             subject: s,
             label,
-            records: read::records_of_subject(view.conn(), &s)?.len(),
+            records: read::records_of_subject(view, &s)?.len(),
             live_consents_to_me: consents
                 .iter()
                 .filter(|c| c.consent.grantee == *me && c.live_at(now))
@@ -112,7 +112,7 @@ pub struct ConsentRow {
 }
 
 pub fn consents_of(view: &Ledger, subject: &PartyId, now: u64) -> Result<Vec<ConsentRow>> {
-    Ok(read::consents_of_subject(view.conn(), subject)?
+    Ok(read::consents_of_subject(view, subject)?
         .into_iter()
         .map(|info| ConsentRow {
             grantee_name: party_name(view, &info.consent.grantee),
@@ -130,7 +130,7 @@ pub struct RecordRow {
 }
 
 pub fn records_of(view: &Ledger, subject: &PartyId) -> Result<Vec<RecordRow>> {
-    Ok(read::records_of_subject(view.conn(), subject)?
+    Ok(read::records_of_subject(view, subject)?
         .into_iter()
         .map(|info| RecordRow {
             furnisher_name: party_name(view, &info.furnisher),
@@ -157,11 +157,10 @@ pub struct QueryOutcome {
 
 /// The asker's view of one query; an answer is verified again here.
 pub fn outcome(view: &Ledger, query_id: &Id) -> Result<QueryOutcome> {
-    let (q, answered) = credence_ledger::rules::query(view.conn(), query_id)
-        .map_err(credence_ledger::LedgerError::from)?
+    let (q, answered) = credence_ledger::read::query(view, query_id)?
         .ok_or_else(|| ApiError::not_found("no such query on this ledger"))?;
     let info = read::queries(
-        view.conn(),
+        view,
         &QueryFilter {
             subject: Some(q.subject),
             requester: Some(q.requester),
@@ -243,7 +242,7 @@ pub fn answer_open(net: &mut dyn Network, agency: &Identity, max: usize) -> Resu
     let t0 = Instant::now();
     let view = net.view(&agency.party_id())?;
     let open = read::queries(
-        view.conn(),
+        view,
         &QueryFilter {
             responder: Some(agency.party_id()),
             unanswered_only: true,
@@ -305,8 +304,7 @@ pub fn furnish(
     let now = net.now();
     let view = net.view(&furnisher.party_id())?;
     if let Some(c) = corrects {
-        let r = credence_ledger::rules::record(view.conn(), &c)
-            .map_err(credence_ledger::LedgerError::from)?
+        let r = credence_ledger::read::record(view, &c)?
             .ok_or_else(|| ApiError::not_found("the record to correct is not on the ledger"))?;
         if r.furnisher != furnisher.party_id() {
             return Err(ApiError::new(
@@ -356,7 +354,7 @@ pub fn my_records(view: &Ledger, me: &Identity) -> Result<Vec<MyRecord>> {
 /// Borrower: my latest score from each agency, opened in memory.
 pub fn my_scores(view: &Ledger, me: &Identity) -> Result<Vec<(String, u32, u64)>> {
     let mut out = Vec::new();
-    for s in read::scores_for(view.conn(), &me.party_id())? {
+    for s in read::scores_for(view, &me.party_id())? {
         if s.subject != me.party_id() {
             continue;
         }
@@ -394,8 +392,7 @@ pub fn grant(
     let now = net.now();
     let expires_at = now + days * 86_400;
     let view = net.view(reader)?;
-    let m = credence_ledger::rules::member(view.conn(), grantee)
-        .map_err(credence_ledger::LedgerError::from)?
+    let m = credence_ledger::read::member(view, grantee)?
         .ok_or_else(|| ApiError::not_found("the grantee is not a member of this consortium"))?;
     if let AllowedPredicates::Only(tags) = &predicates {
         if tags.is_empty() {
@@ -438,7 +435,7 @@ pub fn dispute(
     reason: DisputeReason,
 ) -> Result<Id> {
     let view = net.view(reader)?;
-    let open = read::disputes(view.conn(), Some(&me.party_id()))?;
+    let open = read::disputes(view, Some(&me.party_id()))?;
     if open
         .iter()
         .any(|d| d.record_id == *record_id && d.resolved_at.is_none())

@@ -10,7 +10,7 @@ use credence_ledger::types::Id;
 use credence_ledger::Ledger;
 
 pub fn members(view: &Ledger) -> Result<Vec<MemberRow>> {
-    Ok(read::members(view.conn())?)
+    Ok(read::members(view)?)
 }
 
 /// A membership proposal as the regulator reviews it: what would change,
@@ -47,9 +47,9 @@ pub fn change_text(view: &Ledger, change: &credence_ledger::types::MembershipCha
 
 /// Every membership proposal, newest first, and the current epoch.
 pub fn membership(view: &Ledger) -> Result<(u64, Vec<MembershipRow>)> {
-    let epoch = read::chain(view.conn())?.map(|c| c.2).unwrap_or(0);
-    let electorate = read::members(view.conn())?.len();
-    let mut rows: Vec<MembershipRow> = read::membership_proposals(view.conn())?
+    let epoch = read::chain(view)?.map(|c| c.2).unwrap_or(0);
+    let electorate = read::members(view)?.len();
+    let mut rows: Vec<MembershipRow> = read::membership_proposals(view)?
         .into_iter()
         .map(|p| MembershipRow {
             proposal_id: p.proposal_id,
@@ -120,11 +120,10 @@ pub fn audit_trail(
     f: &AuditFilter,
     limit: usize,
 ) -> Result<(Vec<AuditEvent>, usize)> {
-    let conn = view.conn();
     let mut out: Vec<AuditEvent> = Vec::new();
-    let members = read::members(conn)?;
+    let members = read::members(view)?;
     let name = |p: &PartyId| party_name(view, p);
-    for q in read::queries(conn, &QueryFilter::default())? {
+    for q in read::queries(view, &QueryFilter::default())? {
         let asked = AuditEvent {
             at: q.asked_at,
             kind: "query-asked",
@@ -166,7 +165,7 @@ pub fn audit_trail(
         }
     }
     for m in &members {
-        for c in read::consents_to_grantee(conn, &m.party)? {
+        for c in read::consents_to_grantee(view, &m.party)? {
             let base = AuditEvent {
                 at: c.granted_at,
                 kind: "consent-granted",
@@ -196,7 +195,7 @@ pub fn audit_trail(
             }
         }
     }
-    for d in read::disputes(conn, None)? {
+    for d in read::disputes(view, None)? {
         let opened = AuditEvent {
             at: d.opened_at,
             kind: "dispute-opened",
@@ -215,9 +214,7 @@ pub fn audit_trail(
             ),
         };
         if let (Some(at), Some(outcome)) = (d.resolved_at, &d.outcome) {
-            let furnisher = credence_ledger::rules::record(conn, &d.record_id)
-                .map_err(credence_ledger::LedgerError::from)?
-                .map(|r| r.furnisher);
+            let furnisher = credence_ledger::read::record(view, &d.record_id)?.map(|r| r.furnisher);
             let resolved = AuditEvent {
                 at,
                 kind: "dispute-resolved",
@@ -285,33 +282,22 @@ pub struct Activity {
 }
 
 pub fn activity(view: &Ledger, buckets: usize) -> Result<Activity> {
-    let conn = view.conn();
-    let members = read::members(conn)?;
+    let members = read::members(view)?;
     let mut events: Vec<(PartyId, &'static str, u64)> = Vec::new();
-    for q in read::queries(conn, &QueryFilter::default())? {
+    for q in read::queries(view, &QueryFilter::default())? {
         events.push((q.requester, "queries", q.asked_at));
         if let Some(at) = q.answered_at {
             events.push((q.responder, "answers", at));
         }
     }
-    for s in read::subjects(conn)? {
-        for r in read::records_of_subject(conn, &s)? {
+    for s in read::subjects(view)? {
+        for r in read::records_of_subject(view, &s)? {
             events.push((r.furnisher, "records", r.at));
         }
     }
     // Scores, with their block time.
-    let mut st = conn
-        .prepare("SELECT agency, at FROM scores")
-        .map_err(credence_ledger::LedgerError::from)?;
-    let score_rows: Vec<(Vec<u8>, i64)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(credence_ledger::LedgerError::from)?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(credence_ledger::LedgerError::from)?;
-    for (a, at) in score_rows {
-        if let Ok(p) = <[u8; 32]>::try_from(a.as_slice()) {
-            events.push((PartyId(p), "scores", at as u64));
-        }
+    for (agency, at) in read::score_times(view)? {
+        events.push((agency, "scores", at));
     }
     let from = events.iter().map(|e| e.2).min().unwrap_or(0);
     let to = events.iter().map(|e| e.2).max().unwrap_or(from);

@@ -84,9 +84,7 @@ fn officer_asks_agency_answers_borrower_revokes_regulator_sees_it() {
         .find(|c| c.info.consent.grantee == bank.party_id())
         .unwrap();
     revoke(net, &regulator, &borrower, &consent.info.consent.consent_id).unwrap();
-    let n_before = read::counts(net.view(&regulator).unwrap().conn())
-        .unwrap()
-        .queries;
+    let n_before = read::counts(net.view(&regulator).unwrap()).unwrap().queries;
     let err = ask(
         net,
         &bank,
@@ -97,9 +95,7 @@ fn officer_asks_agency_answers_borrower_revokes_regulator_sees_it() {
     )
     .unwrap_err();
     assert_eq!(err.code, ErrorCode::NoConsent);
-    let n_after = read::counts(net.view(&regulator).unwrap().conn())
-        .unwrap()
-        .queries;
+    let n_after = read::counts(net.view(&regulator).unwrap()).unwrap().queries;
     assert_eq!(n_before, n_after);
     // Revoking twice is refused with a clear message.
     assert_eq!(
@@ -144,7 +140,7 @@ fn officer_asks_agency_answers_borrower_revokes_regulator_sees_it() {
         .flat_map(|(_, _, c)| c.iter().copied())
         .sum();
     let asked = read::queries(
-        net.view(&regulator).unwrap().conn(),
+        net.view(&regulator).unwrap(),
         &QueryFilter {
             requester: Some(bank.party_id()),
             ..Default::default()
@@ -170,9 +166,7 @@ fn borrower_reads_grants_and_disputes_analyst_sees_portfolio() {
 
     // A narrow consent to bank-b: only the delinquency question.
     let tag = PredicateKind::NoSeriousDelinquency.tag();
-    let consents_before = read::counts(net.view(&reader).unwrap().conn())
-        .unwrap()
-        .consents;
+    let consents_before = read::counts(net.view(&reader).unwrap()).unwrap().consents;
     for days in [0, MAX_CONSENT_DAYS + 1] {
         let err = grant(
             net,
@@ -188,9 +182,7 @@ fn borrower_reads_grants_and_disputes_analyst_sees_portfolio() {
         assert_eq!(err.code, ErrorCode::InvalidInput, "{days} days");
     }
     assert_eq!(
-        read::counts(net.view(&reader).unwrap().conn())
-            .unwrap()
-            .consents,
+        read::counts(net.view(&reader).unwrap()).unwrap().consents,
         consents_before,
         "a refused consent reaches nothing"
     );

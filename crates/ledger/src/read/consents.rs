@@ -36,9 +36,10 @@ const CONSENT_COLS: &str =
     "consent_id, subject, grantee, purpose, predicates, expires_at, explicit, granted_at, revoked_at";
 
 pub fn consents_of_subject(
-    conn: &Connection,
+    view: &Ledger,
     subject: &PartyId,
 ) -> Result<Vec<ConsentInfo>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn.prepare(&format!(
         "SELECT {CONSENT_COLS} FROM consents WHERE subject = ?1 ORDER BY granted_height"
     ))?;
@@ -49,9 +50,10 @@ pub fn consents_of_subject(
 }
 
 pub fn consents_to_grantee(
-    conn: &Connection,
+    view: &Ledger,
     grantee: &PartyId,
 ) -> Result<Vec<ConsentInfo>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn.prepare(&format!(
         "SELECT {CONSENT_COLS} FROM consents WHERE grantee = ?1 ORDER BY granted_height"
     ))?;
@@ -61,7 +63,8 @@ pub fn consents_to_grantee(
     Ok(v)
 }
 
-pub fn consent(conn: &Connection, id: &Id) -> Result<Option<ConsentInfo>, LedgerError> {
+pub fn consent(view: &Ledger, id: &Id) -> Result<Option<ConsentInfo>, LedgerError> {
+    let conn = view.conn();
     Ok(conn
         .query_row(
             &format!("SELECT {CONSENT_COLS} FROM consents WHERE consent_id = ?1"),

@@ -11,7 +11,8 @@ pub struct EpochMember {
 }
 
 /// The members in force during `epoch`: the validator set of that epoch.
-pub fn members_at_epoch(conn: &Connection, epoch: u64) -> Result<Vec<EpochMember>, LedgerError> {
+pub fn members_at_epoch(view: &Ledger, epoch: u64) -> Result<Vec<EpochMember>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn.prepare(
         "SELECT party, name, role, sign_pk, enc_pk, address FROM members
          WHERE from_epoch <= ?1 AND (until_epoch IS NULL OR until_epoch > ?1)
@@ -36,7 +37,8 @@ pub fn members_at_epoch(conn: &Connection, epoch: u64) -> Result<Vec<EpochMember
 }
 
 /// Whether an approved membership change waits for a later epoch.
-pub fn membership_change_pending(conn: &Connection) -> Result<bool, LedgerError> {
+pub fn membership_change_pending(view: &Ledger) -> Result<bool, LedgerError> {
+    let conn = view.conn();
     Ok(conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM membership_proposals, chain
          WHERE status = 'approved' AND effective_epoch > chain.epoch)",
@@ -62,7 +64,8 @@ pub struct ProposalInfo {
 /// status, effective epoch.
 type ProposalRow = (Vec<u8>, Vec<u8>, Vec<u8>, i64, String, Option<i64>);
 
-pub fn membership_proposals(conn: &Connection) -> Result<Vec<ProposalInfo>, LedgerError> {
+pub fn membership_proposals(view: &Ledger) -> Result<Vec<ProposalInfo>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn.prepare(
         "SELECT proposal_id, proposer, change, height, status, effective_epoch
          FROM membership_proposals ORDER BY height, proposal_id",

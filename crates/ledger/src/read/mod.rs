@@ -3,27 +3,31 @@ mod consents;
 mod membership;
 mod queries;
 mod records;
+mod state;
 
 pub use consents::*;
 pub use membership::*;
 pub use queries::*;
 pub use records::*;
+pub use state::*;
 
 use crate::column::id32;
 use crate::encode::from_bytes;
 use crate::error::LedgerError;
-use crate::rules::{member, MemberRow};
+use crate::rules::MemberRow;
 use crate::types::*;
+use crate::Ledger;
 use credence_crypto::seal::WrappedKey;
 use credence_crypto::PartyId;
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub fn members(conn: &Connection) -> Result<Vec<MemberRow>, LedgerError> {
+pub fn members(view: &Ledger) -> Result<Vec<MemberRow>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn.prepare("SELECT party FROM members ORDER BY since, name")?;
     let ids: Vec<Vec<u8>> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for p in ids {
-        if let Some(m) = member(conn, &PartyId(id32(p)?))? {
+        if let Some(m) = crate::rules::member(conn, &PartyId(id32(p)?))? {
             out.push(m);
         }
     }
@@ -44,7 +48,8 @@ pub struct Counts {
     pub disputes: u64,
 }
 
-pub fn counts(conn: &Connection) -> Result<Counts, LedgerError> {
+pub fn counts(view: &Ledger) -> Result<Counts, LedgerError> {
+    let conn = view.conn();
     let c = |sql: &str| -> Result<u64, LedgerError> {
         Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
     };
@@ -62,7 +67,8 @@ pub fn counts(conn: &Connection) -> Result<Counts, LedgerError> {
     })
 }
 
-pub fn subjects(conn: &Connection) -> Result<Vec<PartyId>, LedgerError> {
+pub fn subjects(view: &Ledger) -> Result<Vec<PartyId>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn.prepare("SELECT party FROM subjects ORDER BY height, party")?;
     let v = st
         .query_map([], |r| Ok(PartyId(id32(r.get(0)?)?)))?
@@ -72,6 +78,7 @@ pub fn subjects(conn: &Connection) -> Result<Vec<PartyId>, LedgerError> {
 
 /// The consortium's name, its epoch length, and the epoch of the last applied
 /// block (None before genesis).
-pub fn chain(conn: &Connection) -> Result<Option<(String, u64, u64)>, LedgerError> {
+pub fn chain(view: &Ledger) -> Result<Option<(String, u64, u64)>, LedgerError> {
+    let conn = view.conn();
     Ok(crate::rules::chain(conn).optional()?)
 }

@@ -26,7 +26,8 @@ pub struct QueryFilter {
     pub limit: Option<u32>,
 }
 
-pub fn queries(conn: &Connection, f: &QueryFilter) -> Result<Vec<QueryInfo>, LedgerError> {
+pub fn queries(view: &Ledger, f: &QueryFilter) -> Result<Vec<QueryInfo>, LedgerError> {
+    let conn = view.conn();
     let mut sql = String::from(
         "SELECT q.query_id, q.requester, q.subject, q.consent_id, c.purpose, q.predicate_text, q.responder,
                 q.asked_at, q.asked_height, q.answered_at, q.holds
@@ -73,9 +74,10 @@ pub fn queries(conn: &Connection, f: &QueryFilter) -> Result<Vec<QueryInfo>, Led
 
 /// The answer entry of a query, if answered.
 pub fn answer(
-    conn: &Connection,
+    view: &Ledger,
     query_id: &Id,
 ) -> Result<Option<(QueryAsked, QueryAnswered)>, LedgerError> {
+    let conn = view.conn();
     let row: Option<Option<Vec<u8>>> = conn
         .query_row(
             "SELECT answer_entry FROM queries WHERE query_id = ?1",
@@ -109,10 +111,11 @@ pub struct AccessEvent {
     pub detail: String,
 }
 
-pub fn access_log(conn: &Connection, subject: &PartyId) -> Result<Vec<AccessEvent>, LedgerError> {
+pub fn access_log(view: &Ledger, subject: &PartyId) -> Result<Vec<AccessEvent>, LedgerError> {
+    let conn = view.conn();
     let mut out = Vec::new();
     for q in queries(
-        conn,
+        view,
         &QueryFilter {
             subject: Some(*subject),
             ..Default::default()

@@ -37,10 +37,8 @@ pub(super) fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
 }
 
 /// Records `party` can open (sealed to it or shared with it later).
-pub fn records_readable_by(
-    conn: &Connection,
-    party: &PartyId,
-) -> Result<Vec<RecordInfo>, LedgerError> {
+pub fn records_readable_by(view: &Ledger, party: &PartyId) -> Result<Vec<RecordInfo>, LedgerError> {
+    let conn = view.conn();
     let sql = format!(
         "SELECT {RECORD_COLS} FROM record_access a JOIN records r ON r.record_id = a.record_id
          WHERE a.party = ?1 ORDER BY r.height, r.record_id"
@@ -53,9 +51,10 @@ pub fn records_readable_by(
 }
 
 pub fn records_of_subject(
-    conn: &Connection,
+    view: &Ledger,
     subject: &PartyId,
 ) -> Result<Vec<RecordInfo>, LedgerError> {
+    let conn = view.conn();
     let sql = format!(
         "SELECT {RECORD_COLS} FROM records r WHERE r.subject = ?1 ORDER BY r.height, r.record_id"
     );
@@ -80,9 +79,10 @@ pub(super) fn entry_body(conn: &Connection, entry_id: &[u8]) -> Result<SignedEnt
 
 /// A furnished record as on the ledger, plus wraps shared with later recipients.
 pub fn furnished(
-    conn: &Connection,
+    view: &Ledger,
     record_id: &Id,
 ) -> Result<(RecordFurnished, Vec<WrappedKey>), LedgerError> {
+    let conn = view.conn();
     let eid: Vec<u8> = conn
         .query_row(
             "SELECT entry_id FROM records WHERE record_id = ?1",
@@ -111,10 +111,11 @@ pub fn furnished(
 
 /// The latest score entry by `agency` for `subject`.
 pub fn latest_score_entry(
-    conn: &Connection,
+    view: &Ledger,
     agency: &PartyId,
     subject: &PartyId,
 ) -> Result<Option<ScoreCommitted>, LedgerError> {
+    let conn = view.conn();
     let eid: Option<Vec<u8>> = conn
         .query_row(
             "SELECT entry_id FROM scores WHERE agency = ?1 AND subject = ?2 ORDER BY period DESC LIMIT 1",
@@ -135,7 +136,8 @@ pub fn latest_score_entry(
 }
 
 /// Scores readable by `party` (its own as agency, or about it as subject).
-pub fn scores_for(conn: &Connection, party: &PartyId) -> Result<Vec<ScoreCommitted>, LedgerError> {
+pub fn scores_for(view: &Ledger, party: &PartyId) -> Result<Vec<ScoreCommitted>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn
         .prepare("SELECT entry_id FROM scores WHERE agency = ?1 OR subject = ?1 ORDER BY height")?;
     let ids: Vec<Vec<u8>> = st
@@ -163,10 +165,8 @@ pub struct DisputeInfo {
     pub outcome: Option<String>,
 }
 
-pub fn disputes(
-    conn: &Connection,
-    subject: Option<&PartyId>,
-) -> Result<Vec<DisputeInfo>, LedgerError> {
+pub fn disputes(view: &Ledger, subject: Option<&PartyId>) -> Result<Vec<DisputeInfo>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn.prepare(
         "SELECT dispute_id, subject, record_id, reason, opened_at, resolved_at, outcome FROM disputes
          WHERE ?1 IS NULL OR subject = ?1 ORDER BY opened_height",
@@ -207,9 +207,10 @@ pub struct ReviewInfo {
 /// Every review, oldest first; with `open_for`, only those still waiting for
 /// that regulator.
 pub fn record_reviews(
-    conn: &Connection,
+    view: &Ledger,
     open_for: Option<&PartyId>,
 ) -> Result<Vec<ReviewInfo>, LedgerError> {
+    let conn = view.conn();
     let mut st = conn.prepare(
         "SELECT v.record_id, r.subject, r.furnisher, v.contester, v.regulator, v.evidence,
                 v.contested_at, v.verdict, v.judged_at
@@ -230,6 +231,44 @@ pub fn record_reviews(
             verdict: r.get(7)?,
             judged_at: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
         })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// An accepted entry by its id (refused entries are kept elsewhere).
+pub fn stored_entry(view: &Ledger, entry_id: &Id) -> Result<Option<SignedEntry>, LedgerError> {
+    let body: Option<Vec<u8>> = view
+        .conn()
+        .query_row(
+            "SELECT body FROM entries WHERE entry_id = ?1",
+            [&entry_id[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    body.map(|b| from_bytes("entry", &b)).transpose()
+}
+
+/// The id of the entry that put a record or a score on the ledger.
+pub fn entry_of_input(view: &Ledger, input: &Id) -> Result<Option<Id>, LedgerError> {
+    let eid: Option<Vec<u8>> = view
+        .conn()
+        .query_row(
+            "SELECT entry_id FROM records WHERE record_id = ?1
+             UNION ALL SELECT entry_id FROM scores WHERE score_id = ?1",
+            [&input[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(eid.map(id32).transpose()?)
+}
+
+/// Every score's agency and block time, oldest first.
+pub fn score_times(view: &Ledger) -> Result<Vec<(PartyId, u64)>, LedgerError> {
+    let mut st = view
+        .conn()
+        .prepare("SELECT agency, at FROM scores ORDER BY height, score_id")?;
+    let rows = st.query_map([], |r| {
+        Ok((PartyId(id32(r.get(0)?)?), r.get::<_, i64>(1)? as u64))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -5,7 +5,7 @@ use crate::Receipt;
 use credence_crypto::PartyId;
 use credence_ledger::encode::{block_hash, from_bytes, to_bytes};
 use credence_ledger::ErrorCode;
-use credence_ledger::{read, rules, Ledger, LedgerError, Rejection, SignedEntry};
+use credence_ledger::{read, Ledger, LedgerError, Rejection, SignedEntry};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -39,11 +39,11 @@ fn invalid(m: impl Into<String>) -> Reply {
 
 /// The caller, if it is a member or an enrolled borrower.
 pub fn caller(l: &Ledger, party: &PartyId) -> Result<Caller, Reply> {
-    let sql = |e| storage(LedgerError::from(e));
-    if rules::member(l.conn(), party).map_err(sql)?.is_some() {
+    let sql = storage;
+    if read::member(l, party).map_err(sql)?.is_some() {
         return Ok(Caller::Member(*party));
     }
-    if rules::subject_key(l.conn(), party).map_err(sql)?.is_some() {
+    if read::subject_key(l, party).map_err(sql)?.is_some() {
         return Ok(Caller::Subject(*party));
     }
     Err((
@@ -197,10 +197,10 @@ pub fn blocks(l: &Ledger, after: Option<u64>) -> Out {
 }
 
 pub fn records(l: &Ledger, caller: &Caller) -> Out {
-    let recs = read::records_readable_by(l.conn(), &caller.party()).map_err(storage)?;
+    let recs = read::records_readable_by(l, &caller.party()).map_err(storage)?;
     let mut out = Vec::new();
     for r in recs {
-        let (rec, extra) = read::furnished(l.conn(), &r.record_id).map_err(storage)?;
+        let (rec, extra) = read::furnished(l, &r.record_id).map_err(storage)?;
         out.push(json!({
             "record_id": hex::encode(r.record_id), "subject": r.subject.to_hex(), "furnisher": r.furnisher.to_hex(),
             "kind": r.kind.as_str(), "status": r.status, "compliance": r.compliance, "at": r.at,
@@ -216,7 +216,7 @@ pub fn access_log(l: &Ledger, caller: &Caller) -> Out {
             "the access log is a borrower's; members use /v1/queries",
         ));
     };
-    let log = read::access_log(l.conn(), me).map_err(storage)?;
+    let log = read::access_log(l, me).map_err(storage)?;
     Ok((
         200,
         json!({"events": log.iter().map(|e| json!({"at": e.at, "height": e.height, "party": e.party.to_hex(), "action": e.action, "detail": e.detail})).collect::<Vec<_>>()}),
@@ -225,8 +225,8 @@ pub fn access_log(l: &Ledger, caller: &Caller) -> Out {
 
 pub fn consents(l: &Ledger, caller: &Caller) -> Out {
     let list = match caller {
-        Caller::Subject(me) => read::consents_of_subject(l.conn(), me),
-        Caller::Member(me) => read::consents_to_grantee(l.conn(), me),
+        Caller::Subject(me) => read::consents_of_subject(l, me),
+        Caller::Member(me) => read::consents_to_grantee(l, me),
     }
     .map_err(storage)?;
     Ok((
@@ -256,7 +256,7 @@ pub fn queries(l: &Ledger, caller: &Caller, subject: Option<&str>) -> Out {
         }
     }
     let qs = read::queries(
-        l.conn(),
+        l,
         &read::QueryFilter {
             subject,
             limit: Some(10_000),

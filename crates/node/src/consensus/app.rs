@@ -64,7 +64,7 @@ impl LedgerApp {
         self.ledger
             .try_lock()
             .ok()
-            .and_then(|l| credence_ledger::read::membership_change_pending(l.conn()).ok())
+            .and_then(|l| credence_ledger::read::membership_change_pending(&l).ok())
             .unwrap_or(false)
     }
 

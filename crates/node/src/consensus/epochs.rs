@@ -88,7 +88,7 @@ pub fn epoch_validators(
     epoch: u64,
     founders: &[Validator],
 ) -> Result<Vec<Validator>, LedgerError> {
-    Ok(read::members_at_epoch(ledger.conn(), epoch)?
+    Ok(read::members_at_epoch(ledger, epoch)?
         .into_iter()
         .map(|m| {
             let key = m.member.key.sign;
@@ -113,7 +113,7 @@ pub(super) fn initial_epochs(
     let l = ledger
         .lock()
         .map_err(|_| "ledger lock poisoned".to_string())?;
-    let (_, epoch_length, _) = credence_ledger::read::chain(l.conn())
+    let (_, epoch_length, _) = credence_ledger::read::chain(&l)
         .map_err(|e| e.to_string())?
         .ok_or("the ledger holds no genesis")?;
     let head = l

@@ -1,0 +1,50 @@
+//! The rules' own reads of the state, for callers that hold a `Ledger`:
+//! the same functions the rules decide by, so a front end and the rules
+//! cannot disagree about a member, a record, a query or a question's inputs.
+use super::*;
+use crate::rules;
+use credence_crypto::proof::PredicateInputs;
+use credence_crypto::PublicIdentity;
+
+pub fn member(view: &Ledger, p: &PartyId) -> Result<Option<MemberRow>, LedgerError> {
+    Ok(rules::member(view.conn(), p)?)
+}
+
+pub fn subject_key(view: &Ledger, p: &PartyId) -> Result<Option<PublicIdentity>, LedgerError> {
+    Ok(rules::subject_key(view.conn(), p)?)
+}
+
+pub fn record(view: &Ledger, id: &Id) -> Result<Option<rules::RecordRow>, LedgerError> {
+    Ok(rules::record(view.conn(), id)?)
+}
+
+/// A question as asked, and whether it is answered.
+pub fn query(view: &Ledger, id: &Id) -> Result<Option<(QueryAsked, bool)>, LedgerError> {
+    Ok(rules::query(view.conn(), id)?)
+}
+
+/// What `q` is answered over now, as every member derives it.
+pub fn derive_inputs(
+    view: &Ledger,
+    q: &QueryAsked,
+) -> Result<(Vec<Id>, PredicateInputs), LedgerError> {
+    rules::derive_inputs(view.conn(), q)
+}
+
+/// The inputs of an answer, rebuilt from the ids it names.
+pub fn inputs_from_ids(
+    view: &Ledger,
+    q: &QueryAsked,
+    ids: &[Id],
+) -> Result<PredicateInputs, LedgerError> {
+    rules::inputs_from_ids(view.conn(), q, ids)
+}
+
+/// The one target check: `target` is a live tradeline of `subject`.
+pub fn check_target(
+    view: &Ledger,
+    subject: &PartyId,
+    target: &Id,
+) -> Result<rules::RecordRow, LedgerError> {
+    rules::check_target(view.conn(), subject, target)
+}
