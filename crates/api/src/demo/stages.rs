@@ -12,6 +12,7 @@ use crate::home::Home;
 use crate::reads::verify_answer;
 use credence_crypto::proof::Predicate;
 use credence_crypto::{Identity, PartyId};
+use credence_ledger::clock::poll;
 use credence_ledger::predicate::PredicateKind;
 use credence_ledger::types::*;
 use credence_ledger::{encode::sign_entry, read, Ledger};
@@ -249,25 +250,28 @@ impl Stages<'_> {
                 self.step("answer", done, jobs.len() as u64);
             }
         } else {
-            let deadline = Instant::now() + Duration::from_secs(30 + n);
-            loop {
-                let heads: Vec<u64> = self
-                    .ids
-                    .iter()
-                    .map(|i| Ok(self.view(i)?.head()?.map(|h| h.height).unwrap_or(0)))
-                    .collect::<Result<_>>()?;
-                let answered = read::counts(self.view(&self.ids[2])?)?.answers;
-                self.step("answer", answered, n);
-                if answered >= n && heads.windows(2).all(|w| w[0] == w[1]) {
-                    break;
-                }
-                if Instant::now() > deadline {
-                    return Err(ApiError::new(
-                        ErrorCode::Internal,
-                        format!("the agency answered {answered} of {n} queries in time"),
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(100));
+            let mut answered = 0;
+            let done = poll(
+                Duration::from_secs(30 + n),
+                Duration::from_millis(100),
+                || {
+                    let heads: Vec<u64> = self
+                        .ids
+                        .iter()
+                        .map(|i| Ok(self.view(i)?.head()?.map(|h| h.height).unwrap_or(0)))
+                        .collect::<Result<_>>()?;
+                    answered = read::counts(self.view(&self.ids[2])?)?.answers;
+                    self.step("answer", answered, n);
+                    Ok::<_, ApiError>(
+                        (answered >= n && heads.windows(2).all(|w| w[0] == w[1])).then_some(()),
+                    )
+                },
+            )?;
+            if done.is_none() {
+                return Err(ApiError::new(
+                    ErrorCode::Internal,
+                    format!("the agency answered {answered} of {n} queries in time"),
+                ));
             }
         }
         self.lap("answer");
@@ -391,18 +395,16 @@ impl Stages<'_> {
     /// agency's node may still be ordering an answer): let them settle on
     /// one head before reporting, bounded.
     pub fn settle(&self) -> Result<()> {
-        let settle_by = Instant::now() + Duration::from_secs(30);
-        loop {
+        // Unequal heads after the bound are reported, not an error.
+        poll(Duration::from_secs(30), Duration::from_millis(50), || {
             let heads: Vec<Option<[u8; 32]>> = self
                 .ids
                 .iter()
                 .map(|i| Ok(self.view(i)?.head()?.map(|h| h.hash)))
                 .collect::<Result<_>>()?;
-            if heads.windows(2).all(|w| w[0] == w[1]) || Instant::now() > settle_by {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            Ok::<_, ApiError>(heads.windows(2).all(|w| w[0] == w[1]).then_some(()))
+        })?;
+        Ok(())
     }
 
     /// Every member's head and files, the regulator's counts, and whether
