@@ -85,10 +85,12 @@ pub fn params<'a>(
 pub fn number(name: &str, v: &str, max: u64) -> Result<u64, Reply> {
     let bad = || {
         invalid(format!(
-            "{name} must be a whole number from 0 to {max}, not {v:?}"
+            "{name} must be a whole number from 0 to {max} (decimal, no leading zeros), not {v:?}"
         ))
     };
-    if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
+    // One text per number, as clients write it: "007" is refused, not read as 7.
+    let leading_zero = v.len() > 1 && v.starts_with('0');
+    if v.is_empty() || v.len() > 20 || leading_zero || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
     let n: u64 = v.parse().map_err(|_| bad())?;
@@ -290,6 +292,8 @@ mod tests {
             "1.5",
             "18446744073709551616",
             " 1",
+            "00",
+            "07",
         ] {
             let (status, v) = number("after", bad, 10).unwrap_err();
             assert_eq!(status, 400, "{bad}");
