@@ -57,12 +57,6 @@ impl From<ApiError> for UiError {
     }
 }
 
-impl From<credence_api::node::NodeError> for UiError {
-    fn from(e: credence_api::node::NodeError) -> Self {
-        ApiError::from(e).into()
-    }
-}
-
 pub type UiResult<T> = Result<T, UiError>;
 
 #[cfg(test)]
@@ -80,27 +74,28 @@ mod tests {
         );
         let e: UiError = ApiError::new(ErrorCode::Io, "disk").into();
         assert!(e.message.contains("writable"));
-        let e: UiError = credence_api::node::NodeError::Unreachable("127.0.0.1:9".into()).into();
+        let e: UiError =
+            ApiError::from(credence_api::NodeError::Unreachable("127.0.0.1:9".into())).into();
         assert_eq!(e.code, "unreachable");
         assert!(e.message.contains("127.0.0.1:9"));
     }
 
     #[test]
     fn a_nodes_refusal_keeps_its_code_and_says_what_to_do() {
-        let e = credence_api::node::NodeError::Api {
+        let e = credence_api::NodeError::Api {
             status: 403,
             code: ErrorCode::NotAMember,
             message: "this key is neither a member nor an enrolled borrower".into(),
         };
-        let u = UiError::from(e);
+        let u = UiError::from(ApiError::from(e));
         assert_eq!(u.code, "not-a-member");
         assert!(u.message.contains("enrol you"), "{}", u.message);
         assert!(!u.message.contains("bug"), "{}", u.message);
-        let e = credence_api::node::NodeError::Api {
+        let e = credence_api::NodeError::Api {
             status: 503,
             code: ErrorCode::Overloaded,
             message: "the node is serving its maximum of requests".into(),
         };
-        assert_eq!(UiError::from(e).code, "overloaded");
+        assert_eq!(UiError::from(ApiError::from(e)).code, "overloaded");
     }
 }

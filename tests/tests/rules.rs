@@ -510,9 +510,8 @@ fn borrower_reads_own_records_and_disputes_one() {
         info.iter()
             .find(|r| r.record_id == w.tradeline)
             .unwrap()
-            .compliance
-            .as_deref(),
-        Some("XB")
+            .compliance,
+        Some(ComplianceCode::Disputed)
     );
     // Only the furnisher resolves; a correction must correct the disputed record.
     let b = w.bank_b.clone();
@@ -548,8 +547,11 @@ fn borrower_reads_own_records_and_disputes_one() {
     let info = read::records_of_subject(w.view(&a), &s1.party_id()).unwrap();
     let old = info.iter().find(|r| r.record_id == w.tradeline).unwrap();
     assert_eq!(
-        (old.status.as_str(), old.compliance.as_deref()),
-        ("superseded", Some("XH"))
+        (old.status, old.compliance),
+        (
+            RecordStatus::Superseded,
+            Some(ComplianceCode::DisputeResolved)
+        )
     );
     // Sums now use the correction, not the superseded record.
     let q = w.ask(

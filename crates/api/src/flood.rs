@@ -90,6 +90,43 @@ fn measure(
     }
 }
 
+/// Both floods against bank-a's node of a running demo consortium in `dir`
+/// (started with `--keep-running`): bank-a's own key holds long polls, a
+/// stranger holds half-sent bodies, and the regulator measures how the
+/// node's status and another caller fare meanwhile.
+pub fn against_demo(
+    dir: &std::path::Path,
+    passphrase: &credence_crypto::Secret<String>,
+    stalled: usize,
+    polls: usize,
+    seconds: u64,
+) -> crate::Result<Vec<FloodReport>> {
+    use crate::home::Home;
+    let target = Home::new(dir.join("bank-a"));
+    let info = crate::member::read_info(&target)?;
+    let node = info.public()?.party_id();
+    let attacker = target.unlock(passphrase)?.identity;
+    let bystander = Home::new(dir.join("regulator"))
+        .unlock(passphrase)?
+        .identity;
+    let status = NodeClient::new(info.api, node, bystander.clone());
+    let other = NodeClient::new(info.api, node, bystander);
+    let attacker = Arc::new(NodeClient::new(info.api, node, attacker));
+    status.status().map_err(|e| {
+        crate::ApiError::new(
+            crate::ErrorCode::Unreachable,
+            format!(
+                "bank-a's node at {} does not answer ({e}); start the demo with --keep-running",
+                info.api
+            ),
+        )
+    })?;
+    Ok(vec![
+        stalled_bodies(info.api, stalled, seconds, &status, &other),
+        long_polls(polls, seconds, attacker, &status, &other),
+    ])
+}
+
 /// Finding 1: `connections` clients announce a 100,000-byte submission and
 /// never send it (unsigned, as anyone can). Closed ones are reopened.
 pub fn stalled_bodies(

@@ -98,6 +98,25 @@ pub fn unlock_all(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(Strin
     Ok(all)
 }
 
+/// The identity labelled `label` in a keystore file, or its first one.
+pub fn unlock_labelled(
+    path: &Path,
+    passphrase: &Secret<String>,
+    label: Option<&str>,
+) -> Result<Identity> {
+    let mut all = unlock_all(path, passphrase)?;
+    match label {
+        None => Ok(all.swap_remove(0).1),
+        Some(l) => all
+            .into_iter()
+            .find(|(n, _)| n == l)
+            .map(|(_, i)| i)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("no identity labelled {l} in that keystore"))
+            }),
+    }
+}
+
 /// The shortest passphrase a new keystore takes.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 

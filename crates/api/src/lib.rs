@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod demo;
 pub mod desk;
 mod error;
+pub mod export;
 pub mod flood;
 pub mod home;
 pub mod member;
@@ -18,11 +19,12 @@ pub mod scoring;
 pub mod session;
 #[cfg(test)]
 mod test_support;
+pub mod verify;
 
-pub use credence_crypto as crypto;
-pub use credence_ledger as ledger;
-pub use credence_node as node;
+mod surface;
+
 pub use error::{ApiError, ErrorCode, Result};
+pub use surface::*;
 
 /// Parse a 32-byte id given in hex (records, queries, consents, subjects).
 pub fn parse_id(what: &str, s: &str) -> Result<[u8; 32]> {

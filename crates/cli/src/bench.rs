@@ -1,6 +1,6 @@
 //! `credence bench …`: load tools against a running consortium.
 use crate::secrets::*;
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use std::path::Path;
 
 pub(crate) fn flood(
@@ -10,29 +10,8 @@ pub(crate) fn flood(
     seconds: u64,
     json: bool,
 ) -> Result<i32> {
-    use credence_api::flood;
-    use credence_api::home::Home;
-    use credence_api::node::client::NodeClient;
-    use std::sync::Arc;
-    let target = Home::new(dir.join("bank-a"));
-    let info = credence_api::member::read_info(&target)?;
-    let node = info.public()?.party_id();
-    let pass = demo_passphrase();
-    let attacker = Home::new(dir.join("bank-a")).unlock(&pass)?.identity;
-    let bystander = Home::new(dir.join("regulator")).unlock(&pass)?.identity;
-    let status = NodeClient::new(info.api, node, bystander.clone());
-    let other = NodeClient::new(info.api, node, bystander);
-    let attacker = Arc::new(NodeClient::new(info.api, node, attacker));
-    status.status().map_err(|e| {
-        anyhow!(
-            "bank-a's node at {} does not answer ({e}); start the demo with --keep-running",
-            info.api
-        )
-    })?;
-    let reports = vec![
-        flood::stalled_bodies(info.api, stalled, seconds, &status, &other),
-        flood::long_polls(polls, seconds, attacker, &status, &other),
-    ];
+    let reports =
+        credence_api::flood::against_demo(dir, &demo_passphrase(), stalled, polls, seconds)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {

@@ -3,8 +3,8 @@ use crate::args::*;
 use crate::output::*;
 use crate::secrets::*;
 use anyhow::Result;
-use credence_api::crypto::keystore::KdfParams;
 use credence_api::demo::{self, DemoOptions, DemoReport};
+use credence_api::KdfParams;
 use std::io::IsTerminal;
 
 pub(crate) fn run(args: DemoArgs) -> Result<i32> {

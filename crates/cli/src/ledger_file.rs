@@ -2,8 +2,7 @@
 use crate::args::*;
 use crate::output::*;
 use anyhow::{Context, Result};
-use credence_api::ledger::Ledger;
-use credence_api::{bundle, parse_id, ApiError};
+use credence_api::{bundle, parse_id, ApiError, LedgerView};
 use std::io::IsTerminal;
 
 pub(crate) fn verify(args: VerifyArgs) -> Result<i32> {
@@ -11,15 +10,17 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<i32> {
     let show = std::io::stderr().is_terminal() && !json;
     let pb = bar(0, show);
     pb.set_prefix("verify");
-    let r = credence_api::node::remote::verify_ledger(&db, |h, total| {
+    let r = credence_api::verify::verify_file(&db, |h, total| {
         pb.set_length(total);
         pb.set_position(h + 1);
     });
     pb.finish_and_clear();
     match r {
-        Ok(rep) => {
+        Ok(credence_api::verify::VerifiedFile {
+            report: rep,
+            wal_problem,
+        }) => {
             let head = rep.head.map(|h| (h.height, hex::encode(h.hash)));
-            let wal_problem = rep.wal.problem(&credence_api::ledger::wal::wal_path(&db));
             if json {
                 println!(
                     "{}",
@@ -64,7 +65,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<i32> {
 
 pub(crate) fn export_proof(args: ExportProofArgs) -> Result<i32> {
     let ExportProofArgs { db, query, out } = args;
-    let view = Ledger::open_read_only(&db)?;
+    let view = LedgerView::open(&db)?;
     let b = bundle::export(&view, &parse_id("query id", &query)?)?;
     let text = serde_json::to_string_pretty(&b)?;
     match out {
@@ -85,7 +86,7 @@ pub(crate) fn verify_proof(args: VerifyProofArgs) -> Result<i32> {
     let b: bundle::ProofBundle = serde_json::from_str(&text)
         .map_err(|e| ApiError::invalid(format!("not a proof bundle: {e}")))?;
     let report = match db {
-        Some(db) => bundle::verify_against_ledger(&Ledger::open_read_only(&db)?, &b)?,
+        Some(db) => bundle::verify_against_ledger(&*LedgerView::open(&db)?, &b)?,
         None => bundle::verify_bundle(&b)?,
     };
     if json {

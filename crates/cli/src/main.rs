@@ -43,14 +43,27 @@ fn main() {
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}})
+                    serde_json::json!({"error": {"code": code, "message": error_text(&e)}})
                 );
             } else {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", error_text(&e));
             }
             std::process::exit(2);
         }
     }
+}
+
+/// The error and its causes in one line, each cause only where it adds
+/// something (an API error's sentence usually already says its cause).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text = format!("{text}: {c}");
+        }
+    }
+    text
 }
 
 fn run(cli: Cli) -> Result<i32> {

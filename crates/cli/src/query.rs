@@ -1,9 +1,8 @@
 //! `credence query`: ask through the member's node and wait for the verified answer.
 use crate::secrets::*;
 use anyhow::Result;
-use credence_api::crypto::PartyId;
-use credence_api::ledger::Ledger;
-use credence_api::{parse_id, ApiError};
+use credence_api::session::MemberSession;
+use credence_api::{parse_id, ApiError, PartyId, Predicate};
 use std::path::Path;
 
 pub(crate) fn query(
@@ -14,32 +13,15 @@ pub(crate) fn query(
     timeout: u64,
     json: bool,
 ) -> Result<i32> {
-    use credence_api::home::Home;
-    use credence_api::node::client::NodeClient;
-    let h = Home::new(home);
-    let me = h.unlock(&passphrase()?)?;
-    let info = credence_api::member::read_info(&h)?;
-    let view = Ledger::open_read_only(&h.ledger())?;
+    let me = MemberSession::open(home, &passphrase()?)?;
     let subject = PartyId::from_hex(subject).map_err(ApiError::from)?;
-    let predicate: credence_api::crypto::proof::Predicate =
-        predicate.parse().map_err(ApiError::from)?;
+    let predicate: Predicate = predicate.parse().map_err(ApiError::from)?;
     let target = record.map(|r| parse_id("record id", r)).transpose()?;
-    let agency = credence_api::reads::answering_agency(&view)?;
-    let now = credence_api::ledger::clock::unix_now();
     let started = std::time::Instant::now();
-    let client = NodeClient::new(info.api, me.identity.party_id(), me.identity.clone());
-    let asked = credence_api::asking::ask_once(
-        home,
-        &view,
-        &client,
-        &credence_api::asking::Question {
-            requester: &me.identity,
-            subject,
-            predicate,
-            responder: agency.party,
-            target,
-        },
-        now,
+    let asked = me.ask(
+        &subject,
+        predicate,
+        target,
         std::time::Duration::from_secs(timeout),
     )?;
     let (qid, answer) = (asked.query_id, asked.answer);

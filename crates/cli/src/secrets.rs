@@ -1,8 +1,7 @@
 //! Passphrases and private files: never printed, never defaulted outside the demo.
 use crate::args::KeystoreArgs;
-use anyhow::{anyhow, Context, Result};
-use credence_api::crypto::Secret;
-use credence_api::{home, ApiError};
+use anyhow::{Context, Result};
+use credence_api::{home, ApiError, Identity, Secret};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -31,20 +30,12 @@ pub(crate) fn demo_passphrase() -> Secret<String> {
 }
 
 /// The identity `keys` names, unlocked with the passphrase.
-pub(crate) fn unlock(keys: &KeystoreArgs) -> Result<credence_api::crypto::Identity> {
-    let all = home::unlock_all(&keys.home.join(home::KEYSTORE_FILE), &passphrase()?)?;
-    match keys.identity.as_deref() {
-        None => Ok(all
-            .into_iter()
-            .next()
-            .map(|(_, i)| i)
-            .expect("unlock_all never returns empty")),
-        Some(l) => all
-            .into_iter()
-            .find(|(n, _)| n == l)
-            .map(|(_, i)| i)
-            .ok_or_else(|| anyhow!("no identity labelled {l} in that keystore")),
-    }
+pub(crate) fn unlock(keys: &KeystoreArgs) -> Result<Identity> {
+    Ok(home::unlock_labelled(
+        &keys.home.join(home::KEYSTORE_FILE),
+        &passphrase()?,
+        keys.identity.as_deref(),
+    )?)
 }
 
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {

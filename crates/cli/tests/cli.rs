@@ -727,7 +727,7 @@ fn verify_names_a_torn_or_missing_wal_and_creates_nothing() {
     // A ledger whose blocks are all still in its write-ahead log, as a
     // running node leaves it: the demo's blocks applied one transaction each
     // with checkpoints off, and the ledger never closed.
-    use credence_api::ledger::Ledger;
+    use credence_ledger::Ledger;
     let src = Ledger::open_read_only(&demo().dir.join("bank-a/ledger.db")).unwrap();
     let db = tmp.path().join("wal.db");
     let mut l = Ledger::open(&db).unwrap();
@@ -792,7 +792,7 @@ fn verify_names_a_torn_or_missing_wal_and_creates_nothing() {
 /// Finding 11: `export-record --to age1…` was promised and refused.
 #[test]
 fn a_record_exports_to_an_age_recipient() {
-    use credence_api::crypto::{age_export, Identity};
+    use credence_crypto::{age_export, Identity};
     let d = demo();
     let tmp = tempfile::tempdir().unwrap();
     let reader = Identity::generate(&mut rand::rngs::OsRng);

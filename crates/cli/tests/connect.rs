@@ -3,13 +3,13 @@
 //! and lets the agency's node answer; with the nodes stopped it fails with
 //! `unreachable`, names the member and address, and changes no file. Every
 //! wait is bounded.
-use credence_api::crypto::proof::Predicate;
-use credence_api::crypto::Secret;
 use credence_api::demo;
 use credence_api::desk::{self, QueryStatus};
-use credence_api::ledger::read;
-use credence_api::ledger::types::Role;
 use credence_api::ErrorCode;
+use credence_crypto::proof::Predicate;
+use credence_crypto::Secret;
+use credence_ledger::read;
+use credence_ledger::types::Role;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,14 +2,14 @@
 //! agreement, a crash under load, safety with two of four down, a faulty
 //! member's invalid entries, and refused clients. Every wait is bounded.
 use credence_api::actions;
-use credence_api::crypto::proof::Predicate;
-use credence_api::crypto::Identity;
 use credence_api::home::{unlock_all, Home};
-use credence_api::ledger::encode::sign_entry;
-use credence_api::ledger::types::*;
-use credence_api::ledger::{read, Ledger, RejectCode};
-use credence_api::node::client::NodeClient;
-use credence_api::node::{NodeError, Receipt};
+use credence_crypto::proof::Predicate;
+use credence_crypto::Identity;
+use credence_ledger::encode::sign_entry;
+use credence_ledger::types::*;
+use credence_ledger::{read, Ledger, RejectCode};
+use credence_node::client::NodeClient;
+use credence_node::{NodeError, Receipt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,8 +30,8 @@ fn bin() -> Command {
     c
 }
 
-fn secret() -> credence_api::crypto::Secret<String> {
-    credence_api::crypto::Secret::new(PASS.to_string())
+fn secret() -> credence_crypto::Secret<String> {
+    credence_crypto::Secret::new(PASS.to_string())
 }
 
 /// PIDs of `credence node run` processes for `home`.

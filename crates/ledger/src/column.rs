@@ -1,7 +1,7 @@
 //! Reading columns back strictly: a value the ledger never writes (an id of
 //! the wrong length, an unknown role or kind, undecodable bytes) is an error,
 //! never a default, so a damaged file cannot be read as something else.
-use crate::types::{ProposalStatus, RecordKind, RecordStatus, Role};
+use crate::types::{ComplianceCode, ProposalStatus, RecordKind, RecordStatus, Role};
 
 #[derive(Debug)]
 struct Unexpected(String);
@@ -45,6 +45,18 @@ pub(crate) fn record_status(s: &str) -> rusqlite::Result<RecordStatus> {
             format!("a stored record status is {s:?}"),
         )
     })
+}
+
+pub(crate) fn compliance(s: Option<String>) -> rusqlite::Result<Option<ComplianceCode>> {
+    s.map(|s| {
+        ComplianceCode::parse(&s).ok_or_else(|| {
+            bad(
+                rusqlite::types::Type::Text,
+                format!("a stored compliance code is {s:?}"),
+            )
+        })
+    })
+    .transpose()
 }
 
 pub(crate) fn proposal_status(s: &str) -> rusqlite::Result<ProposalStatus> {

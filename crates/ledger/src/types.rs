@@ -142,6 +142,38 @@ impl std::fmt::Display for RecordStatus {
     }
 }
 
+/// A record's Metro 2 compliance condition code, set by the dispute rules.
+/// Stored and shown as the code itself ("XB", "XH").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ComplianceCode {
+    /// XB: the borrower disputes the account; under investigation.
+    #[serde(rename = "XB")]
+    Disputed,
+    /// XH: the dispute is resolved and the borrower disagrees with the result.
+    #[serde(rename = "XH")]
+    DisputeResolved,
+}
+
+impl ComplianceCode {
+    pub const ALL: [ComplianceCode; 2] =
+        [ComplianceCode::Disputed, ComplianceCode::DisputeResolved];
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ComplianceCode::Disputed => "XB",
+            ComplianceCode::DisputeResolved => "XH",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ComplianceCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a membership proposal stands. Stored as text; an enum elsewhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -6,7 +6,7 @@ use super::*;
 pub async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
     with_session(&state, move |s| {
         let agency = s.agency()?.clone();
-        let view = s.view_net().view(&agency.party_id())?;
+        let view = s.view(&agency.party_id())?;
         let p = desk::analyst::portfolio(view, &agency)?;
         let cfg = desk::alarms::AlarmConfig::default();
         let mut al: Vec<AlarmDto> = desk::alarms::portfolio_alarms(&p, &cfg)
@@ -14,7 +14,7 @@ pub async fn analyst_home(state: State<'_, AppState>) -> UiResult<AnalystHome> {
             .map(AlarmDto::from)
             .collect();
         al.extend(
-            desk::alarms::consortium_alarms(view, s.view_net().now(), &cfg)?
+            desk::alarms::consortium_alarms(view, s.now(), &cfg)?
                 .iter()
                 .map(AlarmDto::from),
         );
@@ -46,7 +46,7 @@ pub async fn analyst_records(
         let agency = s.agency()?;
         let me = agency.party_id();
         let (rows, total) =
-            desk::analyst::sealed_records(s.view_net().view(&me)?, &me, offset, limit.min(200))?;
+            desk::analyst::sealed_records(s.view(&me)?, &me, offset, limit.min(200))?;
         Ok((rows.into_iter().map(RecordDto::from).collect(), total))
     })
     .await
@@ -57,7 +57,7 @@ pub async fn analyst_open(state: State<'_, AppState>, record_id: String) -> UiRe
     with_session(&state, move |s| {
         let agency = s.agency()?;
         let id = parse_id("record", &record_id)?;
-        let p = desk::analyst::open(s.view_net().view(&agency.party_id())?, agency, &id)?;
+        let p = desk::analyst::open(s.view(&agency.party_id())?, agency, &id)?;
         Ok(PayloadDto::from(&p))
     })
     .await

@@ -6,8 +6,8 @@ pub async fn borrower_home(state: State<'_, AppState>, label: String) -> UiResul
     with_session(&state, move |s| {
         let me = s.borrower(&label)?;
         let reader = s.reader()?;
-        let view = s.view_net().view(&reader)?;
-        let now = s.view_net().now();
+        let view = s.view(&reader)?;
+        let now = s.now();
         let records = desk::my_records(view, me)?
             .into_iter()
             .map(|r| {

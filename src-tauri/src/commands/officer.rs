@@ -10,9 +10,9 @@ pub async fn officer_find(
 ) -> UiResult<Vec<BorrowerDto>> {
     with_session(&state, move |s| {
         let me = s.member(&bank, Role::Lender)?.party_id();
-        let view = s.view_net().view(&me)?;
+        let view = s.view(&me)?;
         Ok(
-            desk::find_borrowers(view, &me, &s.book(), &needle, s.view_net().now(), 50)?
+            desk::find_borrowers(view, &me, &s.book(), &needle, s.now(), 50)?
                 .into_iter()
                 .map(BorrowerDto::from)
                 .collect(),
@@ -30,8 +30,8 @@ pub async fn officer_borrower(
     with_session(&state, move |s| {
         let me = s.member(&bank, Role::Lender)?.party_id();
         let subj = parse_party("borrower", &subject)?;
-        let view = s.view_net().view(&me)?;
-        let now = s.view_net().now();
+        let view = s.view(&me)?;
+        let now = s.now();
         let my_queries = read::queries(
             view,
             &read::QueryFilter {
@@ -99,7 +99,7 @@ pub async fn officer_query(
     with_session(&state, move |s| {
         let me = s.member(&bank, Role::Lender)?.party_id();
         let qid = parse_id("query", &query_id)?;
-        let o = desk::outcome(s.view_net().view(&me)?, &qid)?;
+        let o = desk::outcome(s.view(&me)?, &qid)?;
         Ok(ask_result(&o, 0))
     })
     .await

@@ -5,7 +5,7 @@ use super::*;
 pub async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiResult<RegulatorHome> {
     with_session(&state, move |s| {
         let me = s.regulator()?.party_id();
-        let view = s.view_net().view(&me)?;
+        let view = s.view(&me)?;
         let c = read::counts(view).map_err(credence_api::ApiError::from)?;
         Ok(RegulatorHome {
             members: desk::regulator::members(view)?
@@ -26,7 +26,7 @@ pub async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiRes
             activity: desk::regulator::activity(view, buckets.clamp(1, 200))?.into(),
             alarms: desk::alarms::consortium_alarms(
                 view,
-                s.view_net().now(),
+                s.now(),
                 &desk::alarms::AlarmConfig::default(),
             )?
             .iter()
@@ -45,7 +45,7 @@ pub async fn regulator_audit(
 ) -> UiResult<AuditPage> {
     with_session(&state, move |s| {
         let me = s.regulator()?.party_id();
-        let view = s.view_net().view(&me)?;
+        let view = s.view(&me)?;
         let nonempty = |o: Option<String>| o.filter(|v| !v.trim().is_empty());
         let member = match nonempty(filter.member) {
             Some(m) => Some(parse_party("member", &m)?),

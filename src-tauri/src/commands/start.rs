@@ -25,7 +25,7 @@ pub async fn mark_interactive(state: State<'_, AppState>) -> UiResult<u64> {
 }
 
 fn session_info(s: &Session) -> UiResult<SessionInfo> {
-    let view = s.view_net().view(&s.reader()?)?;
+    let view = s.view(&s.reader()?)?;
     let members = read::members(view)
         .map_err(credence_api::ApiError::from)?
         .iter()

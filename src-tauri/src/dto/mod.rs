@@ -1,17 +1,17 @@
 //! What crosses into the web view: plain data, ids as hex, amounts as
 //! integers (cents). Never keys, openings (blinding factors) or passphrases.
 use crate::error::{UiError, UiResult};
-use credence_api::crypto::proof::Predicate;
-use credence_api::crypto::PartyId;
 use credence_api::desk::{
     self, alarms::Alarm, analyst::Portfolio, regulator, ConsentRow, QueryOutcome, QueryStatus,
     RecordRow,
 };
-use credence_api::ledger::payload::Payload;
-use credence_api::ledger::predicate::PredicateKind;
-use credence_api::ledger::read::{AccessEvent, QueryInfo};
-use credence_api::ledger::rules::MemberRow;
-use credence_api::ledger::types::{tradeline, AllowedPredicates, Id};
+use credence_api::read::{AccessEvent, QueryInfo};
+use credence_api::MemberRow;
+use credence_api::PartyId;
+use credence_api::Payload;
+use credence_api::Predicate;
+use credence_api::PredicateKind;
+use credence_api::{tradeline, AllowedPredicates, Id};
 use serde::{Deserialize, Serialize};
 
 mod oversight;
@@ -144,7 +144,7 @@ impl From<RecordRow> for RecordDto {
             furnisher_name: r.furnisher_name,
             kind: r.info.kind.as_str().to_string(),
             status: r.info.status.as_str().to_string(),
-            compliance: r.info.compliance,
+            compliance: r.info.compliance.map(|c| c.as_str().to_string()),
             corrects: r.info.corrects.as_ref().map(hex_id),
             height: r.info.height,
             at: r.info.at,
@@ -396,7 +396,7 @@ mod tests {
             change: "admit bank-c (lender, 127.0.0.1:7403)".into(),
             proposer_name: "regulator".into(),
             height: 12,
-            status: credence_api::ledger::types::ProposalStatus::Open,
+            status: credence_api::ProposalStatus::Open,
             effective_epoch: None,
             votes: vec![
                 ("regulator".into(), true),
@@ -426,9 +426,9 @@ mod tests {
 
     #[test]
     fn payload_carries_no_blinding() {
-        let t = Payload::Income(credence_api::ledger::payload::IncomePayload {
+        let t = Payload::Income(credence_api::IncomePayload {
             source: "payslip".into(),
-            monthly_income: credence_api::crypto::proof::Opening {
+            monthly_income: credence_api::Opening {
                 value: 250_000,
                 blinding: [7; 32],
             },

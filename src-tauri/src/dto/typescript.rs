@@ -3,7 +3,7 @@
 //! cannot drift: `ui/src/generated/predicates.ts` is checked in, and a test
 //! fails when it differs from what this renders. To update it:
 //! `CREDENCE_WRITE_GENERATED=1 cargo test --workspace generated_typescript`.
-use credence_api::ledger::predicate::{PredicateKind, Unit};
+use credence_api::{PredicateKind, Unit};
 
 /// Where the generated file lives, from this crate's folder.
 pub const PREDICATES_TS: &str = "../ui/src/generated/predicates.ts";

@@ -70,6 +70,37 @@ pub fn membership(view: &Ledger) -> Result<(u64, Vec<MembershipRow>)> {
     Ok((epoch, rows))
 }
 
+/// The consortium's membership as a member's ledger holds it: the epoch,
+/// who is in force now and in the next epoch, and every proposal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipOverview {
+    pub epoch: u64,
+    pub epoch_length: u64,
+    pub members: Vec<MemberRow>,
+    /// Names of the members in force from the next epoch.
+    pub next_epoch_members: Vec<String>,
+    /// Newest first.
+    pub proposals: Vec<MembershipRow>,
+}
+
+pub fn membership_overview(view: &Ledger) -> Result<MembershipOverview> {
+    let (_, epoch_length, epoch) = read::chain(view)?
+        .ok_or_else(|| crate::ApiError::not_found("this member's ledger has no genesis yet"))?;
+    let in_force = |e| -> Result<Vec<MemberRow>> {
+        Ok(read::members_at_epoch(view, e)?
+            .into_iter()
+            .map(|m| m.member)
+            .collect())
+    };
+    Ok(MembershipOverview {
+        epoch,
+        epoch_length,
+        members: in_force(epoch)?,
+        next_epoch_members: in_force(epoch + 1)?.into_iter().map(|m| m.name).collect(),
+        proposals: membership(view)?.1,
+    })
+}
+
 /// One line of the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEvent {

@@ -8,7 +8,7 @@ pub struct RecordInfo {
     pub furnisher: PartyId,
     pub kind: RecordKind,
     pub status: RecordStatus,
-    pub compliance: Option<String>,
+    pub compliance: Option<ComplianceCode>,
     pub corrects: Option<Id>,
     pub height: u64,
     pub at: u64,
@@ -29,7 +29,7 @@ pub(super) fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
             RecordKind::Tradeline
         },
         status: crate::column::record_status(&r.get::<_, String>(4)?)?,
-        compliance: r.get(5)?,
+        compliance: crate::column::compliance(r.get(5)?)?,
         corrects: corrects.map(id32).transpose()?,
         height: r.get::<_, i64>(7)? as u64,
         at: r.get::<_, i64>(8)? as u64,

@@ -42,8 +42,8 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 params![&dispute_id[..], &subject.0[..], &record_id[..], reason.as_str(), h, ts],
             )?;
             conn.execute(
-                "UPDATE records SET compliance = 'XB' WHERE record_id = ?1",
-                [&record_id[..]],
+                "UPDATE records SET compliance = ?1 WHERE record_id = ?2",
+                params![ComplianceCode::Disputed.as_str(), &record_id[..]],
             )?;
         }
         Entry::DisputeResolved {
@@ -103,8 +103,8 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 params![h, ts, outcome.as_str(), correction, &dispute_id[..]],
             )?;
             conn.execute(
-                "UPDATE records SET compliance = 'XH' WHERE record_id = ?1",
-                [&rid[..]],
+                "UPDATE records SET compliance = ?1 WHERE record_id = ?2",
+                params![ComplianceCode::DisputeResolved.as_str(), &rid[..]],
             )?;
         }
         _ => return reject(C::Malformed, "entry routed to the disputes rules"),

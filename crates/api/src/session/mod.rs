@@ -2,6 +2,9 @@
 //! it (in demo mode, every demo key, so one window can act in each role).
 //! The desktop shell holds one and its commands only call it; keys never
 //! leave this process.
+mod member;
+pub use member::{MemberSession, MembershipOutcome};
+
 use crate::demo::{DemoConsortium, DemoKeys};
 use crate::desk::{self, QueryOutcome};
 use crate::error::{ApiError, ErrorCode, Result};
@@ -49,6 +52,17 @@ impl Session {
 
     pub fn view_net(&self) -> &dyn Network {
         self.consortium.network.as_ref()
+    }
+
+    /// The ledger as `party`'s member holds it (a borrower reads through
+    /// the consortium's reader member).
+    pub fn view(&self, party: &PartyId) -> Result<&credence_ledger::Ledger> {
+        Ok(self.consortium.network.view(party)?)
+    }
+
+    /// The consortium's clock (seconds since the epoch).
+    pub fn now(&self) -> u64 {
+        self.consortium.network.now()
     }
 
     /// Connected to running member nodes, whose agency answers by itself.

@@ -5,6 +5,9 @@
 //! keys, addresses) and, once running, `ledger.db`. The genesis file lists
 //! every founding member's public `node.json` and collects each one's
 //! signature over the genesis entry; a node runs only a fully signed genesis.
+mod run;
+pub use run::{run, RunOptions, Starting};
+
 use crate::error::{ApiError, ErrorCode, Result};
 use crate::home::{check_name, Home};
 use credence_crypto::keystore::KdfParams;

@@ -1,0 +1,91 @@
+//! `credence node run`: a member's node with, for an agency that asks for
+//! it, the responder beside it, both under one health record so that a
+//! responder that fails stops the node rather than leave it healthy but mute.
+use super::{read_info, GenesisFile, NodeInfo};
+use crate::error::{ApiError, Result};
+use crate::home::Home;
+use credence_crypto::Secret;
+use credence_node::client::NodeClient;
+use credence_node::consensus::Validator;
+use credence_node::health::Health;
+use credence_node::service;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// An agency answers open questions addressed to it by itself.
+    pub auto_answer: bool,
+    /// Test mode: propose pending entries without the rules' filter.
+    pub unfiltered: bool,
+}
+
+/// What a node is about to run as.
+pub struct Starting<'a> {
+    pub info: &'a NodeInfo,
+    /// Not a founder: it follows the consortium and validates once its
+    /// admission takes effect.
+    pub founding: bool,
+}
+
+/// Run the member node in `home` on the fully signed `genesis` until it is
+/// stopped or fails. `starting` is told what runs before the node starts.
+pub fn run(
+    home: &Path,
+    genesis: &Path,
+    passphrase: &Secret<String>,
+    opts: RunOptions,
+    starting: impl FnOnce(&Starting<'_>),
+) -> Result<()> {
+    let h = Home::new(home);
+    let me = h.unlock(passphrase)?;
+    let info = read_info(&h)?;
+    let g = GenesisFile::read(genesis)?;
+    let signed = g.signed_entry()?;
+    let validators = g
+        .members
+        .iter()
+        .map(|m| {
+            Ok(Validator {
+                key: m.public()?.sign,
+                p2p: m.p2p,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let health = Health::new(stop.clone());
+    let responder = if opts.auto_answer {
+        let (identity, stop, file, api) = (me.identity.clone(), stop.clone(), h.ledger(), info.api);
+        Some(health.spawn("responder", move || {
+            let client = NodeClient::new(api, identity.party_id(), identity.clone());
+            crate::responder::run(&file, &identity, &client, &stop);
+        })?)
+    } else {
+        None
+    };
+    starting(&Starting {
+        info: &info,
+        founding: g.members.iter().any(|m| m.sign_key == info.sign_key),
+    });
+    let cfg = service::ServiceConfig {
+        name: info.name.clone(),
+        role: info.role.clone(),
+        identity: me.identity.clone(),
+        home: home.to_path_buf(),
+        consortium: g.consortium.clone(),
+        created_at: g.created_at,
+        genesis: signed,
+        validators,
+        p2p: info.p2p,
+        api: info.api,
+        unfiltered: opts.unfiltered,
+        health: health.clone(),
+    };
+    let r = service::run(cfg);
+    stop.store(true, Ordering::SeqCst);
+    if let Some(t) = responder {
+        let _ = t.join();
+    }
+    Ok(r?)
+}

@@ -1,0 +1,160 @@
+//! A member's own session, as `credence` commands hold it: the member's
+//! identity (unlocked from its home), a client of its own node, and that
+//! node's ledger opened read only. Every use case a member's staff runs from
+//! the command line goes through here: membership proposals and votes, and
+//! asking a question and waiting for the verified answer.
+use crate::asking::{self, Asked, Question};
+use crate::desk;
+use crate::error::{ApiError, ErrorCode, Result};
+use crate::home::Home;
+use crate::member::{self, JoinRequestFile, NodeInfo};
+use crate::reads;
+use crate::LedgerView;
+use credence_crypto::proof::Predicate;
+use credence_crypto::{Identity, PartyId, Secret};
+use credence_ledger::clock::{poll, unix_now};
+use credence_ledger::types::{Id, ProposalStatus};
+use credence_ledger::{read, Ledger, LedgerError, SignedEntry};
+use credence_node::client::NodeClient;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a membership entry may take to become final.
+const FINAL_WAIT: Duration = Duration::from_secs(60);
+
+pub struct MemberSession {
+    home: PathBuf,
+    info: NodeInfo,
+    identity: Identity,
+    client: NodeClient,
+    view: LedgerView,
+}
+
+/// Where a membership proposal stands after an entry about it is final.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipOutcome {
+    pub proposal_id: Id,
+    /// "admit bank-c (lender)", "remove bank-b", "vote for", "vote against".
+    pub action: String,
+    /// The height of the block that holds the entry.
+    pub height: u64,
+    /// `None` when this member's ledger does not know the proposal.
+    pub status: Option<ProposalStatus>,
+    pub effective_epoch: Option<u64>,
+}
+
+impl MemberSession {
+    /// Unlock the member's keystore in `home` and open its node's ledger.
+    pub fn open(home: &Path, passphrase: &Secret<String>) -> Result<Self> {
+        let h = Home::new(home);
+        let me = h.unlock(passphrase)?;
+        let info = member::read_info(&h)?;
+        let client = NodeClient::new(info.api, me.identity.party_id(), me.identity.clone());
+        let view = LedgerView::open(&h.ledger())?;
+        Ok(MemberSession {
+            home: home.to_path_buf(),
+            info,
+            identity: me.identity,
+            client,
+            view,
+        })
+    }
+
+    pub fn info(&self) -> &NodeInfo {
+        &self.info
+    }
+
+    /// The member's node's ledger, read only.
+    pub fn view(&self) -> &Ledger {
+        &self.view
+    }
+
+    /// Submit one entry through the member's node and wait until it is final
+    /// (its block's height) or refused.
+    fn submit_final(&self, entry: SignedEntry) -> Result<u64> {
+        match self.client.submit(&[entry], FINAL_WAIT)?.pop().flatten() {
+            Some(r) => desk::settled(r),
+            None => Err(ApiError::new(
+                ErrorCode::Timeout,
+                format!(
+                    "the entry was not final within {} s (is a quorum of members running?)",
+                    FINAL_WAIT.as_secs()
+                ),
+            )),
+        }
+    }
+
+    /// Propose admitting the member that wrote `request`.
+    pub fn propose_admission(&self, request: &JoinRequestFile) -> Result<MembershipOutcome> {
+        let action = format!("admit {} ({})", request.name, request.role);
+        let (pid, e) = crate::actions::propose_admission(&self.identity, request.request()?);
+        let height = self.submit_final(e)?;
+        self.outcome(pid, action, height)
+    }
+
+    /// Propose removing the member in force named `name`.
+    pub fn propose_removal(&self, name: &str) -> Result<MembershipOutcome> {
+        let m = read::members(&self.view)?
+            .into_iter()
+            .find(|m| m.name == name)
+            .ok_or_else(|| ApiError::not_found(format!("no member named {name} is in force")))?;
+        let (pid, e) = crate::actions::propose_removal(&self.identity, &m.party);
+        let height = self.submit_final(e)?;
+        self.outcome(pid, format!("remove {name}"), height)
+    }
+
+    /// Vote on an open membership proposal.
+    pub fn vote(&self, proposal: &Id, approve: bool) -> Result<MembershipOutcome> {
+        let e = crate::actions::vote_membership(&self.identity, proposal, approve);
+        let height = self.submit_final(e)?;
+        let action = if approve { "vote for" } else { "vote against" };
+        self.outcome(*proposal, action.into(), height)
+    }
+
+    fn outcome(&self, pid: Id, action: String, height: u64) -> Result<MembershipOutcome> {
+        // The node's own file may trail its receipt by a moment.
+        poll(Duration::from_secs(10), Duration::from_millis(20), || {
+            Ok::<_, LedgerError>(
+                (self.view.head()?.map(|h| h.height).unwrap_or(0) >= height).then_some(()),
+            )
+        })?;
+        let p = read::membership_proposals(&self.view)?
+            .into_iter()
+            .find(|p| p.proposal_id == pid);
+        Ok(MembershipOutcome {
+            proposal_id: pid,
+            action,
+            height,
+            status: p.as_ref().map(|p| p.status),
+            effective_epoch: p.and_then(|p| p.effective_epoch),
+        })
+    }
+
+    /// Ask the consortium's agency `predicate` about `subject` (optionally
+    /// about one of the borrower's tradelines) through the member's node, and
+    /// wait up to `timeout` for the answer, verified on this ledger. Asking
+    /// again after a timeout waits for the same question.
+    pub fn ask(
+        &self,
+        subject: &PartyId,
+        predicate: Predicate,
+        target: Option<Id>,
+        timeout: Duration,
+    ) -> Result<Asked> {
+        let agency = reads::answering_agency(&self.view)?;
+        asking::ask_once(
+            &self.home,
+            &self.view,
+            &self.client,
+            &Question {
+                requester: &self.identity,
+                subject: *subject,
+                predicate,
+                responder: agency.party,
+                target,
+            },
+            unix_now(),
+            timeout,
+        )
+    }
+}
