@@ -149,15 +149,25 @@ export function answerText(a: { status: string; holds: boolean | null; verified:
 }
 
 /** The ledger's predicate text ("score >= 650", "total_debt < 500000") for people. */
+/** How people read a question given in its text syntax ("total_debt < 500000" →
+ * "total debt < 5,000.00"), from each kind's generated `syntax` and `reads`. */
 export function predicateText(p: string): string {
-  let m: RegExpMatchArray | null;
-  if ((m = p.match(/^score >= (\d+)$/))) return `score ≥ ${m[1]}`;
-  if ((m = p.match(/^score in (\d+)\.\.(\d+)$/))) return `score between ${m[1]} and ${m[2]}`;
-  if ((m = p.match(/^balance <= (\d+)$/))) return `balance ≤ ${formatCents(Number(m[1]))}`;
-  if ((m = p.match(/^total_debt < (\d+)$/))) return `total debt < ${formatCents(Number(m[1]))}`;
-  if ((m = p.match(/^dti < (\d+)$/))) return `debt-to-income < ${m[1]} %`;
-  if (p === "no_serious_delinquency") return "no serious delinquency";
-  if ((m = p.match(/^utilisation < (\d+)$/))) return `credit utilisation < ${m[1]} %`;
+  for (const k of PREDICATE_KINDS) {
+    const names: string[] = [];
+    const pattern = k.syntax
+      .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+      .replace(/\{(\w+)\}/g, (_, name: string) => {
+        names.push(name);
+        return "(\\d+)";
+      });
+    const m = p.match(new RegExp(`^${pattern}$`));
+    if (!m) continue;
+    return names.reduce((text, name, i) => {
+      const unit = k.params.find((q) => q.name === name)?.unit;
+      const v = unit === "cents" ? formatCents(Number(m[i + 1])) : m[i + 1];
+      return text.replace(`{${name}}`, v);
+    }, k.reads);
+  }
   return p;
 }
 

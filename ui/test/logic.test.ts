@@ -58,6 +58,10 @@ describe("answers", () => {
     expect(predicateText("dti < 43")).toBe("debt-to-income < 43 %");
     expect(predicateText("no_serious_delinquency")).toBe("no serious delinquency");
     expect(predicateText("utilisation < 30")).toBe("credit utilisation < 30 %");
+    expect(predicateText("balance <= 123456")).toBe("balance ≤ 1,234.56");
+    // Text no kind's syntax matches is shown as it is.
+    expect(predicateText("score >= 650 or more")).toBe("score >= 650 or more");
+    expect(predicateText("score in 600..")).toBe("score in 600..");
   });
 });
 

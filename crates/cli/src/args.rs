@@ -195,9 +195,7 @@ pub(crate) struct QueryArgs {
     /// The borrower's id (hex).
     #[arg(long)]
     pub(crate) subject: String,
-    /// e.g. 'score >= 650', 'total_debt < 4000000', 'dti < 43', 'no_serious_delinquency',
-    /// 'utilisation < 30'.
-    #[arg(long)]
+    #[arg(long, help = predicate_help())]
     pub(crate) predicate: String,
     /// For 'balance <= N': the record (hex id).
     #[arg(long)]
@@ -282,4 +280,18 @@ pub(crate) struct KeystoreArgs {
     /// Which identity of the keystore (label); default the first.
     #[arg(long)]
     pub(crate) identity: Option<String>,
+}
+
+/// `--predicate`'s help: every kind's syntax, from the one definition.
+fn predicate_help() -> String {
+    use credence_api::PredicateKind;
+    let kinds: Vec<String> = PredicateKind::ALL
+        .iter()
+        .map(|k| format!("'{}'", k.syntax()))
+        .collect();
+    format!(
+        "The question, one of {} (amounts in cents, percentages whole), e.g. '{}'",
+        kinds.join(", "),
+        PredicateKind::TotalDebtBelow.example()
+    )
 }

@@ -45,6 +45,15 @@ pub struct Param {
     pub default: &'static str,
 }
 
+impl Param {
+    /// `default` as a number in the parameter's unit (cents for amounts).
+    pub fn default_value(&self) -> u64 {
+        // Defaults are written as a person types them: "5,000.00", "43".
+        let digits: String = self.default.chars().filter(char::is_ascii_digit).collect();
+        digits.parse().unwrap_or(self.min)
+    }
+}
+
 /// One committed field of one kind of record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Field {
@@ -98,15 +107,7 @@ impl PredicateKind {
     /// A predicate of this kind with every parameter 0 (not necessarily
     /// valid): for its tag.
     fn sample(self) -> Predicate {
-        match self {
-            PredicateKind::ScoreAtLeast => Predicate::ScoreAtLeast { min: 0 },
-            PredicateKind::ScoreInRange => Predicate::ScoreInRange { min: 0, max: 0 },
-            PredicateKind::BalanceAtMost => Predicate::BalanceAtMost { max: 0 },
-            PredicateKind::TotalDebtBelow => Predicate::TotalDebtBelow { limit: 0 },
-            PredicateKind::DebtToIncomeBelow => Predicate::DebtToIncomeBelow { percent: 0 },
-            PredicateKind::NoSeriousDelinquency => Predicate::NoSeriousDelinquency,
-            PredicateKind::UtilisationBelow => Predicate::UtilisationBelow { percent: 0 },
-        }
+        self.unchecked(&[0; 2])
     }
 
     /// The tag a consent stores (`AllowedPredicates::Only`): the first byte
@@ -256,8 +257,16 @@ impl PredicateKind {
                 values.len()
             ));
         }
+        let p = self.unchecked(values);
+        p.validate().map_err(|e| e.to_string())?;
+        Ok(p)
+    }
+
+    /// The predicate of this kind with `values` (at least as many as it has
+    /// parameters) as its parameters, not validated.
+    fn unchecked(self, values: &[u64]) -> Predicate {
         let v = |i: usize| values[i];
-        let p = match self {
+        match self {
             PredicateKind::ScoreAtLeast => Predicate::ScoreAtLeast { min: v(0) },
             PredicateKind::ScoreInRange => Predicate::ScoreInRange {
                 min: v(0),
@@ -268,9 +277,41 @@ impl PredicateKind {
             PredicateKind::DebtToIncomeBelow => Predicate::DebtToIncomeBelow { percent: v(0) },
             PredicateKind::NoSeriousDelinquency => Predicate::NoSeriousDelinquency,
             PredicateKind::UtilisationBelow => Predicate::UtilisationBelow { percent: v(0) },
-        };
-        p.validate().map_err(|e| e.to_string())?;
-        Ok(p)
+        }
+    }
+
+    /// The question a form of this kind starts with: its parameters'
+    /// defaults (the demo's question mix asks these).
+    pub fn example(self) -> Predicate {
+        let values: Vec<u64> = self.params().iter().map(Param::default_value).collect();
+        self.unchecked(&values)
+    }
+
+    /// The kind's text syntax, as `Predicate` writes and parses it, with
+    /// `{name}` for each parameter. Derived from the text itself, so it
+    /// cannot drift: "score in {min}..{max}".
+    pub fn syntax(self) -> String {
+        // Markers no syntax could contain otherwise, none a prefix of another.
+        let markers = [9_000_000_001u64, 9_000_000_002];
+        let mut text = self.unchecked(&markers).to_string();
+        for (p, m) in self.params().iter().zip(markers) {
+            text = text.replace(&m.to_string(), &format!("{{{}}}", p.name));
+        }
+        text
+    }
+
+    /// How people read a question of this kind, with `{name}` for each
+    /// parameter (shown in its unit): "score between {min} and {max}".
+    pub fn reads(self) -> &'static str {
+        match self {
+            PredicateKind::ScoreAtLeast => "score ≥ {min}",
+            PredicateKind::ScoreInRange => "score between {min} and {max}",
+            PredicateKind::BalanceAtMost => "balance ≤ {max}",
+            PredicateKind::TotalDebtBelow => "total debt < {limit}",
+            PredicateKind::DebtToIncomeBelow => "debt-to-income < {percent} %",
+            PredicateKind::NoSeriousDelinquency => "no serious delinquency",
+            PredicateKind::UtilisationBelow => "credit utilisation < {percent} %",
+        }
     }
 }
 
@@ -309,16 +350,45 @@ mod tests {
     }
 
     #[test]
+    fn the_syntax_names_every_parameter_and_reads_back_as_the_predicate() {
+        assert_eq!(
+            PredicateKind::ScoreInRange.syntax(),
+            "score in {min}..{max}"
+        );
+        assert_eq!(
+            PredicateKind::NoSeriousDelinquency.syntax(),
+            "no_serious_delinquency"
+        );
+        for k in PredicateKind::ALL {
+            let (syntax, reads) = (k.syntax(), k.reads());
+            let mut text = syntax.clone();
+            let mut values = vec![];
+            for (i, p) in k.params().iter().enumerate() {
+                let name = format!("{{{}}}", p.name);
+                assert!(syntax.contains(&name), "{k}: {syntax} lacks {name}");
+                assert!(reads.contains(&name), "{k}: {reads} lacks {name}");
+                let v = p.min.max(1) + i as u64;
+                text = text.replace(&name, &v.to_string());
+                values.push(v);
+            }
+            assert!(!text.contains('{'), "{k}: {text}");
+            let parsed: Predicate = text.parse().unwrap();
+            assert_eq!(parsed, k.unchecked(&values), "{k}");
+        }
+    }
+
+    #[test]
     fn build_takes_the_params_in_order_and_validates() {
         for k in PredicateKind::ALL {
-            let values: Vec<u64> = k
-                .params()
-                .iter()
-                .map(|p| p.default.replace([',', '.'], "").parse().unwrap())
-                .collect();
+            let values: Vec<u64> = k.params().iter().map(Param::default_value).collect();
             let p = k.build(&values).unwrap();
             assert_eq!(PredicateKind::of(&p), k);
+            assert_eq!(k.example(), p, "the example is the form's defaults, valid");
         }
+        assert_eq!(
+            PredicateKind::TotalDebtBelow.example(),
+            Predicate::TotalDebtBelow { limit: 4_000_000 }
+        );
         assert_eq!(
             PredicateKind::UtilisationBelow.build(&[30]).unwrap(),
             Predicate::UtilisationBelow { percent: 30 }

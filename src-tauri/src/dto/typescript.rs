@@ -27,7 +27,7 @@ pub fn predicates_ts() -> String {
     out += &format!("export type PredicateKind = {};\n\n", names.join(" | "));
     out += "export type Unit = \"score\" | \"cents\" | \"percent\";\n\n";
     out += "export interface PredicateParam { name: string; label: string; unit: Unit; min: number; max: number; default: string }\n\n";
-    out += "export interface PredicateKindInfo { kind: PredicateKind; label: string; params: PredicateParam[]; target: boolean }\n\n";
+    out += "export interface PredicateKindInfo { kind: PredicateKind; label: string; params: PredicateParam[]; target: boolean; syntax: string; reads: string }\n\n";
     out += "/** A question as the officer's form sends it: its parameters in `params` order (amounts in cents). */\n";
     out += "export interface PredicateDto { kind: PredicateKind; params: number[] }\n\n";
     out += "export const PREDICATE_KINDS: PredicateKindInfo[] = [\n";
@@ -48,11 +48,13 @@ pub fn predicates_ts() -> String {
             })
             .collect();
         out += &format!(
-            "  {{ kind: {}, label: {}, params: [{}], target: {} }},\n",
+            "  {{ kind: {}, label: {}, params: [{}], target: {}, syntax: {}, reads: {} }},\n",
             q(k.name()),
             q(k.label()),
             params.join(", "),
-            k.targeted()
+            k.targeted(),
+            q(&k.syntax()),
+            q(k.reads())
         );
     }
     out += "];\n";

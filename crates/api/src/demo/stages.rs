@@ -193,20 +193,12 @@ impl Stages<'_> {
     /// Each borrower's home bank asks one question, rotating through every
     /// kind in the predicate table.
     pub fn ask(&mut self, home_record: &[Id]) -> Result<()> {
-        let predicate = |i: usize| match PredicateKind::ALL[i % PredicateKind::ALL.len()] {
-            PredicateKind::ScoreAtLeast => Predicate::ScoreAtLeast { min: 650 },
-            PredicateKind::ScoreInRange => Predicate::ScoreInRange { min: 600, max: 750 },
-            PredicateKind::BalanceAtMost => Predicate::BalanceAtMost { max: 500_000 },
-            PredicateKind::TotalDebtBelow => Predicate::TotalDebtBelow { limit: 500_000 },
-            PredicateKind::DebtToIncomeBelow => Predicate::DebtToIncomeBelow { percent: 43 },
-            PredicateKind::NoSeriousDelinquency => Predicate::NoSeriousDelinquency,
-            PredicateKind::UtilisationBelow => Predicate::UtilisationBelow { percent: 30 },
-        };
         let mut asks = Vec::new();
         for (i, record) in home_record.iter().enumerate() {
             let lender = self.home_lender(i);
-            let p = predicate(i);
-            let target = matches!(p, Predicate::BalanceAtMost { .. }).then_some(*record);
+            let kind = PredicateKind::ALL[i % PredicateKind::ALL.len()];
+            let p = kind.example();
+            let target = kind.targeted().then_some(*record);
             let lv = self.view(lender)?;
             let agency = self.agency().party_id();
             asks.push(actions::ask(lv, lender, &self.sp[i], p, &agency, target, self.now)?.1);
