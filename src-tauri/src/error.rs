@@ -44,6 +44,10 @@ impl From<ApiError> for UiError {
             ErrorCode::Overloaded => {
                 format!("{} — the node is busy; wait a moment and try again", e.message)
             }
+            ErrorCode::WrongNode => format!(
+                "{} — nothing was sent to it; check the consortium profile and the address",
+                e.message
+            ),
             ErrorCode::Replayed | ErrorCode::Unauthenticated => format!(
                 "{} — check this computer's clock, then try again (a new request is signed each time)",
                 e.message

@@ -43,6 +43,8 @@ fn serve(w: &World, limits: ApiLimits) -> Api {
         name: "bank-a".into(),
         role: "lender".into(),
         party: w.bank_a.party_id(),
+        consortium: "test".into(),
+        genesis: [7; 32],
         ledger_path: w.dir.path().join("bank-a.db"),
         mempool: Arc::new(Mempool::new()),
         gossip: None,
@@ -323,6 +325,9 @@ fn signed_requests_are_served_once_and_only_by_their_node() {
     );
     // The health endpoint says all is well, and counts the nonces it keeps.
     let (code, v) = send(api.addr, &request("GET", "/v1/status", &[], b""));
+    // A client checks these against its profile before it sends anything.
+    assert_eq!(v["consortium"], "test", "{v}");
+    assert_eq!(v["genesis"], "07".repeat(32), "{v}");
     assert_eq!(code, 200);
     assert_eq!(v["healthy"], true);
     assert!(v["nonces"].as_u64().unwrap() >= 1);

@@ -236,6 +236,8 @@ fn asking_again_after_a_timeout_does_not_ask_twice() {
             name: "bank-a".into(),
             role: "lender".into(),
             party: a.party_id(),
+            consortium: "test".into(),
+            genesis: [7; 32],
             ledger_path: w.dir.path().join("bank-a.db"),
             mempool: mempool.clone(),
             gossip: None,

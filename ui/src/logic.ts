@@ -47,6 +47,8 @@ export function adviceFor(code: string): string {
       return "The node does not know your key. Ask its member to enrol you, or check that you opened the right consortium.";
     case "overloaded":
       return "The node is busy. Wait a moment and try again.";
+    case "wrong-node":
+      return "Nothing was sent: the node at that address is not the consortium member your profile names. Check the profile and the address.";
     case "replayed":
     case "unauthenticated":
       return "Check this computer's clock, then try again.";

@@ -73,6 +73,7 @@ describe("errors", () => {
     expect(adviceFor("no-consent")).toMatch(/nothing was sent/);
     expect(adviceFor("not-a-member")).toMatch(/enrol you/);
     expect(adviceFor("overloaded")).toMatch(/try again/);
+    expect(adviceFor("wrong-node")).toMatch(/Nothing was sent/);
     expect(adviceFor("something-new")).toMatch(/report it/);
   });
   it("an unreachable consortium says nothing changed and how to retry", () => {

@@ -4,15 +4,18 @@
 
 pub mod actions;
 pub mod asking;
+pub mod borrower;
 pub mod bundle;
 pub mod dataset;
 pub mod demo;
 pub mod desk;
+pub mod enrolment;
 mod error;
 pub mod export;
 pub mod flood;
 pub mod home;
 pub mod member;
+pub mod profile;
 pub mod reads;
 pub mod responder;
 pub mod scoring;

@@ -94,6 +94,15 @@ pub(crate) enum NodeCmd {
         #[arg(long)]
         genesis: PathBuf,
     },
+    /// Write the consortium profile (profile.json) users' clients need:
+    /// the consortium, its genesis hash, and each founding member's keys and
+    /// client API address, from the fully signed genesis file.
+    Profile {
+        #[arg(long)]
+        genesis: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run the member node until Ctrl-C.
     Run {
         #[arg(long)]
@@ -162,6 +171,146 @@ pub(crate) enum Cmd {
     ExportAgeIdentity(ExportAgeIdentityArgs),
     /// Your records (decrypted in memory) and who accessed your data.
     MyRecords(MyRecordsArgs),
+    /// Your own identity: a keystore only you hold, and its public id.
+    #[command(subcommand)]
+    Id(IdCmd),
+    /// As a borrower: ask a lender to enrol you (a signed file you give it).
+    EnrolRequest(EnrolRequestArgs),
+    /// As a lender: enrol the borrower who wrote an enrolment request.
+    Enrol(EnrolArgs),
+    /// As a borrower: the consents you give members to ask about you.
+    #[command(subcommand)]
+    Consent(ConsentCmd),
+    /// As a borrower: your records, opened with your key and checked against
+    /// the ledger's commitments.
+    Records(BorrowerListArgs),
+    /// As a borrower: who asked what about you, and what you did.
+    AccessLog(BorrowerListArgs),
+    /// As a borrower: dispute one of your records.
+    #[command(subcommand)]
+    Dispute(DisputeCmd),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum IdCmd {
+    /// Create your keystore (asks for a new passphrase of 8 or more
+    /// characters) and print your public id.
+    New {
+        /// The folder for your keystore.json (created; never overwritten).
+        #[arg(long)]
+        home: PathBuf,
+        /// A label for the identity inside the keystore.
+        #[arg(long, default_value = "me")]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print your public id (party id and public keys).
+    Show {
+        #[command(flatten)]
+        keys: KeystoreArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A borrower's keys and the consortium they reach.
+#[derive(Args)]
+pub(crate) struct BorrowerArgs {
+    #[command(flatten)]
+    pub(crate) keys: KeystoreArgs,
+    /// The consortium profile (profile.json).
+    #[arg(long)]
+    pub(crate) profile: PathBuf,
+    /// The member whose node to go through (default: the first that answers).
+    #[arg(long)]
+    pub(crate) via: Option<String>,
+}
+
+#[derive(Args)]
+pub(crate) struct BorrowerListArgs {
+    #[command(flatten)]
+    pub(crate) borrower: BorrowerArgs,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct EnrolRequestArgs {
+    #[command(flatten)]
+    pub(crate) keys: KeystoreArgs,
+    #[arg(long)]
+    pub(crate) profile: PathBuf,
+    /// The lender (member name in the profile) that will enrol you.
+    #[arg(long)]
+    pub(crate) lender: String,
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Args)]
+pub(crate) struct EnrolArgs {
+    /// The lender's member home (its node must be running).
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    /// The borrower's enrolment request file.
+    #[arg(long)]
+    pub(crate) request: PathBuf,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ConsentCmd {
+    /// Let a member ask about you, for a purpose and a time.
+    Grant {
+        #[command(flatten)]
+        borrower: BorrowerArgs,
+        /// The member (name in the profile).
+        #[arg(long)]
+        to: String,
+        /// credit-application, account-review, collection, employment,
+        /// insurance-underwriting, consumer-request or court-order-or-regulator.
+        #[arg(long)]
+        purpose: String,
+        /// The questions it may ask, by kind (comma-separated; default all).
+        #[arg(long, help = questions_help())]
+        questions: Option<String>,
+        /// How long the consent lasts.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3650))]
+        days: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Withdraw a consent; from its block on, no question under it is taken.
+    Revoke {
+        #[command(flatten)]
+        borrower: BorrowerArgs,
+        /// The consent id (hex), as `credence consent list` shows it.
+        #[arg(long)]
+        consent: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The consents you gave, live or not.
+    List(BorrowerListArgs),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum DisputeCmd {
+    /// Dispute a record; its furnisher must answer.
+    Open {
+        #[command(flatten)]
+        borrower: BorrowerArgs,
+        /// The record id (hex), as `credence records` shows it.
+        #[arg(long)]
+        record: String,
+        /// not-mine, wrong-balance, wrong-status, already-paid or other.
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -293,5 +442,15 @@ fn predicate_help() -> String {
         "The question, one of {} (amounts in cents, percentages whole), e.g. '{}'",
         kinds.join(", "),
         PredicateKind::TotalDebtBelow.example()
+    )
+}
+
+/// `--questions`' help: the kinds' names, from the one definition.
+fn questions_help() -> String {
+    use credence_api::PredicateKind;
+    let names: Vec<&str> = PredicateKind::ALL.iter().map(|k| k.name()).collect();
+    format!(
+        "The questions it may ask, comma-separated, from: {} (default: all)",
+        names.join(", ")
     )
 }

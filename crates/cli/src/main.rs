@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod borrower;
 mod demo_cmd;
 mod ledger_file;
 mod node;
@@ -32,6 +33,16 @@ fn main() {
             | Cmd::Verify(VerifyArgs { json: true, .. })
             | Cmd::VerifyProof(VerifyProofArgs { json: true, .. })
             | Cmd::MyRecords(MyRecordsArgs { json: true, .. })
+            | Cmd::Id(IdCmd::New { json: true, .. } | IdCmd::Show { json: true, .. })
+            | Cmd::Enrol(EnrolArgs { json: true, .. })
+            | Cmd::Consent(
+                ConsentCmd::Grant { json: true, .. }
+                    | ConsentCmd::Revoke { json: true, .. }
+                    | ConsentCmd::List(BorrowerListArgs { json: true, .. })
+            )
+            | Cmd::Records(BorrowerListArgs { json: true, .. })
+            | Cmd::AccessLog(BorrowerListArgs { json: true, .. })
+            | Cmd::Dispute(DisputeCmd::Open { json: true, .. })
     );
     match run(cli) {
         Ok(code) => std::process::exit(code),
@@ -54,13 +65,21 @@ fn main() {
 }
 
 /// The error and its causes in one line, each cause only where it adds
-/// something (an API error's sentence usually already says its cause).
+/// something. An API error's sentence already says what its source says,
+/// so the chain is not followed below it.
 fn error_text(e: &anyhow::Error) -> String {
-    let mut text = e.to_string();
-    for cause in e.chain().skip(1) {
+    let mut text = String::new();
+    for cause in e.chain() {
         let c = cause.to_string();
         if !text.contains(&c) {
-            text = format!("{text}: {c}");
+            text = if text.is_empty() {
+                c
+            } else {
+                format!("{text}: {c}")
+            };
+        }
+        if cause.is::<ApiError>() {
+            break;
         }
     }
     text
@@ -98,5 +117,12 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::ExportRecord(a) => records::export_record(a),
         Cmd::ExportAgeIdentity(a) => records::export_age_identity(a),
         Cmd::MyRecords(a) => records::my_records(a),
+        Cmd::Id(c) => borrower::id_cmd(c),
+        Cmd::EnrolRequest(a) => borrower::enrol_request(a),
+        Cmd::Enrol(a) => borrower::enrol(a),
+        Cmd::Consent(c) => borrower::consent_cmd(c),
+        Cmd::Records(a) => borrower::records(a),
+        Cmd::AccessLog(a) => borrower::access_log(a),
+        Cmd::Dispute(c) => borrower::dispute_cmd(c),
     }
 }

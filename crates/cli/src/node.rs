@@ -91,6 +91,17 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             );
             Ok(0)
         }
+        NodeCmd::Profile { genesis, out } => {
+            let p = credence_api::profile::Profile::from_genesis(&GenesisFile::read(&genesis)?)?;
+            p.write(&out)?;
+            eprintln!(
+                "wrote {} ({}, {} members); give it to the consortium's users",
+                out.display(),
+                p.consortium,
+                p.members.len()
+            );
+            Ok(0)
+        }
         NodeCmd::Run {
             home,
             genesis,

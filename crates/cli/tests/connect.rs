@@ -198,11 +198,272 @@ fn a_running_consortium_is_connected_to_and_its_agency_node_answers() {
     );
     assert_eq!(c.keys.members[1].1, Role::Agency);
 
+    a_borrower_on_their_own_key(&dir, tmp.path());
+
     // Dropping the connection leaves the members running.
     drop(c);
     assert_eq!(node_pids(&dir).len(), 4);
     drop(running);
     assert!(node_pids(&dir).is_empty());
+}
+
+/// `credence ARGS…` with the demo's passphrase: its exit code and its
+/// standard output as JSON (`Null` when it printed none).
+fn cli(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_credence"))
+        .env("CREDENCE_PASSPHRASE", PASS)
+        .args(args)
+        .output()
+        .expect("run credence");
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), v)
+}
+
+/// `rest`, then `tail`: one argument list.
+fn joined<'a>(rest: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
+    rest.iter().chain(tail).copied().collect()
+}
+
+/// `cli`, which must succeed.
+fn ok(args: &[&str]) -> serde_json::Value {
+    let (code, v) = cli(args);
+    assert_eq!(code, 0, "credence {args:?} failed: {v}");
+    v
+}
+
+/// `cli`, which must fail with `code`.
+fn refused(args: &[&str], code: &str) -> serde_json::Value {
+    let (exit, v) = cli(args);
+    assert_eq!(exit, 2, "credence {args:?} did not fail: {v}");
+    assert_eq!(v["error"]["code"], code, "credence {args:?}: {v}");
+    v
+}
+
+/// A borrower who holds only their own key, through the consortium profile
+/// and the members' client APIs (no ledger file is read): created, enrolled
+/// by a lender, consents, is asked about, sees it in the access log,
+/// revokes, and the next question is refused. A demo borrower disputes a
+/// record the same way.
+fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let profile = s(&dir.join("profile.json"));
+    // The profile the demo wrote is the one `node profile` makes.
+    let made = tmp.join("made-profile.json");
+    let genesis = s(&dir.join("genesis.json"));
+    ok(&["node", "profile", "--genesis", &genesis, "--out", &s(&made)]);
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    assert_eq!(read(&made), read(&dir.join("profile.json")));
+
+    let alice = s(&tmp.join("alice"));
+    let id = ok(&["id", "new", "--home", &alice, "--json"]);
+    let party = id["party"].as_str().unwrap().to_string();
+    assert_eq!(
+        ok(&["id", "show", "--home", &alice, "--json"])["party"],
+        party
+    );
+    // Through bank-a's node, whose ledger has each of alice's entries as
+    // soon as it says they are final (another member's may trail a moment).
+    let me = ["--home", &alice, "--profile", &profile, "--via", "bank-a"];
+    let run = |rest: &[&str]| ok(&joined(rest, &me));
+    let fails = |rest: &[&str], code: &str| refused(&joined(rest, &me), code);
+    // Not enrolled yet: every node refuses the key, and says what to do.
+    let e = fails(&["consent", "list", "--json"], "not-a-member");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("enrol-request"),
+        "{e}"
+    );
+
+    let req = s(&tmp.join("alice-request.json"));
+    let request = |lender: &str| {
+        cli(&[
+            "enrol-request",
+            "--home",
+            &alice,
+            "--profile",
+            &profile,
+            "--lender",
+            lender,
+            "--out",
+            &req,
+        ])
+    };
+    assert_eq!(request("agency").0, 2, "only a lender enrols");
+    assert_eq!(request("bank-a").0, 0);
+    let bank_a = s(&dir.join("bank-a"));
+    let bank_b = s(&dir.join("bank-b"));
+    // The request is bank-a's: bank-b cannot use it.
+    refused(
+        &["enrol", "--home", &bank_b, "--request", &req, "--json"],
+        "not-permitted",
+    );
+    let enrolled = ok(&["enrol", "--home", &bank_a, "--request", &req, "--json"]);
+    assert_eq!(enrolled["party"], party);
+
+    assert_eq!(
+        run(&["records", "--json"])["records"],
+        serde_json::json!([])
+    );
+    let consent = run(&[
+        "consent",
+        "grant",
+        "--to",
+        "bank-a",
+        "--purpose",
+        "credit-application",
+        "--questions",
+        "total-debt-below",
+        "--days",
+        "30",
+        "--json",
+    ])["consent_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let list = run(&["consent", "list", "--json"]);
+    assert_eq!(list["consents"][0]["consent_id"], consent);
+    assert_eq!(list["consents"][0]["grantee_name"], "bank-a");
+    assert_eq!(list["consents"][0]["live"], true);
+    // The agency that answers needs the borrower's consent too.
+    let no_agency = [
+        "query",
+        "--home",
+        &bank_a,
+        "--subject",
+        &party,
+        "--predicate",
+        "total_debt < 50",
+        "--json",
+    ];
+    let e = refused(&no_agency, "no-consent");
+    let text = e["error"]["message"].as_str().unwrap();
+    assert!(text.contains("agency"), "{e}");
+    assert_eq!(
+        text.matches("holds no live consent").count(),
+        1,
+        "said once: {e}"
+    );
+    run(&[
+        "consent",
+        "grant",
+        "--to",
+        "agency",
+        "--purpose",
+        "account-review",
+        "--days",
+        "30",
+        "--json",
+    ]);
+
+    // The bank asks (no debt at all is below any limit); the agency's node answers.
+    let ask = [
+        "query",
+        "--home",
+        &bank_a,
+        "--subject",
+        &party,
+        "--predicate",
+        "total_debt < 100",
+        "--json",
+    ];
+    let a = ok(&ask);
+    assert_eq!(
+        (a["holds"].as_bool(), a["verified"].as_bool()),
+        (Some(true), Some(true)),
+        "{a}"
+    );
+    // A question the consent does not cover is refused.
+    refused(
+        &[
+            "query",
+            "--home",
+            &bank_a,
+            "--subject",
+            &party,
+            "--predicate",
+            "score >= 300",
+            "--json",
+        ],
+        "no-consent",
+    );
+    let log = run(&["access-log", "--json"]);
+    let events = log["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["action"] == "query"
+            && e["who"] == "bank-a"
+            && e["detail"].as_str().unwrap().contains("total_debt < 100")
+            && e["detail"].as_str().unwrap().contains("answered: holds")),
+        "{log}"
+    );
+
+    run(&["consent", "revoke", "--consent", &consent, "--json"]);
+    let list = run(&["consent", "list", "--json"]);
+    let revoked = list["consents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["consent_id"] == consent.as_str())
+        .unwrap();
+    assert_eq!(revoked["live"], false, "{list}");
+    fails(
+        &["consent", "revoke", "--consent", &consent, "--json"],
+        "invalid-input",
+    );
+    // The bank's next question is refused: no live consent.
+    let ask2 = [
+        "query",
+        "--home",
+        &bank_a,
+        "--subject",
+        &party,
+        "--predicate",
+        "total_debt < 200",
+        "--json",
+    ];
+    refused(&ask2, "no-consent");
+
+    // A demo borrower's records open with their own key; one is disputed.
+    let borrowers = s(&dir.join("borrowers"));
+    let b3 = [
+        "--home",
+        borrowers.as_str(),
+        "--identity",
+        "borrower-0003",
+        "--profile",
+        &profile,
+    ];
+    let run3 = |rest: &[&str]| ok(&joined(rest, &b3));
+    let recs = run3(&["records", "--json", "--via", "regulator"]);
+    let first = &recs["records"][0];
+    assert!(first["content"]["kind"].is_string(), "{recs}");
+    assert_eq!(first["problem"], serde_json::Value::Null, "{recs}");
+    let rid = first["record_id"].as_str().unwrap().to_string();
+    run3(&[
+        "dispute",
+        "open",
+        "--record",
+        &rid,
+        "--reason",
+        "wrong-balance",
+        "--json",
+    ]);
+    let after = run3(&["records", "--json"]);
+    let disputed = after["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["record_id"] == rid.as_str())
+        .unwrap();
+    assert_eq!(disputed["compliance"], "XB", "{after}");
+    let nobody = "00".repeat(32);
+    let open = [
+        "dispute", "open", "--record", &nobody, "--reason", "other", "--json",
+    ];
+    refused(&joined(&open, &b3), "not-found");
 }
 
 #[test]

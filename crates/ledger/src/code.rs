@@ -39,6 +39,9 @@ pub enum ErrorCode {
     /// A node is at its limit of requests (for this caller or in all); retry
     /// shortly.
     Overloaded,
+    /// A node is not the one the consortium profile names: another key,
+    /// another consortium or another genesis. Nothing it says is used.
+    WrongNode,
     Internal,
 }
 
@@ -60,11 +63,12 @@ impl ErrorCode {
             ErrorCode::NotAMember => "not-a-member",
             ErrorCode::Replayed => "replayed",
             ErrorCode::Overloaded => "overloaded",
+            ErrorCode::WrongNode => "wrong-node",
             ErrorCode::Internal => "internal",
         }
     }
 
-    const PLAIN: [ErrorCode; 15] = [
+    const PLAIN: [ErrorCode; 16] = [
         ErrorCode::InvalidInput,
         ErrorCode::WrongPassphrase,
         ErrorCode::NotFound,
@@ -79,6 +83,7 @@ impl ErrorCode {
         ErrorCode::NotAMember,
         ErrorCode::Replayed,
         ErrorCode::Overloaded,
+        ErrorCode::WrongNode,
         ErrorCode::Internal,
     ];
 

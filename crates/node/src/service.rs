@@ -118,6 +118,8 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         name: cfg.name.clone(),
         role: cfg.role.clone(),
         party: cfg.identity.party_id(),
+        consortium: cfg.consortium.clone(),
+        genesis: credence_ledger::encode::block_hash(&genesis),
         ledger_path: ledger_path.clone(),
         mempool: mempool.clone(),
         gossip: Some(gossip_tx),

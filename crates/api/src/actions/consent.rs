@@ -14,6 +14,26 @@ pub fn enrol(subject: &Identity, lender: &Identity) -> SignedEntry {
     se
 }
 
+/// The longest a consent may last, in days (10 years).
+pub const MAX_CONSENT_DAYS: u64 = 3_650;
+
+/// Check what a borrower asks a consent to be, and when it expires: it
+/// lasts 1 to `MAX_CONSENT_DAYS` days from `now` and allows at least one
+/// kind of question.
+pub fn consent_terms(days: u64, predicates: &AllowedPredicates, now: u64) -> Result<u64> {
+    if !(1..=MAX_CONSENT_DAYS).contains(&days) {
+        return Err(ApiError::invalid(
+            "a consent lasts from 1 day to 10 years (3,650 days)",
+        ));
+    }
+    if matches!(predicates, AllowedPredicates::Only(t) if t.is_empty()) {
+        return Err(ApiError::invalid(
+            "choose at least one question the consent allows, or all of them",
+        ));
+    }
+    Ok(now + days * 86_400)
+}
+
 pub fn grant_consent(
     subject: &Identity,
     grantee: &PartyId,
@@ -58,13 +78,19 @@ pub fn revoke_consent(view: &Ledger, subject: &Identity, consent_id: &Id) -> Res
     if c.revoked_at.is_some() {
         return Err(ApiError::invalid("this consent is already revoked"));
     }
-    Ok(sign_entry(
+    Ok(revoke_entry(subject, consent_id))
+}
+
+/// The signed revocation of `consent_id` (the rules refuse it unless
+/// `subject` gave that consent and it is live).
+pub fn revoke_entry(subject: &Identity, consent_id: &Id) -> SignedEntry {
+    sign_entry(
         Entry::ConsentRevoked {
             consent_id: *consent_id,
             subject: subject.party_id(),
         },
         &[subject],
-    ))
+    )
 }
 
 /// Wrap the content key of every record `sharer` can open about `subject` for
@@ -89,17 +115,29 @@ pub fn share_records(
             continue;
         }
         let (rec, extra) = read::furnished(view, &info.record_id)?;
-        let key = rec.sealed.content_key(sharer, &extra)?;
-        let wrap = wrap_for(&key, &rec.sealed.header, &m.key, &mut OsRng)?;
-        out.push(sign_entry(
-            Entry::RecordShared {
-                record_id: info.record_id,
-                sharer: sharer.party_id(),
-                recipient: *recipient,
-                wrap,
-            },
-            &[sharer],
-        ));
+        out.push(share_record(sharer, &rec, &extra, recipient, &m.key)?);
     }
     Ok(out)
+}
+
+/// Share one record `sharer` can open with `recipient` (whose public keys
+/// are `key`): its content key wrapped for the recipient, signed.
+pub fn share_record(
+    sharer: &Identity,
+    rec: &RecordFurnished,
+    extra: &[credence_crypto::seal::WrappedKey],
+    recipient: &PartyId,
+    key: &PublicIdentity,
+) -> Result<SignedEntry> {
+    let content = rec.sealed.content_key(sharer, extra)?;
+    let wrap = wrap_for(&content, &rec.sealed.header, key, &mut OsRng)?;
+    Ok(sign_entry(
+        Entry::RecordShared {
+            record_id: rec.record_id,
+            sharer: sharer.party_id(),
+            recipient: *recipient,
+            wrap,
+        },
+        &[sharer],
+    ))
 }

@@ -46,8 +46,18 @@ pub fn open_dispute(
             "you can only dispute your own records",
         ));
     }
+    Ok(dispute_entry(subject, record_id, reason))
+}
+
+/// The signed dispute of `record_id` (the rules refuse it unless the record
+/// is `subject`'s and not already disputed).
+pub fn dispute_entry(
+    subject: &Identity,
+    record_id: &Id,
+    reason: DisputeReason,
+) -> (Id, SignedEntry) {
     let dispute_id = new_id();
-    Ok((
+    (
         dispute_id,
         sign_entry(
             Entry::DisputeOpened {
@@ -58,7 +68,7 @@ pub fn open_dispute(
             },
             &[subject],
         ),
-    ))
+    )
 }
 
 pub fn resolve_dispute(

@@ -313,7 +313,18 @@ pub fn open_record_as_sealed(
     record_id: &Id,
 ) -> Result<(Payload, Option<credence_ledger::payload::SealMismatch>)> {
     let (rec, extra) = read::furnished(view, record_id)?;
-    let bytes = rec.sealed.open(me, &extra)?;
+    open_furnished(me, &rec, &extra)
+}
+
+/// Open a furnished record sealed to `me` (as a node serves it, with the
+/// wraps shared since), and whether it fails to open its commitments.
+pub fn open_furnished(
+    me: &Identity,
+    rec: &RecordFurnished,
+    extra: &[credence_crypto::seal::WrappedKey],
+) -> Result<(Payload, Option<credence_ledger::payload::SealMismatch>)> {
+    let record_id = &rec.record_id;
+    let bytes = rec.sealed.open(me, extra)?;
     let p = Payload::decode(bytes.expose()).map_err(|e| {
         ApiError::new(
             ErrorCode::Rejected(credence_ledger::RejectCode::BadSeal),

@@ -170,8 +170,11 @@ pub(super) fn start_members(
             for id in &ids {
                 genesis.sign(id)?;
             }
-            let gpath = opts.dir.join("genesis.json");
+            let gpath = opts.dir.join(super::GENESIS_FILE);
             genesis.write(&gpath)?;
+            // What a user's client needs to reach this consortium.
+            crate::profile::Profile::from_genesis(&genesis)?
+                .write(&opts.dir.join(crate::profile::PROFILE_FILE))?;
             let mut processes = Vec::new();
             for (i, (name, role)) in MEMBERS.iter().enumerate() {
                 let home = opts.dir.join(name);

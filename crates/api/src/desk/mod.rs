@@ -364,15 +364,12 @@ pub fn my_scores(view: &Ledger, me: &Identity) -> Result<Vec<(String, u32, u64)>
     Ok(out)
 }
 
-/// Borrower: grant a consent; if the grantee is an agency, my records are
-/// shared with it in the same submission (they were sealed before it had
-/// consent). Returns the consent id.
-#[allow(clippy::too_many_arguments)]
-/// The longest a consent may run, in days.
-pub const MAX_CONSENT_DAYS: u64 = 3_650;
+pub use crate::actions::MAX_CONSENT_DAYS;
 
 /// Borrower: consent to `grantee` for `purpose`, for `days` from now (1 to
-/// `MAX_CONSENT_DAYS`).
+/// `MAX_CONSENT_DAYS`); if the grantee is an agency, my records are shared
+/// with it too (they were sealed before it had consent). Returns the
+/// consent id.
 #[allow(clippy::too_many_arguments)]
 pub fn grant(
     net: &mut dyn Network,
@@ -384,23 +381,11 @@ pub fn grant(
     days: u64,
     explicit: bool,
 ) -> Result<Id> {
-    if !(1..=MAX_CONSENT_DAYS).contains(&days) {
-        return Err(ApiError::invalid(
-            "a consent lasts from 1 day to 10 years (3,650 days)",
-        ));
-    }
     let now = net.now();
-    let expires_at = now + days * 86_400;
+    let expires_at = actions::consent_terms(days, &predicates, now)?;
     let view = net.view(reader)?;
     let m = credence_ledger::read::member(view, grantee)?
         .ok_or_else(|| ApiError::not_found("the grantee is not a member of this consortium"))?;
-    if let AllowedPredicates::Only(tags) = &predicates {
-        if tags.is_empty() {
-            return Err(ApiError::invalid(
-                "choose at least one question the consent allows, or \"any\"",
-            ));
-        }
-    }
     let (id, entry) =
         actions::grant_consent(me, grantee, purpose, predicates, expires_at, explicit, now)?;
     submit_one(net, entry)?;

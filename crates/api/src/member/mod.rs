@@ -220,7 +220,8 @@ impl GenesisFile {
     }
 }
 
-fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
+/// Write `v` as pretty JSON, atomically (a temporary file, then a rename).
+pub(crate) fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
     let text = serde_json::to_vec_pretty(v)
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let tmp = path.with_extension("tmp");

@@ -5,6 +5,7 @@
 //! asking a question and waiting for the verified answer.
 use crate::asking::{self, Asked, Question};
 use crate::desk;
+use crate::enrolment::EnrolRequest;
 use crate::error::{ApiError, ErrorCode, Result};
 use crate::home::Home;
 use crate::member::{self, JoinRequestFile, NodeInfo};
@@ -128,6 +129,24 @@ impl MemberSession {
             status: p.as_ref().map(|p| p.status),
             effective_epoch: p.and_then(|p| p.effective_epoch),
         })
+    }
+
+    /// Enrol the borrower who wrote `request` (to this member, of this
+    /// consortium): check it, countersign it and submit it. Returns the
+    /// borrower's party and the height of the block that enrols them.
+    pub fn enrol(&self, request: &EnrolRequest) -> Result<(PartyId, u64)> {
+        let (consortium, _, _) = read::chain(&self.view)?
+            .ok_or_else(|| ApiError::not_found("this member's ledger has no genesis yet"))?;
+        let genesis = self
+            .view
+            .block(0)?
+            .map(|(b, _)| hex::encode(credence_ledger::encode::block_hash(&b)))
+            .ok_or_else(|| ApiError::not_found("this member's ledger has no block 0"))?;
+        let (subject, mut entry) =
+            request.check(&consortium, &genesis, &self.identity.party_id())?;
+        credence_ledger::encode::cosign_entry(&mut entry, &self.identity);
+        let height = self.submit_final(entry)?;
+        Ok((subject.party_id(), height))
     }
 
     /// Ask the consortium's agency `predicate` about `subject` (optionally

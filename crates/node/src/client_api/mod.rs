@@ -52,6 +52,10 @@ pub struct ApiContext {
     pub name: String,
     pub role: String,
     pub party: PartyId,
+    /// The consortium's name and the hash of its block 0: a client checks
+    /// both against its profile before it trusts the node with anything.
+    pub consortium: String,
+    pub genesis: [u8; 32],
     pub ledger_path: PathBuf,
     pub mempool: Arc<Mempool>,
     /// New entries to gossip to the other members.
@@ -507,6 +511,7 @@ fn status(st: &State) -> Reply {
         if healthy { 200 } else { 503 },
         json!({
             "name": st.ctx.name, "role": st.ctx.role, "party": st.ctx.party.to_hex(),
+            "consortium": st.ctx.consortium, "genesis": hex::encode(st.ctx.genesis),
             "height": head.height, "head_hash": head.height.map(|_| hex::encode(head.hash)),
             "pending": st.ctx.mempool.len(),
             "healthy": healthy, "problems": problems,

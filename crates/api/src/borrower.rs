@@ -1,0 +1,396 @@
+//! A borrower on their own desktop, holding only their own key: consents,
+//! records, access log and disputes, through a member's node the consortium
+//! profile names (checked against the profile before anything is sent).
+//! Records are opened here, with the borrower's key, and checked against
+//! their commitments; the node only ever serves them sealed.
+use crate::actions;
+use crate::desk::settled;
+use crate::error::{ApiError, ErrorCode, Result};
+use crate::profile::Profile;
+use credence_crypto::seal::WrappedKey;
+use credence_crypto::{Identity, PartyId};
+use credence_ledger::clock::unix_now;
+use credence_ledger::encode::from_bytes;
+use credence_ledger::payload::Payload;
+use credence_ledger::types::{
+    AllowedPredicates, DisputeReason, Id, Purpose, RecordFurnished, Role, SignedEntry,
+};
+use credence_node::client::NodeClient;
+use serde_json::Value;
+use std::time::Duration;
+
+/// How long a borrower's entry may take to become final.
+const FINAL_WAIT: Duration = Duration::from_secs(60);
+
+pub struct BorrowerSession {
+    identity: Identity,
+    profile: Profile,
+    via: String,
+    client: NodeClient,
+}
+
+/// A consent I gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MyConsent {
+    pub consent_id: Id,
+    pub grantee: PartyId,
+    pub grantee_name: String,
+    pub purpose: String,
+    pub granted_at: u64,
+    pub expires_at: u64,
+    pub revoked_at: Option<u64>,
+}
+
+impl MyConsent {
+    pub fn is_live(&self, now: u64) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+/// A record about me, opened with my key.
+#[derive(Clone, Debug)]
+pub struct MyRecord {
+    pub record_id: Id,
+    pub furnisher_name: String,
+    pub kind: String,
+    pub status: String,
+    pub compliance: Option<String>,
+    pub at: u64,
+    /// What was sealed; `None` when it cannot be opened (`problem` says why).
+    pub content: Option<Payload>,
+    /// Why the record cannot be read or used, if it cannot.
+    pub problem: Option<String>,
+}
+
+/// One line of my access log: who did what about me, when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRow {
+    pub at: u64,
+    pub height: u64,
+    pub who: String,
+    pub action: String,
+    pub detail: String,
+}
+
+fn malformed(what: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::Internal,
+        format!("the node's reply is malformed: {what}"),
+    )
+}
+
+fn text(v: &Value, k: &str) -> Result<String> {
+    v[k].as_str()
+        .map(str::to_string)
+        .ok_or_else(|| malformed(&format!("no {k}")))
+}
+
+fn num(v: &Value, k: &str) -> Result<u64> {
+    v[k].as_u64().ok_or_else(|| malformed(&format!("no {k}")))
+}
+
+fn id(v: &Value, k: &str) -> Result<Id> {
+    hex::decode(text(v, k)?)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| malformed(&format!("{k} is not a 32-byte id")))
+}
+
+fn party(v: &Value, k: &str) -> Result<PartyId> {
+    Ok(PartyId(id(v, k)?))
+}
+
+fn list<'a>(v: &'a Value, k: &str) -> Result<&'a Vec<Value>> {
+    v[k].as_array()
+        .ok_or_else(|| malformed(&format!("no {k} list")))
+}
+
+impl BorrowerSession {
+    /// Reach the consortium through `via` (a member named in the profile),
+    /// or through the first member whose node answers and is who the
+    /// profile says.
+    pub fn open(identity: Identity, profile: Profile, via: Option<&str>) -> Result<Self> {
+        let (via, client) = match via {
+            Some(name) => (name.to_string(), profile.connect(name, &identity)?),
+            None => {
+                let mut failures = Vec::new();
+                let mut found = None;
+                for m in &profile.members {
+                    match profile.connect(&m.name, &identity) {
+                        Ok(c) => {
+                            found = Some((m.name.clone(), c));
+                            break;
+                        }
+                        Err(e) => failures.push(e),
+                    }
+                }
+                match found {
+                    Some(f) => f,
+                    None => {
+                        let why: Vec<String> = failures.iter().map(|e| e.message.clone()).collect();
+                        let code = if failures.iter().any(|e| e.code == ErrorCode::WrongNode) {
+                            ErrorCode::WrongNode
+                        } else {
+                            ErrorCode::Unreachable
+                        };
+                        return Err(ApiError::new(
+                            code,
+                            format!(
+                                "no member of {} could be used: {}",
+                                profile.consortium,
+                                why.join("; ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(BorrowerSession {
+            identity,
+            profile,
+            via,
+            client,
+        })
+    }
+
+    /// The member whose node this session talks through.
+    pub fn via(&self) -> &str {
+        &self.via
+    }
+
+    pub fn party(&self) -> PartyId {
+        self.identity.party_id()
+    }
+
+    /// A member's name from the profile, else its short id.
+    fn name(&self, p: &PartyId) -> String {
+        self.profile
+            .members
+            .iter()
+            .find(|m| m.party().is_ok_and(|q| q == *p))
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| {
+                if *p == self.party() {
+                    "me".into()
+                } else {
+                    p.short()
+                }
+            })
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        self.client.get(path).map_err(|e| {
+            let a = ApiError::from(e);
+            match a.code {
+                ErrorCode::NotAMember => ApiError::new(
+                    ErrorCode::NotAMember,
+                    format!(
+                        "{}'s node does not know this key: you are not enrolled in {} yet. \
+                         Make an enrolment request (credence enrol-request) and give it to your lender",
+                        self.via, self.profile.consortium
+                    ),
+                ),
+                _ => a,
+            }
+        })
+    }
+
+    /// Submit entries through the node, each final or refused (the first
+    /// refusal is the error).
+    fn submit_final(&self, entries: Vec<SignedEntry>) -> Result<u64> {
+        let receipts = self.client.submit(&entries, FINAL_WAIT)?;
+        let mut height = 0;
+        for r in receipts {
+            match r {
+                Some(r) => height = height.max(settled(r)?),
+                None => {
+                    return Err(ApiError::new(
+                        ErrorCode::Timeout,
+                        format!(
+                            "not final within {} s; look again with `credence consent list` or `credence access-log`",
+                            FINAL_WAIT.as_secs()
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(height)
+    }
+
+    pub fn consents(&self) -> Result<Vec<MyConsent>> {
+        let v = self.get("/v1/me/consents")?;
+        list(&v, "consents")?
+            .iter()
+            .map(|c| {
+                let grantee = party(c, "grantee")?;
+                Ok(MyConsent {
+                    consent_id: id(c, "consent_id")?,
+                    grantee_name: self.name(&grantee),
+                    grantee,
+                    purpose: text(c, "purpose")?,
+                    granted_at: num(c, "granted_at")?,
+                    expires_at: num(c, "expires_at")?,
+                    revoked_at: c["revoked_at"].as_u64(),
+                })
+            })
+            .collect()
+    }
+
+    /// Consent to `to` (a member in the profile) asking `questions` for
+    /// `purpose`, for `days` days. An agency is also given the key of each
+    /// of my records it cannot open yet, so it can score and answer.
+    pub fn grant(
+        &self,
+        to: &str,
+        purpose: Purpose,
+        questions: AllowedPredicates,
+        days: u64,
+    ) -> Result<Id> {
+        let now = unix_now();
+        let expires_at = actions::consent_terms(days, &questions, now)?;
+        let m = self.profile.member(to)?;
+        let grantee = m.party()?;
+        let (cid, entry) = actions::grant_consent(
+            &self.identity,
+            &grantee,
+            purpose,
+            questions,
+            expires_at,
+            true,
+            now,
+        )?;
+        self.submit_final(vec![entry])?;
+        if m.role()? == Role::Agency {
+            let key = credence_crypto::PublicIdentity {
+                sign: hex_key(&m.sign_key)?,
+                enc: hex_key(&m.enc_key)?,
+            };
+            let mut shares = Vec::new();
+            for (rec, extra, _) in self.sealed_records()? {
+                let readable = rec
+                    .sealed
+                    .recipients
+                    .iter()
+                    .chain(&extra)
+                    .any(|w| w.key_id == key.key_id());
+                if !readable {
+                    shares.push(actions::share_record(
+                        &self.identity,
+                        &rec,
+                        &extra,
+                        &grantee,
+                        &key,
+                    )?);
+                }
+            }
+            if !shares.is_empty() {
+                self.submit_final(shares)?;
+            }
+        }
+        Ok(cid)
+    }
+
+    pub fn revoke(&self, consent: &Id) -> Result<u64> {
+        let c = self
+            .consents()?
+            .into_iter()
+            .find(|c| c.consent_id == *consent)
+            .ok_or_else(|| ApiError::not_found("you gave no consent with that id"))?;
+        if c.revoked_at.is_some() {
+            return Err(ApiError::invalid("this consent is already revoked"));
+        }
+        self.submit_final(vec![actions::revoke_entry(&self.identity, consent)])
+    }
+
+    /// My records as the node serves them: sealed, with the wraps shared
+    /// since, and the node's row (status, compliance, time).
+    fn sealed_records(&self) -> Result<Vec<(RecordFurnished, Vec<WrappedKey>, Value)>> {
+        let v = self.get("/v1/me/records")?;
+        list(&v, "records")?
+            .iter()
+            .map(|r| {
+                let bytes = |k: &str| {
+                    hex::decode(text(r, k)?).map_err(|_| malformed(&format!("{k} is not hex")))
+                };
+                let rec: RecordFurnished = from_bytes("record", &bytes("record")?)
+                    .map_err(|e| malformed(&e.to_string()))?;
+                let extra: Vec<WrappedKey> = from_bytes("wraps", &bytes("shared_wraps")?)
+                    .map_err(|e| malformed(&e.to_string()))?;
+                if rec.record_id != id(r, "record_id")? || rec.subject != self.party() {
+                    return Err(malformed("a record that is not the one named, or not mine"));
+                }
+                Ok((rec, extra, r.clone()))
+            })
+            .collect()
+    }
+
+    /// Every record about me, opened with my key and checked against the
+    /// ledger's commitments.
+    pub fn records(&self) -> Result<Vec<MyRecord>> {
+        self.sealed_records()?
+            .into_iter()
+            .map(|(rec, extra, r)| {
+                let (content, problem) = match actions::open_furnished(&self.identity, &rec, &extra)
+                {
+                    Ok((p, None)) => (Some(p), None),
+                    Ok((p, Some(why))) => (
+                        Some(p),
+                        Some(format!(
+                            "its content does not match the ledger ({why}); it is not used"
+                        )),
+                    ),
+                    Err(e) => (None, Some(e.message)),
+                };
+                Ok(MyRecord {
+                    record_id: rec.record_id,
+                    furnisher_name: self.name(&rec.furnisher),
+                    kind: rec.kind.as_str().to_string(),
+                    status: text(&r, "status")?,
+                    compliance: r["compliance"].as_str().map(str::to_string),
+                    at: num(&r, "at")?,
+                    content,
+                    problem,
+                })
+            })
+            .collect()
+    }
+
+    pub fn access_log(&self) -> Result<Vec<AccessRow>> {
+        let v = self.get("/v1/me/access-log")?;
+        list(&v, "events")?
+            .iter()
+            .map(|e| {
+                Ok(AccessRow {
+                    at: num(e, "at")?,
+                    height: num(e, "height")?,
+                    who: self.name(&party(e, "party")?),
+                    action: text(e, "action")?,
+                    detail: text(e, "detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Dispute one of my records (FCRA §611); its furnisher must answer.
+    pub fn dispute(&self, record: &Id, reason: DisputeReason) -> Result<Id> {
+        if !self
+            .sealed_records()?
+            .iter()
+            .any(|(r, _, _)| r.record_id == *record)
+        {
+            return Err(ApiError::not_found(
+                "no record of yours has that id (see `credence records`)",
+            ));
+        }
+        let (did, entry) = actions::dispute_entry(&self.identity, record, reason);
+        self.submit_final(vec![entry])?;
+        Ok(did)
+    }
+}
+
+fn hex_key(h: &str) -> Result<[u8; 32]> {
+    hex::decode(h)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ApiError::invalid("a key in the profile is not 64 hex digits"))
+}

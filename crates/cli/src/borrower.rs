@@ -1,0 +1,244 @@
+//! A borrower's own commands (`id`, `enrol-request`, `consent`, `records`,
+//! `access-log`, `dispute`) and the lender's `enrol`: each parses, makes one
+//! call into `credence_api` and prints.
+use crate::args::*;
+use crate::secrets::*;
+use anyhow::Result;
+use credence_api::borrower::BorrowerSession;
+use credence_api::enrolment::EnrolRequest;
+use credence_api::home::Home;
+use credence_api::profile::Profile;
+use credence_api::session::MemberSession;
+use credence_api::{
+    export, parse_id, AllowedPredicates, ApiError, DisputeReason, KdfParams, PredicateKind, Purpose,
+};
+use serde_json::json;
+
+fn session(b: &BorrowerArgs) -> Result<BorrowerSession> {
+    let me = unlock(&b.keys)?;
+    let profile = Profile::read(&b.profile)?;
+    Ok(BorrowerSession::open(me, profile, b.via.as_deref())?)
+}
+
+fn print(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{}", text());
+    }
+}
+
+pub(crate) fn id_cmd(cmd: IdCmd) -> Result<i32> {
+    let (me, json) = match cmd {
+        IdCmd::New { home, name, json } => {
+            let a = Home::new(&home).create(&name, &passphrase()?, KdfParams::default())?;
+            eprintln!(
+                "created {} (keep your passphrase: nobody can recover it)",
+                Home::new(&home).keystore().display()
+            );
+            (a.identity, json)
+        }
+        IdCmd::Show { keys, json } => (unlock(&keys)?, json),
+    };
+    let pk = me.public();
+    print(
+        json,
+        json!({"party": me.party_id().to_hex(), "sign_key": hex::encode(pk.sign), "enc_key": hex::encode(pk.enc)}),
+        || format!("your id: {}", me.party_id().to_hex()),
+    );
+    Ok(0)
+}
+
+pub(crate) fn enrol_request(a: EnrolRequestArgs) -> Result<i32> {
+    let me = unlock(&a.keys)?;
+    let req = EnrolRequest::create(&Profile::read(&a.profile)?, &me, &a.lender)?;
+    req.write(&a.out)?;
+    eprintln!(
+        "wrote {}; give it to {}, who enrols you with `credence enrol --request {}`",
+        a.out.display(),
+        a.lender,
+        a.out.display()
+    );
+    Ok(0)
+}
+
+pub(crate) fn enrol(a: EnrolArgs) -> Result<i32> {
+    let member = MemberSession::open(&a.home, &passphrase()?)?;
+    let (party, height) = member.enrol(&EnrolRequest::read(&a.request)?)?;
+    print(
+        a.json,
+        json!({"party": party.to_hex(), "height": height}),
+        || format!("enrolled {} (final at height {height})", party.to_hex()),
+    );
+    Ok(0)
+}
+
+fn questions(list: Option<&str>) -> Result<AllowedPredicates> {
+    let Some(list) = list else {
+        return Ok(AllowedPredicates::Any);
+    };
+    let kinds = list
+        .split(',')
+        .map(|n| {
+            let n = n.trim();
+            PredicateKind::from_name(n).ok_or_else(|| {
+                let names: Vec<&str> = PredicateKind::ALL.iter().map(|k| k.name()).collect();
+                ApiError::invalid(format!(
+                    "--questions: {n:?} is not a question kind; use {}",
+                    names.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(AllowedPredicates::only(&kinds))
+}
+
+pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
+    match cmd {
+        ConsentCmd::Grant {
+            borrower,
+            to,
+            purpose,
+            questions: q,
+            days,
+            json,
+        } => {
+            let purpose = Purpose::parse(&purpose).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "--purpose: {purpose:?} is not a purpose (see --help)"
+                ))
+            })?;
+            let questions = questions(q.as_deref())?;
+            let s = session(&borrower)?;
+            let id = s.grant(&to, purpose, questions, days)?;
+            print(json, json!({"consent_id": hex::encode(id)}), || {
+                format!(
+                    "consent {} given to {to} for {} days",
+                    hex::encode(id),
+                    days
+                )
+            });
+        }
+        ConsentCmd::Revoke {
+            borrower,
+            consent,
+            json,
+        } => {
+            let id = parse_id("consent id", &consent)?;
+            let height = session(&borrower)?.revoke(&id)?;
+            print(json, json!({"revoked": consent, "height": height}), || {
+                format!("consent {consent} revoked (final at height {height})")
+            });
+        }
+        ConsentCmd::List(BorrowerListArgs { borrower, json }) => {
+            let s = session(&borrower)?;
+            let now = credence_api::unix_now();
+            let list = s.consents()?;
+            if json {
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|c| {
+                        json!({"consent_id": hex::encode(c.consent_id), "grantee": c.grantee.to_hex(),
+                            "grantee_name": c.grantee_name, "purpose": c.purpose, "granted_at": c.granted_at,
+                            "expires_at": c.expires_at, "revoked_at": c.revoked_at, "live": c.is_live(now)})
+                    })
+                    .collect();
+                println!("{}", json!({ "consents": rows }));
+            } else {
+                println!("{} consents (through {}):", list.len(), s.via());
+                for c in &list {
+                    println!(
+                        "  {} {:<12} {:<24} {}",
+                        hex::encode(c.consent_id),
+                        c.grantee_name,
+                        c.purpose,
+                        if c.is_live(now) {
+                            "live"
+                        } else if c.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "expired"
+                        }
+                    );
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn records(a: BorrowerListArgs) -> Result<i32> {
+    let s = session(&a.borrower)?;
+    let list = s.records()?;
+    if a.json {
+        let rows: Vec<_> = list
+            .iter()
+            .map(|r| {
+                json!({"record_id": hex::encode(r.record_id), "furnisher": r.furnisher_name, "kind": r.kind,
+                    "status": r.status, "compliance": r.compliance, "at": r.at,
+                    "content": r.content.as_ref().map(export::record_content), "problem": r.problem})
+            })
+            .collect();
+        println!(
+            "{}",
+            json!({ "party": s.party().to_hex(), "records": rows })
+        );
+    } else {
+        println!("{} records about you (through {}):", list.len(), s.via());
+        for r in &list {
+            println!(
+                "  {} {:<9} {:<10} from {}{}",
+                hex::encode(r.record_id),
+                r.kind,
+                r.status,
+                r.furnisher_name,
+                r.problem
+                    .as_ref()
+                    .map(|p| format!(" — {p}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn access_log(a: BorrowerListArgs) -> Result<i32> {
+    let s = session(&a.borrower)?;
+    let log = s.access_log()?;
+    if a.json {
+        let rows: Vec<_> = log
+            .iter()
+            .map(|e| json!({"at": e.at, "height": e.height, "who": e.who, "action": e.action, "detail": e.detail}))
+            .collect();
+        println!("{}", json!({ "events": rows }));
+    } else {
+        println!("{} events (through {}):", log.len(), s.via());
+        for e in &log {
+            println!("  {} {:<16} {:<12} {}", e.at, e.action, e.who, e.detail);
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn dispute_cmd(cmd: DisputeCmd) -> Result<i32> {
+    let DisputeCmd::Open {
+        borrower,
+        record,
+        reason,
+        json,
+    } = cmd;
+    let reason = DisputeReason::parse(&reason).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "--reason: {reason:?} is not a reason; use not-mine, wrong-balance, wrong-status, already-paid or other"
+        ))
+    })?;
+    let rid = parse_id("record id", &record)?;
+    let did = session(&borrower)?.dispute(&rid, reason)?;
+    print(json, json!({"dispute_id": hex::encode(did)}), || {
+        format!(
+            "dispute {} opened; the furnisher must answer within 30 days",
+            hex::encode(did)
+        )
+    });
+    Ok(0)
+}
