@@ -13,6 +13,7 @@ pub mod enrolment;
 mod error;
 pub mod export;
 pub mod flood;
+pub mod furnish;
 pub mod home;
 pub mod member;
 pub mod profile;

@@ -178,6 +178,9 @@ pub(crate) enum Cmd {
     EnrolRequest(EnrolRequestArgs),
     /// As a lender: enrol the borrower who wrote an enrolment request.
     Enrol(EnrolArgs),
+    /// As a lender: furnish your accounts' updates from a CSV file
+    /// (docs/furnish-csv.md); running the same file again submits nothing twice.
+    Furnish(FurnishArgs),
     /// As a borrower: the consents you give members to ask about you.
     #[command(subcommand)]
     Consent(ConsentCmd),
@@ -256,6 +259,22 @@ pub(crate) struct EnrolArgs {
     /// The borrower's enrolment request file.
     #[arg(long)]
     pub(crate) request: PathBuf,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct FurnishArgs {
+    /// The lender's member home (its node must be running).
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    /// The furnishing file (docs/furnish-csv.md).
+    #[arg(long)]
+    pub(crate) csv: PathBuf,
+    /// Furnish the good rows of a file that has bad ones (each is listed);
+    /// without it, a file with any bad row submits nothing.
+    #[arg(long)]
+    pub(crate) skip_bad: bool,
     #[arg(long)]
     pub(crate) json: bool,
 }

@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod borrower;
 mod demo_cmd;
+mod furnish;
 mod ledger_file;
 mod node;
 mod output;
@@ -35,6 +36,7 @@ fn main() {
             | Cmd::MyRecords(MyRecordsArgs { json: true, .. })
             | Cmd::Id(IdCmd::New { json: true, .. } | IdCmd::Show { json: true, .. })
             | Cmd::Enrol(EnrolArgs { json: true, .. })
+            | Cmd::Furnish(FurnishArgs { json: true, .. })
             | Cmd::Consent(
                 ConsentCmd::Grant { json: true, .. }
                     | ConsentCmd::Revoke { json: true, .. }
@@ -120,6 +122,7 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Id(c) => borrower::id_cmd(c),
         Cmd::EnrolRequest(a) => borrower::enrol_request(a),
         Cmd::Enrol(a) => borrower::enrol(a),
+        Cmd::Furnish(a) => furnish::run(a),
         Cmd::Consent(c) => borrower::consent_cmd(c),
         Cmd::Records(a) => borrower::records(a),
         Cmd::AccessLog(a) => borrower::access_log(a),

@@ -219,6 +219,11 @@ fn cli(args: &[&str]) -> (i32, serde_json::Value) {
     (out.status.code().unwrap_or(-1), v)
 }
 
+/// The furnishing file's header, as docs/furnish-csv.md gives it.
+fn furnish_header() -> String {
+    credence_api::furnish::COLUMNS.join(",") + "\n"
+}
+
 /// `rest`, then `tail`: one argument list.
 fn joined<'a>(rest: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
     rest.iter().chain(tail).copied().collect()
@@ -425,6 +430,78 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
         "--json",
     ];
     refused(&ask2, "no-consent");
+
+    // bank-a furnishes alice's accounts from a file. A bad row refuses the
+    // whole file; fixed, two updates of one account (the second corrects
+    // the first) and another account; the same file again submits nothing.
+    let csv = tmp.join("updates.csv");
+    let csv_s = s(&csv);
+    let header = furnish_header();
+    let row = |account: &str, kind: &str, date: &str, balance: &str| {
+        format!(
+            "{party},{account},{kind},11,2021-03-01,{date},,{},5000.00,{balance},0,40.00,0\n",
+            "0".repeat(24)
+        )
+    };
+    std::fs::write(
+        &csv,
+        format!(
+            "{header}{}{}",
+            row("CARD-1", "revolving", "2026-09-30", "1250.40"),
+            row("CARD-1", "revolving", "2026-10-31", "12.345")
+        ),
+    )
+    .unwrap();
+    let furnish = ["furnish", "--home", &bank_a, "--csv", &csv_s, "--json"];
+    let e = refused(&furnish, "invalid-input");
+    let text = e["error"]["message"].as_str().unwrap();
+    assert!(text.contains("line 3, column balance"), "{e}");
+    assert!(text.contains("nothing was submitted"), "{e}");
+    assert_eq!(
+        run(&["records", "--json"])["records"],
+        serde_json::json!([])
+    );
+    std::fs::write(
+        &csv,
+        format!(
+            "{header}{}{}{}",
+            row("CARD-1", "revolving", "2026-10-31", "1410.75"),
+            row("CARD-1", "revolving", "2026-09-30", "1250.40"),
+            row("LOAN-2", "instalment", "2026-10-31", "8400.00")
+        ),
+    )
+    .unwrap();
+    let first = ok(&furnish);
+    assert_eq!(
+        (
+            &first["submitted"],
+            &first["corrections"],
+            &first["already"]
+        ),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(1),
+            &serde_json::json!(0)
+        ),
+        "{first}"
+    );
+    let again = ok(&furnish);
+    assert_eq!(
+        (&again["submitted"], &again["already"]),
+        (&serde_json::json!(0), &serde_json::json!(3)),
+        "{again}"
+    );
+    let recs = run(&["records", "--json"]);
+    let recs = recs["records"].as_array().unwrap();
+    assert_eq!(recs.len(), 3, "{recs:?}");
+    let status = |balance: u64| {
+        recs.iter()
+            .find(|r| r["content"]["balance_cents"] == balance)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status(125_040).as_deref(), Some("superseded"));
+    assert_eq!(status(141_075).as_deref(), Some("live"));
+    assert_eq!(status(840_000).as_deref(), Some("live"));
 
     // A demo borrower's records open with their own key; one is disputed.
     let borrowers = s(&dir.join("borrowers"));

@@ -149,6 +149,26 @@ impl MemberSession {
         Ok((subject.party_id(), height))
     }
 
+    /// Furnish the rows of a furnishing file (see [`crate::furnish`]).
+    pub fn furnish(
+        &self,
+        rows: Vec<crate::furnish::FurnishRow>,
+        bad: Vec<crate::furnish::RowError>,
+        skip_bad: bool,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<crate::furnish::FurnishReport> {
+        crate::furnish::furnish(
+            &self.home,
+            &self.identity,
+            &self.client,
+            &self.view,
+            rows,
+            bad,
+            skip_bad,
+            progress,
+        )
+    }
+
     /// Ask the consortium's agency `predicate` about `subject` (optionally
     /// about one of the borrower's tradelines) through the member's node, and
     /// wait up to `timeout` for the answer, verified on this ledger. Asking

@@ -1,0 +1,334 @@
+//! The furnishing file (`docs/furnish-csv.md`): one row per account update,
+//! Metro 2 base-segment fields by name. Every bad field is named by line
+//! and column; a row is used whole or not at all.
+use crate::actions::{TradelineInput, ACCOUNT_STATUSES, ACCOUNT_TYPES};
+use credence_crypto::PartyId;
+use std::collections::HashMap;
+
+/// The columns, in the order the documentation lists them. A file must
+/// have each once (any order); `date_of_first_delinquency` may be empty.
+pub const COLUMNS: [&str; 13] = [
+    "borrower",
+    "account",
+    "account_type",
+    "account_status",
+    "date_opened",
+    "date_of_account_information",
+    "date_of_first_delinquency",
+    "payment_history",
+    "credit_limit",
+    "balance",
+    "amount_past_due",
+    "scheduled_payment",
+    "days_past_due",
+];
+
+/// One account update, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FurnishRow {
+    /// 1-based line in the file (the header is line 1).
+    pub line: u64,
+    pub subject: PartyId,
+    /// The furnisher's own account number.
+    pub account: String,
+    pub input: TradelineInput,
+}
+
+/// Why one field of one row cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub why: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.why
+        )
+    }
+}
+
+/// An amount in currency units with at most two decimals ("1234.5",
+/// "1234.56", "1234"), as cents.
+fn cents(v: &str) -> Result<u64, String> {
+    let (units, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(units) || !(frac.is_empty() || (frac.len() <= 2 && digits(frac))) {
+        return Err(format!(
+            "{v:?} is not an amount (digits, then at most two decimals: 1234.56)"
+        ));
+    }
+    let frac = format!("{frac:0<2}");
+    units
+        .parse::<u64>()
+        .ok()
+        .and_then(|u| u.checked_mul(100))
+        .and_then(|u| u.checked_add(frac.parse::<u64>().ok()?))
+        .ok_or_else(|| format!("{v:?} is too large"))
+}
+
+/// A serious delinquency, as the questions use it: 90 days or more late
+/// in the 24-month history (Metro 2 profile codes 3–6), or a collection
+/// or charge-off status.
+fn serious(history: &str, status: &str) -> bool {
+    history.chars().any(|c| ('3'..='6').contains(&c)) || ["93", "97"].contains(&status)
+}
+
+/// Read a furnishing file: the rows that can be used, and every field that
+/// cannot (a row with any bad field is left out whole).
+pub fn parse(text: &str) -> Result<(Vec<FurnishRow>, Vec<RowError>), RowError> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header_error = |why: String| RowError {
+        line: 1,
+        column: "(header)".into(),
+        why,
+    };
+    let headers = r
+        .headers()
+        .map_err(|e| header_error(format!("not a CSV header: {e}")))?
+        .clone();
+    let mut at = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim();
+        if !COLUMNS.contains(&h) {
+            return Err(header_error(format!(
+                "unknown column {h:?}; the columns are {}",
+                COLUMNS.join(", ")
+            )));
+        }
+        if at.insert(h.to_string(), i).is_some() {
+            return Err(header_error(format!("column {h:?} appears twice")));
+        }
+    }
+    if let Some(missing) = COLUMNS.iter().find(|c| !at.contains_key(**c)) {
+        return Err(header_error(format!("column {missing:?} is missing")));
+    }
+    let (mut rows, mut errors) = (Vec::new(), Vec::new());
+    for (n, record) in r.records().enumerate() {
+        let line = n as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RowError {
+                    line,
+                    column: "(row)".into(),
+                    why: format!("not a CSV row of {} fields: {e}", COLUMNS.len()),
+                });
+                continue;
+            }
+        };
+        let mut bad = Vec::new();
+        let field = |c: &str| record.get(at[c]).unwrap_or("").trim().to_string();
+        let mut check = |c: &str, why: Option<String>| {
+            if let Some(why) = why {
+                bad.push(RowError {
+                    line,
+                    column: c.into(),
+                    why,
+                });
+            }
+        };
+        let subject = PartyId::from_hex(&field("borrower")).ok();
+        check(
+            "borrower",
+            subject
+                .is_none()
+                .then(|| "not a party id (64 hex digits)".into()),
+        );
+        let account = field("account");
+        check(
+            "account",
+            (account.is_empty()
+                || account.len() > 30
+                || !account
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            .then(|| "1 to 30 letters, digits or dashes".into()),
+        );
+        let account_type = field("account_type");
+        check(
+            "account_type",
+            (!ACCOUNT_TYPES.iter().any(|(t, _)| *t == account_type)).then(|| {
+                let names: Vec<&str> = ACCOUNT_TYPES.iter().map(|(t, _)| *t).collect();
+                format!("{account_type:?} is not one of {}", names.join(", "))
+            }),
+        );
+        let status = field("account_status");
+        check(
+            "account_status",
+            (!ACCOUNT_STATUSES.contains(&status.as_str())).then(|| {
+                format!(
+                    "{status:?} is not a Metro 2 account status ({})",
+                    ACCOUNT_STATUSES.join(", ")
+                )
+            }),
+        );
+        let mut amount = |c: &str| match cents(&field(c)) {
+            Ok(v) => v,
+            Err(why) => {
+                check(c, Some(why));
+                0
+            }
+        };
+        let (credit_limit, balance, past_due, scheduled) = (
+            amount("credit_limit"),
+            amount("balance"),
+            amount("amount_past_due"),
+            amount("scheduled_payment"),
+        );
+        let days = field("days_past_due");
+        let days_past_due = days.parse::<u64>().ok().filter(|d| *d <= 9_999);
+        check(
+            "days_past_due",
+            days_past_due
+                .is_none()
+                .then(|| format!("{days:?} is not a whole number of days (0 to 9999)")),
+        );
+        let history = field("payment_history");
+        let first_delinquency = Some(field("date_of_first_delinquency")).filter(|d| !d.is_empty());
+        let input = TradelineInput {
+            account_type,
+            account_status: status.clone(),
+            date_opened: field("date_opened"),
+            date_of_account_information: field("date_of_account_information"),
+            date_of_first_delinquency: first_delinquency,
+            serious_delinquency: serious(&history, &status),
+            payment_history: history,
+            attributes: vec![("account".into(), account.clone())],
+            balance,
+            credit_limit,
+            past_due,
+            scheduled_payment: scheduled,
+            days_past_due: days_past_due.unwrap_or(0),
+        };
+        // What the ledger's own checks say (dates, history, ranges), named
+        // by the column they are about.
+        if bad.is_empty() {
+            if let Err(e) = input.validate() {
+                let column = [
+                    ("date opened", "date_opened"),
+                    ("date of account information", "date_of_account_information"),
+                    ("date of first delinquency", "date_of_first_delinquency"),
+                    ("payment history", "payment_history"),
+                    ("balance", "balance"),
+                    ("credit limit", "credit_limit"),
+                    ("amount past due", "amount_past_due"),
+                    ("scheduled payment", "scheduled_payment"),
+                    ("days past due", "days_past_due"),
+                ]
+                .iter()
+                .find(|(words, _)| e.message.starts_with(words))
+                .map(|(_, c)| *c)
+                .unwrap_or("(row)");
+                bad.push(RowError {
+                    line,
+                    column: column.into(),
+                    why: e.message,
+                });
+            }
+        }
+        match (bad.is_empty(), subject) {
+            (true, Some(subject)) => rows.push(FurnishRow {
+                line,
+                subject,
+                account,
+                input,
+            }),
+            _ => errors.extend(bad),
+        }
+    }
+    Ok((rows, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "borrower,account,account_type,account_status,date_opened,date_of_account_information,date_of_first_delinquency,payment_history,credit_limit,balance,amount_past_due,scheduled_payment,days_past_due\n";
+
+    fn row(borrower: &str, balance: &str, history: &str) -> String {
+        format!("{borrower},AC-1,revolving,11,2020-01-15,2026-10-31,,{history},5000.00,{balance},0,150.5,0\n")
+    }
+
+    #[test]
+    fn good_rows_are_read_and_every_bad_field_is_named() {
+        let who = "ab".repeat(32);
+        let good = row(&who, "1234.56", &"0".repeat(24));
+        let text = format!(
+            "{HEAD}{good}{}{}{}",
+            row("zz", "12.345", &"0".repeat(24)),
+            row(&who, "10", "0003"),
+            row(&who, "10", &format!("3{}", "0".repeat(23)))
+        );
+        let (rows, errors) = parse(&text).unwrap();
+        assert_eq!(rows.len(), 2, "{errors:?}");
+        let r = &rows[0];
+        assert_eq!((r.line, r.account.as_str()), (2, "AC-1"));
+        assert_eq!(
+            (
+                r.input.balance,
+                r.input.credit_limit,
+                r.input.scheduled_payment
+            ),
+            (123_456, 500_000, 15_050)
+        );
+        assert!(!r.input.serious_delinquency);
+        assert!(
+            rows[1].input.serious_delinquency,
+            "90+ days late in the history"
+        );
+        let said: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(said.len(), 3, "{said:?}");
+        assert!(said[0].starts_with("line 3, column borrower:"), "{said:?}");
+        assert!(said[1].starts_with("line 3, column balance:"), "{said:?}");
+        assert!(
+            said[2].starts_with("line 4, column payment_history:"),
+            "{said:?}"
+        );
+    }
+
+    #[test]
+    fn a_bad_header_is_refused_whole() {
+        let e = parse("borrower,account\n").unwrap_err();
+        assert!(e.to_string().contains("is missing"), "{e}");
+        let e = parse(&HEAD.replace("balance", "balanse")).unwrap_err();
+        assert!(e.to_string().contains("unknown column \"balanse\""), "{e}");
+        let (rows, errors) = parse(&format!("{HEAD}a,b\n")).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(errors[0].column, "(row)");
+    }
+
+    #[test]
+    fn the_documented_example_reads_whole() {
+        let (rows, errors) = parse(include_str!("../../../../docs/examples/furnish.csv")).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1].input.days_past_due, 31);
+        assert_eq!(rows[1].input.past_due, 4_500);
+    }
+
+    #[test]
+    fn amounts_are_cents() {
+        assert_eq!(cents("0"), Ok(0));
+        assert_eq!(cents("12.3"), Ok(1_230));
+        assert_eq!(cents("12.34"), Ok(1_234));
+        for bad in [
+            "",
+            "-1",
+            "1.234",
+            "1,000",
+            "1e3",
+            ".5",
+            "99999999999999999999",
+        ] {
+            assert!(cents(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! `credence furnish`: a lender's accounts from a furnishing file
+//! (docs/furnish-csv.md) onto the ledger, with progress; nothing twice.
+use crate::args::FurnishArgs;
+use crate::output::bar;
+use crate::secrets::passphrase;
+use anyhow::{Context, Result};
+use credence_api::furnish;
+use credence_api::session::MemberSession;
+use std::io::IsTerminal;
+
+pub(crate) fn run(a: FurnishArgs) -> Result<i32> {
+    let text =
+        std::fs::read_to_string(&a.csv).with_context(|| format!("reading {}", a.csv.display()))?;
+    let (rows, bad) = furnish::parse(&text).map_err(|e| {
+        credence_api::ApiError::invalid(format!("{}: {e}; nothing was submitted", a.csv.display()))
+    })?;
+    if !a.skip_bad && !bad.is_empty() {
+        return Err(furnish::refuse(&bad).into());
+    }
+    let member = MemberSession::open(&a.home, &passphrase()?)?;
+    let pb = bar(0, std::io::stderr().is_terminal() && !a.json);
+    pb.set_prefix("furnish");
+    let report = member.furnish(rows, bad, a.skip_bad, |done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })?;
+    pb.finish_and_clear();
+    let left_out: Vec<String> = report.left_out.iter().map(|e| e.to_string()).collect();
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"submitted": report.submitted, "corrections": report.corrections,
+                "already": report.already, "left_out": left_out})
+        );
+    } else {
+        println!(
+            "{} updates furnished ({} correcting an earlier one), {} already on the ledger, {} left out",
+            report.submitted,
+            report.corrections,
+            report.already,
+            left_out.len()
+        );
+        for l in &left_out {
+            println!("  left out: {l}");
+        }
+    }
+    Ok(0)
+}
