@@ -274,6 +274,50 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
     let run = |rest: &[&str]| ok(&joined(rest, &me));
     let fails = |rest: &[&str], code: &str| refused(&joined(rest, &me), code);
     // Not enrolled yet: every node refuses the key, and says what to do.
+    // A profile that does not match the nodes: nothing is sent to them.
+    let mut lying = read(&dir.join("profile.json"));
+    lying["genesis"] = serde_json::json!("ab".repeat(32));
+    let lying_file = tmp.join("other-genesis.json");
+    std::fs::write(&lying_file, lying.to_string()).unwrap();
+    let other = s(&lying_file);
+    let e = refused(
+        &[
+            "consent",
+            "list",
+            "--home",
+            &alice,
+            "--profile",
+            &other,
+            "--via",
+            "bank-a",
+            "--json",
+        ],
+        "wrong-node",
+    );
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("genesis"),
+        "{e}"
+    );
+    // bank-a's address under bank-b's key: the node is not who the profile says.
+    let mut swapped = read(&dir.join("profile.json"));
+    let b_api = swapped["members"][3]["api"].clone();
+    swapped["members"][2]["api"] = b_api;
+    swapped["members"][3]["api"] = serde_json::json!("127.0.0.1:9");
+    std::fs::write(&lying_file, swapped.to_string()).unwrap();
+    refused(
+        &[
+            "consent",
+            "list",
+            "--home",
+            &alice,
+            "--profile",
+            &other,
+            "--via",
+            "bank-a",
+            "--json",
+        ],
+        "wrong-node",
+    );
     let e = fails(&["consent", "list", "--json"], "not-a-member");
     assert!(
         e["error"]["message"]

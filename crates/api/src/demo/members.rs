@@ -32,11 +32,13 @@ impl MemberProcess {
             .arg(self.child.id().to_string())
             .stderr(std::process::Stdio::null())
             .status();
-        for _ in 0..200 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+        let exited = credence_ledger::clock::poll(
+            std::time::Duration::from_secs(10),
+            std::time::Duration::from_millis(50),
+            || Ok::<_, std::io::Error>(self.child.try_wait()?.map(|_| ())),
+        );
+        if matches!(exited, Ok(Some(()))) {
+            return;
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
