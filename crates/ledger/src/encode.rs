@@ -15,7 +15,6 @@ pub const BLOCK_SIG_DOMAIN: &[u8] = b"credence.block.sig.v1";
 pub const JOIN_SIG_DOMAIN: &[u8] = b"credence.join-request.sig.v1";
 const ENTRY_ID_DOMAIN: &[u8] = b"credence.entry.id.v1";
 const BLOCK_HASH_DOMAIN: &[u8] = b"credence.block.v1";
-const ENTRIES_ROOT_DOMAIN: &[u8] = b"credence.entries.v1";
 
 pub fn to_bytes<T: Serialize>(v: &T) -> Vec<u8> {
     postcard::to_allocvec(v).expect("postcard encoding into a Vec cannot fail")
@@ -88,9 +87,9 @@ pub fn cosign_entry(se: &mut SignedEntry, signer: &Identity) {
     se.signatures.push(signer.sign(ENTRY_SIG_DOMAIN, &bytes));
 }
 
-pub fn entries_root(entries: &[SignedEntry]) -> [u8; 32] {
-    digest(ENTRIES_ROOT_DOMAIN, &[&to_bytes(&entries)])
-}
+/// A block header's commitment to its entries: a Merkle root, so one
+/// entry's inclusion can be proven alone (`merkle::path`).
+pub use crate::merkle::entries_root;
 
 pub fn header_hash(h: &BlockHeader) -> [u8; 32] {
     digest(BLOCK_HASH_DOMAIN, &[&to_bytes(h)])

@@ -7,6 +7,7 @@ mod code;
 mod column;
 pub mod encode;
 mod error;
+pub mod merkle;
 pub mod payload;
 pub mod predicate;
 pub mod read;

@@ -74,7 +74,9 @@ fn golden_entry_id_and_block_hash() {
 }
 
 const GOLDEN_ENTRY_ID: &str = "a0ffed7be34b0d97a868d770dc58f91570e569b3717c6dcec14b39fedd11e92a";
-const GOLDEN_BLOCK_HASH: &str = "99ec9a32d9901a94f69130d42b48c3f919433bfbef6364c959fb06d52ec6c6db";
+// Changed when the entries root became a Merkle root over the entries
+// (`merkle`); every block hash changed with it.
+const GOLDEN_BLOCK_HASH: &str = "c27948f26d659e100275951d0a5b451cfa31777e2f31d164703c4db4026837b4";
 const GOLDEN_SIGNED_ENTRY_DIGEST: &str =
     "1fa6723830d87fe6276f5cb5bf3ce3f4234569792067422e488a37d44c32383c";
 
