@@ -13,6 +13,7 @@ pub mod predicate;
 pub mod read;
 pub mod rules;
 mod schema;
+mod status;
 pub mod store;
 pub mod types;
 pub mod verify;
