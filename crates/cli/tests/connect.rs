@@ -280,20 +280,18 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
     let lying_file = tmp.join("other-genesis.json");
     std::fs::write(&lying_file, lying.to_string()).unwrap();
     let other = s(&lying_file);
-    let e = refused(
-        &[
-            "consent",
-            "list",
-            "--home",
-            &alice,
-            "--profile",
-            &other,
-            "--via",
-            "bank-a",
-            "--json",
-        ],
-        "wrong-node",
-    );
+    let list_through = [
+        "consent",
+        "list",
+        "--home",
+        &alice,
+        "--profile",
+        &other,
+        "--via",
+        "bank-a",
+        "--json",
+    ];
+    let e = refused(&list_through, "wrong-node");
     assert!(
         e["error"]["message"].as_str().unwrap().contains("genesis"),
         "{e}"
@@ -304,20 +302,7 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
     swapped["members"][2]["api"] = b_api;
     swapped["members"][3]["api"] = serde_json::json!("127.0.0.1:9");
     std::fs::write(&lying_file, swapped.to_string()).unwrap();
-    refused(
-        &[
-            "consent",
-            "list",
-            "--home",
-            &alice,
-            "--profile",
-            &other,
-            "--via",
-            "bank-a",
-            "--json",
-        ],
-        "wrong-node",
-    );
+    refused(&list_through, "wrong-node");
     let e = fails(&["consent", "list", "--json"], "not-a-member");
     assert!(
         e["error"]["message"]

@@ -198,7 +198,8 @@ pub fn furnish(
             .or_default()
             .push(r);
     }
-    let mut waves: Vec<Vec<FurnishRow>> = Vec::new();
+    // Each row with the entry kept for it by an earlier run, read once.
+    let mut waves: Vec<Vec<(FurnishRow, Option<SignedEntry>)>> = Vec::new();
     for (_, mut updates) in accounts {
         updates.sort_by(|a, b| {
             a.input
@@ -218,7 +219,8 @@ pub fn furnish(
                 continue;
             }
             last = Some(date);
-            if journal.kept(&u).is_none() {
+            let kept = journal.kept(&u);
+            if kept.is_none() {
                 if let Some((_, newest)) = journal.latest(&u) {
                     if newest >= u.input.date_of_account_information {
                         report.left_out.push(left_out(
@@ -233,7 +235,7 @@ pub fn furnish(
             if waves.len() <= i {
                 waves.push(Vec::new());
             }
-            waves[i].push(u);
+            waves[i].push((u, kept));
             i += 1;
         }
     }
@@ -245,8 +247,8 @@ pub fn furnish(
     let mut done = 0;
     for wave in waves {
         let mut sending: Vec<(FurnishRow, SignedEntry, bool)> = Vec::new();
-        for r in wave {
-            if let Some(e) = journal.kept(&r) {
+        for (r, kept) in wave {
+            if let Some(e) = kept {
                 let id = record_id(&e);
                 if read::record(view, &id)?.is_some() {
                     journal.set_latest(&r, &id)?;
