@@ -38,6 +38,15 @@ impl Drop for Api {
 
 /// bank-a's node API over bank-a's ledger file.
 fn serve(w: &World, limits: ApiLimits) -> Api {
+    serve_at(w, limits, "127.0.0.1:0", None).unwrap()
+}
+
+fn serve_at(
+    w: &World,
+    limits: ApiLimits,
+    at: &str,
+    tls: Option<Arc<credence_node::tls::ServerConfig>>,
+) -> std::io::Result<Api> {
     let health = Health::new(Arc::new(AtomicBool::new(false)));
     let ctx = Arc::new(ApiContext {
         name: "bank-a".into(),
@@ -50,14 +59,15 @@ fn serve(w: &World, limits: ApiLimits) -> Api {
         gossip: None,
         health: health.clone(),
         unfiltered: false,
+        tls,
     });
-    let server = client_api::serve("127.0.0.1:0".parse().unwrap(), ctx, limits).unwrap();
-    Api {
+    let server = client_api::serve(at.parse().unwrap(), ctx, limits)?;
+    Ok(Api {
         addr: server.addr,
         server: Some(server),
         node: w.bank_a.party_id(),
         health,
-    }
+    })
 }
 
 fn now() -> u64 {
@@ -331,4 +341,74 @@ fn signed_requests_are_served_once_and_only_by_their_node() {
     assert_eq!(code, 200);
     assert_eq!(v["healthy"], true);
     assert!(v["nonces"].as_u64().unwrap() >= 1);
+}
+
+/// Off loopback the API speaks only TLS with the node's own certificate:
+/// without one it does not start; plain HTTP is refused with a reason; a
+/// client pinned to the node's certificate gets through, one pinned to any
+/// other does not; and a client that stalls in the handshake is dropped like
+/// one that stalls in its headers. On loopback plain HTTP is served too.
+#[test]
+fn off_loopback_the_api_speaks_only_pinned_tls() {
+    use credence_node::client::NodeClient;
+    use credence_node::{tls, NodeError};
+    let w = world();
+    let limits = ApiLimits {
+        header_timeout: Duration::from_millis(500),
+        ..ApiLimits::default()
+    };
+    let refused = serve_at(&w, limits.clone(), "0.0.0.0:0", None)
+        .err()
+        .unwrap();
+    assert!(
+        refused.to_string().contains("plain HTTP only on loopback"),
+        "{refused}"
+    );
+
+    let names = tls::names_for("0.0.0.0:0".parse().unwrap(), &[]);
+    let cert = tls::make_certificate(&w.bank_a, "bank-a", &names).unwrap();
+    let config = tls::server_config(&w.bank_a, &cert).unwrap();
+    let api = serve_at(&w, limits.clone(), "0.0.0.0:0", Some(config.clone())).unwrap();
+    let lo = SocketAddr::from(([127, 0, 0, 1], api.addr.port()));
+
+    let (code, v) = send(lo, &request("GET", "/v1/status", &[], b""));
+    assert_eq!(code, 426, "{v}");
+    assert_eq!(v["error"]["code"], "not-permitted", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("speaks only TLS"),
+        "{v}"
+    );
+
+    let pinned = NodeClient::pinned(lo, api.node, w.s1.clone(), &cert);
+    assert_eq!(pinned.status().unwrap()["name"], "bank-a");
+    // A signed request, over the same pinned connection.
+    pinned.get("/v1/me/consents").unwrap();
+
+    let impostor = tls::make_certificate(&w.bank_b, "bank-a", &names).unwrap();
+    let wrong = NodeClient::pinned(lo, api.node, w.s1.clone(), &impostor);
+    assert!(
+        matches!(wrong.status(), Err(NodeError::WrongCertificate(_))),
+        "a certificate other than the pinned one is refused"
+    );
+
+    // A handshake begun and never finished: the node closes it.
+    let mut s = TcpStream::connect(lo).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&[0x16, 0x03, 0x01]).unwrap();
+    let t = Instant::now();
+    let mut buf = [0u8; 64];
+    let _ = s.read(&mut buf);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(pinned.status().unwrap()["name"], "bank-a");
+    drop(api);
+
+    // On loopback: both.
+    let api = serve_at(&w, limits, "127.0.0.1:0", Some(config)).unwrap();
+    let (code, v) = send(api.addr, &request("GET", "/v1/status", &[], b""));
+    assert_eq!(code, 200, "{v}");
+    let pinned = NodeClient::pinned(api.addr, api.node, w.s1.clone(), &cert);
+    assert_eq!(pinned.status().unwrap()["name"], "bank-a");
 }

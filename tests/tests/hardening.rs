@@ -243,6 +243,7 @@ fn asking_again_after_a_timeout_does_not_ask_twice() {
             gossip: None,
             health: health.clone(),
             unfiltered: false,
+            tls: None,
         }),
         ApiLimits::default(),
     )

@@ -138,6 +138,8 @@ mod tests {
             sign_key: hex::encode(pk.sign),
             enc_key: hex::encode(pk.enc),
             api: "127.0.0.1:7001".parse().unwrap(),
+            tls_cert: None,
+            tls_fingerprint: None,
         }
     }
 

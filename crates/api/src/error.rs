@@ -118,6 +118,9 @@ impl From<NodeError> for ApiError {
             } => {
                 ApiError::new(code, format!("the node refused the request: {message}")).caused_by(e)
             }
+            NodeError::WrongCertificate(_) => {
+                ApiError::new(ErrorCode::WrongNode, e.to_string()).caused_by(e)
+            }
             NodeError::Unreachable(_) | NodeError::NotFinal(_) => {
                 ApiError::new(ErrorCode::Unreachable, e.to_string()).caused_by(e)
             }

@@ -104,14 +104,13 @@ pub fn against_demo(
     use crate::home::Home;
     let target = Home::new(dir.join("bank-a"));
     let info = crate::member::read_info(&target)?;
-    let node = info.public()?.party_id();
     let attacker = target.unlock(passphrase)?.identity;
     let bystander = Home::new(dir.join("regulator"))
         .unlock(passphrase)?
         .identity;
-    let status = NodeClient::new(info.api, node, bystander.clone());
-    let other = NodeClient::new(info.api, node, bystander);
-    let attacker = Arc::new(NodeClient::new(info.api, node, attacker));
+    let status = info.client(&bystander)?;
+    let other = info.client(&bystander)?;
+    let attacker = Arc::new(info.client(&attacker)?);
     status.status().map_err(|e| {
         crate::ApiError::new(
             crate::ErrorCode::Unreachable,

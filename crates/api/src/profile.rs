@@ -1,13 +1,16 @@
 //! A consortium profile (`profile.json`): what a client needs to reach the
 //! consortium and to know it reached the right one. The consortium's name,
 //! the hash of its block 0, and per founding member its name, role, public
-//! keys and client API address. `credence node profile` writes it from the
-//! signed genesis file; the demo writes one beside its members.
+//! keys, client API address and the API's TLS certificate with its SHA-256
+//! fingerprint. `credence node profile` writes it from the signed genesis
+//! file; the demo writes one beside its members.
 //!
 //! Architecture invariant: a client talks to a node only after the node's
 //! `/v1/status` names the party, consortium and genesis the profile holds
 //! (`Profile::connect`); requests are signed for that party alone, so a node
-//! holding another key cannot use them.
+//! holding another key cannot use them. A member with a certificate is
+//! reached over TLS that accepts that certificate alone; plain HTTP only to
+//! a member on this machine that has none.
 use crate::error::{ApiError, ErrorCode, Result};
 use crate::member::{GenesisFile, NodeInfo};
 use credence_crypto::{Identity, PartyId};
@@ -41,6 +44,13 @@ pub struct ProfileMember {
     pub enc_key: String,
     /// The member's client API.
     pub api: SocketAddr,
+    /// The API's TLS certificate (hex DER) and its SHA-256 fingerprint
+    /// (hex): the fingerprint is what people compare out of band, and a
+    /// certificate that does not hash to it is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_fingerprint: Option<String>,
 }
 
 impl ProfileMember {
@@ -53,6 +63,7 @@ impl ProfileMember {
             // Clients never dial a member's p2p address.
             p2p: self.api,
             api: self.api,
+            tls_cert: self.tls_cert.clone(),
         }
     }
 
@@ -77,14 +88,18 @@ impl Profile {
             members: g
                 .members
                 .iter()
-                .map(|m| ProfileMember {
-                    name: m.name.clone(),
-                    role: m.role.clone(),
-                    sign_key: m.sign_key.clone(),
-                    enc_key: m.enc_key.clone(),
-                    api: m.api,
+                .map(|m| {
+                    Ok(ProfileMember {
+                        name: m.name.clone(),
+                        role: m.role.clone(),
+                        sign_key: m.sign_key.clone(),
+                        enc_key: m.enc_key.clone(),
+                        api: m.api,
+                        tls_cert: m.tls_cert.clone(),
+                        tls_fingerprint: m.tls_fingerprint()?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
         };
         p.check()?;
         Ok(p)
@@ -122,14 +137,34 @@ impl Profile {
                     m.name
                 )));
             }
-            // Plain HTTP is for this machine only; a node elsewhere needs a
-            // pinned TLS certificate, which profiles do not carry yet.
-            if !m.api.ip().is_loopback() {
-                return Err(bad(format!(
-                    "member {}'s client API {} is not on this machine, and plain HTTP is only \
-                     allowed on loopback (TLS for remote nodes is not built yet)",
-                    m.name, m.api
-                )));
+            match (&m.tls_cert, &m.tls_fingerprint) {
+                (Some(cert), Some(fp)) => {
+                    let der =
+                        crate::member::decode_cert(&m.name, cert).map_err(|e| bad(e.message))?;
+                    if credence_node::tls::fingerprint(&der) != fp.to_ascii_lowercase() {
+                        return Err(bad(format!(
+                            "member {}'s tls_cert does not match its tls_fingerprint",
+                            m.name
+                        )));
+                    }
+                }
+                (None, None) => {
+                    // Plain HTTP is for this machine only.
+                    if !m.api.ip().is_loopback() {
+                        return Err(bad(format!(
+                            "member {}'s client API {} is not on this machine and the profile \
+                             pins no TLS certificate for it; plain HTTP is only allowed on \
+                             loopback",
+                            m.name, m.api
+                        )));
+                    }
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "member {} has a tls_cert or a tls_fingerprint without the other",
+                        m.name
+                    )))
+                }
             }
         }
         Ok(())
@@ -167,8 +202,22 @@ impl Profile {
     pub fn connect(&self, member: &str, me: &Identity) -> Result<NodeClient> {
         let m = self.member(member)?;
         let party = m.party()?;
-        let client = NodeClient::new(m.api, party, me.clone());
+        let client = m.info().client(me)?;
         let status = client.status().map_err(|e| {
+            if let credence_node::NodeError::WrongCertificate(_) = e {
+                return ApiError::new(
+                    ErrorCode::WrongNode,
+                    format!(
+                        "the node at {} is not {member} of {}: its TLS certificate is not the \
+                         one the profile pins (fingerprint {}). Nothing was sent to it; check \
+                         the profile or the address",
+                        m.api,
+                        self.consortium,
+                        m.tls_fingerprint.as_deref().unwrap_or("?")
+                    ),
+                )
+                .caused_by(e);
+            }
             ApiError::new(
                 ErrorCode::Unreachable,
                 format!(
@@ -219,8 +268,20 @@ mod tests {
                 sign_key: hex::encode(pk.sign),
                 enc_key: hex::encode(pk.enc),
                 api: "127.0.0.1:7001".parse().unwrap(),
+                tls_cert: None,
+                tls_fingerprint: None,
             }],
         }
+    }
+
+    fn pinned(p: &mut Profile, api: &str) {
+        let id = Identity::generate(&mut rand::rngs::OsRng);
+        let api = api.parse().unwrap();
+        let names = credence_node::tls::names_for(api, &[]);
+        let cert = credence_node::tls::make_certificate(&id, "bank-a", &names).unwrap();
+        p.members[0].api = api;
+        p.members[0].tls_fingerprint = Some(credence_node::tls::fingerprint(&cert));
+        p.members[0].tls_cert = Some(hex::encode(cert));
     }
 
     #[test]
@@ -251,6 +312,35 @@ mod tests {
         refused(
             &|q| q.members[0].api = "10.0.0.5:7001".parse().unwrap(),
             "only allowed on loopback",
+        );
+        // A member elsewhere is usable with a pinned certificate...
+        let mut remote = sample();
+        pinned(&mut remote, "10.0.0.5:7001");
+        remote.write(&path).unwrap();
+        assert_eq!(Profile::read(&path).unwrap(), remote);
+        // ...whose fingerprint must be the certificate's.
+        refused(
+            &|q| {
+                pinned(q, "10.0.0.5:7001");
+                let mut fp = q.members[0].tls_fingerprint.take().unwrap();
+                fp.replace_range(0..2, if &fp[0..2] == "00" { "01" } else { "00" });
+                q.members[0].tls_fingerprint = Some(fp);
+            },
+            "does not match its tls_fingerprint",
+        );
+        refused(
+            &|q| {
+                pinned(q, "10.0.0.5:7001");
+                q.members[0].tls_fingerprint = None;
+            },
+            "without the other",
+        );
+        refused(
+            &|q| {
+                pinned(q, "127.0.0.1:7001");
+                q.members[0].tls_cert = Some("zz".into());
+            },
+            "not hex",
         );
         refused(
             &|q| {

@@ -27,9 +27,14 @@ pub(crate) enum NodeCmd {
         /// Where other members reach this node.
         #[arg(long, default_value = "127.0.0.1:7400")]
         p2p: std::net::SocketAddr,
-        /// The client API (keep it on loopback unless a proxy fronts it).
+        /// The client API. On a loopback address it also serves plain HTTP;
+        /// anywhere else only TLS, with the certificate made here.
         #[arg(long, default_value = "127.0.0.1:7500")]
         api: std::net::SocketAddr,
+        /// Another host name or address clients dial this node's API by
+        /// (the certificate must name it); repeat for several.
+        #[arg(long = "tls-name")]
+        tls_names: Vec<String>,
     },
     /// Assemble a genesis file from the founding members' node.json files.
     Genesis {

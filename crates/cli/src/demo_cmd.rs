@@ -63,7 +63,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<i32> {
         );
         for p in &procs {
             eprintln!(
-                "  {}: client API http://{} (log {})",
+                "  {}: client API https://{} (its certificate is pinned in profile.json; log {})",
                 p.name,
                 p.api,
                 p.log.display()

@@ -16,6 +16,7 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             role,
             p2p,
             api,
+            tls_names,
         } => {
             let role = Role::parse(&role)
                 .ok_or_else(|| ApiError::invalid("role must be agency, lender or regulator"))?;
@@ -23,8 +24,11 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                 &Home::new(&home),
                 &name,
                 role,
-                p2p,
-                api,
+                &member::Addresses {
+                    p2p,
+                    api,
+                    tls_names,
+                },
                 &passphrase()?,
                 KdfParams::default(),
             )?;
@@ -34,6 +38,9 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                 name,
                 home.display()
             );
+            if let Some(f) = info.tls_fingerprint()? {
+                eprintln!("client API TLS certificate, SHA-256 fingerprint: {f}");
+            }
             Ok(0)
         }
         NodeCmd::Genesis {
@@ -119,8 +126,15 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                         s.info.name
                     );
                 }
+                let transport = match s.info.tls_fingerprint() {
+                    Ok(Some(f)) if s.info.api.ip().is_loopback() => {
+                        format!("TLS (SHA-256 {f}) and plain HTTP on loopback")
+                    }
+                    Ok(Some(f)) => format!("TLS only (SHA-256 {f})"),
+                    _ => "plain HTTP on loopback only".into(),
+                };
                 eprintln!(
-                    "{} ({}) running: p2p {}, client API http://{}; Ctrl-C to stop",
+                    "{} ({}) running: p2p {}, client API {} over {transport}; Ctrl-C to stop",
                     s.info.name, s.info.role, s.info.p2p, s.info.api
                 );
             })?;

@@ -296,13 +296,21 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
         e["error"]["message"].as_str().unwrap().contains("genesis"),
         "{e}"
     );
-    // bank-a's address under bank-b's key: the node is not who the profile says.
+    // bank-a's address under bank-b's key: the node is not who the profile
+    // says, and its TLS certificate is not the one pinned for bank-a.
     let mut swapped = read(&dir.join("profile.json"));
     let b_api = swapped["members"][3]["api"].clone();
     swapped["members"][2]["api"] = b_api;
     swapped["members"][3]["api"] = serde_json::json!("127.0.0.1:9");
     std::fs::write(&lying_file, swapped.to_string()).unwrap();
-    refused(&list_through, "wrong-node");
+    let e = refused(&list_through, "wrong-node");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("TLS certificate"),
+        "{e}"
+    );
     let e = fails(&["consent", "list", "--json"], "not-a-member");
     assert!(
         e["error"]["message"]

@@ -178,7 +178,7 @@ fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
 /// A client of `name`'s node, signing as `me`.
 fn client_for(dir: &Path, name: &str, me: Identity) -> NodeClient {
     let info = credence_api::member::read_info(&Home::new(dir.join(name))).unwrap();
-    NodeClient::new(info.api, info.public().unwrap().party_id(), me)
+    info.client(&me).unwrap()
 }
 
 fn identity(dir: &Path, name: &str) -> Identity {

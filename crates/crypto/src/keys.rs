@@ -226,6 +226,20 @@ impl Identity {
         Secret::new(self.sign.to_bytes())
     }
 
+    /// A 32-byte secret for another use of this identity (`label` names the
+    /// use), so that one keystore serves it without a second secret file.
+    /// One-way: the derived secret reveals nothing of the identity's keys,
+    /// and different labels give unrelated secrets.
+    pub fn derive_secret(&self, label: &str) -> Secret<[u8; 32]> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"credence/derive-secret/v1");
+        h.update((label.len() as u64).to_le_bytes());
+        h.update(label.as_bytes());
+        h.update(self.secret_bytes().expose());
+        Secret::new(h.finalize().into())
+    }
+
     pub fn party_id(&self) -> PartyId {
         self.public().party_id()
     }
@@ -257,6 +271,13 @@ mod tests {
         id.public().verify(b"d1", b"hello", &sig).unwrap();
         assert!(id.public().verify(b"d2", b"hello", &sig).is_err());
         assert!(id.public().verify(b"d1", b"hellp", &sig).is_err());
+        let derived = id.derive_secret("tls");
+        assert_eq!(derived.expose(), id.derive_secret("tls").expose());
+        assert_ne!(derived.expose(), id.derive_secret("tlt").expose());
+        assert_ne!(
+            derived.expose(),
+            Identity::generate(&mut OsRng).derive_secret("tls").expose()
+        );
         let mut bad = sig;
         bad.0[10] ^= 1;
         assert!(id.public().verify(b"d1", b"hello", &bad).is_err());

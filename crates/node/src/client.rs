@@ -25,18 +25,41 @@ impl std::fmt::Debug for NodeClient {
 }
 
 impl NodeClient {
-    /// A client of the node at `addr` whose member key is `node`.
+    /// A client of the node at `addr` whose member key is `node`, over plain
+    /// HTTP: for a node on this machine only (loopback).
     pub fn new(addr: SocketAddr, node: PartyId, me: Identity) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        Self::build(format!("http://{addr}"), node, me, None)
+    }
+
+    /// A client over TLS that accepts exactly the certificate `cert_der`
+    /// (the node's, as its `node.json` or the profile publishes it).
+    pub fn pinned(addr: SocketAddr, node: PartyId, me: Identity, cert_der: &[u8]) -> Self {
+        // A node that binds every address is dialled on loopback, which its
+        // certificate names.
+        let addr = dial(addr);
+        Self::build(format!("https://{addr}"), node, me, Some(cert_der))
+    }
+
+    /// `pinned` when the node publishes a certificate, `new` otherwise.
+    pub fn to(addr: SocketAddr, node: PartyId, me: Identity, cert_der: Option<&[u8]>) -> Self {
+        match cert_der {
+            Some(c) => Self::pinned(addr, node, me, c),
+            None => Self::new(dial(addr), node, me),
+        }
+    }
+
+    fn build(base: String, node: PartyId, me: Identity, cert_der: Option<&[u8]>) -> Self {
+        let mut config = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(150)))
-            .http_status_as_error(false)
-            .build()
-            .into();
+            .http_status_as_error(false);
+        if let Some(c) = cert_der {
+            config = config.tls_config(crate::tls::client_tls(c));
+        }
         NodeClient {
-            base: format!("http://{addr}"),
+            base,
             node,
             me,
-            agent,
+            agent: config.build().into(),
         }
     }
 
@@ -54,7 +77,13 @@ impl NodeClient {
             &nonce,
             &bytes,
         );
-        let unreachable = |e: ureq::Error| NodeError::Unreachable(format!("{}: {e}", self.base));
+        let unreachable = |e: ureq::Error| {
+            if is_certificate_error(&e) {
+                NodeError::WrongCertificate(self.base.clone())
+            } else {
+                NodeError::Unreachable(format!("{}: {e}", self.base))
+            }
+        };
         let mut resp = if method == "POST" {
             let mut r = self.agent.post(&url);
             for (k, v) in &headers {
@@ -121,6 +150,34 @@ impl NodeClient {
 
     pub fn get(&self, path: &str) -> Result<Value, NodeError> {
         self.call("GET", path, None)
+    }
+}
+
+/// Whether TLS failed on the peer's certificate (rustls reports it directly
+/// or inside the I/O error of the stream it wraps).
+fn is_certificate_error(e: &ureq::Error) -> bool {
+    let bad = |r: &rustls::Error| matches!(r, rustls::Error::InvalidCertificate(_));
+    match e {
+        ureq::Error::Rustls(r) => bad(r),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<rustls::Error>())
+            .is_some_and(bad),
+        _ => false,
+    }
+}
+
+/// Where to dial a node that listens on `addr`.
+fn dial(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        let lo: std::net::IpAddr = if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        };
+        SocketAddr::new(lo, addr.port())
+    } else {
+        addr
     }
 }
 

@@ -15,6 +15,7 @@ pub mod mempool;
 pub mod remote;
 mod sequencer;
 pub mod service;
+pub mod tls;
 
 pub use remote::RemoteConsortium;
 pub use sequencer::{LocalConsortium, Receipt};
@@ -43,6 +44,12 @@ pub enum NodeError {
     UnknownMember(String),
     #[error("cannot reach the node at {0}; is it running?")]
     Unreachable(String),
+    /// TLS reached a node whose certificate is not the pinned one.
+    #[error(
+        "the node at {0} presented a TLS certificate other than the one pinned for it: another \
+         node answers there, or something sits in between; nothing was sent"
+    )]
+    WrongCertificate(String),
     /// Reached, but what was submitted did not become final in time (no
     /// quorum of members running, or a member's copy lagging).
     #[error("{0}")]

@@ -33,6 +33,9 @@ pub struct ServiceConfig {
     pub validators: Vec<Validator>,
     pub p2p: SocketAddr,
     pub api: SocketAddr,
+    /// The client API's TLS certificate (DER), made at `node init`; its key
+    /// is derived from `identity`. Without it the API must be on loopback.
+    pub tls_cert: Option<Vec<u8>>,
     /// Test mode: propose pending entries without the rules' filter.
     pub unfiltered: bool,
     /// The node's health and stop flag, shared with what runs beside it
@@ -125,6 +128,13 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         gossip: Some(gossip_tx),
         health: health.clone(),
         unfiltered: cfg.unfiltered,
+        tls: match &cfg.tls_cert {
+            Some(c) => Some(
+                crate::tls::server_config(&cfg.identity, c)
+                    .map_err(|e| NodeError::Io(e.to_string()))?,
+            ),
+            None => None,
+        },
     });
     let api = client_api::serve(cfg.api, api_ctx, ApiLimits::default())
         .map_err(|e| NodeError::Io(format!("client API on {}: {e}", cfg.api)))?;

@@ -5,7 +5,6 @@ use crate::error::{ApiError, ErrorCode, Result};
 use crate::home::Home;
 use credence_crypto::Secret;
 use credence_ledger::Ledger;
-use credence_node::client::NodeClient;
 use credence_node::{LocalConsortium, Node, RemoteConsortium};
 
 /// The file a process-mode demo folder holds (the signed genesis its member
@@ -118,7 +117,8 @@ pub fn connect(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<Dem
     )?;
     // Each node must answer as the member it claims to be.
     for (info, (name, _, id)) in infos.iter().zip(&members) {
-        let status = NodeClient::new(info.api, id.party_id(), id.clone())
+        let status = info
+            .client(id)?
             .status()
             .map_err(|_| unreachable(dir, name, info.api))?;
         if status["party"].as_str() != Some(id.party_id().to_hex().as_str()) {
@@ -132,11 +132,7 @@ pub fn connect(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<Dem
             ));
         }
     }
-    let mut net = RemoteConsortium::new(NodeClient::new(
-        infos[0].api,
-        members[0].2.party_id(),
-        members[0].2.clone(),
-    ));
+    let mut net = RemoteConsortium::new(infos[0].client(&members[0].2)?);
     net.wait = std::time::Duration::from_secs(60);
     for (name, _, id) in &members {
         net.add_view(id.party_id(), &Home::new(dir.join(name)).ledger())?;

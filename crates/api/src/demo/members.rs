@@ -8,7 +8,6 @@ use credence_crypto::Identity;
 use credence_ledger::clock::poll;
 use credence_ledger::types::*;
 use credence_ledger::{encode::sign_entry, Ledger};
-use credence_node::client::NodeClient;
 use credence_node::{LocalConsortium, Network, Node, RemoteConsortium};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -156,12 +155,16 @@ pub(super) fn start_members(
             for (i, (name, role)) in MEMBERS.into_iter().enumerate() {
                 let home = Home::new(opts.dir.join(name));
                 let (p2p, api) = (at(ports[2 * i]), at(ports[2 * i + 1]));
+                let at = crate::member::Addresses {
+                    p2p,
+                    api,
+                    tls_names: Vec::new(),
+                };
                 infos.push(crate::member::init(
                     &home,
                     name,
                     role,
-                    p2p,
-                    api,
+                    &at,
                     &opts.passphrase,
                     opts.kdf,
                 )?);
@@ -211,10 +214,10 @@ pub(super) fn start_members(
                     log,
                 });
             }
-            let client = NodeClient::new(infos[0].api, ids[0].party_id(), ids[0].clone());
+            let client = infos[0].client(&ids[0])?;
             let deadline = Instant::now() + std::time::Duration::from_secs(60);
             for i in 0..processes.len() {
-                let c = NodeClient::new(processes[i].api, ids[i].party_id(), ids[i].clone());
+                let c = infos[i].client(&ids[i])?;
                 let left = deadline.saturating_duration_since(Instant::now());
                 let child = &mut processes[i].child;
                 // Up (Some(true)), or exited (Some(false)): either ends the wait.

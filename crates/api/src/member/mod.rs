@@ -2,7 +2,8 @@
 //! `credence node genesis`, `credence node sign-genesis`.
 //!
 //! A home holds `keystore.json` (private), `node.json` (public: name, role,
-//! keys, addresses) and, once running, `ledger.db`. The genesis file lists
+//! keys, addresses, the client API's TLS certificate) and, once running,
+//! `ledger.db`. The genesis file lists
 //! every founding member's public `node.json` and collects each one's
 //! signature over the genesis entry; a node runs only a fully signed genesis.
 mod run;
@@ -33,6 +34,27 @@ pub struct NodeInfo {
     pub p2p: SocketAddr,
     /// The client API (loopback by default).
     pub api: SocketAddr,
+    /// The client API's self-signed TLS certificate (hex DER), its key
+    /// derived from the identity; clients pin it. Homes made before TLS have
+    /// none and serve plain HTTP on loopback only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<String>,
+}
+
+/// Longest certificate accepted from a file (ours are about 400 bytes).
+const MAX_CERT_BYTES: usize = 4096;
+
+/// A TLS certificate given as hex DER, checked for size.
+pub(crate) fn decode_cert(what: &str, hex_der: &str) -> Result<Vec<u8>> {
+    let der = hex::decode(hex_der)
+        .map_err(|_| ApiError::invalid(format!("{what}'s tls_cert is not hex")))?;
+    if der.is_empty() || der.len() > MAX_CERT_BYTES {
+        return Err(ApiError::invalid(format!(
+            "{what}'s tls_cert is {} bytes; a certificate is 1 to {MAX_CERT_BYTES}",
+            der.len()
+        )));
+    }
+    Ok(der)
 }
 
 fn key32(what: &str, s: &str) -> Result<[u8; 32]> {
@@ -52,6 +74,31 @@ impl NodeInfo {
         Role::parse(&self.role)
             .ok_or_else(|| ApiError::invalid("role must be agency, lender or regulator"))
     }
+    /// The client API's certificate (DER), if the node has one.
+    pub fn cert(&self) -> Result<Option<Vec<u8>>> {
+        self.tls_cert
+            .as_deref()
+            .map(|c| decode_cert(&self.name, c))
+            .transpose()
+    }
+
+    /// The certificate's SHA-256 fingerprint (hex), as people compare it.
+    pub fn tls_fingerprint(&self) -> Result<Option<String>> {
+        Ok(self.cert()?.map(|c| credence_node::tls::fingerprint(&c)))
+    }
+
+    /// A client of this node's API signing as `me`: TLS pinned to the
+    /// node's certificate when it has one.
+    pub fn client(&self, me: &Identity) -> Result<credence_node::client::NodeClient> {
+        let cert = self.cert()?;
+        Ok(credence_node::client::NodeClient::to(
+            self.api,
+            self.public()?.party_id(),
+            me.clone(),
+            cert.as_deref(),
+        ))
+    }
+
     pub fn member(&self) -> Result<Member> {
         Ok(Member {
             name: self.name.clone(),
@@ -61,19 +108,34 @@ impl NodeInfo {
     }
 }
 
+/// Where a member's node listens, and the extra names its TLS certificate
+/// carries (the host names or addresses clients dial when they differ from
+/// the bind address).
+#[derive(Clone, Debug)]
+pub struct Addresses {
+    pub p2p: SocketAddr,
+    pub api: SocketAddr,
+    pub tls_names: Vec<String>,
+}
+
 /// Create a member home: a fresh identity in an encrypted keystore, and its
-/// public `node.json`.
+/// public `node.json` with the client API's TLS certificate.
 pub fn init(
     home: &Home,
     name: &str,
     role: Role,
-    p2p: SocketAddr,
-    api: SocketAddr,
+    at: &Addresses,
     passphrase: &Secret<String>,
     kdf: KdfParams,
 ) -> Result<NodeInfo> {
     check_name(name)?;
+    let names = credence_node::tls::names_for(at.api, &at.tls_names);
+    // Checked before the keystore exists, so a bad name leaves no home behind.
+    credence_node::tls::check_names(&names).map_err(|e| ApiError::invalid(e.to_string()))?;
     let actor = home.create(name, passphrase, kdf)?;
+    let cert = credence_node::tls::make_certificate(&actor.identity, name, &names)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let (p2p, api) = (at.p2p, at.api);
     let p = actor.identity.public();
     let info = NodeInfo {
         name: name.into(),
@@ -82,6 +144,7 @@ pub fn init(
         enc_key: hex::encode(p.enc),
         p2p,
         api,
+        tls_cert: Some(hex::encode(cert)),
     };
     write_json(&home.dir.join(NODE_FILE), &info)?;
     Ok(info)

@@ -5,7 +5,6 @@ use super::{read_info, GenesisFile, NodeInfo};
 use crate::error::{ApiError, Result};
 use crate::home::Home;
 use credence_crypto::Secret;
-use credence_node::client::NodeClient;
 use credence_node::consensus::Validator;
 use credence_node::health::Health;
 use credence_node::service;
@@ -56,9 +55,9 @@ pub fn run(
     let stop = Arc::new(AtomicBool::new(false));
     let health = Health::new(stop.clone());
     let responder = if opts.auto_answer {
-        let (identity, stop, file, api) = (me.identity.clone(), stop.clone(), h.ledger(), info.api);
+        let (identity, stop, file) = (me.identity.clone(), stop.clone(), h.ledger());
+        let client = info.client(&identity)?;
         Some(health.spawn("responder", move || {
-            let client = NodeClient::new(api, identity.party_id(), identity.clone());
             crate::responder::run(&file, &identity, &client, &stop);
         })?)
     } else {
@@ -79,6 +78,7 @@ pub fn run(
         validators,
         p2p: info.p2p,
         api: info.api,
+        tls_cert: info.cert()?,
         unfiltered: opts.unfiltered,
         health: health.clone(),
     };

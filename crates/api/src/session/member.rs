@@ -50,7 +50,7 @@ impl MemberSession {
         let h = Home::new(home);
         let me = h.unlock(passphrase)?;
         let info = member::read_info(&h)?;
-        let client = NodeClient::new(info.api, me.identity.party_id(), me.identity.clone());
+        let client = info.client(&me.identity)?;
         let view = LedgerView::open(&h.ledger())?;
         Ok(MemberSession {
             home: home.to_path_buf(),

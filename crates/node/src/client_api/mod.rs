@@ -64,6 +64,9 @@ pub struct ApiContext {
     pub health: Arc<Health>,
     /// Test mode (a faulty member): accept entries without judging them first.
     pub unfiltered: bool,
+    /// TLS with the node's certificate (`crate::tls`). Required unless the
+    /// API is bound to a loopback address, where plain HTTP is served too.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 pub(crate) type Reply = (u16, Value);
@@ -133,6 +136,16 @@ pub fn serve(
     ctx: Arc<ApiContext>,
     limits: ApiLimits,
 ) -> std::io::Result<ApiServer> {
+    if ctx.tls.is_none() && !addr.ip().is_loopback() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "the client API on {addr} would be reachable from other machines, and it serves \
+                 plain HTTP only on loopback: this node has no TLS certificate (node.json's \
+                 tls_cert; `credence node init` makes one)"
+            ),
+        ));
+    }
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -199,6 +212,10 @@ fn read_head(l: &Ledger) -> Result<Head, credence_ledger::LedgerError> {
 }
 
 async fn accept_loop(listener: std::net::TcpListener, st: Arc<State>) {
+    let plain_allowed = listener
+        .local_addr()
+        .map(|a| a.ip().is_loopback())
+        .unwrap_or(false);
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(l) => l,
         Err(e) => {
@@ -234,22 +251,91 @@ async fn accept_loop(listener: std::net::TcpListener, st: Arc<State>) {
         let st = st.clone();
         tokio::spawn(async move {
             let _slot = slot;
-            let svc = {
-                let st = st.clone();
-                hyper::service::service_fn(move |req| handle(st.clone(), req))
-            };
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(st.limits.header_timeout)
-                .max_buf_size(64 * 1024)
-                .serve_connection(TokioIo::new(stream), svc);
-            match tokio::time::timeout(st.limits.connection_lifetime, conn).await {
+            let lifetime = st.limits.connection_lifetime;
+            let served = tokio::time::timeout(lifetime, connection(st, stream, plain_allowed));
+            match served.await {
                 Ok(Err(e)) => tracing::debug!(%peer, error = %e, "client API connection ended"),
                 Err(_) => tracing::debug!(%peer, "client API connection closed: lifetime over"),
                 Ok(Ok(())) => {}
             }
         });
     }
+}
+
+/// Serve one connection: TLS when it opens with a handshake, plain HTTP only
+/// when the API is bound to loopback. The handshake shares the header time
+/// limit, so a client that stalls in it is dropped like one that stalls in
+/// its headers.
+async fn connection(
+    st: Arc<State>,
+    stream: tokio::net::TcpStream,
+    plain_allowed: bool,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let Some(tls) = st.ctx.tls.clone() else {
+        return serve_http(st, stream).await;
+    };
+    let mut first = [0u8; 1];
+    let peeked = tokio::time::timeout(st.limits.header_timeout, stream.peek(&mut first)).await;
+    if !matches!(peeked, Ok(Ok(1))) {
+        return Ok(());
+    }
+    if first[0] == crate::tls::HANDSHAKE {
+        let accept = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+        let stream = tokio::time::timeout(st.limits.header_timeout, accept)
+            .await
+            .map_err(|_| "the TLS handshake took too long")??;
+        serve_http(st, stream).await
+    } else if plain_allowed {
+        serve_http(st, stream).await
+    } else {
+        refuse_plain(stream).await
+    }
+}
+
+async fn serve_http<S>(
+    st: Arc<State>,
+    stream: S,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = {
+        let st = st.clone();
+        hyper::service::service_fn(move |req| handle(st.clone(), req))
+    };
+    hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(st.limits.header_timeout)
+        .max_buf_size(64 * 1024)
+        .serve_connection(TokioIo::new(stream), svc)
+        .await?;
+    Ok(())
+}
+
+/// Plain HTTP reached an API that is not on loopback: say so, in the clear
+/// (the reply holds nothing but the refusal), and close.
+async fn refuse_plain(
+    mut stream: tokio::net::TcpStream,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Read what the client sent first, so closing does not reset the
+    // connection before it reads the refusal.
+    let mut request = [0u8; 8192];
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.read(&mut request)).await;
+    let body = error(
+        ErrorCode::NotPermitted,
+        "this client API is not on loopback and speaks only TLS: connect with https and the \
+         node's certificate as the consortium profile pins it",
+    )
+    .to_string();
+    let reply = format!(
+        "HTTP/1.1 426 Upgrade Required\r\nupgrade: TLS/1.3\r\nconnection: close\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(reply.as_bytes()).await?;
+    stream.shutdown().await?;
+    Ok(())
 }
 
 async fn handle(
