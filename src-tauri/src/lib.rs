@@ -52,17 +52,30 @@ impl Startup {
 pub struct AppState {
     startup: Startup,
     session: Arc<Mutex<Option<credence_api::session::Session>>>,
+    /// A person's own identity ("Open my identity"); never beside `session`.
+    own: Arc<Mutex<Option<credence_api::borrower::BorrowerSession>>>,
     starting: Arc<Mutex<bool>>,
     interactive_ms: Mutex<Option<u64>>,
 }
 
 pub fn run() {
+    // Warnings, and which keystores this process unlocks (paths only).
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,credence_api=info")),
+        )
+        .init();
     let args: Vec<String> = std::env::args().collect();
     let startup = Startup::from_env(&args);
     tauri::Builder::default()
         .manage(AppState {
             startup,
             session: Arc::new(Mutex::new(None)),
+            own: Arc::new(Mutex::new(None)),
             starting: Arc::new(Mutex::new(false)),
             interactive_ms: Mutex::new(None),
         })
@@ -71,8 +84,6 @@ pub fn run() {
             commands::start::mark_interactive,
             commands::start::start_demo,
             commands::start::open_demo,
-            commands::start::create_keystore,
-            commands::start::unlock_keystore,
             commands::start::current_session,
             commands::start::close_session,
             commands::officer::officer_find,
@@ -92,6 +103,13 @@ pub fn run() {
             commands::borrower::borrower_grant,
             commands::borrower::borrower_revoke,
             commands::borrower::borrower_dispute,
+            commands::identity::create_identity,
+            commands::identity::open_identity,
+            commands::identity::close_identity,
+            commands::identity::own_home,
+            commands::identity::own_grant,
+            commands::identity::own_revoke,
+            commands::identity::own_dispute,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Credence desktop app");

@@ -11,6 +11,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Builder, By, Capabilities, until } from "selenium-webdriver";
+import { startRunningConsortium as start, stopNodes, waitPort } from "./support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const APP = process.env.CREDENCE_APP ?? path.join(ROOT, "target/debug/credence-desktop");
@@ -35,17 +36,6 @@ function sql(member, query, base = DEMO) {
 }
 const queryCount = () => sql("regulator", "SELECT COUNT(*) FROM queries")[0][0];
 const height = () => sql("regulator", "SELECT MAX(height) FROM blocks")[0][0];
-
-async function waitPort() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${PORT}/status`);
-      if (r.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("tauri-driver did not start");
-}
 
 async function shot(name) {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -131,7 +121,7 @@ before(async () => {
   const log = fs.createWriteStream(path.join(OUT, "app.log"));
   tauriDriver.stdout.pipe(log);
   tauriDriver.stderr.pipe(log);
-  await waitPort();
+  await waitPort(PORT);
 });
 
 after(async () => {
@@ -283,51 +273,10 @@ test("the agency analyst sees the portfolio, plots and queue", async () => {
 
 let nodePids = [];
 
-/** Alive and not a zombie (an orphaned node is reaped by whoever adopted it). */
-function alive(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM, a bounded wait, then SIGKILL and another bounded wait. */
-async function stopNodes(pids, ms = 20000) {
-  for (const signal of ["SIGTERM", "SIGKILL"]) {
-    for (const pid of pids.filter(alive)) {
-      try { process.kill(pid, signal); } catch {}
-    }
-    const deadline = Date.now() + ms;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (!pids.some(alive)) return;
-  }
-  throw new Error(`member processes did not stop: ${pids.filter(alive).join(" ")}`);
-}
-
-/** `credence demo --keep-running`: returns when the demo has run and its members keep running. */
 async function startRunningConsortium(subjects) {
-  const child = spawn(CLI, ["demo", "--dir", RUNNING, "--subjects", String(subjects), "--no-verify", "--keep-running", "--json"], {
-    env: { ...process.env, CREDENCE_PASSPHRASE: PASS },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const code = await new Promise((resolve) => {
-    const t = setTimeout(() => { child.kill("SIGKILL"); resolve("timeout"); }, 180000);
-    child.on("exit", (c) => { clearTimeout(t); resolve(c); });
-  });
-  fs.writeFileSync(path.join(OUT, "running-demo.log"), stderr);
-  // It prints how to stop the members it leaves running: "kill PID PID …".
-  const m = stderr.match(/^\s*kill ([\d ]+)$/m);
-  nodePids = m ? m[1].trim().split(/\s+/).map(Number) : [];
-  assert.notEqual(code, "timeout", "the demo finished in time");
-  assert.equal(nodePids.length, 4, `the demo left four members running: ${stderr}`);
-  assert.ok(nodePids.every(alive));
-  return JSON.parse(stdout);
+  const r = await start({ cli: CLI, dir: RUNNING, subjects, passphrase: PASS, logFile: path.join(OUT, "running-demo.log") });
+  nodePids = r.pids;
+  return r.report;
 }
 
 /** Size, modification time and hash of every file under `dir`. */

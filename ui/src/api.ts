@@ -15,7 +15,9 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export interface AppInfo { version: string; demo_dir: string; demo_exists: boolean; subjects: number; session_open: boolean }
 export interface Member { name: string; role: string; party: string }
 export interface SessionInfo { dir: string; consortium: string; members: Member[]; borrowers: string[]; auto_respond: boolean; connected: boolean; height: number }
-export interface Keystore { name: string; party: string; path: string }
+export interface Qr { width: number; modules: string }
+export interface NewIdentity { keystore: string; party: string; sign_key: string; enc_key: string; request_file: string | null; request: string | null; request_qr: Qr | null }
+export interface OwnInfo { party: string; role: string; consortium: string; via: string; members: Member[] }
 export interface Borrower { subject: string; label: string | null; records: number; live_consents_to_me: number }
 export interface Consent { consent_id: string; grantee: string; grantee_name: string; purpose: string; predicates: string[]; expires_at: number; granted_at: number; revoked_at: number | null; explicit: boolean; live: boolean }
 export interface RecordRow { record_id: string; subject: string; furnisher: string; furnisher_name: string; kind: string; status: string; compliance: string | null; corrects: string | null; height: number; at: number }
@@ -45,8 +47,13 @@ export const api = {
   markInteractive: () => call<number>("mark_interactive"),
   startDemo: (dir: string, subjects: number, passphrase: string) => call<SessionInfo>("start_demo", { dir, subjects, passphrase }),
   openDemo: (dir: string, passphrase: string) => call<SessionInfo>("open_demo", { dir, passphrase }),
-  createKeystore: (dir: string, name: string, passphrase: string) => call<Keystore>("create_keystore", { dir, name, passphrase }),
-  unlockKeystore: (dir: string, passphrase: string) => call<Keystore>("unlock_keystore", { dir, passphrase }),
+  createIdentity: (dir: string, passphrase: string, profilePath: string, lender: string) => call<NewIdentity>("create_identity", { dir, passphrase, profilePath, lender }),
+  openIdentity: (dir: string, profilePath: string, passphrase: string, via: string) => call<OwnInfo>("open_identity", { dir, profilePath, passphrase, via }),
+  closeIdentity: () => call<void>("close_identity"),
+  ownHome: () => call<BorrowerHome>("own_home"),
+  ownGrant: (grantee: string, purpose: string, kinds: string[], expiresInDays: number) => call<string>("own_grant", { grantee, purpose, kinds, expiresInDays }),
+  ownRevoke: (consentId: string) => call<number>("own_revoke", { consentId }),
+  ownDispute: (recordId: string, reason: string) => call<string>("own_dispute", { recordId, reason }),
   currentSession: () => call<SessionInfo>("current_session"),
   closeSession: () => call<void>("close_session"),
   officerFind: (bank: string, needle: string) => call<Borrower[]>("officer_find", { bank, needle }),

@@ -134,3 +134,30 @@ export function timeline(title: string, events: { at: number; lane: string; labe
   parts.push(`</svg>`);
   return parts.join("");
 }
+
+/**
+ * A QR code as SVG: `modules` is the code's `width` × `width` matrix row by
+ * row, "1" dark and "0" light; a 4-module quiet zone surrounds it. Dark runs
+ * in a row become one rectangle each.
+ */
+export function qrSvg(width: number, modules: string, size = 240): string {
+  if (!Number.isInteger(width) || width <= 0 || modules.length !== width * width || /[^01]/.test(modules)) {
+    throw new Error("a QR code needs width × width modules of 0 and 1");
+  }
+  const quiet = 4;
+  const n = width + 2 * quiet;
+  const rects: string[] = [];
+  for (let y = 0; y < width; y++) {
+    let x = 0;
+    while (x < width) {
+      if (modules[y * width + x] !== "1") {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < width && modules[y * width + x] === "1") x++;
+      rects.push(`<rect x="${start + quiet}" y="${y + quiet}" width="${x - start}" height="1"/>`);
+    }
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${n} ${n}" width="${size}" height="${size}" shape-rendering="crispEdges" role="img" aria-label="QR code"><rect width="${n}" height="${n}" fill="#fff"/><g fill="#000">${rects.join("")}</g></svg>`;
+}

@@ -1,10 +1,11 @@
-import { api, type SessionInfo } from "./api";
-import { act, clear, errorBox, field, h, notice } from "./dom";
+import { api, type OwnInfo, type SessionInfo } from "./api";
+import { act, clear, errorBox, field, h, svgBox } from "./dom";
+import { qrSvg } from "./charts";
 import { demoFraction, sessionMode, type UiError } from "./logic";
 import { officerView } from "./views/officer";
 import { analystView } from "./views/analyst";
 import { regulatorView } from "./views/regulator";
-import { borrowerView } from "./views/borrower";
+import { borrowerView, ownBorrowerView } from "./views/borrower";
 
 const root = document.getElementById("app")!;
 
@@ -66,36 +67,68 @@ async function firstScreen(): Promise<void> {
     if (s) shell(s);
   });
 
-  // Create or check a personal keystore.
-  const kDir = h("input", { id: "ks-dir", placeholder: "e.g. /home/me/credence", autocomplete: "off" });
-  const kName = h("input", { id: "ks-name", value: "me", autocomplete: "off" });
-  const kPass = h("input", { id: "ks-pass", type: "password", autocomplete: "new-password" });
-  const kPass2 = h("input", { id: "ks-pass2", type: "password", autocomplete: "new-password" });
-  const kBtn = h("button", { id: "ks-create", type: "submit" }, "Create keystore");
-  const uBtn = h("button", { id: "ks-unlock", type: "button" }, "Check an existing one");
-  const ksForm = h(
+  // Open my identity: my keystore and the consortium's profile.
+  const mDir = h("input", { id: "own-dir", placeholder: "e.g. /home/me/credence", autocomplete: "off", spellcheck: "false" });
+  const mProfile = h("input", { id: "own-profile", placeholder: "e.g. /home/me/profile.json", autocomplete: "off", spellcheck: "false" });
+  const mVia = h("input", { id: "own-via", placeholder: "any member", autocomplete: "off", spellcheck: "false" });
+  const mPass = h("input", { id: "own-pass", type: "password", autocomplete: "current-password" });
+  const mBtn = h("button", { id: "own-open", class: "primary", type: "submit" }, "Open my identity");
+  const ownForm = h(
     "form",
-    { class: "card", id: "ks-form" },
-    h("h2", {}, "Your own keystore"),
-    h("p", { class: "muted" }, "A new identity, encrypted under your passphrase (Argon2id). The key never leaves the app."),
-    field("Folder", kDir),
-    field("Name", kName, "letters, digits, - or _"),
-    field("Passphrase", kPass),
-    field("Repeat passphrase", kPass2),
-    h("div", { class: "row" }, kBtn, uBtn),
+    { class: "card", id: "own-form" },
+    h("h2", {}, "Open my identity"),
+    h("p", { class: "muted" }, "Your own keystore and the consortium's profile. The app then holds your key alone and reaches the consortium through a member's node, checked against the profile."),
+    field("Keystore folder", mDir),
+    field("Consortium profile", mProfile, "profile.json, from your lender or the consortium"),
+    field("Through member", mVia, "optional: a member's name in the profile"),
+    field("Passphrase", mPass),
+    mBtn,
   );
-  ksForm.addEventListener("submit", async (ev) => {
+  ownForm.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    if (kPass.value !== kPass2.value) {
+    const me = await act(mBtn, out, () => api.openIdentity(mDir.value, mProfile.value, mPass.value, mVia.value), "Opening…");
+    if (me) ownShell(me);
+  });
+
+  // A new identity, and its enrolment request for a lender.
+  const nDir = h("input", { id: "new-dir", placeholder: "e.g. /home/me/credence", autocomplete: "off", spellcheck: "false" });
+  const nProfile = h("input", { id: "new-profile", placeholder: "e.g. /home/me/profile.json", autocomplete: "off", spellcheck: "false" });
+  const nLender = h("input", { id: "new-lender", placeholder: "e.g. bank-a", autocomplete: "off", spellcheck: "false" });
+  const nPass = h("input", { id: "new-pass", type: "password", autocomplete: "new-password" });
+  const nPass2 = h("input", { id: "new-pass2", type: "password", autocomplete: "new-password" });
+  const nBtn = h("button", { id: "new-create", type: "submit" }, "Create my identity");
+  const newForm = h(
+    "form",
+    { class: "card", id: "new-form" },
+    h("h2", {}, "New identity"),
+    h("p", { class: "muted" }, "A key of your own, encrypted under your passphrase (Argon2id); it never leaves this machine. With a profile and a lender, the app also writes your enrolment request for that lender, as a file and a QR code."),
+    field("Keystore folder (new)", nDir),
+    field("Consortium profile", nProfile, "optional, with a lender"),
+    field("Lender", nLender, "the member that enrols you"),
+    field("Passphrase", nPass, "8 characters or more"),
+    field("Repeat passphrase", nPass2),
+    nBtn,
+  );
+  newForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (nPass.value !== nPass2.value) {
       clear(out, errorBox({ code: "invalid-input", message: "the two passphrases differ" }));
       return;
     }
-    const k = await act(kBtn, out, () => api.createKeystore(kDir.value, kName.value, kPass.value));
-    if (k) clear(out, notice(`Created ${k.path}: identity ${k.name}, party ${k.party.slice(0, 16)}…`, "ks-created"));
-  });
-  uBtn.addEventListener("click", async () => {
-    const k = await act(uBtn, out, () => api.unlockKeystore(kDir.value, kPass.value));
-    if (k) clear(out, notice(`Unlocked ${k.path}: identity ${k.name}, party ${k.party.slice(0, 16)}…`, "ks-unlocked"));
+    const id = await act(nBtn, out, () => api.createIdentity(nDir.value, nPass.value, nProfile.value, nLender.value), "Creating…");
+    if (!id) return;
+    const shown = h("div", { class: "notice", role: "status", "data-testid": "identity-created", "data-party": id.party },
+      h("p", {}, `Created ${id.keystore}. Your id:`),
+      h("p", { class: "mono", id: "new-party" }, id.party));
+    if (id.request_file && id.request_qr) {
+      shown.append(
+        h("p", {}, `Your enrolment request for ${nLender.value.trim()} is in `, h("code", { id: "new-request-file" }, id.request_file), ". Give the file to them, or show them this code:"),
+        svgBox(qrSvg(id.request_qr.width, id.request_qr.modules), "qr"),
+      );
+    }
+    clear(out, shown);
+    mDir.value = nDir.value;
+    mProfile.value = nProfile.value;
   });
 
   const screen = h(
@@ -103,7 +136,7 @@ async function firstScreen(): Promise<void> {
     { id: "first-screen", class: "first" },
     h("header", { class: "brand" }, h("h1", {}, "Credence"), h("p", {}, "Credit questions answered with proofs, consent kept by the borrower.")),
     out,
-    h("div", { class: "cards" }, startForm, openForm, ksForm),
+    h("div", { class: "cards" }, ownForm, newForm, startForm, openForm),
     h("footer", { class: "muted" }, `version ${info?.version ?? "?"}`),
   );
   clear(root, screen);
@@ -160,6 +193,25 @@ function shell(s: SessionInfo, role: Role = "officer"): void {
   }
   document.addEventListener("keydown", keys);
   show(role);
+}
+
+/** The app on one person's own key: their home, and nothing else. */
+function ownShell(me: OwnInfo): void {
+  const body = h("section", { id: "role-body", class: "role-body" });
+  const close = h("button", { id: "close-identity", class: "ghost" }, "Close");
+  close.addEventListener("click", async () => {
+    await api.closeIdentity().catch(() => undefined);
+    firstScreen();
+  });
+  const header = h(
+    "header",
+    { class: "top" },
+    h("div", { class: "brand-small" }, "Credence"),
+    h("div", { class: "where muted", id: "own-where", "data-party": me.party }, `${me.consortium} · my identity ${me.party.slice(0, 12)}… (${me.role}) · through ${me.via}`),
+    close,
+  );
+  clear(root, h("div", { class: "app" }, header, body));
+  ownBorrowerView(body, me).catch((e: UiError) => clear(body, errorBox(e)));
 }
 
 firstScreen();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { barChart, barGeometry, esc, lineChart, linePoints, niceMax, timeline } from "../src/charts";
+import { barChart, barGeometry, esc, lineChart, linePoints, niceMax, qrSvg, timeline } from "../src/charts";
 import { bucketLabels } from "../src/views/regulator";
 
 describe("charts", () => {
@@ -29,5 +29,24 @@ describe("charts", () => {
   });
   it("labels activity buckets by time of day", () => {
     expect(bucketLabels(86400, 60, 3)).toEqual(["00:00:00", "00:01:00", "00:02:00"]);
+  });
+});
+
+describe("qrSvg", () => {
+  it("draws each dark run of a row as one rectangle inside the quiet zone", () => {
+    // 3 × 3: row 0 "110", row 1 "000", row 2 "101".
+    const svg = qrSvg(3, "110000101");
+    expect(svg).toContain('viewBox="0 0 11 11"');
+    const rects = [...svg.matchAll(/<rect x="(\d+)" y="(\d+)" width="(\d+)" height="1"\/>/g)].map((m) => m.slice(1).map(Number));
+    expect(rects).toEqual([
+      [4, 4, 2],
+      [4, 6, 1],
+      [6, 6, 1],
+    ]);
+  });
+  it("refuses a matrix that is not width × width of 0 and 1", () => {
+    expect(() => qrSvg(3, "1100")).toThrow();
+    expect(() => qrSvg(2, "12<0")).toThrow();
+    expect(() => qrSvg(0, "")).toThrow();
   });
 });

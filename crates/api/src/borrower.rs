@@ -36,6 +36,10 @@ pub struct MyConsent {
     pub grantee: PartyId,
     pub grantee_name: String,
     pub purpose: String,
+    /// The question kinds it allows by name, or `["any"]`.
+    pub questions: Vec<String>,
+    /// I explicitly agreed (employment requires it).
+    pub explicit: bool,
     pub granted_at: u64,
     pub expires_at: u64,
     pub revoked_at: Option<u64>,
@@ -51,11 +55,16 @@ impl MyConsent {
 #[derive(Clone, Debug)]
 pub struct MyRecord {
     pub record_id: Id,
+    pub furnisher: PartyId,
     pub furnisher_name: String,
+    /// The earlier record this one corrects.
+    pub corrects: Option<Id>,
     pub kind: String,
     pub status: String,
     pub compliance: Option<String>,
     pub at: u64,
+    /// The block that holds it.
+    pub height: u64,
     /// What was sealed; `None` when it cannot be opened (`problem` says why).
     pub content: Option<Payload>,
     /// Why the record cannot be read or used, if it cannot.
@@ -228,6 +237,12 @@ impl BorrowerSession {
                     grantee_name: self.name(&grantee),
                     grantee,
                     purpose: text(c, "purpose")?,
+                    questions: list(c, "questions")?
+                        .iter()
+                        .map(|q| q.as_str().map(str::to_string))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| malformed("a question kind is not text"))?,
+                    explicit: c["explicit"].as_bool().unwrap_or(false),
                     granted_at: num(c, "granted_at")?,
                     expires_at: num(c, "expires_at")?,
                     revoked_at: c["revoked_at"].as_u64(),
@@ -343,16 +358,43 @@ impl BorrowerSession {
                 };
                 Ok(MyRecord {
                     record_id: rec.record_id,
+                    furnisher: rec.furnisher,
                     furnisher_name: self.name(&rec.furnisher),
+                    corrects: rec.corrects,
                     kind: rec.kind.as_str().to_string(),
                     status: text(&r, "status")?,
                     compliance: r["compliance"].as_str().map(str::to_string),
                     at: num(&r, "at")?,
+                    height: num(&r, "height")?,
                     content,
                     problem,
                 })
             })
             .collect()
+    }
+
+    /// The disputes I opened, answered or not.
+    pub fn disputes(&self) -> Result<Vec<credence_ledger::read::DisputeInfo>> {
+        let v = self.get("/v1/me/records")?;
+        list(&v, "disputes")?
+            .iter()
+            .map(|d| {
+                Ok(credence_ledger::read::DisputeInfo {
+                    subject: self.party(),
+                    dispute_id: id(d, "dispute_id")?,
+                    record_id: id(d, "record_id")?,
+                    reason: text(d, "reason")?,
+                    opened_at: num(d, "opened_at")?,
+                    resolved_at: d["resolved_at"].as_u64(),
+                    outcome: d["outcome"].as_str().map(str::to_string),
+                })
+            })
+            .collect()
+    }
+
+    /// The consortium's members, as the profile names them.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
     }
 
     pub fn access_log(&self) -> Result<Vec<AccessRow>> {

@@ -95,6 +95,9 @@ pub fn unlock_all(path: &Path, passphrase: &Secret<String>) -> Result<Vec<(Strin
             path.display()
         )));
     }
+    // Which keystores a process opened is part of its audit (the desktop
+    // app on one person's key opens that one alone); the path only.
+    tracing::info!(keystore = %path.display(), identities = all.len(), "keystore unlocked");
     Ok(all)
 }
 

@@ -139,7 +139,8 @@ pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
                     .iter()
                     .map(|c| {
                         json!({"consent_id": hex::encode(c.consent_id), "grantee": c.grantee.to_hex(),
-                            "grantee_name": c.grantee_name, "purpose": c.purpose, "granted_at": c.granted_at,
+                            "grantee_name": c.grantee_name, "purpose": c.purpose, "questions": c.questions,
+                            "explicit": c.explicit, "granted_at": c.granted_at,
                             "expires_at": c.expires_at, "revoked_at": c.revoked_at, "live": c.is_live(now)})
                     })
                     .collect();
@@ -148,7 +149,7 @@ pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
                 println!("{} consents (through {}):", list.len(), s.via());
                 for c in &list {
                     println!(
-                        "  {} {:<12} {:<24} {}",
+                        "  {} {:<12} {:<24} {:<8} {}",
                         hex::encode(c.consent_id),
                         c.grantee_name,
                         c.purpose,
@@ -158,7 +159,8 @@ pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
                             "revoked"
                         } else {
                             "expired"
-                        }
+                        },
+                        c.questions.join(",")
                     );
                 }
             }

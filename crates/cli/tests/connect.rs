@@ -451,6 +451,11 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
         .find(|c| c["consent_id"] == consent.as_str())
         .unwrap();
     assert_eq!(revoked["live"], false, "{list}");
+    assert_eq!(
+        revoked["questions"],
+        serde_json::json!(["total-debt-below"]),
+        "{list}"
+    );
     fails(
         &["consent", "revoke", "--consent", &consent, "--json"],
         "invalid-input",

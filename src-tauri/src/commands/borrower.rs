@@ -24,14 +24,7 @@ pub async fn borrower_home(state: State<'_, AppState>, label: String) -> UiResul
         let disputes = read::disputes(view, Some(&me.party_id()))
             .map_err(credence_api::ApiError::from)?
             .into_iter()
-            .map(|d| DisputeDto {
-                dispute_id: hex_id(&d.dispute_id),
-                record_id: hex_id(&d.record_id),
-                reason: d.reason,
-                opened_at: d.opened_at,
-                resolved_at: d.resolved_at,
-                outcome: d.outcome,
-            })
+            .map(DisputeDto::from)
             .collect();
         let mut access: Vec<AccessDto> = reads::access_log(view, &me.party_id())?
             .into_iter()

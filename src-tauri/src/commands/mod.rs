@@ -3,6 +3,7 @@
 //! DTO of `crate::dto`.
 pub mod analyst;
 pub mod borrower;
+pub mod identity;
 pub mod officer;
 pub mod regulator;
 pub mod start;

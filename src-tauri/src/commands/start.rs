@@ -49,6 +49,8 @@ fn session_info(s: &Session) -> UiResult<SessionInfo> {
 fn install(state: &AppState, dir: PathBuf, c: demo::DemoConsortium) -> UiResult<SessionInfo> {
     let s = Session::new(dir, c);
     let info = session_info(&s)?;
+    // The app holds either the demo's keys or one person's, never both.
+    *lock(&state.own) = None;
     *lock(&state.session) = Some(s);
     Ok(info)
 }
@@ -136,36 +138,6 @@ pub async fn open_demo(
         .await
         .map_err(|e| UiError::new("internal", format!("the open task failed: {e}")))??;
     install(&state, dir, c)
-}
-
-/// Create a keystore with a fresh identity (a borrower's or a member's own).
-#[tauri::command]
-pub async fn create_keystore(
-    dir: String,
-    name: String,
-    passphrase: String,
-) -> UiResult<KeystoreDto> {
-    let p = secret(passphrase);
-    tauri::async_runtime::spawn_blocking(move || {
-        let home = Home::new(dir.trim());
-        let a = home.create(name.trim(), &p, KdfParams::default())?;
-        Ok(KeystoreDto::new(&home, &a))
-    })
-    .await
-    .map_err(|e| UiError::new("internal", e.to_string()))?
-}
-
-/// Unlock a keystore and show whose it is (the passphrase check).
-#[tauri::command]
-pub async fn unlock_keystore(dir: String, passphrase: String) -> UiResult<KeystoreDto> {
-    let p = secret(passphrase);
-    tauri::async_runtime::spawn_blocking(move || {
-        let home = Home::new(dir.trim());
-        let a = home.unlock(&p)?;
-        Ok(KeystoreDto::new(&home, &a))
-    })
-    .await
-    .map_err(|e| UiError::new("internal", e.to_string()))?
 }
 
 #[tauri::command]

@@ -15,10 +15,12 @@ use credence_api::{tradeline, AllowedPredicates, Id};
 use serde::{Deserialize, Serialize};
 
 mod oversight;
+mod own;
 mod screens;
 #[cfg(test)]
 mod typescript;
 pub use oversight::*;
+pub use own::*;
 pub use screens::*;
 
 pub fn hex_id(id: &Id) -> String {

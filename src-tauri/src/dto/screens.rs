@@ -31,23 +31,6 @@ pub struct SessionInfo {
 }
 
 #[derive(Serialize)]
-pub struct KeystoreDto {
-    pub name: String,
-    pub party: String,
-    pub path: String,
-}
-
-impl KeystoreDto {
-    pub fn new(home: &credence_api::home::Home, a: &credence_api::home::Actor) -> Self {
-        KeystoreDto {
-            name: a.name.clone(),
-            party: a.identity.party_id().to_hex(),
-            path: home.keystore().display().to_string(),
-        }
-    }
-}
-
-#[derive(Serialize)]
 pub struct BorrowerFile {
     pub subject: String,
     pub label: Option<String>,
@@ -135,4 +118,17 @@ pub struct DisputeDto {
     pub opened_at: u64,
     pub resolved_at: Option<u64>,
     pub outcome: Option<String>,
+}
+
+impl From<credence_api::read::DisputeInfo> for DisputeDto {
+    fn from(d: credence_api::read::DisputeInfo) -> Self {
+        DisputeDto {
+            dispute_id: hex_id(&d.dispute_id),
+            record_id: hex_id(&d.record_id),
+            reason: d.reason,
+            opened_at: d.opened_at,
+            resolved_at: d.resolved_at,
+            outcome: d.outcome,
+        }
+    }
 }

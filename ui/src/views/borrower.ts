@@ -1,11 +1,50 @@
 // Borrower: my records and scores, who accessed my data and when, my
 // consents (grant; revoke with one click), disputes.
-import { api, type BorrowerHome, type SessionInfo } from "../api";
+import { api, type BorrowerHome, type OwnInfo, type SessionInfo } from "../api";
 import { timeline } from "../charts";
 import { act, clear, errorBox, field, h, notice, select, svgBox } from "../dom";
 import { buildConsent, DISPUTE_REASONS, formatCents, formatTime, PREDICATE_KINDS, PURPOSES, shortId, statusText, paymentCells, type UiError } from "../logic";
 
 let current = "";
+
+/** What the borrower's home does: with a demo borrower's key, or with mine. */
+interface BorrowerActions {
+  grant(grantee: string, purpose: string, kinds: string[], days: number, explicit: boolean): Promise<string>;
+  revoke(consentId: string): Promise<number>;
+  dispute(recordId: string, reason: string): Promise<string>;
+}
+
+function demoActions(label: string): BorrowerActions {
+  return {
+    grant: (g, p, k, d, e) => api.borrowerGrant(label, g, p, k, d, e),
+    revoke: (c) => api.borrowerRevoke(label, c),
+    dispute: (r, why) => api.borrowerDispute(label, r, why),
+  };
+}
+
+const OWN: BorrowerActions = {
+  grant: (g, p, k, d) => api.ownGrant(g, p, k, d),
+  revoke: (c) => api.ownRevoke(c),
+  dispute: (r, why) => api.ownDispute(r, why),
+};
+
+/** My own home: the app holds my key only, and reads through `info.via`. */
+export async function ownBorrowerView(body: HTMLElement, info: OwnInfo): Promise<void> {
+  const main = h("div", { id: "borrower-main", "data-own": "1" });
+  async function load(flash?: HTMLElement) {
+    try {
+      const home = await api.ownHome();
+      render(main, home, load, OWN);
+      if (flash) main.querySelector(".out")?.replaceChildren(flash);
+    } catch (e) {
+      clear(main, errorBox(e as UiError));
+    }
+  }
+  const refresh = h("button", { id: "own-refresh", class: "ghost" }, "Refresh");
+  refresh.addEventListener("click", () => load());
+  clear(body, h("div", { class: "toolbar" }, h("h1", {}, "My credit file"), h("span", { class: "muted" }, `read through ${info.via}'s node, checked against the consortium profile`), refresh), main);
+  await load();
+}
 
 export async function borrowerView(body: HTMLElement, s: SessionInfo): Promise<void> {
   if (s.borrowers.length === 0) {
@@ -22,7 +61,7 @@ export async function borrowerView(body: HTMLElement, s: SessionInfo): Promise<v
   async function load(flash?: HTMLElement) {
     try {
       const home = await api.borrowerHome(current);
-      render(main, home, load);
+      render(main, home, load, demoActions(current));
       if (flash) main.querySelector(".out")?.replaceChildren(flash);
     } catch (e) {
       clear(main, errorBox(e as UiError));
@@ -32,7 +71,7 @@ export async function borrowerView(body: HTMLElement, s: SessionInfo): Promise<v
   await load();
 }
 
-function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement) => Promise<void>) {
+function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement) => Promise<void>, acts: BorrowerActions) {
   const out = h("div", { class: "out" });
 
   // Consents: revoke is one click.
@@ -43,7 +82,7 @@ function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement
       if (c.live) {
         const btn = h("button", { class: "danger small", "data-consent-id": c.consent_id, "data-grantee": c.grantee_name, "aria-label": `Revoke consent to ${c.grantee_name}` }, "Revoke");
         btn.addEventListener("click", async () => {
-          const r = await act(btn, out, () => api.borrowerRevoke(b.label, c.consent_id), "Revoking…");
+          const r = await act(btn, out, () => acts.revoke(c.consent_id), "Revoking…");
           if (r !== undefined) await reload(notice(`Consent to ${c.grantee_name} revoked (block ${r}). They can no longer ask about you.`, "revoked"));
         });
         cell = btn;
@@ -72,7 +111,7 @@ function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement
       clear(out, errorBox({ code: "invalid-input", message: c.error }));
       return;
     }
-    const id = await act(gBtn, out, () => api.borrowerGrant(b.label, c.ok.grantee, c.ok.purpose, c.ok.kinds, c.ok.expiresInDays, c.ok.explicit), "Granting…");
+    const id = await act(gBtn, out, () => acts.grant(c.ok.grantee, c.ok.purpose, c.ok.kinds, c.ok.expiresInDays, c.ok.explicit), "Granting…");
     if (id) await reload(notice(`Consent ${shortId(id)} granted.`, "granted"));
   });
 
@@ -83,7 +122,7 @@ function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement
     const open = b.disputes.find((d) => d.record_id === r.record_id && d.resolved_at === null);
     dBtn.disabled = !!open || r.status !== "live";
     dBtn.addEventListener("click", async () => {
-      const id = await act(dBtn, out, () => api.borrowerDispute(b.label, r.record_id, reason.value), "Sending…");
+      const id = await act(dBtn, out, () => acts.dispute(r.record_id, reason.value), "Sending…");
       if (id) await reload(notice(`Dispute ${shortId(id)} opened; ${r.furnisher_name} has 30 days to answer (FCRA §611).`, "disputed"));
     });
     const facts = p.kind === "income"

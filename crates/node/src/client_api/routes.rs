@@ -205,11 +205,24 @@ pub fn records(l: &Ledger, caller: &Caller) -> Out {
         let (rec, extra) = read::furnished(l, &r.record_id).map_err(storage)?;
         out.push(json!({
             "record_id": hex::encode(r.record_id), "subject": r.subject.to_hex(), "furnisher": r.furnisher.to_hex(),
-            "kind": r.kind.as_str(), "status": r.status, "compliance": r.compliance, "at": r.at,
+            "kind": r.kind.as_str(), "status": r.status, "compliance": r.compliance, "at": r.at, "height": r.height,
             "record": hex::encode(to_bytes(&rec)), "shared_wraps": hex::encode(to_bytes(&extra)),
         }));
     }
-    Ok((200, json!({"records": out})))
+    // A borrower's own disputes travel with their records.
+    let disputes = match caller {
+        Caller::Subject(me) => read::disputes(l, Some(me)).map_err(storage)?,
+        Caller::Member(_) => Vec::new(),
+    };
+    let disputes: Vec<Value> = disputes
+        .iter()
+        .map(|d| {
+            json!({"dispute_id": hex::encode(d.dispute_id), "record_id": hex::encode(d.record_id),
+            "reason": d.reason, "opened_at": d.opened_at, "resolved_at": d.resolved_at,
+            "outcome": d.outcome})
+        })
+        .collect();
+    Ok((200, json!({"records": out, "disputes": disputes})))
 }
 
 pub fn access_log(l: &Ledger, caller: &Caller) -> Out {
@@ -237,6 +250,11 @@ pub fn consents(l: &Ledger, caller: &Caller) -> Out {
             "consent_id": hex::encode(c.consent.consent_id), "subject": c.consent.subject.to_hex(),
             "grantee": c.consent.grantee.to_hex(), "purpose": c.consent.purpose.as_str(),
             "expires_at": c.consent.expires_at, "granted_at": c.granted_at, "revoked_at": c.revoked_at,
+            "explicit": c.consent.explicit,
+            "questions": match c.consent.predicates.kinds() {
+                None => vec!["any"],
+                Some(kinds) => kinds.iter().map(|k| k.name()).collect(),
+            },
         })).collect::<Vec<_>>()}),
     ))
 }

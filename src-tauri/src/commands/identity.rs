@@ -1,0 +1,169 @@
+//! "Open my identity": a person's own keystore and the consortium's profile.
+//! The app then holds that one key and reaches the consortium only through a
+//! member's client API, checked against the profile (no ledger file is
+//! read). Today the identity's home is a borrower's.
+use super::*;
+use credence_api::borrower::BorrowerSession;
+use credence_api::enrolment::EnrolRequest;
+use credence_api::profile::Profile;
+
+fn profile(path: &str) -> UiResult<Profile> {
+    if path.trim().is_empty() {
+        return Err(UiError::bad_request(
+            "give the consortium's profile (profile.json, from your lender or the consortium)",
+        ));
+    }
+    Ok(Profile::read(std::path::Path::new(path.trim()))?)
+}
+
+/// Create a new identity in `dir` and, when a profile and a lender are
+/// given, its enrolment request for that lender, written beside it.
+#[tauri::command]
+pub async fn create_identity(
+    dir: String,
+    passphrase: String,
+    profile_path: String,
+    lender: String,
+) -> UiResult<IdentityDto> {
+    let p = secret(passphrase);
+    tauri::async_runtime::spawn_blocking(move || {
+        if dir.trim().is_empty() {
+            return Err(UiError::bad_request("give a folder for your keystore"));
+        }
+        let lender = lender.trim().to_string();
+        // Checked before the keystore is made, so a bad profile leaves nothing.
+        let prof = if lender.is_empty() {
+            None
+        } else {
+            let prof = profile(&profile_path)?;
+            prof.member(&lender)?;
+            Some(prof)
+        };
+        let home = Home::new(dir.trim());
+        let a = home.create("me", &p, KdfParams::default())?;
+        let request = match prof {
+            None => None,
+            Some(prof) => {
+                let req = EnrolRequest::create(&prof, &a.identity, &lender)?;
+                let file = home.dir.join(format!("enrol-request-{lender}.json"));
+                req.write(&file)?;
+                let text = std::fs::read_to_string(&file).map_err(credence_api::ApiError::from)?;
+                Some((file.display().to_string(), text))
+            }
+        };
+        IdentityDto::new(&home, &a.identity, request)
+    })
+    .await
+    .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+/// Unlock my keystore and reach the consortium through `via` (or the first
+/// member that answers as the profile says). Closes any demo session: the
+/// app holds one key.
+#[tauri::command]
+pub async fn open_identity(
+    state: State<'_, AppState>,
+    dir: String,
+    profile_path: String,
+    passphrase: String,
+    via: String,
+) -> UiResult<OwnInfo> {
+    let p = secret(passphrase);
+    let own = state.own.clone();
+    let demo = state.session.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let prof = profile(&profile_path)?;
+        let me = Home::new(dir.trim()).unlock(&p)?.identity;
+        let via = Some(via.trim()).filter(|v| !v.is_empty());
+        let s = BorrowerSession::open(me, prof, via)?;
+        let info = OwnInfo::new(&s)?;
+        *lock(&demo) = None;
+        *lock(&own) = Some(s);
+        Ok(info)
+    })
+    .await
+    .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+#[tauri::command]
+pub async fn close_identity(state: State<'_, AppState>) -> UiResult<()> {
+    *lock(&state.own) = None;
+    Ok(())
+}
+
+/// Run `f` on my open identity, off the UI thread.
+async fn with_own<T, F>(state: &State<'_, AppState>, f: F) -> UiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&BorrowerSession) -> UiResult<T> + Send + 'static,
+{
+    let s = state.own.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let g = lock(&s);
+        let own = g
+            .as_ref()
+            .ok_or_else(|| UiError::new("no-session", "no identity is open; open yours first"))?;
+        f(own)
+    })
+    .await
+    .map_err(|e| UiError::new("internal", format!("the task failed: {e}")))?
+}
+
+/// My home: records (opened here with my key), consents, access log and
+/// disputes, as the member's node serves them.
+#[tauri::command]
+pub async fn own_home(state: State<'_, AppState>) -> UiResult<BorrowerHome> {
+    with_own(&state, BorrowerHome::from_own).await
+}
+
+/// The member a party id names in my profile.
+fn member_name(s: &BorrowerSession, party: &str) -> UiResult<String> {
+    let want = parse_party("grantee", party)?;
+    s.profile()
+        .members
+        .iter()
+        .find(|m| m.party().is_ok_and(|p| p == want))
+        .map(|m| m.name.clone())
+        .ok_or_else(|| UiError::bad_request("that grantee is not a member in your profile"))
+}
+
+#[tauri::command]
+pub async fn own_grant(
+    state: State<'_, AppState>,
+    grantee: String,
+    purpose: String,
+    kinds: Vec<String>,
+    expires_in_days: u64,
+) -> UiResult<String> {
+    with_own(&state, move |s| {
+        let to = member_name(s, &grantee)?;
+        let purpose = Purpose::parse(&purpose)
+            .ok_or_else(|| UiError::bad_request(format!("unknown purpose \"{purpose}\"")))?;
+        let allowed = allowed_from_names(&kinds)?;
+        Ok(hex_id(&s.grant(&to, purpose, allowed, expires_in_days)?))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn own_revoke(state: State<'_, AppState>, consent_id: String) -> UiResult<u64> {
+    with_own(&state, move |s| {
+        Ok(s.revoke(&parse_id("consent", &consent_id)?)?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn own_dispute(
+    state: State<'_, AppState>,
+    record_id: String,
+    reason: String,
+) -> UiResult<String> {
+    with_own(&state, move |s| {
+        let id = parse_id("record", &record_id)?;
+        let reason = DisputeReason::parse(&reason)
+            .ok_or_else(|| UiError::bad_request(format!("unknown dispute reason \"{reason}\"")))?;
+        Ok(hex_id(&s.dispute(&id, reason)?))
+    })
+    .await
+}

@@ -1,0 +1,168 @@
+// End-to-end, a borrower on their own key: the real app in a real window,
+// started with no demo, against a consortium of member processes. The
+// identity is created in the app, enrolled by the bank with the CLI, grants
+// its consents in the app; the bank asks with the CLI; the app's access log
+// shows the question and its answer; the borrower revokes in the app and the
+// bank's next question is refused. The app process unlocks no keystore but
+// the borrower's (its log lists every keystore it unlocks).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { Builder, By, Capabilities, until } from "selenium-webdriver";
+import { startRunningConsortium, stopNodes, waitPort } from "./support.mjs";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const APP = process.env.CREDENCE_APP ?? path.join(ROOT, "target/debug/credence-desktop");
+const CLI = process.env.CREDENCE_CLI ?? path.join(ROOT, "target/debug/credence");
+const OUT = path.resolve(process.env.E2E_OUT ?? path.join(ROOT, "target/e2e"), "own");
+const SHOTS = path.join(path.dirname(OUT), "screenshots");
+const RUNNING = path.join(OUT, "consortium");
+const ME = path.join(OUT, "alice");
+const PROFILE = path.join(RUNNING, "profile.json");
+const APP_LOG = path.join(OUT, "app.log");
+const MEMBER_PASS = "credence-demo";
+const MY_PASS = "alice's own passphrase";
+const PORT = 4454;
+
+let driver;
+let tauriDriver;
+let nodePids = [];
+let party;
+
+const $ = (css) => driver.findElement(By.css(css));
+const waitFor = (css, ms = 60000) => driver.wait(until.elementLocated(By.css(css)), ms, `waiting for ${css}`);
+async function type(css, text) {
+  const el = await $(css);
+  await el.clear();
+  await el.sendKeys(text);
+}
+async function shot(name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  fs.writeFileSync(path.join(SHOTS, `${name}.png`), await driver.takeScreenshot(), "base64");
+}
+
+/** The CLI as a member's staff runs it: exit code and JSON output. */
+function credence(...args) {
+  const r = spawnSync(CLI, [...args, "--json"], { env: { ...process.env, CREDENCE_PASSPHRASE: MEMBER_PASS }, encoding: "utf8", timeout: 180000 });
+  let out = null;
+  try {
+    out = JSON.parse(r.stdout);
+  } catch {}
+  return { code: r.status, out, stderr: r.stderr };
+}
+
+const bankAsks = (predicate) => credence("query", "--home", path.join(RUNNING, "bank-a"), "--subject", party, "--predicate", predicate);
+
+before(async () => {
+  fs.rmSync(OUT, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
+  assert.ok(fs.existsSync(APP), `build the app first: ${APP}`);
+  const r = await startRunningConsortium({ cli: CLI, dir: RUNNING, subjects: 4, passphrase: MEMBER_PASS, logFile: path.join(OUT, "consortium.log") });
+  nodePids = r.pids;
+  // No demo folder: the app starts with nothing but its first screen.
+  tauriDriver = spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(PORT + 1)], {
+    env: { ...process.env, CREDENCE_DEMO_DIR: path.join(OUT, "no-demo") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log = fs.createWriteStream(APP_LOG);
+  tauriDriver.stdout.pipe(log);
+  tauriDriver.stderr.pipe(log);
+  await waitPort(PORT);
+  const caps = new Capabilities();
+  caps.set("tauri:options", { application: APP });
+  caps.setBrowserName("wry");
+  driver = await new Builder().withCapabilities(caps).usingServer(`http://127.0.0.1:${PORT}/`).build();
+  await waitFor('#first-screen[data-ready="1"]', 20000);
+});
+
+after(async () => {
+  if (driver) await driver.quit().catch(() => {});
+  if (tauriDriver) tauriDriver.kill();
+  await stopNodes(nodePids, 5000).catch(() => {});
+});
+
+test("a new identity is created in the app, with its enrolment request as a file and a QR code", async () => {
+  await type("#new-dir", ME);
+  await type("#new-profile", PROFILE);
+  await type("#new-lender", "bank-a");
+  await type("#new-pass", MY_PASS);
+  await type("#new-pass2", MY_PASS);
+  await (await $("#new-create")).click();
+  const made = await waitFor('[data-testid="identity-created"]');
+  party = await made.getAttribute("data-party");
+  assert.match(party, /^[0-9a-f]{64}$/);
+  const file = await (await $("#new-request-file")).getText();
+  assert.equal(file, path.join(ME, "enrol-request-bank-a.json"));
+  assert.ok(fs.existsSync(file));
+  assert.equal((await driver.findElements(By.css(".qr svg rect"))).length > 10, true, "the QR code is drawn");
+  await shot("own-identity-created");
+
+  // The bank enrols the request with its own tools.
+  const e = credence("enrol", "--home", path.join(RUNNING, "bank-a"), "--request", file);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(e.out.party, party);
+});
+
+test("the borrower opens their identity and grants consents in the app; the bank's question shows in the access log", async () => {
+  assert.equal(await (await $("#own-dir")).getAttribute("value"), ME, "the new identity's folder is offered");
+  await type("#own-via", "bank-a");
+  await type("#own-pass", MY_PASS);
+  await (await $("#own-open")).click();
+  await waitFor('#borrower-main[data-own="1"] #grant-form');
+  assert.equal(await (await $("#own-where")).getAttribute("data-party"), party);
+
+  async function grant(member, purpose) {
+    const options = await driver.findElements(By.css("#grant-to option"));
+    let found = false;
+    for (const o of options) {
+      if ((await o.getText()).startsWith(`${member} (`)) {
+        await o.click();
+        found = true;
+        break;
+      }
+    }
+    assert.ok(found, `${member} is offered in the grant form`);
+    await (await $(`#grant-purpose option[value="${purpose}"]`)).click();
+    await type("#grant-days", "30");
+    await (await $("#grant-submit")).click();
+    await waitFor(`#my-consents button[data-grantee="${member}"]`);
+  }
+  await grant("bank-a", "credit-application");
+  await grant("agency", "account-review");
+
+  const asked = bankAsks("total_debt < 100000");
+  assert.equal(asked.code, 0, asked.stderr);
+  assert.equal(asked.out.holds, true);
+  assert.equal(asked.out.verified, true);
+
+  // The toolbar may sit under the sticky header after the grants scrolled.
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' }); arguments[0].click()", await $("#own-refresh"));
+  const row = await driver.wait(async () => {
+    for (const tr of await driver.findElements(By.css("#my-access tbody tr"))) {
+      const t = await tr.getText();
+      if (t.includes("total_debt < 100000") && t.includes("answered: holds")) return tr;
+    }
+    return null;
+  }, 30000, "the access log shows the bank's question and its answer");
+  assert.match(await row.getText(), /bank-a/);
+  await shot("own-borrower-home");
+});
+
+test("the borrower revokes in the app and the bank's next question is refused", async () => {
+  const revoke = await $('#my-consents button[data-grantee="bank-a"]');
+  await revoke.click();
+  await waitFor('[data-testid="revoked"]');
+  const refused = bankAsks("total_debt < 100000");
+  assert.equal(refused.code, 2, `refused: ${JSON.stringify(refused.out)}`);
+  assert.equal(refused.out.error.code, "no-consent");
+});
+
+test("the app process unlocked no keystore but the borrower's", async () => {
+  const log = fs.readFileSync(APP_LOG, "utf8");
+  const unlocked = [...log.matchAll(/keystore unlocked keystore=(\S+)/g)].map((m) => m[1]);
+  assert.ok(unlocked.length >= 1, `the app logs each keystore it unlocks:\n${log}`);
+  for (const k of unlocked) assert.equal(k, path.join(ME, "keystore.json"));
+  assert.ok(!log.includes(MY_PASS) && !log.includes(MEMBER_PASS), "no passphrase in the log");
+});
