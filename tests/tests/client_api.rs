@@ -38,7 +38,7 @@ impl Drop for Api {
 
 /// bank-a's node API over bank-a's ledger file.
 fn serve(w: &World, limits: ApiLimits) -> Api {
-    serve_at(w, limits, "127.0.0.1:0", None).unwrap()
+    serve_at(w, limits, "127.0.0.1:0", None, None).unwrap()
 }
 
 fn serve_at(
@@ -46,6 +46,7 @@ fn serve_at(
     limits: ApiLimits,
     at: &str,
     tls: Option<Arc<credence_node::tls::ServerConfig>>,
+    acting: Option<client_api::Acting>,
 ) -> std::io::Result<Api> {
     let health = Health::new(Arc::new(AtomicBool::new(false)));
     let ctx = Arc::new(ApiContext {
@@ -60,6 +61,7 @@ fn serve_at(
         health: health.clone(),
         unfiltered: false,
         tls,
+        acting,
     });
     let server = client_api::serve(at.parse().unwrap(), ctx, limits)?;
     Ok(Api {
@@ -357,7 +359,7 @@ fn off_loopback_the_api_speaks_only_pinned_tls() {
         header_timeout: Duration::from_millis(500),
         ..ApiLimits::default()
     };
-    let refused = serve_at(&w, limits.clone(), "0.0.0.0:0", None)
+    let refused = serve_at(&w, limits.clone(), "0.0.0.0:0", None, None)
         .err()
         .unwrap();
     assert!(
@@ -368,7 +370,7 @@ fn off_loopback_the_api_speaks_only_pinned_tls() {
     let names = tls::names_for("0.0.0.0:0".parse().unwrap(), &[]);
     let cert = tls::make_certificate(&w.bank_a, "bank-a", &names).unwrap();
     let config = tls::server_config(&w.bank_a, &cert).unwrap();
-    let api = serve_at(&w, limits.clone(), "0.0.0.0:0", Some(config.clone())).unwrap();
+    let api = serve_at(&w, limits.clone(), "0.0.0.0:0", Some(config.clone()), None).unwrap();
     let lo = SocketAddr::from(([127, 0, 0, 1], api.addr.port()));
 
     let (code, v) = send(lo, &request("GET", "/v1/status", &[], b""));
@@ -406,9 +408,202 @@ fn off_loopback_the_api_speaks_only_pinned_tls() {
     drop(api);
 
     // On loopback: both.
-    let api = serve_at(&w, limits, "127.0.0.1:0", Some(config)).unwrap();
+    let api = serve_at(&w, limits, "127.0.0.1:0", Some(config), None).unwrap();
     let (code, v) = send(api.addr, &request("GET", "/v1/status", &[], b""));
     assert_eq!(code, 200, "{v}");
     let pinned = NodeClient::pinned(api.addr, api.node, w.s1.clone(), &cert);
     assert_eq!(pinned.status().unwrap()["name"], "bank-a");
+}
+
+/// A member's operators act for it within their role only: an officer's
+/// question is signed by the node for the member and names the officer; an
+/// officer cannot furnish, score, answer or vote, nor fetch record keys; an
+/// analyst gets a record's key wrapped to its own key (and nobody else can
+/// use that wrap) but cannot ask; a stranger's key is refused; an operator
+/// removed from the registry is refused from its next request.
+#[test]
+fn operators_act_for_their_member_within_their_role() {
+    use credence_crypto::proof::Predicate;
+    use credence_ledger::encode::from_bytes;
+    use credence_ledger::types::{Entry, QueryAsked, SignedEntry};
+    use credence_ledger::{read, ErrorCode, Ledger};
+    use credence_node::client::NodeClient;
+    use credence_node::operators::{Operator, OperatorRole, Operators, OperatorsFile};
+    use credence_node::NodeError;
+
+    let w = world();
+    let home = tempfile::tempdir().unwrap();
+    let officer = Identity::generate(&mut OsRng);
+    let analyst = Identity::generate(&mut OsRng);
+    let stranger = Identity::generate(&mut OsRng);
+    let op = |id: &Identity, name: &str, role| Operator {
+        name: name.into(),
+        role,
+        sign_key: hex::encode(id.public().sign),
+        enc_key: hex::encode(id.public().enc),
+        added_at: 1,
+    };
+    let both = vec![
+        op(&officer, "olga", OperatorRole::Officer),
+        op(&analyst, "anil", OperatorRole::Analyst),
+    ];
+    OperatorsFile::sign(&w.bank_a, both.clone())
+        .unwrap()
+        .write(home.path())
+        .unwrap();
+    let api = serve_at(
+        &w,
+        ApiLimits::default(),
+        "127.0.0.1:0",
+        None,
+        Some(client_api::Acting {
+            identity: w.bank_a.clone(),
+            operators: Operators::new(home.path(), w.bank_a.public()),
+        }),
+    )
+    .unwrap();
+    let as_ = |id: &Identity| NodeClient::new(api.addr, api.node, id.clone());
+    let refused =
+        |r: Result<Vec<Option<credence_node::Receipt>>, NodeError>, code: ErrorCode, says: &str| {
+            match r {
+                Err(NodeError::Api {
+                    code: c, message, ..
+                }) => {
+                    assert_eq!(c, code, "{message}");
+                    assert!(message.contains(says), "{message}");
+                }
+                other => panic!("expected {code:?}, got {other:?}"),
+            }
+        };
+    let question = |operator: Option<PartyId>, requester: PartyId| SignedEntry {
+        entry: Entry::QueryAsked(QueryAsked {
+            query_id: {
+                let mut id = [0u8; 32];
+                OsRng.fill_bytes(&mut id);
+                id
+            },
+            requester,
+            subject: w.s1.party_id(),
+            consent_id: w.consent_a,
+            predicate: Predicate::ScoreAtLeast { min: 300 },
+            responder: w.agency.party_id(),
+            target: None,
+            operator,
+        }),
+        signatures: vec![],
+    };
+
+    // The officer asks: the node signs for bank-a, and the rules accept it.
+    let r = as_(&officer)
+        .operator_submit(
+            &[question(Some(officer.party_id()), w.bank_a.party_id())],
+            Duration::ZERO,
+        )
+        .unwrap();
+    assert!(
+        !matches!(r[0], Some(credence_node::Receipt::Rejected(_))),
+        "the member-signed question passes the rules: {r:?}"
+    );
+    refused(
+        as_(&officer).operator_submit(&[question(None, w.bank_a.party_id())], Duration::ZERO),
+        ErrorCode::NotPermitted,
+        "name the operator",
+    );
+    refused(
+        as_(&officer).operator_submit(
+            &[question(Some(officer.party_id()), w.bank_b.party_id())],
+            Duration::ZERO,
+        ),
+        ErrorCode::NotPermitted,
+        "this node's member",
+    );
+
+    // Not furnish, score, answer or vote: whatever the entry, only the
+    // member's own key submits it.
+    let l = Ledger::open_read_only(&w.dir.path().join("bank-a.db")).unwrap();
+    let (record, _) = read::furnished(&l, &w.tradeline).unwrap();
+    let score = read::scores_for(&l, &w.s1.party_id()).unwrap().remove(0);
+    let unsigned = |entry| SignedEntry {
+        entry,
+        signatures: vec![],
+    };
+    for (entry, kind) in [
+        (Entry::RecordFurnished(record.clone()), "record-furnished"),
+        (Entry::ScoreCommitted(score), "score-committed"),
+        (
+            Entry::MemberVote {
+                proposal_id: [9; 32],
+                voter: w.bank_a.party_id(),
+                approve: true,
+            },
+            "member-vote",
+        ),
+    ] {
+        refused(
+            as_(&officer).operator_submit(&[unsigned(entry)], Duration::ZERO),
+            ErrorCode::NotPermitted,
+            &format!("cannot submit {kind} entries"),
+        );
+    }
+    // Nor through the members' endpoint.
+    refused(
+        as_(&officer).submit(
+            &[question(Some(officer.party_id()), w.bank_a.party_id())],
+            Duration::ZERO,
+        ),
+        ErrorCode::NotPermitted,
+        "/v1/operator/submit",
+    );
+    let key_path = format!(
+        "/v1/operator/record-key?record={}",
+        hex::encode(w.tradeline)
+    );
+    match as_(&officer).get(&key_path) {
+        Err(NodeError::Api { code, .. }) => assert_eq!(code, ErrorCode::NotPermitted),
+        other => panic!("an officer got a record key: {other:?}"),
+    }
+
+    // The analyst: a record's key wrapped to the analyst alone; no questions.
+    let v = as_(&analyst).get(&key_path).unwrap();
+    let wrap: credence_crypto::seal::WrappedKey =
+        from_bytes("wrap", &hex::decode(v["wrap"].as_str().unwrap()).unwrap()).unwrap();
+    let opened = record
+        .sealed
+        .open(&analyst, std::slice::from_ref(&wrap))
+        .unwrap();
+    assert!(!opened.expose().is_empty());
+    assert!(
+        record.sealed.open(&officer, &[wrap]).is_err(),
+        "the wrap is the analyst's alone"
+    );
+    assert!(
+        !v.to_string().contains(&hex::encode(&opened.expose()[..16])),
+        "no content in clear"
+    );
+    as_(&analyst).get("/v1/me/records").unwrap();
+    refused(
+        as_(&analyst).operator_submit(
+            &[question(Some(analyst.party_id()), w.bank_a.party_id())],
+            Duration::ZERO,
+        ),
+        ErrorCode::NotPermitted,
+        "analyst role",
+    );
+
+    // A key nobody registered.
+    match as_(&stranger).get("/v1/me/consents") {
+        Err(NodeError::Api { code, .. }) => assert_eq!(code, ErrorCode::NotAMember),
+        other => panic!("a stranger was served: {other:?}"),
+    }
+    // The officer removed: refused from the next request.
+    as_(&officer).get("/v1/queries").unwrap();
+    OperatorsFile::sign(&w.bank_a, vec![both[1].clone()])
+        .unwrap()
+        .write(home.path())
+        .unwrap();
+    match as_(&officer).get("/v1/queries") {
+        Err(NodeError::Api { code, .. }) => assert_eq!(code, ErrorCode::NotAMember),
+        other => panic!("a removed officer was served: {other:?}"),
+    }
+    as_(&analyst).get("/v1/queries").unwrap();
 }

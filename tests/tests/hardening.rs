@@ -244,6 +244,7 @@ fn asking_again_after_a_timeout_does_not_ask_twice() {
             health: health.clone(),
             unfiltered: false,
             tls: None,
+            acting: None,
         }),
         ApiLimits::default(),
     )

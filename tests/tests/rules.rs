@@ -145,6 +145,7 @@ fn query_without_consent_is_refused() {
             predicate: Predicate::ScoreAtLeast { min: 600 },
             responder: w.agency.party_id(),
             target: None,
+            operator: None,
         }),
         &[&a],
     );
@@ -161,6 +162,7 @@ fn forced_query(w: &World, consent_id: Id, p: Predicate) -> SignedEntry {
             predicate: p,
             responder: w.agency.party_id(),
             target: None,
+            operator: None,
         }),
         &[&w.bank_a],
     )
@@ -232,6 +234,7 @@ fn consent_limits_the_predicates() {
             predicate: Predicate::TotalDebtBelow { limit: 1 },
             responder: w.agency.party_id(),
             target: None,
+            operator: None,
         }),
         &[&b],
     );

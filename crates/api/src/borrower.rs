@@ -174,10 +174,8 @@ impl BorrowerSession {
     /// A member's name from the profile, else its short id.
     fn name(&self, p: &PartyId) -> String {
         self.profile
-            .members
-            .iter()
-            .find(|m| m.party().is_ok_and(|q| q == *p))
-            .map(|m| m.name.clone())
+            .name_of(p)
+            .map(str::to_string)
             .unwrap_or_else(|| {
                 if *p == self.party() {
                     "me".into()

@@ -16,6 +16,7 @@ pub mod flood;
 pub mod furnish;
 pub mod home;
 pub mod member;
+pub mod operator;
 pub mod profile;
 pub mod reads;
 pub mod responder;

@@ -187,6 +187,14 @@ impl Profile {
         crate::member::write_json(path, self)
     }
 
+    /// The name of the member whose party id is `p`, if the profile lists it.
+    pub fn name_of(&self, p: &PartyId) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|m| m.party().is_ok_and(|q| q == *p))
+            .map(|m| m.name.as_str())
+    }
+
     pub fn member(&self, name: &str) -> Result<&ProfileMember> {
         self.members.iter().find(|m| m.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();

@@ -99,6 +99,11 @@ pub(crate) enum NodeCmd {
         #[arg(long)]
         genesis: PathBuf,
     },
+    /// The people on this member's staff, each on their own key: register,
+    /// remove or list them (changes take the member's passphrase; the
+    /// running node applies them from the next request).
+    #[command(subcommand)]
+    Operator(NodeOperatorCmd),
     /// Write the consortium profile (profile.json) users' clients need:
     /// the consortium, its genesis hash, and each founding member's keys and
     /// client API address, from the fully signed genesis file.
@@ -197,6 +202,100 @@ pub(crate) enum Cmd {
     /// As a borrower: dispute one of your records.
     #[command(subcommand)]
     Dispute(DisputeCmd),
+    /// As a member's staff on your own key (an officer, analyst or auditor
+    /// registered with `credence node operator add`).
+    #[command(subcommand)]
+    Operator(OperatorCmd),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum NodeOperatorCmd {
+    /// Register a person's own public key to act for this member in a role:
+    /// officer (ask questions, enrol borrowers), analyst (read the member's
+    /// records, each wrapped to the analyst's key) or auditor (read questions
+    /// and answers).
+    Add {
+        /// The member's home.
+        #[arg(long)]
+        home: PathBuf,
+        /// The person's public key file (`credence id show --json > F`).
+        #[arg(long)]
+        key: PathBuf,
+        /// officer, analyst or auditor
+        #[arg(long)]
+        role: String,
+        /// A label for people (letters, digits, - or _).
+        #[arg(long)]
+        name: String,
+    },
+    /// Remove an operator: its next request is refused.
+    Remove {
+        #[arg(long)]
+        home: PathBuf,
+        /// The operator's public key file, or its party id (hex).
+        #[arg(long)]
+        key: String,
+    },
+    /// The operators registered at this node.
+    List {
+        #[arg(long)]
+        home: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A member's staff member on their own key, and the node they act through.
+#[derive(Args)]
+pub(crate) struct OperatorArgs {
+    #[command(flatten)]
+    pub(crate) keys: KeystoreArgs,
+    /// The consortium profile (profile.json).
+    #[arg(long)]
+    pub(crate) profile: PathBuf,
+    /// Your member (its name in the profile): its node registered you.
+    #[arg(long)]
+    pub(crate) member: String,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OperatorCmd {
+    /// As an officer: ask a question about a borrower for your member and
+    /// wait for the agency's answer.
+    Ask {
+        #[command(flatten)]
+        op: OperatorArgs,
+        /// The borrower's id (hex).
+        #[arg(long)]
+        subject: String,
+        #[arg(long, help = predicate_help())]
+        predicate: String,
+        /// For a balance question: the record (hex id).
+        #[arg(long)]
+        record: Option<String>,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// As an analyst: your member's records, opened with your own key.
+    Records {
+        #[command(flatten)]
+        op: OperatorArgs,
+        /// At most this many records.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100000))]
+        limit: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// As any operator: the questions asked in the consortium.
+    Queries {
+        #[command(flatten)]
+        op: OperatorArgs,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -8,6 +8,7 @@ mod demo_cmd;
 mod furnish;
 mod ledger_file;
 mod node;
+mod operator;
 mod output;
 mod query;
 mod records;
@@ -45,6 +46,12 @@ fn main() {
             | Cmd::Records(BorrowerListArgs { json: true, .. })
             | Cmd::AccessLog(BorrowerListArgs { json: true, .. })
             | Cmd::Dispute(DisputeCmd::Open { json: true, .. })
+            | Cmd::Operator(
+                OperatorCmd::Ask { json: true, .. }
+                    | OperatorCmd::Records { json: true, .. }
+                    | OperatorCmd::Queries { json: true, .. }
+            )
+            | Cmd::Node(NodeCmd::Operator(NodeOperatorCmd::List { json: true, .. }))
     );
     match run(cli) {
         Ok(code) => std::process::exit(code),
@@ -127,5 +134,6 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Records(a) => borrower::records(a),
         Cmd::AccessLog(a) => borrower::access_log(a),
         Cmd::Dispute(c) => borrower::dispute_cmd(c),
+        Cmd::Operator(c) => operator::operator_cmd(c),
     }
 }

@@ -98,6 +98,7 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             );
             Ok(0)
         }
+        NodeCmd::Operator(c) => crate::operator::node_operator_cmd(c),
         NodeCmd::Profile { genesis, out } => {
             let p = credence_api::profile::Profile::from_genesis(&GenesisFile::read(&genesis)?)?;
             p.write(&out)?;

@@ -418,6 +418,7 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
         (Some(true), Some(true)),
         "{a}"
     );
+    operators_act_within_their_role(dir, tmp, &profile, &party);
     // A question the consent does not cover is refused.
     refused(
         &[
@@ -638,4 +639,118 @@ fn a_stopped_consortium_is_unreachable_and_nothing_changes() {
     for m in MEMBERS {
         assert!(dir.join(m).join("ledger.db").exists());
     }
+}
+
+/// A bank officer and a regulator's auditor on their own keys, registered at
+/// their members' nodes: the officer's question is asked for bank-a and the
+/// auditor sees it with the officer's id; the officer may not read records;
+/// a key nobody registered is refused; the officer removed is refused.
+fn operators_act_within_their_role(dir: &Path, tmp: &Path, profile: &str, subject: &str) {
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let person = |name: &str| -> (String, String, String) {
+        let home = s(&tmp.join(name));
+        let id = ok(&["id", "new", "--home", &home, "--json"]);
+        let key = tmp.join(format!("{name}.pub.json"));
+        std::fs::write(&key, id.to_string()).unwrap();
+        (home, s(&key), id["party"].as_str().unwrap().to_string())
+    };
+    let (olga, olga_key, olga_id) = person("olga");
+    let (audrey, audrey_key, _) = person("audrey");
+    let bank_a = s(&dir.join("bank-a"));
+    let regulator = s(&dir.join("regulator"));
+    let as_officer = |rest: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = vec![];
+        v.extend(rest.iter().map(|r| r.to_string()));
+        v.extend(
+            [
+                "--home",
+                &olga,
+                "--profile",
+                profile,
+                "--member",
+                "bank-a",
+                "--json",
+            ]
+            .iter()
+            .map(|r| r.to_string()),
+        );
+        v
+    };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let ask = as_officer(&[
+        "operator",
+        "ask",
+        "--subject",
+        subject,
+        "--predicate",
+        "total_debt < 300",
+    ]);
+    // Not registered yet.
+    let e = refused(&args(&ask), "not-a-member");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("credence node operator add"),
+        "{e}"
+    );
+    ok(&[
+        "node", "operator", "add", "--home", &bank_a, "--key", &olga_key, "--role", "officer",
+        "--name", "olga",
+    ]);
+    ok(&[
+        "node",
+        "operator",
+        "add",
+        "--home",
+        &regulator,
+        "--key",
+        &audrey_key,
+        "--role",
+        "auditor",
+        "--name",
+        "audrey",
+    ]);
+    let listed = ok(&["node", "operator", "list", "--home", &bank_a, "--json"]);
+    assert_eq!(
+        listed["operators"][0]["party"],
+        olga_id.as_str(),
+        "{listed}"
+    );
+    assert_eq!(listed["operators"][0]["role"], "officer", "{listed}");
+
+    let a = ok(&args(&ask));
+    assert_eq!(a["holds"], true, "{a}");
+    let qid = a["query_id"].as_str().unwrap().to_string();
+    // The regulator's auditor sees the question with the officer's id.
+    let seen = ok(&[
+        "operator",
+        "queries",
+        "--home",
+        &audrey,
+        "--profile",
+        profile,
+        "--member",
+        "regulator",
+        "--json",
+    ]);
+    let q = seen["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["query_id"] == qid.as_str())
+        .unwrap_or_else(|| panic!("the auditor sees the question: {seen}"));
+    assert_eq!(q["operator"], olga_id.as_str(), "{q}");
+    // An officer reads no records.
+    refused(
+        &args(&as_officer(&["operator", "records"])),
+        "not-permitted",
+    );
+    // Removed: refused from the next request.
+    ok(&[
+        "node", "operator", "remove", "--home", &bank_a, "--key", &olga_key,
+    ]);
+    refused(&args(&ask), "not-a-member");
 }

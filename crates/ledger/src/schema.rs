@@ -195,6 +195,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX record_reviews_regulator ON record_reviews(regulator, verdict);
     "#,
+    // v5: the operator (a member's staff key) a question was asked for.
+    r#"
+    ALTER TABLE queries ADD COLUMN operator BLOB;
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.

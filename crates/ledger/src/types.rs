@@ -233,6 +233,10 @@ pub struct QueryAsked {
     pub responder: PartyId,
     /// For `BalanceAtMost`: the record whose balance is asked about.
     pub target: Option<Id>,
+    /// The member's staff key (an operator registered at the member's node)
+    /// for whom the member signed this question; `None` when the member's own
+    /// key asked. The regulator's audit trail names that person.
+    pub operator: Option<PartyId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

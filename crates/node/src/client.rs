@@ -137,11 +137,31 @@ impl NodeClient {
         entries: &[SignedEntry],
         wait: Duration,
     ) -> Result<Vec<Option<Receipt>>, NodeError> {
+        self.submit_to("/v1/submit", entries, wait)
+    }
+
+    /// As an operator of the node's member: the node checks each entry
+    /// against the operator's role and signs it for the member (an entry
+    /// carries only the signatures that come before the member's).
+    pub fn operator_submit(
+        &self,
+        entries: &[SignedEntry],
+        wait: Duration,
+    ) -> Result<Vec<Option<Receipt>>, NodeError> {
+        self.submit_to("/v1/operator/submit", entries, wait)
+    }
+
+    fn submit_to(
+        &self,
+        path: &str,
+        entries: &[SignedEntry],
+        wait: Duration,
+    ) -> Result<Vec<Option<Receipt>>, NodeError> {
         let body = serde_json::json!({
             "entries": entries.iter().map(|e| hex::encode(to_bytes(e))).collect::<Vec<_>>(),
             "wait_ms": wait.as_millis() as u64,
         });
-        let v = self.call("POST", "/v1/submit", Some(&body))?;
+        let v = self.call("POST", path, Some(&body))?;
         let list = v["receipts"]
             .as_array()
             .ok_or_else(|| NodeError::Unreachable("no receipts in the reply".into()))?;

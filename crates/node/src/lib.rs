@@ -12,6 +12,7 @@ pub mod client_api;
 pub mod consensus;
 pub mod health;
 pub mod mempool;
+pub mod operators;
 pub mod remote;
 mod sequencer;
 pub mod service;

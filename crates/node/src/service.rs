@@ -128,6 +128,10 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         gossip: Some(gossip_tx),
         health: health.clone(),
         unfiltered: cfg.unfiltered,
+        acting: Some(client_api::Acting {
+            identity: cfg.identity.clone(),
+            operators: crate::operators::Operators::new(&cfg.home, cfg.identity.public()),
+        }),
         tls: match &cfg.tls_cert {
             Some(c) => Some(
                 crate::tls::server_config(&cfg.identity, c)

@@ -120,10 +120,8 @@ pub async fn own_home(state: State<'_, AppState>) -> UiResult<BorrowerHome> {
 fn member_name(s: &BorrowerSession, party: &str) -> UiResult<String> {
     let want = parse_party("grantee", party)?;
     s.profile()
-        .members
-        .iter()
-        .find(|m| m.party().is_ok_and(|p| p == want))
-        .map(|m| m.name.clone())
+        .name_of(&want)
+        .map(str::to_string)
         .ok_or_else(|| UiError::bad_request("that grantee is not a member in your profile"))
 }
 

@@ -63,6 +63,7 @@ pub fn ask(
         predicate,
         responder: *responder,
         target,
+        operator: None,
     };
     Ok((query_id, sign_entry(Entry::QueryAsked(q), &[requester])))
 }

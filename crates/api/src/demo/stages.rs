@@ -332,6 +332,7 @@ impl Stages<'_> {
                 predicate: Predicate::ScoreAtLeast { min: 650 },
                 responder: agency,
                 target: None,
+                operator: None,
             }),
             &[&bank_a],
         );

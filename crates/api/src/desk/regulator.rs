@@ -166,7 +166,16 @@ pub fn audit_trail(
             query_id: Some(q.query_id),
             predicate: Some(q.predicate.clone()),
             holds: None,
-            detail: format!("asked {} to answer \"{}\"", name(&q.responder), q.predicate),
+            detail: match q.operator {
+                // The person on the member's staff who asked.
+                Some(o) => format!(
+                    "operator {} asked {} to answer \"{}\"",
+                    o.short(),
+                    name(&q.responder),
+                    q.predicate
+                ),
+                None => format!("asked {} to answer \"{}\"", name(&q.responder), q.predicate),
+            },
         };
         if keep(f, &asked, Some(&q.requester)) {
             out.push(asked);

@@ -328,6 +328,7 @@ fn q(subject: u8, requester: u8, at: u64, answered: Option<u64>) -> QueryInfo {
         asked_height: at,
         answered_at: answered,
         holds: answered.map(|_| true),
+        operator: None,
     }
 }
 

@@ -14,6 +14,8 @@ pub struct QueryInfo {
     pub asked_height: u64,
     pub answered_at: Option<u64>,
     pub holds: Option<bool>,
+    /// The member's staff key the question was asked for, if any.
+    pub operator: Option<PartyId>,
 }
 
 /// Filters for the audit trail; `None` means any.
@@ -30,7 +32,7 @@ pub fn queries(view: &Ledger, f: &QueryFilter) -> Result<Vec<QueryInfo>, LedgerE
     let conn = view.conn();
     let mut sql = String::from(
         "SELECT q.query_id, q.requester, q.subject, q.consent_id, c.purpose, q.predicate_text, q.responder,
-                q.asked_at, q.asked_height, q.answered_at, q.holds
+                q.asked_at, q.asked_height, q.answered_at, q.holds, q.operator
          FROM queries q JOIN consents c ON c.consent_id = q.consent_id WHERE 1=1",
     );
     let mut args: Vec<Vec<u8>> = Vec::new();
@@ -66,6 +68,11 @@ pub fn queries(view: &Ledger, f: &QueryFilter) -> Result<Vec<QueryInfo>, LedgerE
                 asked_height: r.get::<_, i64>(8)? as u64,
                 answered_at: r.get::<_, Option<i64>>(9)?.map(|v| v as u64),
                 holds: r.get(10)?,
+                operator: r
+                    .get::<_, Option<Vec<u8>>>(11)?
+                    .map(id32)
+                    .transpose()?
+                    .map(PartyId),
             })
         })?
         .collect::<Result<_, _>>()?;

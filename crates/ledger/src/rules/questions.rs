@@ -74,11 +74,12 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 _ => {}
             }
             conn.execute(
-                "INSERT INTO queries (query_id, requester, subject, consent_id, predicate, predicate_text, responder, target, asked_height, asked_at)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                "INSERT INTO queries (query_id, requester, subject, consent_id, predicate, predicate_text, responder, target, asked_height, asked_at, operator)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
                 params![
                     &q.query_id[..], &q.requester.0[..], &q.subject.0[..], &q.consent_id[..], to_bytes(&q.predicate),
-                    q.predicate.to_string(), &q.responder.0[..], q.target.as_ref().map(|t| t.to_vec()), h, ts
+                    q.predicate.to_string(), &q.responder.0[..], q.target.as_ref().map(|t| t.to_vec()), h, ts,
+                    q.operator.map(|o| o.0.to_vec())
                 ],
             )?;
         }

@@ -146,12 +146,13 @@ pub fn latest_score(
 
 pub fn query(conn: &Connection, id: &Id) -> rusqlite::Result<Option<(QueryAsked, bool)>> {
     conn.query_row(
-        "SELECT requester, subject, consent_id, predicate, responder, target, answered_height FROM queries WHERE query_id = ?1",
+        "SELECT requester, subject, consent_id, predicate, responder, target, answered_height, operator FROM queries WHERE query_id = ?1",
         [&id[..]],
         |r| {
             let pbytes: Vec<u8> = r.get(3)?;
             let target: Option<Vec<u8>> = r.get(5)?;
             let answered: Option<i64> = r.get(6)?;
+            let operator: Option<Vec<u8>> = r.get(7)?;
             Ok((
                 QueryAsked {
                     query_id: *id,
@@ -162,6 +163,7 @@ pub fn query(conn: &Connection, id: &Id) -> rusqlite::Result<Option<(QueryAsked,
                         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, Box::new(e)))?,
                     responder: PartyId(id32(r.get(4)?)?),
                     target: target.map(id32).transpose()?,
+                    operator: operator.map(id32).transpose()?.map(PartyId),
                 },
                 answered.is_some(),
             ))

@@ -9,6 +9,12 @@
 //! - `GET  /v1/me/access-log` — a borrower's access log
 //! - `GET  /v1/me/consents` — consents given (borrower) or received (member)
 //! - `GET  /v1/queries?subject=HEX` — queries and answers; borrowers only their own
+//! - `GET  /v1/whoami` — what this node takes the caller for (member,
+//!   borrower, or operator and its role)
+//! - `POST /v1/operator/submit` — an operator's entries, which the node signs
+//!   for its member when the operator's role allows them
+//! - `GET  /v1/operator/record-key?record=HEX` — a record's key wrapped to an
+//!   analyst's own key
 //!
 //! Strangers reach this port, so nothing a client does may stall it for
 //! others: connections are capped per address and in all; headers and bodies
@@ -25,6 +31,7 @@ mod submit;
 use crate::auth::{self, AuthError};
 use crate::health::{panic_text, Health};
 use crate::mempool::{Added, Mempool};
+use crate::operators::Act;
 use credence_crypto::PartyId;
 use credence_ledger::clock::unix_now;
 use credence_ledger::encode::entry_id;
@@ -67,6 +74,17 @@ pub struct ApiContext {
     /// TLS with the node's certificate (`crate::tls`). Required unless the
     /// API is bound to a loopback address, where plain HTTP is served too.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Acting for the member's operators; `None` serves members and
+    /// borrowers only.
+    pub acting: Option<Acting>,
+}
+
+/// What the node needs to act for its operators: the member's key (it signs
+/// what an operator may submit, and re-wraps records for analysts) and the
+/// registry of operators.
+pub struct Acting {
+    pub identity: credence_crypto::Identity,
+    pub operators: crate::operators::Operators,
 }
 
 pub(crate) type Reply = (u16, Value);
@@ -453,7 +471,18 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
     // wait, so waits are counted by their own share.
     let in_flight = st.callers.take(signed.key).map_err(busy)?;
     let party = signed.party;
-    let caller = st.blocking(move |l| routes::caller(l, &party)).await?;
+    let caller = {
+        let st2 = st.clone();
+        st.blocking(move |l| {
+            let acting = st2
+                .ctx
+                .acting
+                .as_ref()
+                .map(|a| (&st2.ctx.party, &a.operators));
+            routes::caller(l, &party, acting)
+        })
+        .await?
+    };
     match st
         .replay
         .check(&signed.key, &signed.nonce, signed.time, unix_now())
@@ -485,7 +514,53 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
     match (method.as_str(), path.as_str()) {
         ("POST", "/v1/submit") => {
             routes::params(query.as_deref(), &[])?;
+            if let Caller::Operator { .. } = caller {
+                return Err((
+                    403,
+                    error(
+                        ErrorCode::NotPermitted,
+                        "an operator's entries go through /v1/operator/submit, which signs them \
+                         for the member within the operator's role",
+                    ),
+                ));
+            }
             submit::submit(&st, signed.key, body, in_flight).await
+        }
+        ("GET", "/v1/whoami") => {
+            routes::params(query.as_deref(), &[])?;
+            Ok((200, routes::whoami(&caller)))
+        }
+        ("POST", "/v1/operator/submit") => {
+            routes::params(query.as_deref(), &[])?;
+            submit::operator_submit(&st, &caller, signed.key, body, in_flight).await
+        }
+        ("GET", "/v1/operator/record-key") => {
+            let p = routes::params(query.as_deref(), &["record"])?;
+            caller.may(Act::OpenRecord)?;
+            let Caller::Operator {
+                operator,
+                registered,
+                ..
+            } = caller
+            else {
+                return Err((
+                    403,
+                    error(
+                        ErrorCode::NotPermitted,
+                        "record keys are re-wrapped for a member's analysts only",
+                    ),
+                ));
+            };
+            let record = p.get("record").map(|s| s.to_string()).unwrap_or_default();
+            let st2 = st.clone();
+            let reply = st
+                .blocking(move |l| {
+                    let acting = st2.ctx.acting.as_ref().expect("operators imply acting");
+                    routes::record_key(l, &acting.identity, &registered.key, &record)
+                })
+                .await?;
+            tracing::info!(operator = %operator, record = %p.get("record").unwrap_or(&""), "record key wrapped for an analyst");
+            Ok(reply)
         }
         ("GET", "/v1/blocks") => {
             let p = routes::params(query.as_deref(), &["after", "wait_ms"])?;
@@ -509,6 +584,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
         }
         ("GET", "/v1/me/records") => {
             routes::params(query.as_deref(), &[])?;
+            caller.may(Act::ReadRecords)?;
             st.blocking(move |l| routes::records(l, &caller)).await
         }
         ("GET", "/v1/me/access-log") => {
@@ -517,11 +593,13 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
         }
         ("GET", "/v1/me/consents") => {
             routes::params(query.as_deref(), &[])?;
+            caller.may(Act::ReadConsents)?;
             st.blocking(move |l| routes::consents(l, &caller)).await
         }
         ("GET", "/v1/queries") => {
             let p = routes::params(query.as_deref(), &["subject"])?;
             let subject = p.get("subject").map(|s| s.to_string());
+            caller.may(Act::ReadQueries)?;
             st.blocking(move |l| routes::queries(l, &caller, subject.as_deref()))
                 .await
         }

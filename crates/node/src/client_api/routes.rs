@@ -1,11 +1,13 @@
 //! What each endpoint reads or judges: plain functions over one ledger
 //! connection, run on the API's blocking pool. No waiting happens here.
 use super::{error, Out, Reply};
+use crate::operators::{Act, Operators, Registered};
 use crate::Receipt;
-use credence_crypto::PartyId;
+use credence_crypto::{Identity, PartyId, PublicIdentity};
 use credence_ledger::encode::{block_hash, from_bytes, to_bytes};
 use credence_ledger::ErrorCode;
 use credence_ledger::{read, Ledger, LedgerError, Rejection, SignedEntry};
+use rand::rngs::OsRng;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -19,12 +21,39 @@ pub const MAX_BLOCKS: u64 = 100;
 pub enum Caller {
     Member(PartyId),
     Subject(PartyId),
+    /// A person on a member's staff, acting for the member in one role.
+    Operator {
+        member: PartyId,
+        operator: PartyId,
+        registered: Registered,
+    },
 }
 
 impl Caller {
+    /// Whose data the request reads: an operator reads its member's.
     pub fn party(&self) -> PartyId {
         match self {
             Caller::Member(p) | Caller::Subject(p) => *p,
+            Caller::Operator { member, .. } => *member,
+        }
+    }
+
+    /// Members and borrowers act as themselves (each route limits them); an
+    /// operator only within its role.
+    pub fn may(&self, act: Act) -> Result<(), Reply> {
+        match self {
+            Caller::Operator { registered, .. } if !registered.role.may(act) => Err((
+                403,
+                error(
+                    ErrorCode::NotPermitted,
+                    format!(
+                        "an operator in the {} role may not do this ({act:?}); only the \
+                         member's own key or another role may",
+                        registered.role.as_str()
+                    ),
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -37,8 +66,13 @@ fn invalid(m: impl Into<String>) -> Reply {
     (400, error(ErrorCode::InvalidInput, m))
 }
 
-/// The caller, if it is a member or an enrolled borrower.
-pub fn caller(l: &Ledger, party: &PartyId) -> Result<Caller, Reply> {
+/// The caller, if it is a member, an enrolled borrower, or an operator
+/// registered at this node (`acting`: this node's member and its registry).
+pub fn caller(
+    l: &Ledger,
+    party: &PartyId,
+    acting: Option<(&PartyId, &Operators)>,
+) -> Result<Caller, Reply> {
     let sql = storage;
     if read::member(l, party).map_err(sql)?.is_some() {
         return Ok(Caller::Member(*party));
@@ -46,11 +80,21 @@ pub fn caller(l: &Ledger, party: &PartyId) -> Result<Caller, Reply> {
     if read::subject_key(l, party).map_err(sql)?.is_some() {
         return Ok(Caller::Subject(*party));
     }
+    if let Some((member, ops)) = acting {
+        if let Some(registered) = ops.lookup(party) {
+            return Ok(Caller::Operator {
+                member: *member,
+                operator: *party,
+                registered,
+            });
+        }
+    }
     Err((
         403,
         error(
             ErrorCode::NotAMember,
-            "this key is neither a member nor an enrolled borrower of this consortium",
+            "this key is not a member, an enrolled borrower, or an operator registered at this \
+             node",
         ),
     ))
 }
@@ -198,6 +242,51 @@ pub fn blocks(l: &Ledger, after: Option<u64>) -> Out {
     Ok((200, json!({"blocks": out})))
 }
 
+/// The content key of a record this member can read, wrapped to an
+/// analyst's own key: the record reaches the analyst sealed, never in clear.
+pub fn record_key(l: &Ledger, member: &Identity, analyst: &PublicIdentity, record: &str) -> Out {
+    let id: [u8; 32] = hex::decode(record)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| invalid("record must be 64 hex digits"))?;
+    let (rec, extra) = match read::furnished(l, &id) {
+        Ok(r) => r,
+        Err(LedgerError::NotFound(_)) => {
+            return Err((404, error(ErrorCode::NotFound, "no record with that id")))
+        }
+        Err(e) => return Err(storage(e)),
+    };
+    let key = rec.sealed.content_key(member, &extra).map_err(|_| {
+        (
+            403,
+            error(
+                ErrorCode::NotPermitted,
+                "this member cannot open that record (it was not sealed or shared to it)",
+            ),
+        )
+    })?;
+    let wrap = credence_crypto::seal::wrap_for(&key, &rec.sealed.header, analyst, &mut OsRng)
+        .map_err(|e| invalid(format!("cannot wrap to the analyst's key: {e}")))?;
+    Ok((
+        200,
+        json!({"record_id": hex::encode(id), "wrap": hex::encode(to_bytes(&wrap))}),
+    ))
+}
+
+/// What the node takes the caller for.
+pub fn whoami(caller: &Caller) -> Value {
+    match caller {
+        Caller::Member(p) => json!({"caller": "member", "party": p.to_hex()}),
+        Caller::Subject(p) => json!({"caller": "borrower", "party": p.to_hex()}),
+        Caller::Operator {
+            member,
+            operator,
+            registered,
+        } => json!({"caller": "operator", "party": operator.to_hex(),
+            "member": member.to_hex(), "role": registered.role.as_str()}),
+    }
+}
+
 pub fn records(l: &Ledger, caller: &Caller) -> Out {
     let recs = read::records_readable_by(l, &caller.party()).map_err(storage)?;
     let mut out = Vec::new();
@@ -212,7 +301,7 @@ pub fn records(l: &Ledger, caller: &Caller) -> Out {
     // A borrower's own disputes travel with their records.
     let disputes = match caller {
         Caller::Subject(me) => read::disputes(l, Some(me)).map_err(storage)?,
-        Caller::Member(_) => Vec::new(),
+        Caller::Member(_) | Caller::Operator { .. } => Vec::new(),
     };
     let disputes: Vec<Value> = disputes
         .iter()
@@ -241,7 +330,9 @@ pub fn access_log(l: &Ledger, caller: &Caller) -> Out {
 pub fn consents(l: &Ledger, caller: &Caller) -> Out {
     let list = match caller {
         Caller::Subject(me) => read::consents_of_subject(l, me),
-        Caller::Member(me) => read::consents_to_grantee(l, me),
+        Caller::Member(me) | Caller::Operator { member: me, .. } => {
+            read::consents_to_grantee(l, me)
+        }
     }
     .map_err(storage)?;
     Ok((
@@ -289,6 +380,7 @@ pub fn queries(l: &Ledger, caller: &Caller, subject: Option<&str>) -> Out {
         json!({"queries": qs.iter().map(|q| json!({
             "query_id": hex::encode(q.query_id), "requester": q.requester.to_hex(), "subject": q.subject.to_hex(),
             "purpose": q.purpose, "predicate": q.predicate, "asked_at": q.asked_at, "answered_at": q.answered_at, "holds": q.holds,
+            "responder": q.responder.to_hex(), "operator": q.operator.map(|o| o.to_hex()),
         })).collect::<Vec<_>>()}),
     ))
 }

@@ -1,6 +1,11 @@
 //! `POST /v1/submit`: judge the entries, pool them, and wait (holding no
-//! thread) for their receipts.
+//! thread) for their receipts. `POST /v1/operator/submit`: the same for an
+//! operator's entries, which the node first checks against the operator's
+//! role and signs for its member.
 use super::*;
+use crate::operators::Act;
+use credence_ledger::encode::{entry_bytes, ENTRY_SIG_DOMAIN};
+use credence_ledger::types::Entry;
 
 pub(super) async fn submit(
     st: &Arc<State>,
@@ -8,24 +13,110 @@ pub(super) async fn submit(
     body: Bytes,
     in_flight: quota::Slot<[u8; 32]>,
 ) -> Out {
+    let sub = parse(st, body).await?;
+    pool_and_wait(st, key, sub.entries, sub.wait_ms, in_flight).await
+}
+
+async fn parse(st: &Arc<State>, body: Bytes) -> Result<routes::Submission, Reply> {
     let max_wait = st.limits.max_wait.as_millis() as u64;
-    let sub = {
-        let body = body.clone();
-        tokio::task::spawn_blocking(move || routes::parse_submission(&body, max_wait))
-            .await
-            .map_err(|_| {
-                (
-                    500,
-                    error(ErrorCode::Internal, "cannot parse the submission"),
-                )
-            })??
+    tokio::task::spawn_blocking(move || routes::parse_submission(&body, max_wait))
+        .await
+        .map_err(|_| {
+            (
+                500,
+                error(ErrorCode::Internal, "cannot parse the submission"),
+            )
+        })?
+}
+
+/// An operator's entries: each must be one its role allows, made for this
+/// node's member, and naming the operator where the entry records one; the
+/// node then adds the member's signature.
+pub(super) async fn operator_submit(
+    st: &Arc<State>,
+    caller: &Caller,
+    key: [u8; 32],
+    body: Bytes,
+    in_flight: quota::Slot<[u8; 32]>,
+) -> Out {
+    let (
+        Caller::Operator {
+            member, operator, ..
+        },
+        Some(acting),
+    ) = (caller, &st.ctx.acting)
+    else {
+        return Err((
+            403,
+            error(
+                ErrorCode::NotPermitted,
+                "only an operator registered at this node submits through it; members and \
+                 borrowers use /v1/submit",
+            ),
+        ));
     };
+    let mut sub = parse(st, body).await?;
+    for (i, e) in sub.entries.iter_mut().enumerate() {
+        let refuse = |why: String| {
+            Err((
+                403,
+                error(ErrorCode::NotPermitted, format!("entry {i}: {why}")),
+            ))
+        };
+        let expected_signatures = match &e.entry {
+            Entry::QueryAsked(q) => {
+                caller.may(Act::Ask)?;
+                if q.requester != *member {
+                    return refuse("the question must be asked by this node's member".into());
+                }
+                if q.operator != Some(*operator) {
+                    return refuse("the question must name the operator who asks it".into());
+                }
+                0
+            }
+            Entry::SubjectEnrolled { lender, .. } => {
+                caller.may(Act::Enrol)?;
+                if lender != member {
+                    return refuse("the enrolment must be with this node's member".into());
+                }
+                // The borrower's own signature comes first.
+                1
+            }
+            other => {
+                return refuse(format!(
+                    "an operator cannot submit {} entries; only the member's own key can",
+                    other.kind()
+                ))
+            }
+        };
+        if e.signatures.len() != expected_signatures {
+            return refuse(format!(
+                "expected {expected_signatures} signature(s) before the member's, found {}",
+                e.signatures.len()
+            ));
+        }
+        e.signatures.push(
+            acting
+                .identity
+                .sign(ENTRY_SIG_DOMAIN, &entry_bytes(&e.entry)),
+        );
+    }
+    tracing::info!(operator = %operator, entries = sub.entries.len(), "signed for an operator");
+    pool_and_wait(st, key, sub.entries, sub.wait_ms, in_flight).await
+}
+
+async fn pool_and_wait(
+    st: &Arc<State>,
+    key: [u8; 32],
+    entries: Vec<SignedEntry>,
+    wait_ms: u64,
+    in_flight: quota::Slot<[u8; 32]>,
+) -> Out {
     let unfiltered = st.ctx.unfiltered;
-    let wait_ms = sub.wait_ms;
     let (entries, verdicts) = st
         .blocking(move |l| {
-            let v = routes::judge(l, unix_now(), &sub.entries, unfiltered)?;
-            Ok((sub.entries, v))
+            let v = routes::judge(l, unix_now(), &entries, unfiltered)?;
+            Ok((entries, v))
         })
         .await?;
     let ids: Vec<_> = entries.iter().map(|e| entry_id(&e.entry)).collect();

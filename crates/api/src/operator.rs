@@ -1,0 +1,250 @@
+//! A member's staff on their own keys: an officer who asks, an analyst who
+//! reads records, an auditor who reads questions and answers. Each reaches
+//! their own member's node (checked against the consortium profile), which
+//! acts for the member within the person's role (`credence node operator`):
+//! it signs an officer's question for the member, naming the officer, and
+//! re-wraps a record's key to the analyst's own key. The member's key stays
+//! on the node.
+//!
+//! An operator trusts their own member's node: it is their employer's. What
+//! it reports (an answer, a record's place) is not checked against other
+//! members here; borrowers, who trust no member, get that check.
+use crate::actions::{self, new_id};
+use crate::desk::settled;
+use crate::error::{ApiError, ErrorCode, Result};
+use crate::profile::Profile;
+use credence_crypto::proof::Predicate;
+use credence_crypto::seal::WrappedKey;
+use credence_crypto::{Identity, PartyId};
+use credence_ledger::clock::{poll, unix_now};
+use credence_ledger::encode::from_bytes;
+use credence_ledger::payload::Payload;
+use credence_ledger::predicate::PredicateKind;
+use credence_ledger::types::{Entry, Id, QueryAsked, RecordFurnished, Role, SignedEntry};
+use credence_node::client::NodeClient;
+use serde_json::Value;
+use std::time::Duration;
+
+pub struct OperatorSession {
+    identity: Identity,
+    profile: Profile,
+    member: String,
+    member_party: PartyId,
+    client: NodeClient,
+}
+
+/// A question an officer asked, as the member's node reports its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asked {
+    pub query_id: Id,
+    pub predicate: String,
+    pub purpose: String,
+    /// `None` while the agency has not answered (within the wait).
+    pub holds: Option<bool>,
+    pub height: u64,
+}
+
+/// A record the member can read, opened with the analyst's own key.
+#[derive(Clone, Debug)]
+pub struct OpenedRecord {
+    pub record_id: Id,
+    pub subject: PartyId,
+    pub furnisher_name: String,
+    pub kind: String,
+    pub status: String,
+    pub payload: Payload,
+    /// Why the content does not match the ledger's commitments, if it does not.
+    pub problem: Option<String>,
+}
+
+fn malformed(what: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::Internal,
+        format!("the node's reply is malformed: {what}"),
+    )
+}
+
+fn hex32(v: &Value, k: &str) -> Result<[u8; 32]> {
+    v[k].as_str()
+        .and_then(|s| hex::decode(s).ok())
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| malformed(&format!("{k} is not a 32-byte id")))
+}
+
+fn list<'a>(v: &'a Value, k: &str) -> Result<&'a Vec<Value>> {
+    v[k].as_array()
+        .ok_or_else(|| malformed(&format!("no {k} list")))
+}
+
+impl OperatorSession {
+    /// Reach `member`'s node (a member named in the profile) as one of its
+    /// operators.
+    pub fn open(identity: Identity, profile: Profile, member: &str) -> Result<Self> {
+        let client = profile.connect(member, &identity)?;
+        let member_party = profile.member(member)?.party()?;
+        Ok(OperatorSession {
+            identity,
+            member: member.to_string(),
+            member_party,
+            profile,
+            client,
+        })
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        self.client.get(path).map_err(|e| {
+            let a = ApiError::from(e);
+            if a.code == ErrorCode::NotAMember {
+                return ApiError::new(
+                    ErrorCode::NotAMember,
+                    format!(
+                        "{}'s node does not know this key as an operator: ask {}'s node \
+                         operator to run `credence node operator add` with your public key \
+                         (`credence id show --json`)",
+                        self.member, self.member
+                    ),
+                );
+            }
+            a
+        })
+    }
+
+    /// The agency that answers for the consortium (the profile's first).
+    fn agency(&self) -> Result<PartyId> {
+        self.profile
+            .members
+            .iter()
+            .find(|m| m.role().ok() == Some(Role::Agency))
+            .ok_or_else(|| ApiError::not_found("the profile names no agency to answer"))?
+            .party()
+    }
+
+    /// As an officer: ask `predicate` about `subject` for the member, under
+    /// the member's live consent that covers it, and wait up to `wait` for
+    /// the agency's answer.
+    pub fn ask(
+        &self,
+        subject: &PartyId,
+        predicate: Predicate,
+        target: Option<Id>,
+        wait: Duration,
+    ) -> Result<Asked> {
+        predicate.validate().map_err(ApiError::from)?;
+        let now = unix_now();
+        let kind = PredicateKind::of(&predicate).name();
+        let consents = self.get("/v1/me/consents")?;
+        let consent = list(&consents, "consents")?
+            .iter()
+            .find(|c| {
+                c["subject"].as_str() == Some(subject.to_hex().as_str())
+                    && c["revoked_at"].is_null()
+                    && c["expires_at"].as_u64().is_some_and(|e| e > now)
+                    && c["questions"]
+                        .as_array()
+                        .is_some_and(|q| q.iter().any(|k| k == "any" || k == kind))
+            })
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NoConsent,
+                    format!(
+                        "borrower {} has given {} no live consent that covers \"{predicate}\"",
+                        subject.short(),
+                        self.member
+                    ),
+                )
+            })?;
+        let query_id = new_id();
+        let q = QueryAsked {
+            query_id,
+            requester: self.member_party,
+            subject: *subject,
+            consent_id: hex32(consent, "consent_id")?,
+            predicate,
+            responder: self.agency()?,
+            target,
+            operator: Some(self.identity.party_id()),
+        };
+        let entry = SignedEntry {
+            entry: Entry::QueryAsked(q),
+            signatures: Vec::new(),
+        };
+        let receipt = self
+            .client
+            .operator_submit(&[entry], wait.max(Duration::from_secs(1)))?
+            .pop()
+            .flatten()
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Timeout,
+                    format!("the question was not final within {} s", wait.as_secs()),
+                )
+            })?;
+        let height = settled(receipt)?;
+        let path = format!("/v1/queries?subject={}", subject.to_hex());
+        let id = hex::encode(query_id);
+        let mut seen = None;
+        poll(wait, Duration::from_millis(200), || {
+            let v = self.get(&path)?;
+            let q = list(&v, "queries")?
+                .iter()
+                .find(|q| q["query_id"].as_str() == Some(id.as_str()))
+                .cloned();
+            let answered = q.as_ref().is_some_and(|q| !q["holds"].is_null());
+            seen = q;
+            Ok::<_, ApiError>(answered.then_some(()))
+        })?;
+        let q = seen.ok_or_else(|| malformed("the node does not list the question it took"))?;
+        Ok(Asked {
+            query_id,
+            predicate: q["predicate"].as_str().unwrap_or("").to_string(),
+            purpose: q["purpose"].as_str().unwrap_or("").to_string(),
+            holds: q["holds"].as_bool(),
+            height,
+        })
+    }
+
+    /// As an analyst: every record the member can read, each opened with a
+    /// key the node wraps to the analyst's own key, and checked against the
+    /// ledger's commitments. `limit` bounds how many are opened.
+    pub fn records(&self, limit: usize) -> Result<Vec<OpenedRecord>> {
+        let v = self.get("/v1/me/records")?;
+        let mut out = Vec::new();
+        for r in list(&v, "records")?.iter().take(limit) {
+            let bytes = hex::decode(r["record"].as_str().unwrap_or(""))
+                .map_err(|_| malformed("record is not hex"))?;
+            let rec: RecordFurnished =
+                from_bytes("record", &bytes).map_err(|e| malformed(&e.to_string()))?;
+            let id = hex::encode(rec.record_id);
+            let k = self.get(&format!("/v1/operator/record-key?record={id}"))?;
+            let wrap: WrappedKey = from_bytes(
+                "wrap",
+                &hex::decode(k["wrap"].as_str().unwrap_or(""))
+                    .map_err(|_| malformed("wrap is not hex"))?,
+            )
+            .map_err(|e| malformed(&e.to_string()))?;
+            let (payload, mismatch) = actions::open_furnished(&self.identity, &rec, &[wrap])?;
+            out.push(OpenedRecord {
+                record_id: rec.record_id,
+                subject: rec.subject,
+                furnisher_name: self.name(&rec.furnisher),
+                kind: rec.kind.as_str().to_string(),
+                status: r["status"].as_str().unwrap_or("").to_string(),
+                payload,
+                problem: mismatch.map(|m| m.to_string()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// As any operator: the questions asked in the consortium, newest last.
+    pub fn queries(&self) -> Result<Vec<Value>> {
+        Ok(list(&self.get("/v1/queries")?, "queries")?.clone())
+    }
+
+    fn name(&self, p: &PartyId) -> String {
+        self.profile
+            .name_of(p)
+            .map(str::to_string)
+            .unwrap_or_else(|| p.short())
+    }
+}
