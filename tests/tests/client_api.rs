@@ -581,6 +581,46 @@ fn operators_act_for_their_member_within_their_role() {
         "no content in clear"
     );
     as_(&analyst).get("/v1/me/records").unwrap();
+
+    // A capture of everything between the analyst and the node, on plain
+    // HTTP (no TLS to hide behind): the analyst lists the records, fetches
+    // the wrapped key and opens the record locally; no field of it, and not
+    // its plaintext, crosses the wire.
+    let (relay_at, captured) = capture_relay(api.addr);
+    let watched = NodeClient::new(relay_at, api.node, analyst.clone());
+    let list = watched.get("/v1/me/records").unwrap();
+    assert!(list.to_string().contains(&hex::encode(w.tradeline)));
+    let v = watched.get(&key_path).unwrap();
+    let wrap: credence_crypto::seal::WrappedKey =
+        from_bytes("wrap", &hex::decode(v["wrap"].as_str().unwrap()).unwrap()).unwrap();
+    let plaintext = record.sealed.open(&analyst, &[wrap]).unwrap();
+    let payload = credence_ledger::payload::Payload::decode(plaintext.expose()).unwrap();
+    let credence_ledger::payload::Payload::Tradeline(t) = payload else {
+        panic!("the record is a tradeline")
+    };
+    drop(watched);
+    let wire = captured.lock().unwrap().clone();
+    assert!(
+        wire.len() > 1000,
+        "the capture saw the exchange ({} bytes)",
+        wire.len()
+    );
+    let contains = |needle: &[u8]| wire.windows(needle.len()).any(|w| w == needle);
+    // It did see the record: its sealed form.
+    assert!(contains(hex::encode(&record.sealed.ciphertext[..24]).as_bytes()));
+    for field in [&t.payment_history, &t.date_opened, &t.account_status] {
+        assert!(field.len() >= 2);
+        assert!(
+            !contains(format!("\"{field}\"").as_bytes()),
+            "{field} crossed the wire"
+        );
+    }
+    let p = plaintext.expose();
+    assert!(
+        !contains(&p[..24.min(p.len())]),
+        "the plaintext crossed the wire"
+    );
+    assert!(!contains(hex::encode(&p[..24.min(p.len())]).as_bytes()));
     refused(
         as_(&analyst).operator_submit(
             &[question(Some(analyst.party_id()), w.bank_a.party_id())],
@@ -606,4 +646,40 @@ fn operators_act_for_their_member_within_their_role() {
         other => panic!("a removed officer was served: {other:?}"),
     }
     as_(&analyst).get("/v1/queries").unwrap();
+}
+
+/// A TCP relay on 127.0.0.1 to `to` that keeps a copy of every byte both
+/// ways: a loopback capture. It serves at most 16 connections, and each
+/// pump stops when its side closes or is idle for 10 s.
+fn capture_relay(to: SocketAddr) -> (SocketAddr, Arc<std::sync::Mutex<Vec<u8>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let at = listener.local_addr().unwrap();
+    let captured = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let cap = captured.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().take(16).flatten() {
+            let Ok(server) = TcpStream::connect(to) else {
+                return;
+            };
+            for (mut from, mut into) in [
+                (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                (server, client),
+            ] {
+                let cap = cap.clone();
+                std::thread::spawn(move || {
+                    from.set_read_timeout(Some(Duration::from_secs(10)))
+                        .unwrap();
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0 || into.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        cap.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                    let _ = into.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        }
+    });
+    (at, captured)
 }
