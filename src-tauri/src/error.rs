@@ -32,15 +32,17 @@ impl From<ApiError> for UiError {
     fn from(e: ApiError) -> Self {
         let message = match e.code {
             ErrorCode::NoConsent => e.message,
+            ErrorCode::NotAMember => format!(
+                "{} — the node does not know your key: a borrower is enrolled by their lender, a \
+                 member's staff registered by their member (or check that you opened the right \
+                 consortium)",
+                e.message
+            ),
             ErrorCode::Storage | ErrorCode::Io => format!(
                 "{} — check that the consortium folder exists and is writable, then try again",
                 e.message
             ),
             ErrorCode::Internal => format!("{} — this is a bug; please report it", e.message),
-            ErrorCode::NotAMember => format!(
-                "{} — the node does not know your key: ask its member to enrol you (or check that you opened the right consortium)",
-                e.message
-            ),
             ErrorCode::Overloaded => {
                 format!("{} — the node is busy; wait a moment and try again", e.message)
             }
@@ -93,7 +95,11 @@ mod tests {
         };
         let u = UiError::from(ApiError::from(e));
         assert_eq!(u.code, "not-a-member");
-        assert!(u.message.contains("enrol you"), "{}", u.message);
+        assert!(
+            u.message.contains("enrolled by their lender"),
+            "{}",
+            u.message
+        );
         assert!(!u.message.contains("bug"), "{}", u.message);
         let e = credence_api::NodeError::Api {
             status: 503,

@@ -53,7 +53,7 @@ pub struct AppState {
     startup: Startup,
     session: Arc<Mutex<Option<credence_api::session::Session>>>,
     /// A person's own identity ("Open my identity"); never beside `session`.
-    own: Arc<Mutex<Option<credence_api::borrower::BorrowerSession>>>,
+    own: Arc<Mutex<Option<credence_api::own::OwnSession>>>,
     starting: Arc<Mutex<bool>>,
     interactive_ms: Mutex<Option<u64>>,
 }
@@ -110,6 +110,10 @@ pub fn run() {
             commands::identity::own_grant,
             commands::identity::own_revoke,
             commands::identity::own_dispute,
+            commands::identity::own_ask,
+            commands::identity::own_enrol,
+            commands::identity::own_records,
+            commands::identity::own_queries,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Credence desktop app");

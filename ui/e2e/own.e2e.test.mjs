@@ -4,7 +4,9 @@
 // its consents in the app; the bank asks with the CLI; the app's access log
 // shows the question and its answer; the borrower revokes in the app and the
 // bank's next question is refused. The app process unlocks no keystore but
-// the borrower's (its log lists every keystore it unlocks).
+// the borrower's (its log lists every keystore it unlocks). Then a bank
+// officer on her own key, registered at the bank's node, asks in a new app
+// process and sees the answer and her question in the consortium's list.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -30,6 +32,7 @@ let driver;
 let tauriDriver;
 let nodePids = [];
 let party;
+const timings = {};
 
 const $ = (css) => driver.findElement(By.css(css));
 const waitFor = (css, ms = 60000) => driver.wait(until.elementLocated(By.css(css)), ms, `waiting for ${css}`);
@@ -38,6 +41,15 @@ async function type(css, text) {
   await el.clear();
   await el.sendKeys(text);
 }
+async function openApp() {
+  const caps = new Capabilities();
+  caps.set("tauri:options", { application: APP });
+  caps.setBrowserName("wry");
+  driver = await new Builder().withCapabilities(caps).usingServer(`http://127.0.0.1:${PORT}/`).build();
+  await waitFor('#first-screen[data-ready="1"]', 20000);
+}
+const unlockedKeystores = () => [...fs.readFileSync(APP_LOG, "utf8").matchAll(/keystore unlocked keystore=(\S+)/g)].map((m) => m[1]);
+
 async function shot(name) {
   fs.mkdirSync(SHOTS, { recursive: true });
   fs.writeFileSync(path.join(SHOTS, `${name}.png`), await driver.takeScreenshot(), "base64");
@@ -70,14 +82,11 @@ before(async () => {
   tauriDriver.stdout.pipe(log);
   tauriDriver.stderr.pipe(log);
   await waitPort(PORT);
-  const caps = new Capabilities();
-  caps.set("tauri:options", { application: APP });
-  caps.setBrowserName("wry");
-  driver = await new Builder().withCapabilities(caps).usingServer(`http://127.0.0.1:${PORT}/`).build();
-  await waitFor('#first-screen[data-ready="1"]', 20000);
+  await openApp();
 });
 
 after(async () => {
+  fs.writeFileSync(path.join(OUT, "timings.json"), JSON.stringify(timings, null, 2));
   if (driver) await driver.quit().catch(() => {});
   if (tauriDriver) tauriDriver.kill();
   await stopNodes(nodePids, 5000).catch(() => {});
@@ -109,8 +118,10 @@ test("the borrower opens their identity and grants consents in the app; the bank
   assert.equal(await (await $("#own-dir")).getAttribute("value"), ME, "the new identity's folder is offered");
   await type("#own-via", "bank-a");
   await type("#own-pass", MY_PASS);
+  const t0 = Date.now();
   await (await $("#own-open")).click();
   await waitFor('#borrower-main[data-own="1"] #grant-form');
+  timings.unlock_to_borrower_home_ms = Date.now() - t0;
   assert.equal(await (await $("#own-where")).getAttribute("data-party"), party);
 
   async function grant(member, purpose) {
@@ -161,8 +172,58 @@ test("the borrower revokes in the app and the bank's next question is refused", 
 
 test("the app process unlocked no keystore but the borrower's", async () => {
   const log = fs.readFileSync(APP_LOG, "utf8");
-  const unlocked = [...log.matchAll(/keystore unlocked keystore=(\S+)/g)].map((m) => m[1]);
+  const unlocked = unlockedKeystores();
   assert.ok(unlocked.length >= 1, `the app logs each keystore it unlocks:\n${log}`);
   for (const k of unlocked) assert.equal(k, path.join(ME, "keystore.json"));
   assert.ok(!log.includes(MY_PASS) && !log.includes(MEMBER_PASS), "no passphrase in the log");
+});
+
+test("a bank officer on her own key asks in the app; the question names her", async () => {
+  const OLGA = path.join(OUT, "olga");
+  const OLGA_PASS = "olga's own passphrase";
+  const as = (pass, ...args) => {
+    const r = spawnSync(CLI, [...args, "--json"], { env: { ...process.env, CREDENCE_PASSPHRASE: pass }, encoding: "utf8", timeout: 120000 });
+    assert.equal(r.status, 0, `${args.join(" ")}: ${r.stdout} ${r.stderr}`);
+    return r.stdout ? JSON.parse(r.stdout) : null;
+  };
+  // The borrower consents to the bank again (CLI, her own key).
+  as(MY_PASS, "consent", "grant", "--home", ME, "--profile", PROFILE, "--via", "bank-a", "--to", "bank-a", "--purpose", "credit-application", "--days", "30");
+  // Olga makes her key; the bank registers it as an officer's.
+  const olga = as(OLGA_PASS, "id", "new", "--home", OLGA);
+  const key = path.join(OUT, "olga.pub.json");
+  fs.writeFileSync(key, JSON.stringify(olga));
+  const added = spawnSync(CLI, ["node", "operator", "add", "--home", path.join(RUNNING, "bank-a"), "--key", key, "--role", "officer", "--name", "olga"],
+    { env: { ...process.env, CREDENCE_PASSPHRASE: MEMBER_PASS }, encoding: "utf8", timeout: 60000 });
+  assert.equal(added.status, 0, added.stderr);
+
+  // A new app process, on her key alone.
+  await driver.quit();
+  const before = unlockedKeystores().length;
+  await openApp();
+  await type("#own-dir", OLGA);
+  await type("#own-profile", PROFILE);
+  await type("#own-pass", OLGA_PASS);
+  const t0 = Date.now();
+  await (await $("#own-open")).click();
+  const opened = await waitFor('#operator-main, [data-testid="first-out"] [data-testid="error"]');
+  assert.equal(await opened.getAttribute("id"), "operator-main", `opening failed: ${await opened.getText()}`);
+  await waitFor('#operator-main[data-role="officer"] #own-ask-form');
+  timings.unlock_to_officer_home_ms = Date.now() - t0;
+  await type("#own-subject", party);
+  await (await $('#own-ask-kind option[value="total-debt-below"]')).click();
+  await type("#own-ask-a", "1000");
+  await (await $("#own-ask-submit")).click();
+  const answer = await waitFor('[data-testid="own-answer"][data-status="answered"]', 60000);
+  assert.equal(await answer.getAttribute("data-holds"), "true");
+  const qid = await answer.getAttribute("data-query-id");
+  const row = await waitFor(`#own-queries tr[data-query-id="${qid}"]`);
+  assert.match(await row.getText(), new RegExp(`bank-a \\(operator ${olga.party.slice(0, 8)}`), "the app's list names her as the operator who asked");
+  // The regulator's node holds the question with Olga's id in it.
+  const seen = as(OLGA_PASS, "operator", "queries", "--home", OLGA, "--profile", PROFILE, "--member", "bank-a");
+  const q = seen.queries.find((x) => x.query_id === qid);
+  assert.ok(q, "the bank's node lists the question");
+  assert.equal(q.operator, olga.party, "the question names the officer who asked");
+  await shot("own-officer-home");
+  const unlocked = unlockedKeystores().slice(before);
+  assert.deepEqual(unlocked, [path.join(OLGA, "keystore.json")], "this app process unlocked Olga's keystore alone");
 });

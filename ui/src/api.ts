@@ -18,6 +18,9 @@ export interface SessionInfo { dir: string; consortium: string; members: Member[
 export interface Qr { width: number; modules: string }
 export interface NewIdentity { keystore: string; party: string; sign_key: string; enc_key: string; request_file: string | null; request: string | null; request_qr: Qr | null }
 export interface OwnInfo { party: string; role: string; consortium: string; via: string; members: Member[] }
+export interface OwnAsk { query_id: string; predicate: string; purpose: string; status: string; holds: boolean | null; height: number; elapsed_ms: number }
+export interface OwnRecord { record: RecordRow; payload: Payload; problem: string | null }
+export interface OwnQuery { query_id: string; requester: string; subject: string; purpose: string; predicate: string; asked_at: number; holds: boolean | null; operator: string | null }
 export interface Borrower { subject: string; label: string | null; records: number; live_consents_to_me: number }
 export interface Consent { consent_id: string; grantee: string; grantee_name: string; purpose: string; predicates: string[]; expires_at: number; granted_at: number; revoked_at: number | null; explicit: boolean; live: boolean }
 export interface RecordRow { record_id: string; subject: string; furnisher: string; furnisher_name: string; kind: string; status: string; compliance: string | null; corrects: string | null; height: number; at: number }
@@ -54,6 +57,10 @@ export const api = {
   ownGrant: (grantee: string, purpose: string, kinds: string[], expiresInDays: number) => call<string>("own_grant", { grantee, purpose, kinds, expiresInDays }),
   ownRevoke: (consentId: string) => call<number>("own_revoke", { consentId }),
   ownDispute: (recordId: string, reason: string) => call<string>("own_dispute", { recordId, reason }),
+  ownAsk: (subject: string, predicate: PredicateDto, target: string | null) => call<OwnAsk>("own_ask", { subject, predicate, target }),
+  ownEnrol: (requestPath: string) => call<string>("own_enrol", { requestPath }),
+  ownRecords: (limit: number) => call<OwnRecord[]>("own_records", { limit }),
+  ownQueries: () => call<OwnQuery[]>("own_queries"),
   currentSession: () => call<SessionInfo>("current_session"),
   closeSession: () => call<void>("close_session"),
   officerFind: (bank: string, needle: string) => call<Borrower[]>("officer_find", { bank, needle }),

@@ -44,7 +44,7 @@ export function adviceFor(code: string): string {
     case "io":
       return "Check that the folder exists and is writable.";
     case "not-a-member":
-      return "The node does not know your key. Ask its member to enrol you, or check that you opened the right consortium.";
+      return "The node does not know your key. A borrower is enrolled by their lender; a member's staff is registered by their member. Or check that you opened the right consortium.";
     case "overloaded":
       return "The node is busy. Wait a moment and try again.";
     case "wrong-node":

@@ -6,6 +6,7 @@ import { officerView } from "./views/officer";
 import { analystView } from "./views/analyst";
 import { regulatorView } from "./views/regulator";
 import { borrowerView, ownBorrowerView } from "./views/borrower";
+import { ownOperatorView } from "./views/own";
 
 const root = document.getElementById("app")!;
 
@@ -207,11 +208,12 @@ function ownShell(me: OwnInfo): void {
     "header",
     { class: "top" },
     h("div", { class: "brand-small" }, "Credence"),
-    h("div", { class: "where muted", id: "own-where", "data-party": me.party }, `${me.consortium} · my identity ${me.party.slice(0, 12)}… (${me.role}) · through ${me.via}`),
+    h("div", { class: "where muted", id: "own-where", "data-party": me.party }, `${me.consortium} · my identity ${me.party.slice(0, 12)}… (${me.role}) · ${me.role === "borrower" ? "through" : "at"} ${me.via}`),
     close,
   );
   clear(root, h("div", { class: "app" }, header, body));
-  ownBorrowerView(body, me).catch((e: UiError) => clear(body, errorBox(e)));
+  const view = me.role === "borrower" ? ownBorrowerView : ownOperatorView;
+  view(body, me).catch((e: UiError) => clear(body, errorBox(e)));
 }
 
 firstScreen();

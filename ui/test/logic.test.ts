@@ -71,7 +71,7 @@ describe("errors", () => {
     expect(asUiError("boom")).toEqual({ code: "internal", message: "boom" });
     expect(adviceFor("wrong-passphrase")).toMatch(/Nothing was changed/);
     expect(adviceFor("no-consent")).toMatch(/nothing was sent/);
-    expect(adviceFor("not-a-member")).toMatch(/enrol you/);
+    expect(adviceFor("not-a-member")).toMatch(/enrolled by their lender/);
     expect(adviceFor("overloaded")).toMatch(/try again/);
     expect(adviceFor("wrong-node")).toMatch(/Nothing was sent/);
     expect(adviceFor("something-new")).toMatch(/report it/);

@@ -17,6 +17,7 @@ pub mod furnish;
 pub mod home;
 pub mod member;
 pub mod operator;
+pub mod own;
 pub mod profile;
 pub mod reads;
 pub mod responder;

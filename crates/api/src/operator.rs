@@ -49,9 +49,14 @@ pub struct Asked {
 pub struct OpenedRecord {
     pub record_id: Id,
     pub subject: PartyId,
+    pub furnisher: PartyId,
     pub furnisher_name: String,
     pub kind: String,
     pub status: String,
+    pub compliance: Option<String>,
+    pub corrects: Option<Id>,
+    pub height: u64,
+    pub at: u64,
     pub payload: Payload,
     /// Why the content does not match the ledger's commitments, if it does not.
     pub problem: Option<String>,
@@ -203,6 +208,41 @@ impl OperatorSession {
         })
     }
 
+    /// As an officer: enrol the borrower who wrote `request` (it must be for
+    /// this member of this consortium); the node countersigns for the member.
+    pub fn enrol(&self, request: &crate::enrolment::EnrolRequest) -> Result<(PartyId, u64)> {
+        let (subject, entry) = request.check(
+            &self.profile.consortium,
+            &self.profile.genesis,
+            &self.member_party,
+        )?;
+        let receipt = self
+            .client
+            .operator_submit(&[entry], Duration::from_secs(60))?
+            .pop()
+            .flatten()
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Timeout,
+                    "the enrolment was not final within 60 s",
+                )
+            })?;
+        Ok((subject.party_id(), settled(receipt)?))
+    }
+
+    /// The member this session acts for.
+    pub fn member(&self) -> &str {
+        &self.member
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn party(&self) -> PartyId {
+        self.identity.party_id()
+    }
+
     /// As an analyst: every record the member can read, each opened with a
     /// key the node wraps to the analyst's own key, and checked against the
     /// ledger's commitments. `limit` bounds how many are opened.
@@ -226,9 +266,14 @@ impl OperatorSession {
             out.push(OpenedRecord {
                 record_id: rec.record_id,
                 subject: rec.subject,
+                furnisher: rec.furnisher,
                 furnisher_name: self.name(&rec.furnisher),
                 kind: rec.kind.as_str().to_string(),
                 status: r["status"].as_str().unwrap_or("").to_string(),
+                compliance: r["compliance"].as_str().map(str::to_string),
+                corrects: rec.corrects,
+                height: r["height"].as_u64().unwrap_or(0),
+                at: r["at"].as_u64().unwrap_or(0),
                 payload,
                 problem: mismatch.map(|m| m.to_string()),
             });

@@ -1,10 +1,13 @@
 //! "Open my identity": a person's own keystore and the consortium's profile.
 //! The app then holds that one key and reaches the consortium only through a
 //! member's client API, checked against the profile (no ledger file is
-//! read). Today the identity's home is a borrower's.
+//! read). The home is the one the nodes know the key for: a borrower's, or
+//! an officer's, analyst's or auditor's at their member.
 use super::*;
 use credence_api::borrower::BorrowerSession;
 use credence_api::enrolment::EnrolRequest;
+use credence_api::operator::OperatorSession;
+use credence_api::own::OwnSession;
 use credence_api::profile::Profile;
 
 fn profile(path: &str) -> UiResult<Profile> {
@@ -75,7 +78,7 @@ pub async fn open_identity(
         let prof = profile(&profile_path)?;
         let me = Home::new(dir.trim()).unlock(&p)?.identity;
         let via = Some(via.trim()).filter(|v| !v.is_empty());
-        let s = BorrowerSession::open(me, prof, via)?;
+        let s = OwnSession::open(me, prof, via)?;
         let info = OwnInfo::new(&s)?;
         *lock(&demo) = None;
         *lock(&own) = Some(s);
@@ -95,7 +98,7 @@ pub async fn close_identity(state: State<'_, AppState>) -> UiResult<()> {
 async fn with_own<T, F>(state: &State<'_, AppState>, f: F) -> UiResult<T>
 where
     T: Send + 'static,
-    F: FnOnce(&BorrowerSession) -> UiResult<T> + Send + 'static,
+    F: FnOnce(&OwnSession) -> UiResult<T> + Send + 'static,
 {
     let s = state.own.clone();
     tauri::async_runtime::spawn_blocking(move || {
@@ -109,11 +112,102 @@ where
     .map_err(|e| UiError::new("internal", format!("the task failed: {e}")))?
 }
 
+/// `f` on my identity as a borrower.
+async fn as_borrower<T, F>(state: &State<'_, AppState>, f: F) -> UiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&BorrowerSession) -> UiResult<T> + Send + 'static,
+{
+    with_own(state, move |o| match o {
+        OwnSession::Borrower(b) => f(b),
+        OwnSession::Operator { .. } => Err(UiError::new(
+            "not-permitted",
+            "this identity is a member's operator, not a borrower",
+        )),
+    })
+    .await
+}
+
+/// `f` on my identity as a member's operator.
+async fn as_operator<T, F>(state: &State<'_, AppState>, f: F) -> UiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&OperatorSession) -> UiResult<T> + Send + 'static,
+{
+    with_own(state, move |o| match o {
+        OwnSession::Operator { session, .. } => f(session),
+        OwnSession::Borrower(_) => Err(UiError::new(
+            "not-permitted",
+            "this identity is a borrower's, not a member's operator",
+        )),
+    })
+    .await
+}
+
+/// As an officer: ask about a borrower for my member; the answer as my
+/// member's node reports it.
+#[tauri::command]
+pub async fn own_ask(
+    state: State<'_, AppState>,
+    subject: String,
+    predicate: PredicateDto,
+    target: Option<String>,
+) -> UiResult<OwnAskDto> {
+    as_operator(&state, move |s| {
+        let subject = parse_party("borrower", &subject)?;
+        let target = target.map(|t| parse_id("record", &t)).transpose()?;
+        let started = Instant::now();
+        let a = s.ask(
+            &subject,
+            predicate.to_predicate()?,
+            target,
+            std::time::Duration::from_secs(30),
+        )?;
+        Ok(OwnAskDto::new(a, started.elapsed().as_millis() as u64))
+    })
+    .await
+}
+
+/// As an officer: enrol the borrower whose request file this is.
+#[tauri::command]
+pub async fn own_enrol(state: State<'_, AppState>, request_path: String) -> UiResult<String> {
+    as_operator(&state, move |s| {
+        let req = EnrolRequest::read(std::path::Path::new(request_path.trim()))?;
+        Ok(s.enrol(&req)?.0.to_hex())
+    })
+    .await
+}
+
+/// As an analyst: my member's records, opened here with my key.
+#[tauri::command]
+pub async fn own_records(state: State<'_, AppState>, limit: usize) -> UiResult<Vec<OwnRecordDto>> {
+    as_operator(&state, move |s| {
+        Ok(s.records(limit.min(1000))?
+            .into_iter()
+            .map(OwnRecordDto::from)
+            .collect())
+    })
+    .await
+}
+
+/// As any operator: the consortium's questions and answers, newest first.
+#[tauri::command]
+pub async fn own_queries(state: State<'_, AppState>) -> UiResult<Vec<OwnQueryDto>> {
+    as_operator(&state, |s| {
+        s.queries()?
+            .iter()
+            .rev()
+            .map(OwnQueryDto::from_json)
+            .collect()
+    })
+    .await
+}
+
 /// My home: records (opened here with my key), consents, access log and
 /// disputes, as the member's node serves them.
 #[tauri::command]
 pub async fn own_home(state: State<'_, AppState>) -> UiResult<BorrowerHome> {
-    with_own(&state, BorrowerHome::from_own).await
+    as_borrower(&state, BorrowerHome::from_own).await
 }
 
 /// The member a party id names in my profile.
@@ -133,7 +227,7 @@ pub async fn own_grant(
     kinds: Vec<String>,
     expires_in_days: u64,
 ) -> UiResult<String> {
-    with_own(&state, move |s| {
+    as_borrower(&state, move |s| {
         let to = member_name(s, &grantee)?;
         let purpose = Purpose::parse(&purpose)
             .ok_or_else(|| UiError::bad_request(format!("unknown purpose \"{purpose}\"")))?;
@@ -145,7 +239,7 @@ pub async fn own_grant(
 
 #[tauri::command]
 pub async fn own_revoke(state: State<'_, AppState>, consent_id: String) -> UiResult<u64> {
-    with_own(&state, move |s| {
+    as_borrower(&state, move |s| {
         Ok(s.revoke(&parse_id("consent", &consent_id)?)?)
     })
     .await
@@ -157,7 +251,7 @@ pub async fn own_dispute(
     record_id: String,
     reason: String,
 ) -> UiResult<String> {
-    with_own(&state, move |s| {
+    as_borrower(&state, move |s| {
         let id = parse_id("record", &record_id)?;
         let reason = DisputeReason::parse(&reason)
             .ok_or_else(|| UiError::bad_request(format!("unknown dispute reason \"{reason}\"")))?;

@@ -1,6 +1,9 @@
 //! The screens of a person's own identity (`commands::identity`).
 use super::*;
 use credence_api::borrower::BorrowerSession;
+use credence_api::operator::{Asked, OpenedRecord};
+use credence_api::own::OwnSession;
+use credence_api::profile::Profile;
 use credence_api::Identity;
 
 /// A new identity: its public id and keys, and the enrolment request made
@@ -70,9 +73,8 @@ pub struct OwnInfo {
     pub members: Vec<MemberDto>,
 }
 
-fn members(s: &BorrowerSession) -> UiResult<Vec<MemberDto>> {
-    s.profile()
-        .members
+fn members(p: &Profile) -> UiResult<Vec<MemberDto>> {
+    p.members
         .iter()
         .map(|m| {
             Ok(MemberDto {
@@ -85,13 +87,118 @@ fn members(s: &BorrowerSession) -> UiResult<Vec<MemberDto>> {
 }
 
 impl OwnInfo {
-    pub fn new(s: &BorrowerSession) -> UiResult<Self> {
+    pub fn new(own: &OwnSession) -> UiResult<Self> {
+        let (party, role, profile, via) = match own {
+            OwnSession::Borrower(s) => (s.party(), "borrower", s.profile(), s.via()),
+            OwnSession::Operator { session, role } => (
+                session.party(),
+                role.as_str(),
+                session.profile(),
+                session.member(),
+            ),
+        };
         Ok(OwnInfo {
-            party: s.party().to_hex(),
-            role: "borrower".into(),
-            consortium: s.profile().consortium.clone(),
-            via: s.via().to_string(),
-            members: members(s)?,
+            party: party.to_hex(),
+            role: role.into(),
+            consortium: profile.consortium.clone(),
+            via: via.to_string(),
+            members: members(profile)?,
+        })
+    }
+}
+
+/// An officer's question, as the member's node reports its outcome.
+#[derive(Serialize)]
+pub struct OwnAskDto {
+    pub query_id: String,
+    pub predicate: String,
+    pub purpose: String,
+    /// "answered" or "pending" (the agency has not answered within the wait).
+    pub status: String,
+    pub holds: Option<bool>,
+    pub height: u64,
+    pub elapsed_ms: u64,
+}
+
+impl OwnAskDto {
+    pub fn new(a: Asked, elapsed_ms: u64) -> Self {
+        OwnAskDto {
+            query_id: hex_id(&a.query_id),
+            predicate: a.predicate,
+            purpose: a.purpose,
+            status: if a.holds.is_some() {
+                "answered"
+            } else {
+                "pending"
+            }
+            .into(),
+            holds: a.holds,
+            height: a.height,
+            elapsed_ms,
+        }
+    }
+}
+
+/// A record an analyst opened with their own key.
+#[derive(Serialize)]
+pub struct OwnRecordDto {
+    pub record: RecordDto,
+    pub payload: PayloadDto,
+    /// Why its content does not match the ledger's commitments, if it does not.
+    pub problem: Option<String>,
+}
+
+impl From<OpenedRecord> for OwnRecordDto {
+    fn from(r: OpenedRecord) -> Self {
+        OwnRecordDto {
+            record: RecordDto {
+                record_id: hex_id(&r.record_id),
+                subject: r.subject.to_hex(),
+                furnisher: r.furnisher.to_hex(),
+                furnisher_name: r.furnisher_name,
+                kind: r.kind,
+                status: r.status,
+                compliance: r.compliance,
+                corrects: r.corrects.as_ref().map(hex_id),
+                height: r.height,
+                at: r.at,
+            },
+            payload: PayloadDto::from(&r.payload),
+            problem: r.problem,
+        }
+    }
+}
+
+/// One question in the consortium, for an operator's list.
+#[derive(Serialize)]
+pub struct OwnQueryDto {
+    pub query_id: String,
+    pub requester: String,
+    pub subject: String,
+    pub purpose: String,
+    pub predicate: String,
+    pub asked_at: u64,
+    pub holds: Option<bool>,
+    /// The member's staff key that asked, if a person asked through it.
+    pub operator: Option<String>,
+}
+
+impl OwnQueryDto {
+    pub fn from_json(q: &serde_json::Value) -> UiResult<Self> {
+        let text = |k: &str| -> UiResult<String> {
+            q[k].as_str()
+                .map(str::to_string)
+                .ok_or_else(|| UiError::new("internal", format!("the node's reply has no {k}")))
+        };
+        Ok(OwnQueryDto {
+            query_id: text("query_id")?,
+            requester: text("requester")?,
+            subject: text("subject")?,
+            purpose: text("purpose")?,
+            predicate: text("predicate")?,
+            asked_at: q["asked_at"].as_u64().unwrap_or(0),
+            holds: q["holds"].as_bool(),
+            operator: q["operator"].as_str().map(str::to_string),
         })
     }
 }
@@ -162,7 +269,7 @@ impl BorrowerHome {
             consents,
             access,
             disputes,
-            members: members(s)?,
+            members: members(s.profile())?,
         })
     }
 }

@@ -1,0 +1,98 @@
+//! A person's own identity against a consortium: whatever their key is to
+//! the members' nodes. A borrower's key is known to every member; a staff
+//! member's key only to their own member's node, in one role. The nodes
+//! say which (`/v1/whoami`), after each is checked against the profile.
+use crate::borrower::BorrowerSession;
+use crate::error::{ApiError, ErrorCode, Result};
+use crate::operator::OperatorSession;
+use crate::profile::Profile;
+use credence_crypto::Identity;
+use credence_node::operators::OperatorRole;
+
+pub enum OwnSession {
+    Borrower(BorrowerSession),
+    Operator {
+        session: OperatorSession,
+        role: OperatorRole,
+    },
+}
+
+/// What one node takes a key for.
+enum Seen {
+    Borrower,
+    Operator(OperatorRole),
+    Stranger,
+}
+
+fn whoami(profile: &Profile, member: &str, me: &Identity) -> Result<Seen> {
+    let client = profile.connect(member, me)?;
+    match client.get("/v1/whoami") {
+        Ok(v) => match (v["caller"].as_str(), v["role"].as_str()) {
+            (Some("borrower"), _) => Ok(Seen::Borrower),
+            (Some("operator"), Some(r)) => OperatorRole::parse(r)
+                .map(Seen::Operator)
+                .ok_or_else(|| ApiError::new(ErrorCode::Internal, format!("unknown role {r}"))),
+            _ => Ok(Seen::Stranger),
+        },
+        Err(e) => {
+            let a = ApiError::from(e);
+            if a.code == ErrorCode::NotAMember {
+                Ok(Seen::Stranger)
+            } else {
+                Err(a)
+            }
+        }
+    }
+}
+
+impl OwnSession {
+    /// Open `me` against the consortium: through `via` when given, else
+    /// through the first member whose node knows the key.
+    pub fn open(me: Identity, profile: Profile, via: Option<&str>) -> Result<Self> {
+        let names: Vec<String> = match via {
+            Some(v) => vec![profile.member(v)?.name.clone()],
+            None => profile.members.iter().map(|m| m.name.clone()).collect(),
+        };
+        let mut unreachable = Vec::new();
+        for name in &names {
+            match whoami(&profile, name, &me) {
+                Ok(Seen::Borrower) => {
+                    return Ok(OwnSession::Borrower(BorrowerSession::open(
+                        me,
+                        profile,
+                        Some(name),
+                    )?))
+                }
+                Ok(Seen::Operator(role)) => {
+                    return Ok(OwnSession::Operator {
+                        session: OperatorSession::open(me, profile, name)?,
+                        role,
+                    })
+                }
+                Ok(Seen::Stranger) => {}
+                Err(e) if e.code == ErrorCode::Unreachable => unreachable.push(e.message),
+                Err(e) => return Err(e),
+            }
+        }
+        if unreachable.len() == names.len() {
+            return Err(ApiError::new(
+                ErrorCode::Unreachable,
+                format!("no member's node answers: {}", unreachable.join("; ")),
+            ));
+        }
+        Err(ApiError::new(
+            ErrorCode::NotAMember,
+            format!(
+                "{} this key ({}). As a borrower, give your enrolment request to your lender; \
+                 as a member's staff, ask your member to register your key (`credence node \
+                 operator add`)",
+                if names.len() == 1 {
+                    format!("{}'s node does not know", names[0])
+                } else {
+                    "no member's node knows".to_string()
+                },
+                me.party_id().short()
+            ),
+        ))
+    }
+}

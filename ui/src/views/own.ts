@@ -1,0 +1,112 @@
+// A member's staff on their own key: an officer asks and enrols, an analyst
+// reads the member's records (opened here, with the analyst's key), an
+// auditor reads the consortium's questions. Everything goes through the
+// member's node, which acts within the person's role.
+import { api, type OwnInfo, type OwnQuery } from "../api";
+import { act, clear, errorBox, field, h, notice, select } from "../dom";
+import { buildPredicate, fieldsFor, formatCents, formatTime, PREDICATE_KINDS, predicateText, shortId, statusText, type PredicateKind } from "../logic";
+
+export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<void> {
+  const main = h("div", { id: "operator-main", "data-role": me.role });
+  const title = { officer: "Officer", analyst: "Analyst", auditor: "Auditor" }[me.role] ?? me.role;
+  clear(body, h("div", { class: "toolbar" }, h("h1", {}, `${title} at ${me.via}`), h("span", { class: "muted" }, `your own key, registered at ${me.via}'s node; it acts for ${me.via} within your role`)), main);
+  if (me.role === "officer") officer(main, me);
+  else if (me.role === "analyst") await analyst(main);
+  await questions(main, me);
+}
+
+function officer(main: HTMLElement, me: OwnInfo): void {
+  const out = h("div", { class: "out" });
+  const subject = h("input", { id: "own-subject", placeholder: "the borrower's id (64 hex digits)", autocomplete: "off", spellcheck: "false" });
+  const kind = select(PREDICATE_KINDS.map((k) => ({ value: k.kind, label: k.label })), { id: "own-ask-kind" });
+  const a = h("input", { id: "own-ask-a", autocomplete: "off" });
+  const b = h("input", { id: "own-ask-b", autocomplete: "off" });
+  const target = h("input", { id: "own-ask-target", placeholder: "the account's record id", autocomplete: "off", spellcheck: "false" });
+  const fa = field("Threshold", a), fb = field("To", b), ft = field("Account", target);
+  const askBtn = h("button", { id: "own-ask-submit", class: "primary", type: "submit" }, "Ask");
+  const result = h("div", { id: "own-ask-result", class: "result", "aria-live": "polite" });
+  const sync = () => {
+    const f = fieldsFor(kind.value as PredicateKind);
+    fa.hidden = !f.a; fb.hidden = !f.b; ft.hidden = !f.target;
+    if (f.a) fa.querySelector("label")!.textContent = f.a;
+    if (f.b) fb.querySelector("label")!.textContent = f.b;
+    [a.value, b.value] = f.defaults;
+  };
+  kind.addEventListener("change", sync);
+  sync();
+  const form = h("form", { class: "card", id: "own-ask-form" }, h("h3", {}, `Ask about a borrower for ${me.via}`), field("Borrower", subject), field("Question", kind), fa, fb, ft, askBtn, result);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (!/^[0-9a-f]{64}$/.test(subject.value.trim())) {
+      clear(result, errorBox({ code: "invalid-input", message: "The borrower's id is 64 hex digits." }));
+      return;
+    }
+    const p = buildPredicate({ kind: kind.value as PredicateKind, a: a.value, b: b.value, target: target.value.trim() });
+    if ("error" in p) {
+      clear(result, errorBox({ code: "invalid-input", message: p.error }));
+      return;
+    }
+    const r = await act(askBtn, result, () => api.ownAsk(subject.value.trim(), p.ok, p.target), "Asking…");
+    if (!r) return;
+    const headline = r.holds === null ? "Waiting for the agency's answer" : r.holds ? "Yes — the condition holds" : "No — the condition does not hold";
+    clear(result, h("div", { class: `answer ${r.holds === null ? "wait" : r.holds ? "yes" : "no"}`, "data-testid": "own-answer", "data-query-id": r.query_id, "data-holds": String(r.holds), "data-status": r.status },
+      h("strong", {}, headline),
+      h("div", { class: "muted" }, `"${predicateText(r.predicate)}" for ${r.purpose}; block ${r.height}; ${r.elapsed_ms} ms; as ${me.via}'s node reports it`)));
+    main.dispatchEvent(new Event("own-asked"));
+  });
+
+  const reqPath = h("input", { id: "own-enrol-file", placeholder: "the borrower's enrol-request-….json", autocomplete: "off", spellcheck: "false" });
+  const enrolBtn = h("button", { id: "own-enrol-submit", type: "submit" }, "Enrol");
+  const enrol = h("form", { class: "card", id: "own-enrol-form" }, h("h3", {}, "Enrol a borrower from their request"), field("Request file", reqPath), enrolBtn);
+  enrol.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const id = await act(enrolBtn, out, () => api.ownEnrol(reqPath.value), "Enrolling…");
+    if (id) clear(out, notice(`Enrolled ${shortId(id)} with ${me.via}.`, "own-enrolled"));
+  });
+  main.append(out, h("div", { class: "grid2" }, form, enrol));
+}
+
+async function analyst(main: HTMLElement): Promise<void> {
+  const box = h("div", { class: "card", id: "own-records" }, h("h3", {}, "Records, opened with your key"));
+  main.append(box);
+  try {
+    const list = await api.ownRecords(50);
+    if (list.length === 0) box.append(h("p", { class: "muted" }, "No record is readable by your member yet."));
+    box.append(h("table", { class: "table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Record"), h("th", {}, "Borrower"), h("th", {}, "From"), h("th", {}, "What"), h("th", {}, "Status"))),
+      h("tbody", {}, ...list.map((r) => {
+        const p = r.payload;
+        const what = p.kind === "income" ? `income ${formatCents(p.monthly_income)} a month` : `${p.account_type} · ${statusText(p.account_status)} · balance ${formatCents(p.balance)}`;
+        return h("tr", { "data-record-id": r.record.record_id }, h("td", { class: "mono" }, shortId(r.record.record_id)), h("td", { class: "mono" }, shortId(r.record.subject)),
+          h("td", {}, r.record.furnisher_name), h("td", {}, what), h("td", { class: r.problem ? "warn" : "" }, r.problem ?? r.record.status));
+      }))));
+  } catch (e) {
+    box.append(errorBox(e as { code: string; message: string }));
+  }
+}
+
+async function questions(main: HTMLElement, me: OwnInfo): Promise<void> {
+  const box = h("div", { class: "card", id: "own-queries" });
+  main.append(box);
+  main.addEventListener("own-asked", () => void fill(box, me));
+  await fill(box, me);
+}
+
+async function fill(box: HTMLElement, me: OwnInfo): Promise<void> {
+  let list: OwnQuery[];
+  try {
+    list = await api.ownQueries();
+  } catch (e) {
+    clear(box, h("h3", {}, "Questions asked in the consortium"), errorBox(e as { code: string; message: string }));
+    return;
+  }
+  const name = (party: string) => me.members.find((m) => m.party === party)?.name ?? shortId(party);
+  clear(box, h("h3", {}, "Questions asked in the consortium"), h("table", { class: "table" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Asked"), h("th", {}, "By"), h("th", {}, "About"), h("th", {}, "Question"), h("th", {}, "Answer"))),
+    h("tbody", {}, ...list.slice(0, 200).map((q) => h("tr", { "data-query-id": q.query_id },
+      h("td", {}, formatTime(q.asked_at)),
+      h("td", {}, q.operator ? `${name(q.requester)} (operator ${shortId(q.operator)})` : name(q.requester)),
+      h("td", { class: "mono" }, shortId(q.subject)),
+      h("td", {}, `${predicateText(q.predicate)} for ${q.purpose}`),
+      h("td", { class: q.holds === null ? "muted" : q.holds ? "ok" : "warn" }, q.holds === null ? "open" : q.holds ? "holds" : "does not hold"))))));
+}
