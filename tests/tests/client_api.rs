@@ -62,6 +62,7 @@ fn serve_at(
         unfiltered: false,
         tls,
         acting,
+        lie: None,
     });
     let server = client_api::serve(at.parse().unwrap(), ctx, limits)?;
     Ok(Api {

@@ -245,6 +245,7 @@ fn asking_again_after_a_timeout_does_not_ask_twice() {
             unfiltered: false,
             tls: None,
             acting: None,
+            lie: None,
         }),
         ApiLimits::default(),
     )

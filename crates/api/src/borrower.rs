@@ -371,6 +371,35 @@ impl BorrowerSession {
             .collect()
     }
 
+    /// An entry about me, with its proof checked: a block the consortium's
+    /// members certified holds it (see [`crate::light`]).
+    pub fn proven(&self, entry: &Id) -> Result<crate::light::Proven> {
+        let v = self.get(&format!("/v1/proof?entry={}", hex::encode(entry)))?;
+        crate::light::check_proof(&self.profile, entry, &v)
+    }
+
+    /// Everything about me from f+1 members, each entry proven, each member
+    /// that hid or forged something named (see [`crate::history`]).
+    pub fn history(&self) -> Result<crate::history::History> {
+        crate::history::history(&self.identity, &self.profile)
+    }
+
+    /// The access log of [`Self::history`], with member names.
+    pub fn verified_access_log(&self) -> Result<(Vec<AccessRow>, crate::history::History)> {
+        let h = self.history()?;
+        let rows = crate::history::access_log(&h, |p| self.name(p))
+            .into_iter()
+            .map(|l| AccessRow {
+                at: l.at,
+                height: l.height,
+                who: self.name(&l.who),
+                action: l.action,
+                detail: l.detail,
+            })
+            .collect();
+        Ok((rows, h))
+    }
+
     /// The disputes I opened, answered or not.
     pub fn disputes(&self) -> Result<Vec<credence_ledger::read::DisputeInfo>> {
         let v = self.get("/v1/me/records")?;

@@ -125,6 +125,9 @@ pub(crate) enum NodeCmd {
         /// Test only: propose pending entries without the rules' filter (a faulty member).
         #[arg(long, hide = true)]
         unfiltered: bool,
+        /// Test only: lie to borrowers' light clients: hide, forge or fork.
+        #[arg(long, hide = true)]
+        lie: Option<String>,
     },
 }
 

@@ -206,18 +206,52 @@ pub(crate) fn records(a: BorrowerListArgs) -> Result<i32> {
 
 pub(crate) fn access_log(a: BorrowerListArgs) -> Result<i32> {
     let s = session(&a.borrower)?;
-    let log = s.access_log()?;
+    let (log, checked) = s.verified_access_log()?;
+    let members: Vec<_> = checked
+        .members
+        .iter()
+        .map(|m| {
+            json!({"name": m.name, "listed": m.listed, "honest": m.honest(),
+                "missing": m.missing.iter().map(hex::encode).collect::<Vec<_>>(),
+                "refused": m.refused.iter().map(|(id, why)| json!({"entry_id": hex::encode(id), "why": why})).collect::<Vec<_>>(),
+                "unreachable": m.unreachable})
+        })
+        .collect();
     if a.json {
         let rows: Vec<_> = log
             .iter()
             .map(|e| json!({"at": e.at, "height": e.height, "who": e.who, "action": e.action, "detail": e.detail}))
             .collect();
-        println!("{}", json!({ "events": rows }));
+        println!(
+            "{}",
+            json!({ "events": rows, "proven_entries": checked.entries.len(), "bytes": checked.bytes, "members": members })
+        );
     } else {
-        println!("{} events (through {}):", log.len(), s.via());
+        let asked: Vec<&str> = checked.members.iter().map(|m| m.name.as_str()).collect();
+        println!(
+            "{} events, each entry proven in a certified block (asked {}):",
+            log.len(),
+            asked.join(", ")
+        );
         for e in &log {
-            println!("  {} {:<16} {:<12} {}", e.at, e.action, e.who, e.detail);
+            println!("  {} {:<8} {:<12} {}", e.at, e.action, e.who, e.detail);
         }
+    }
+    for m in checked.members.iter().filter(|m| !m.honest()) {
+        eprintln!(
+            "warning: {} {}",
+            m.name,
+            match (&m.unreachable, m.missing.len(), m.refused.len()) {
+                (Some(u), _, _) => format!("did not answer ({u})"),
+                (None, missing, 0) =>
+                    format!("hid {missing} entries about you that other members proved"),
+                (None, 0, refused) => format!(
+                    "offered {refused} entries that did not prove (forged, or from another chain)"
+                ),
+                (None, missing, refused) =>
+                    format!("hid {missing} entries and offered {refused} that did not prove"),
+            }
+        );
     }
     Ok(0)
 }

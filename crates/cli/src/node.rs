@@ -115,10 +115,18 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             genesis,
             auto_answer,
             unfiltered,
+            lie,
         } => {
+            let lie = lie
+                .map(|l| {
+                    credence_api::member::Lie::parse(&l)
+                        .ok_or_else(|| ApiError::invalid("--lie must be hide, forge or fork"))
+                })
+                .transpose()?;
             let opts = member::RunOptions {
                 auto_answer,
                 unfiltered,
+                lie,
             };
             member::run(&home, &genesis, &passphrase()?, opts, |s| {
                 if !s.founding {

@@ -419,6 +419,7 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
         "{a}"
     );
     operators_act_within_their_role(dir, tmp, &profile, &party);
+    entries_come_with_proofs(dir, &alice, &profile, &party);
     // A question the consent does not cover is refused.
     refused(
         &[
@@ -753,4 +754,89 @@ fn operators_act_within_their_role(dir: &Path, tmp: &Path, profile: &str, subjec
         "node", "operator", "remove", "--home", &bank_a, "--key", &olga_key,
     ]);
     refused(&args(&ask), "not-a-member");
+}
+
+/// The light client's check: an entry about the borrower comes with its
+/// Merkle path and the certified headers, and each lie is caught: another
+/// entry, a wrong place in the block, a chain without its finalization,
+/// member keys other than the profile's. Another borrower's entry is not
+/// served at all.
+fn entries_come_with_proofs(dir: &Path, alice: &str, profile: &str, party: &str) {
+    use credence_api::borrower::BorrowerSession;
+    use credence_api::light::check_proof;
+    use credence_api::profile::Profile;
+    let db = rusqlite::Connection::open_with_flags(
+        dir.join("regulator").join("ledger.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let entry_of = |sql: &str| -> [u8; 32] {
+        let v: Vec<u8> = db
+            .query_row(sql, [hex::decode(party).unwrap()], |r| r.get(0))
+            .unwrap();
+        v.try_into().unwrap()
+    };
+    let mine = entry_of(
+        "SELECT entry_id FROM entries WHERE subject = ?1 AND kind = 'consent-granted' LIMIT 1",
+    );
+    let theirs = entry_of(
+        "SELECT entry_id FROM entries WHERE subject IS NOT NULL AND subject != ?1 LIMIT 1",
+    );
+    let me = credence_api::home::Home::new(alice)
+        .unlock(&credence_api::Secret::new(PASS.to_string()))
+        .unwrap()
+        .identity;
+    let p = Profile::read(Path::new(profile)).unwrap();
+    let s = BorrowerSession::open(me.clone(), p.clone(), Some("bank-a")).unwrap();
+    let proven = s.proven(&mine).unwrap();
+    assert_eq!(proven.entry.entry.kind(), "consent-granted");
+
+    let node = p.connect("bank-a", &me).unwrap();
+    let path = format!("/v1/proof?entry={}", hex::encode(mine));
+    let good = node.get(&path).unwrap();
+    check_proof(&p, &mine, &good).unwrap();
+    let lie = |f: &dyn Fn(&mut serde_json::Value), says: &str| {
+        let mut v = good.clone();
+        f(&mut v);
+        let e = check_proof(&p, &mine, &v).unwrap_err();
+        assert_eq!(e.code.as_str(), "proof-failed", "{e}");
+        assert!(e.message.contains(says), "{says}: {e}");
+    };
+    lie(
+        &|v| {
+            let mut b = hex::decode(v["entry"].as_str().unwrap()).unwrap();
+            let last = b.len() - 1;
+            b[last] ^= 1;
+            v["entry"] = hex::encode(b).into();
+        },
+        "",
+    );
+    lie(
+        &|v| {
+            let size = v["size"].as_u64().unwrap();
+            let i = v["index"].as_u64().unwrap();
+            v["index"] = ((i + 1) % size.max(2)).into();
+            v["size"] = size.max(2).into();
+        },
+        "Merkle",
+    );
+    lie(
+        &|v| {
+            let chain = v["chain"].as_array_mut().unwrap();
+            if chain.len() > 1 {
+                chain.pop();
+            } else {
+                chain.clear();
+            }
+        },
+        "",
+    );
+    let mut stranger = p.clone();
+    let other = credence_crypto::Identity::generate(&mut rand::rngs::OsRng);
+    stranger.members[0].sign_key = hex::encode(other.public().sign);
+    let e = check_proof(&stranger, &mine, &good).unwrap_err();
+    assert_eq!(e.code.as_str(), "proof-failed", "{e}");
+    // Another borrower's entry is not served to this one.
+    let e = s.proven(&theirs).unwrap_err();
+    assert_eq!(e.code.as_str(), "not-found", "{e}");
 }

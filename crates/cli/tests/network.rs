@@ -771,3 +771,102 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     drop(children);
     drop(f);
 }
+
+/// A borrower's light client over four member processes, one of which lies
+/// in turn by hiding the questions about the borrower, by adding a forged
+/// question, and by serving proofs from another chain: each time the
+/// borrower's history still holds every question (each entry proven in a
+/// block the members certified), never the forged one, and names the liar.
+#[test]
+fn a_lying_member_cannot_hide_or_forge_a_borrowers_history() {
+    use credence_api::history::history;
+    use credence_api::profile::Profile;
+    let _one = serial();
+    let (c, _) = consortium(4);
+    let dir = c.dir.clone();
+    let me = credence_api::home::unlock_labelled(
+        &dir.join("borrowers").join("keystore.json"),
+        &secret(),
+        Some("borrower-0001"),
+    )
+    .unwrap();
+    let profile = Profile::read(&dir.join("profile.json")).unwrap();
+    // f = 1 of 4: two members are asked, the regulator first.
+    assert_eq!(credence_api::history::quorum_to_ask(4), 2);
+    assert_eq!(profile.members[0].name, "regulator");
+    let questions = |h: &credence_api::history::History| -> Vec<Id> {
+        h.entries
+            .iter()
+            .filter(|p| matches!(p.entry.entry, Entry::QueryAsked(_)))
+            .map(|p| p.entry_id)
+            .collect()
+    };
+    let honest = history(&me, &profile).unwrap();
+    assert!(
+        honest.members.iter().all(|m| m.honest()),
+        "{:?}",
+        honest.members
+    );
+    let asked = questions(&honest);
+    assert!(!asked.is_empty(), "the demo asked about this borrower");
+    let all: Vec<Id> = honest.entries.iter().map(|p| p.entry_id).collect();
+
+    let mut liar = None;
+    for (mode, caught) in [
+        ("hide", "missing"),
+        ("forge", "refused"),
+        ("fork", "refused"),
+    ] {
+        drop(liar.take());
+        kill(&dir.join("regulator"), "-KILL");
+        liar = Some(start(&dir, "regulator", &["--auto-answer", "--lie", mode]));
+        let status = client_for(&dir, "regulator", me.clone());
+        wait_until("the lying regulator's API", 30, || status.status().is_ok());
+        let h = history(&me, &profile).unwrap();
+        let got: Vec<Id> = h.entries.iter().map(|p| p.entry_id).collect();
+        assert_eq!(got, all, "{mode}: the proven history is the honest one");
+        assert_eq!(
+            questions(&h),
+            asked,
+            "{mode}: every question, and only those"
+        );
+        let regulator = &h.members[0];
+        assert_eq!(regulator.name, "regulator");
+        assert!(!regulator.honest(), "{mode}: the liar is named");
+        match caught {
+            "missing" => assert!(!regulator.missing.is_empty(), "{mode}: {regulator:?}"),
+            _ => assert!(!regulator.refused.is_empty(), "{mode}: {regulator:?}"),
+        }
+        assert!(h.members[1].honest(), "{mode}: {:?}", h.members[1]);
+        // The CLI says the same, naming the member.
+        let out = bin()
+            .env("CREDENCE_PASSPHRASE", PASS)
+            .args(["access-log", "--home"])
+            .arg(dir.join("borrowers"))
+            .args(["--identity", "borrower-0001", "--profile"])
+            .arg(dir.join("profile.json"))
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["members"][0]["honest"], false, "{mode}: {v}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("warning: regulator"),
+            "{mode}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            v["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["action"] == "query"),
+            "{mode}: {v}"
+        );
+    }
+}

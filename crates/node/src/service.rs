@@ -38,6 +38,8 @@ pub struct ServiceConfig {
     pub tls_cert: Option<Vec<u8>>,
     /// Test mode: propose pending entries without the rules' filter.
     pub unfiltered: bool,
+    /// Test mode: lie to borrowers' light clients this way.
+    pub lie: Option<client_api::Lie>,
     /// The node's health and stop flag, shared with what runs beside it
     /// (an agency's responder).
     pub health: Arc<Health>,
@@ -128,6 +130,7 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         gossip: Some(gossip_tx),
         health: health.clone(),
         unfiltered: cfg.unfiltered,
+        lie: cfg.lie,
         acting: Some(client_api::Acting {
             identity: cfg.identity.clone(),
             operators: crate::operators::Operators::new(&cfg.home, cfg.identity.public()),

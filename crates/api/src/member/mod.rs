@@ -8,6 +8,7 @@
 //! signature over the genesis entry; a node runs only a fully signed genesis.
 pub mod operators;
 mod run;
+pub use credence_node::client_api::Lie;
 pub use run::{run, RunOptions, Starting};
 
 use crate::error::{ApiError, ErrorCode, Result};

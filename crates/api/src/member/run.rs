@@ -18,6 +18,8 @@ pub struct RunOptions {
     pub auto_answer: bool,
     /// Test mode: propose pending entries without the rules' filter.
     pub unfiltered: bool,
+    /// Test mode: lie to borrowers' light clients (hide, forge or fork).
+    pub lie: Option<credence_node::client_api::Lie>,
 }
 
 /// What a node is about to run as.
@@ -80,6 +82,7 @@ pub fn run(
         api: info.api,
         tls_cert: info.cert()?,
         unfiltered: opts.unfiltered,
+        lie: opts.lie,
         health: health.clone(),
     };
     let r = service::run(cfg);

@@ -248,6 +248,55 @@ pub fn stored_entry(view: &Ledger, entry_id: &Id) -> Result<Option<SignedEntry>,
     body.map(|b| from_bytes("entry", &b)).transpose()
 }
 
+/// Where an accepted entry sits: its block's height, its index in the
+/// block, and the subject it concerns (if any).
+pub fn entry_place(
+    view: &Ledger,
+    entry_id: &Id,
+) -> Result<Option<(u64, usize, Option<PartyId>)>, LedgerError> {
+    let row: Option<(i64, i64, Option<Vec<u8>>)> = view
+        .conn()
+        .query_row(
+            "SELECT height, idx, subject FROM entries WHERE entry_id = ?1",
+            [&entry_id[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(h, i, s)| Ok((h as u64, i as usize, s.map(id32).transpose()?.map(PartyId))))
+        .transpose()
+}
+
+/// Every accepted entry about `subject`, and the answers to questions about
+/// them, as (entry id, height), oldest first: what a light client proves
+/// one by one.
+pub fn entries_about(view: &Ledger, subject: &PartyId) -> Result<Vec<(Id, u64)>, LedgerError> {
+    let mut st = view.conn().prepare(
+        "SELECT entry_id, height FROM entries WHERE subject = ?1
+         UNION SELECT answer_entry, answered_height FROM queries
+             WHERE subject = ?1 AND answer_entry IS NOT NULL
+         ORDER BY 2, 1",
+    )?;
+    let rows = st.query_map([&subject.0[..]], |r| {
+        Ok((id32(r.get(0)?)?, r.get::<_, i64>(1)? as u64))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether the accepted entry `entry_id` is about `subject`, or answers a
+/// question about them.
+pub fn entry_concerns(
+    view: &Ledger,
+    entry_id: &Id,
+    subject: &PartyId,
+) -> Result<bool, LedgerError> {
+    Ok(view.conn().query_row(
+        "SELECT EXISTS(SELECT 1 FROM entries WHERE entry_id = ?1 AND subject = ?2)
+             OR EXISTS(SELECT 1 FROM queries WHERE answer_entry = ?1 AND subject = ?2)",
+        [&entry_id[..], &subject.0[..]],
+        |r| r.get(0),
+    )?)
+}
+
 /// The id of the entry that put a record or a score on the ledger.
 pub fn entry_of_input(view: &Ledger, input: &Id) -> Result<Option<Id>, LedgerError> {
     let eid: Option<Vec<u8>> = view

@@ -9,6 +9,10 @@
 //! - `GET  /v1/me/access-log` — a borrower's access log
 //! - `GET  /v1/me/consents` — consents given (borrower) or received (member)
 //! - `GET  /v1/queries?subject=HEX` — queries and answers; borrowers only their own
+//! - `GET  /v1/me/entries` — the ids of the entries about a borrower (and of
+//!   the answers about them), for a light client to prove
+//! - `GET  /v1/proof?entry=HEX` — an accepted entry with its Merkle path and
+//!   the certified headers that prove its place (a borrower: its own only)
 //! - `GET  /v1/whoami` — what this node takes the caller for (member,
 //!   borrower, or operator and its role)
 //! - `POST /v1/operator/submit` — an operator's entries, which the node signs
@@ -77,6 +81,31 @@ pub struct ApiContext {
     /// Acting for the member's operators; `None` serves members and
     /// borrowers only.
     pub acting: Option<Acting>,
+    /// Test mode (a lying member): how this node lies to light clients.
+    pub lie: Option<Lie>,
+}
+
+/// Test mode: the ways a faulty member lies to a borrower's light client,
+/// for the tests that show each is caught.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lie {
+    /// Leave the questions about the borrower (and their answers) out.
+    Hide,
+    /// Add a question about the borrower that no block holds.
+    Forge,
+    /// Serve proofs from blocks the members did not certify.
+    Fork,
+}
+
+impl Lie {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "hide" => Some(Lie::Hide),
+            "forge" => Some(Lie::Forge),
+            "fork" => Some(Lie::Fork),
+            _ => None,
+        }
+    }
 }
 
 /// What the node needs to act for its operators: the member's key (it signs
@@ -525,6 +554,26 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
                 ));
             }
             submit::submit(&st, signed.key, body, in_flight).await
+        }
+        ("GET", "/v1/me/entries") => {
+            routes::params(query.as_deref(), &[])?;
+            let (lie, st2) = (st.ctx.lie, st.clone());
+            st.blocking(move |l| {
+                let forger = st2.ctx.acting.as_ref().map(|a| &a.identity);
+                routes::my_entries(l, &caller, lie.zip(forger))
+            })
+            .await
+        }
+        ("GET", "/v1/proof") => {
+            let p = routes::params(query.as_deref(), &["entry"])?;
+            caller.may(Act::ReadQueries)?;
+            let entry = p.get("entry").map(|s| s.to_string()).unwrap_or_default();
+            let (lie, st2) = (st.ctx.lie, st.clone());
+            st.blocking(move |l| {
+                let forger = st2.ctx.acting.as_ref().map(|a| &a.identity);
+                routes::proof(l, &caller, &entry, lie.zip(forger))
+            })
+            .await
         }
         ("GET", "/v1/whoami") => {
             routes::params(query.as_deref(), &[])?;

@@ -1,10 +1,13 @@
 //! What each endpoint reads or judges: plain functions over one ledger
 //! connection, run on the API's blocking pool. No waiting happens here.
+use super::Lie;
 use super::{error, Out, Reply};
 use crate::operators::{Act, Operators, Registered};
 use crate::Receipt;
 use credence_crypto::{Identity, PartyId, PublicIdentity};
+use credence_ledger::encode::entry_id;
 use credence_ledger::encode::{block_hash, from_bytes, to_bytes};
+use credence_ledger::merkle;
 use credence_ledger::ErrorCode;
 use credence_ledger::{read, Ledger, LedgerError, Rejection, SignedEntry};
 use rand::rngs::OsRng;
@@ -270,6 +273,166 @@ pub fn record_key(l: &Ledger, member: &Identity, analyst: &PublicIdentity, recor
     Ok((
         200,
         json!({"record_id": hex::encode(id), "wrap": hex::encode(to_bytes(&wrap))}),
+    ))
+}
+
+/// An accepted entry with what proves its place: the Merkle path to its
+/// block's root, and the headers with their certificates from its block up
+/// to the first that carries a finalization of its own. A borrower gets
+/// proofs of the entries about themselves only.
+pub fn proof(l: &Ledger, caller: &Caller, entry: &str, lie: Option<(Lie, &Identity)>) -> Out {
+    let id: [u8; 32] = hex::decode(entry)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| invalid("entry must be 64 hex digits"))?;
+    let not_found = || {
+        (
+            404,
+            error(ErrorCode::NotFound, "no accepted entry with that id"),
+        )
+    };
+    let forged = match (lie, caller) {
+        (Some((Lie::Forge, node)), Caller::Subject(me)) => Some(forged_question(node, me)),
+        _ => None,
+    };
+    let place = match &forged {
+        // Test mode: the forged question, passed off as the head block's first entry.
+        Some(f) if entry_id(&f.entry) == id => {
+            let h = l.head().map_err(storage)?.ok_or_else(not_found)?.height;
+            Some((h, 0, None))
+        }
+        _ => read::entry_place(l, &id).map_err(storage)?,
+    };
+    let (height, index, _) = place.ok_or_else(not_found)?;
+    if forged.as_ref().is_some_and(|f| entry_id(&f.entry) == id) {
+        return lying_proof(l, height, forged.as_ref().expect("checked"), id);
+    }
+    if let Caller::Subject(me) = caller {
+        if !read::entry_concerns(l, &id, me).map_err(storage)? {
+            return Err(not_found());
+        }
+    }
+    let (block, _) = l.block(height).map_err(storage)?.ok_or_else(not_found)?;
+    let leaves: Vec<_> = block.entries.iter().map(merkle::leaf).collect();
+    let path = merkle::path(&leaves, index).ok_or_else(not_found)?;
+    let head = l
+        .head()
+        .map_err(storage)?
+        .map(|h| h.height)
+        .unwrap_or(height);
+    let mut chain = certified_chain(l, height, head)?;
+    if let Some((Lie::Fork, _)) = lie {
+        // Test mode: headers of another chain (here: one field changed),
+        // which the members' certificates do not cover.
+        if let Some(first) = chain.first_mut() {
+            let mut h: credence_ledger::BlockHeader = from_bytes(
+                "header",
+                &hex::decode(first["header"].as_str().unwrap_or("")).unwrap_or_default(),
+            )
+            .map_err(|e| invalid(e.to_string()))?;
+            h.timestamp += 1;
+            first["header"] = hex::encode(to_bytes(&h)).into();
+        }
+    }
+    Ok((
+        200,
+        json!({
+            "entry_id": hex::encode(id), "height": height, "index": index, "size": block.entries.len(),
+            "entry": hex::encode(to_bytes(&block.entries[index])),
+            "path": path.iter().map(hex::encode).collect::<Vec<_>>(),
+            "chain": chain,
+        }),
+    ))
+}
+
+/// The headers from `height` to the first block whose certificate carries a
+/// finalization of its own (at most `MAX_CHAIN`), with their certificates.
+fn certified_chain(l: &Ledger, height: u64, head: u64) -> Result<Vec<Value>, Reply> {
+    let mut chain = Vec::new();
+    for h in height..=head {
+        let Some((b, cert)) = l.block(h).map_err(storage)? else {
+            break;
+        };
+        let done = matches!(
+            &cert,
+            credence_ledger::Certificate::Consensus {
+                finalization: Some(_),
+                ..
+            }
+        );
+        chain.push(json!({"header": hex::encode(to_bytes(&b.header)), "certificate": hex::encode(to_bytes(&cert))}));
+        if done || chain.len() >= crate::consensus::MAX_CHAIN {
+            break;
+        }
+    }
+    Ok(chain)
+}
+
+/// Test mode: a question about `subject` that no block holds, signed by the
+/// lying node.
+fn forged_question(node: &Identity, subject: &PartyId) -> SignedEntry {
+    let entry = credence_ledger::types::Entry::QueryAsked(credence_ledger::types::QueryAsked {
+        query_id: credence_crypto::hash::digest(b"credence.test.forged-question", &[&subject.0]),
+        requester: node.party_id(),
+        subject: *subject,
+        consent_id: [0; 32],
+        predicate: credence_crypto::proof::Predicate::ScoreAtLeast { min: 1 },
+        responder: node.party_id(),
+        target: None,
+        operator: None,
+    });
+    credence_ledger::encode::sign_entry(entry, &[node])
+}
+
+/// Test mode: the forged question with the head block's real chain and the
+/// path of its first entry (which the forged one is not).
+fn lying_proof(l: &Ledger, height: u64, forged: &SignedEntry, id: [u8; 32]) -> Out {
+    let (block, _) = l
+        .block(height)
+        .map_err(storage)?
+        .ok_or_else(|| invalid("no head block"))?;
+    let leaves: Vec<_> = block.entries.iter().map(merkle::leaf).collect();
+    let path = merkle::path(&leaves, 0).unwrap_or_default();
+    Ok((
+        200,
+        json!({
+            "entry_id": hex::encode(id), "height": height, "index": 0, "size": block.entries.len(),
+            "entry": hex::encode(to_bytes(forged)),
+            "path": path.iter().map(hex::encode).collect::<Vec<_>>(),
+            "chain": certified_chain(l, height, height)?,
+        }),
+    ))
+}
+
+/// A borrower's own entries (and the answers about them) by id: what a light
+/// client then asks proofs for, one by one. A lying node in test mode hides
+/// the questions, or adds a forged one.
+pub fn my_entries(l: &Ledger, caller: &Caller, lie: Option<(Lie, &Identity)>) -> Out {
+    let Caller::Subject(me) = caller else {
+        return Err(invalid(
+            "the entries about a borrower are the borrower's to list",
+        ));
+    };
+    let mut list = read::entries_about(l, me).map_err(storage)?;
+    match lie {
+        Some((Lie::Hide, _)) => list.retain(|(id, _)| {
+            !matches!(
+                read::stored_entry(l, id)
+                    .ok()
+                    .flatten()
+                    .map(|e| e.entry.kind()),
+                Some("query-asked" | "query-answered")
+            )
+        }),
+        Some((Lie::Forge, node)) => {
+            let head = l.head().map_err(storage)?.map(|h| h.height).unwrap_or(0);
+            list.push((entry_id(&forged_question(node, me).entry), head));
+        }
+        _ => {}
+    }
+    Ok((
+        200,
+        json!({"entries": list.iter().map(|(id, h)| json!({"entry_id": hex::encode(id), "height": h})).collect::<Vec<_>>()}),
     ))
 }
 

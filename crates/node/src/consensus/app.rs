@@ -133,13 +133,13 @@ impl<E: Send + 'static> Application<E> for LedgerApp {
             kept.truncate(kept.len() / 2);
             entries = to_bytes(&kept);
         }
-        let block = ConsensusBlock {
-            parent: parent.digest(),
-            height: parent.height().next(),
+        let block = ConsensusBlock::new(
+            parent.digest(),
+            parent.height().next(),
             timestamp,
-            proposer: self.me,
-            entries: Bytes::from(entries),
-        };
+            self.me,
+            Bytes::from(entries),
+        );
         tracing::debug!(round = %context.round, height = block.height.get(), entries = kept.len(), "proposing");
         Some(Digested::compute(block, &Sequential).await)
     }

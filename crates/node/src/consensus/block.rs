@@ -2,6 +2,10 @@
 //! and key, and the encoded entries. Its digest is what validators vote on;
 //! the ledger block built from it at finalization keeps these fields in its
 //! certificate so `credence verify` can recompute the digest.
+//!
+//! The digest commits to the entries through their Merkle root (the one in
+//! the ledger block's header), not their bytes: a light client checks a
+//! block's certificate from its header alone, then one entry by its path.
 use bytes::{BufMut, Bytes};
 use commonware_codec::{Buf, EncodeSize, Error as CodecError, RangeCfg, Read, ReadExt as _, Write};
 use commonware_consensus::{types::Height, BoundedBlock, Heightable};
@@ -23,6 +27,39 @@ pub struct ConsensusBlock {
     pub proposer: [u8; 32],
     /// `postcard` encoding of `Vec<SignedEntry>`.
     pub entries: Bytes,
+    /// The entries' Merkle root (`credence_ledger::merkle`), computed once
+    /// from `entries` (see [`entries_root_of`]); not encoded.
+    pub entries_root: [u8; 32],
+}
+
+/// The Merkle root of encoded entries. Bytes that do not decode get a root
+/// no decodable list can have (such a block is refused when verified, and
+/// cannot be applied).
+pub fn entries_root_of(entries: &[u8]) -> [u8; 32] {
+    match crate::consensus::app::decode_entries(entries) {
+        Some(list) => credence_ledger::merkle::entries_root(&list),
+        None => digest(b"credence.undecodable-entries.v1", &[entries]),
+    }
+}
+
+impl ConsensusBlock {
+    pub fn new(
+        parent: Digest,
+        height: Height,
+        timestamp: u64,
+        proposer: [u8; 32],
+        entries: Bytes,
+    ) -> Self {
+        let entries_root = entries_root_of(&entries);
+        ConsensusBlock {
+            parent,
+            height,
+            timestamp,
+            proposer,
+            entries,
+            entries_root,
+        }
+    }
 }
 
 pub fn to_digest(b: [u8; 32]) -> Digest {
@@ -36,23 +73,23 @@ pub fn from_digest(d: &Digest) -> [u8; 32] {
     a
 }
 
-/// The digest, computed with the project's own hash so that `verify` can
-/// recompute it from a ledger file.
+/// The digest, computed with the project's own hash so that `verify` (and a
+/// light client, from a header) can recompute it.
 pub fn block_digest(
     parent: &[u8; 32],
     height: u64,
     timestamp: u64,
     proposer: &[u8; 32],
-    entries: &[u8],
+    entries_root: &[u8; 32],
 ) -> [u8; 32] {
     digest(
-        b"credence.consensus-block.v1",
+        b"credence.consensus-block.v2",
         &[
             parent,
             &height.to_be_bytes(),
             &timestamp.to_be_bytes(),
             proposer,
-            &digest(b"credence.consensus-entries.v1", &[entries]),
+            entries_root,
         ],
     )
 }
@@ -76,13 +113,13 @@ impl EncodeSize for ConsensusBlock {
 impl Read for ConsensusBlock {
     type Cfg = ();
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
-        Ok(ConsensusBlock {
-            parent: Digest::read(buf)?,
-            height: Height::read(buf)?,
-            timestamp: u64::read(buf)?,
-            proposer: <[u8; 32]>::read(buf)?,
-            entries: Bytes::read_cfg(buf, &RangeCfg::from(0..=MAX_ENTRIES_BYTES))?,
-        })
+        Ok(ConsensusBlock::new(
+            Digest::read(buf)?,
+            Height::read(buf)?,
+            u64::read(buf)?,
+            <[u8; 32]>::read(buf)?,
+            Bytes::read_cfg(buf, &RangeCfg::from(0..=MAX_ENTRIES_BYTES))?,
+        ))
     }
 }
 
@@ -100,7 +137,7 @@ impl Digestible for ConsensusBlock {
             self.height.get(),
             self.timestamp,
             &self.proposer,
-            &self.entries,
+            &self.entries_root,
         ))
     }
 }

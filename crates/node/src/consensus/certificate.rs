@@ -24,8 +24,55 @@ pub fn check_certificate(
     prev: Option<&credence_ledger::Certificate>,
     keys: &[[u8; 32]],
 ) -> Result<(), String> {
-    use commonware_codec::Decode as _;
-    use commonware_cryptography::certificate::Verifier as _;
+    // The header's root must be the entries' (a ledger file's block could
+    // carry entries other than those its header commits to).
+    if credence_ledger::merkle::entries_root(&block.entries) != block.header.entries_root {
+        return Err("the block's entries are not those its header commits to".into());
+    }
+    check_header_certificate(namespace, &block.header, cert, prev, keys)
+}
+
+/// The same check from a block's header alone (what a light client has):
+/// the digest follows from the header, links to the previous block's, and
+/// the finalization (if present) carries 2f+1 valid signatures of `keys`.
+pub fn check_header_certificate(
+    namespace: &[u8],
+    header: &credence_ledger::BlockHeader,
+    cert: &credence_ledger::Certificate,
+    prev: Option<&credence_ledger::Certificate>,
+    keys: &[[u8; 32]],
+) -> Result<(), String> {
+    let Digested {
+        parent: parent_digest,
+        digest,
+        finalization,
+    } = header_digest(header, cert, keys)?;
+    match prev {
+        Some(credence_ledger::Certificate::Consensus { digest: p, .. }) if *p == parent_digest => {}
+        Some(credence_ledger::Certificate::Genesis) => {}
+        _ => return Err("the consensus parent is not the previous block".into()),
+    }
+    match finalization {
+        Some(bytes) => check_finalization(namespace, keys, bytes, &digest),
+        None => Ok(()),
+    }
+}
+
+/// What a checked header yields: its parent's digest, its own, and the
+/// finalization its certificate carries (if any).
+struct Digested<'c> {
+    parent: [u8; 32],
+    digest: [u8; 32],
+    finalization: Option<&'c Vec<u8>>,
+}
+
+/// The header's consensus digest, checked against its certificate (whose
+/// proposer must be one of `keys`).
+fn header_digest<'c>(
+    header: &credence_ledger::BlockHeader,
+    cert: &'c credence_ledger::Certificate,
+    keys: &[[u8; 32]],
+) -> Result<Digested<'c>, String> {
     let credence_ledger::Certificate::Consensus {
         parent_digest,
         digest,
@@ -33,43 +80,107 @@ pub fn check_certificate(
         finalization,
     } = cert
     else {
-        return Err("not a consensus certificate".into());
+        return Err(format!(
+            "block {}: not a consensus certificate",
+            header.height
+        ));
     };
     let proposer = keys
         .iter()
-        .find(|k| credence_crypto::keys::party_id_of(k) == block.header.proposer)
-        .ok_or("the proposer is not a member")?;
-    let entries = credence_ledger::encode::to_bytes(&block.entries);
+        .find(|k| credence_crypto::keys::party_id_of(k) == header.proposer)
+        .ok_or_else(|| format!("block {}: the proposer is not a member", header.height))?;
     let d = block::block_digest(
         parent_digest,
-        block.header.height,
-        block.header.timestamp,
+        header.height,
+        header.timestamp,
         proposer,
-        &entries,
+        &header.entries_root,
     );
     if d != *digest {
-        return Err("the block does not hash to its consensus digest".into());
+        return Err(format!(
+            "block {}: the block does not hash to its consensus digest",
+            header.height
+        ));
     }
-    match prev {
-        Some(credence_ledger::Certificate::Consensus { digest: p, .. }) if p == parent_digest => {}
-        Some(credence_ledger::Certificate::Genesis) => {}
-        _ => return Err("the consensus parent is not the previous block".into()),
+    Ok(Digested {
+        parent: *parent_digest,
+        digest: d,
+        finalization: finalization.as_ref(),
+    })
+}
+
+/// A finalization over `digest` carrying 2f+1 valid signatures of `keys`.
+fn check_finalization(
+    namespace: &[u8],
+    keys: &[[u8; 32]],
+    bytes: &[u8],
+    digest: &[u8; 32],
+) -> Result<(), String> {
+    use commonware_codec::Decode as _;
+    use commonware_cryptography::certificate::Verifier as _;
+    let scheme =
+        verifier(namespace, keys).ok_or("the member keys are not a valid validator set")?;
+    let f = simplex::types::Finalization::<Scheme, commonware_cryptography::sha256::Digest>::decode_cfg(
+        Bytes::copy_from_slice(bytes),
+        &scheme.certificate_codec_config(),
+    )
+    .map_err(|e| format!("the finalization does not decode: {e}"))?;
+    if from_digest(&f.proposal.payload) != *digest {
+        return Err("the finalization is for another block".into());
     }
-    if let Some(bytes) = finalization {
-        let scheme =
-            verifier(namespace, keys).ok_or("the member keys are not a valid validator set")?;
-        let f = simplex::types::Finalization::<Scheme, commonware_cryptography::sha256::Digest>::decode_cfg(
-            Bytes::from(bytes.clone()),
-            &scheme.certificate_codec_config(),
-        )
-        .map_err(|e| format!("the finalization does not decode: {e}"))?;
-        if from_digest(&f.proposal.payload) != *digest {
-            return Err("the finalization is for another block".into());
-        }
-        let mut rng = commonware_utils::sys_rng();
-        if !f.verify(&mut rng, &scheme, &Sequential) {
-            return Err("the finalization's signatures do not verify".into());
-        }
+    let mut rng = commonware_utils::sys_rng();
+    if !f.verify(&mut rng, &scheme, &Sequential) {
+        return Err("the finalization's signatures do not verify".into());
     }
     Ok(())
+}
+
+/// Most headers a chain may carry from an entry's block to the first block
+/// with a finalization of its own (its descendants' finalizations cover it).
+pub const MAX_CHAIN: usize = 64;
+
+/// Check a chain of consecutive headers with their certificates, as a light
+/// client receives it: each header hashes to its certificate's digest (its
+/// proposer one of `keys`), each links to the one before, and the last
+/// carries a finalization of 2f+1 of `keys` over its digest. Returns the
+/// digest of the first.
+pub fn check_header_chain(
+    namespace: &[u8],
+    chain: &[(credence_ledger::BlockHeader, credence_ledger::Certificate)],
+    keys: &[[u8; 32]],
+) -> Result<[u8; 32], String> {
+    if chain.is_empty() || chain.len() > MAX_CHAIN {
+        return Err(format!(
+            "a chain of 1 to {MAX_CHAIN} headers, not {}",
+            chain.len()
+        ));
+    }
+    let mut digests: Vec<[u8; 32]> = Vec::with_capacity(chain.len());
+    for (i, (header, cert)) in chain.iter().enumerate() {
+        let Digested {
+            parent: parent_digest,
+            digest: d,
+            finalization,
+        } = header_digest(header, cert, keys)?;
+        if i > 0 {
+            let prev = &chain[i - 1].0;
+            if header.height != prev.height + 1 || parent_digest != digests[i - 1] {
+                return Err(format!(
+                    "block {}: does not follow block {}",
+                    header.height, prev.height
+                ));
+            }
+        }
+        digests.push(d);
+        if i + 1 == chain.len() {
+            let bytes = finalization.ok_or_else(|| {
+                format!(
+                    "block {}: the chain ends without a finalization",
+                    header.height
+                )
+            })?;
+            check_finalization(namespace, keys, bytes, &d)?;
+        }
+    }
+    Ok(digests[0])
 }

@@ -12,7 +12,9 @@ pub mod block;
 mod certificate;
 pub mod epochs;
 
-pub use certificate::{check_certificate, verifier};
+pub use certificate::{
+    check_certificate, check_header_certificate, check_header_chain, verifier, MAX_CHAIN,
+};
 use epochs::initial_epochs;
 
 use app::{Delivered, Finalized, FinalizedReporter, LedgerApp, Scheme};
@@ -578,14 +580,14 @@ pub fn genesis_block(
     proposer: [u8; 32],
     genesis: &SignedEntry,
 ) -> ConsensusBlock {
-    ConsensusBlock {
-        parent: to_digest(credence_crypto::hash::digest(
+    ConsensusBlock::new(
+        to_digest(credence_crypto::hash::digest(
             b"credence.genesis-parent.v1",
             &[consortium.as_bytes()],
         )),
-        height: Height::zero(),
-        timestamp: created_at,
+        Height::zero(),
+        created_at,
         proposer,
-        entries: Bytes::from(credence_ledger::encode::to_bytes(&vec![genesis.clone()])),
-    }
+        Bytes::from(credence_ledger::encode::to_bytes(&vec![genesis.clone()])),
+    )
 }
