@@ -219,7 +219,7 @@ pub fn access_log(h: &History, name: impl Fn(&PartyId) -> String) -> Vec<LogLine
                     "to {} for {} until {}",
                     name(&c.grantee),
                     c.purpose.as_str(),
-                    c.expires_at
+                    crate::demo::civil_date(c.expires_at).0
                 ),
             )),
             Entry::ConsentRevoked { subject, .. } => {

@@ -46,6 +46,7 @@ pub async fn borrower_home(state: State<'_, AppState>, label: String) -> UiResul
                 .iter()
                 .map(MemberDto::from)
                 .collect(),
+            checked: None,
         })
     })
     .await

@@ -246,8 +246,9 @@ impl BorrowerHome {
                 explicit: c.explicit,
             })
             .collect();
-        let mut access: Vec<AccessDto> = s
-            .access_log()?
+        // Proven entry by entry, from f+1 members (`credence_api::history`).
+        let (log, history) = s.verified_access_log()?;
+        let mut access: Vec<AccessDto> = log
             .into_iter()
             .map(|a| AccessDto {
                 at: a.at,
@@ -255,6 +256,17 @@ impl BorrowerHome {
                 party_name: a.who,
                 action: a.action,
                 detail: a.detail,
+            })
+            .collect();
+        let checked = history
+            .members
+            .iter()
+            .map(|m| MemberCheckDto {
+                name: m.name.clone(),
+                honest: m.honest(),
+                missing: m.missing.len(),
+                refused: m.refused.len(),
+                unreachable: m.unreachable.clone(),
             })
             .collect();
         access.reverse();
@@ -270,6 +282,7 @@ impl BorrowerHome {
             access,
             disputes,
             members: members(s.profile())?,
+            checked: Some(checked),
         })
     }
 }

@@ -108,6 +108,21 @@ pub struct BorrowerHome {
     pub access: Vec<AccessDto>,
     pub disputes: Vec<DisputeDto>,
     pub members: Vec<MemberDto>,
+    /// On one's own key: the members asked for the access log and how each
+    /// did (`None` in demo mode, where the app holds the ledgers).
+    pub checked: Option<Vec<MemberCheckDto>>,
+}
+
+/// How one asked member did when the access log was proven.
+#[derive(Serialize)]
+pub struct MemberCheckDto {
+    pub name: String,
+    pub honest: bool,
+    /// Proven entries it did not list (hidden).
+    pub missing: usize,
+    /// Entries it offered that did not prove (forged, or another chain).
+    pub refused: usize,
+    pub unreachable: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -140,6 +140,18 @@ function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement
   const accessChart = b.access.length
     ? svgBox(timeline("Who accessed my data", b.access.map((a) => ({ at: a.at, lane: a.party_name, label: `${formatTime(a.at)} ${a.action}: ${a.detail}`, tone: a.action }))), "chart-box timeline")
     : h("p", { class: "muted" }, "Nobody has accessed your data.");
+  // On my own key the log is proven entry by entry, from f+1 members.
+  const checked = b.checked
+    ? h("div", { id: "access-checked" },
+        h("p", { class: "muted" }, `Each entry proven in a block the members certified; asked ${b.checked.map((m) => m.name).join(" and ")}.`),
+        ...b.checked.filter((m) => !m.honest).map((m) =>
+          h("div", { class: "error", role: "alert", "data-testid": "lying-member", "data-member": m.name },
+            h("strong", {}, `${m.name}: `),
+            m.unreachable
+              ? `did not answer (${m.unreachable})`
+              : [m.missing ? `left out ${m.missing} entries about you that another member proved` : "", m.refused ? `offered ${m.refused} entries that did not prove (forged, or from another chain)` : ""].filter(Boolean).join("; "),
+            ". What is shown here is what was proven.")))
+    : null;
   const access = h("table", { class: "table", id: "my-access" },
     h("thead", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "Who"), h("th", {}, "What"))),
     h("tbody", {}, ...b.access.map((a) => h("tr", {}, h("td", {}, formatTime(a.at)), h("td", {}, a.party_name), h("td", {}, `${a.action}: ${a.detail}`)))));
@@ -150,7 +162,7 @@ function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement
     h("div", { class: "kpis" }, ...scores, h("div", { class: "kpi" }, h("div", { class: "kpi-v" }, String(b.consents.filter((c) => c.live).length)), h("div", { class: "kpi-l" }, "live consents"))),
     h("div", { class: "grid2" },
       h("div", {}, h("div", { class: "card" }, h("h3", {}, "My consents"), consents), grant),
-      h("div", {}, h("div", { class: "card" }, h("h3", {}, "Who accessed my data, and when"), accessChart, access))),
+      h("div", {}, h("div", { class: "card" }, h("h3", {}, "Who accessed my data, and when"), checked ?? "", accessChart, access))),
     h("h3", {}, "My records"), records,
   );
 }
