@@ -2,7 +2,8 @@
 // the verified answer; furnish or correct a tradeline; enrol a borrower.
 import { api, type AskResult, type Borrower, type BorrowerFile, type SessionInfo } from "../api";
 import { act, clear, errorBox, field, h, notice, select } from "../dom";
-import { answerText, buildPredicate, fieldsFor, formatCents, formatTime, parseAmount, PREDICATE_KINDS, predicateText, shortId, type PredicateKind, type UiError } from "../logic";
+import { answerText, formatCents, formatTime, parseAmount, predicateText, shortId, type UiError } from "../logic";
+import { questionFields } from "./question";
 
 export async function officerView(body: HTMLElement, s: SessionInfo): Promise<void> {
   const banks = s.members.filter((m) => m.role === "lender");
@@ -79,26 +80,15 @@ export async function officerView(body: HTMLElement, s: SessionInfo): Promise<vo
     const tradelines = f.records.filter((r) => r.kind === "tradeline" && r.status === "live");
 
     // The question form.
-    const kind = select(PREDICATE_KINDS.map((k) => ({ value: k.kind, label: k.label })), { id: "ask-kind" });
-    const a = h("input", { id: "ask-a", value: "650", autocomplete: "off" });
-    const b = h("input", { id: "ask-b", value: "750", autocomplete: "off" });
     const target = select(tradelines.map((r) => ({ value: r.record_id, label: `${r.furnisher_name} · ${shortId(r.record_id)}` })), { id: "ask-target" });
-    const fa = field("Threshold", a), fb = field("To", b), ft = field("Account", target);
+    const q = questionFields({ kind: "ask-kind", a: "ask-a", b: "ask-b" }, target);
+    const { a, b } = q;
     const askBtn = h("button", { id: "ask-submit", class: "primary", type: "submit" }, "Ask");
     const result = h("div", { id: "ask-result", class: "result", "aria-live": "polite" }, keep ?? "");
-    const form = h("form", { class: "card", id: "ask-form" }, h("h3", {}, "Ask a question"), field("Question", kind), fa, fb, ft, askBtn, result);
-    const sync = () => {
-      const f2 = fieldsFor(kind.value as PredicateKind);
-      fa.hidden = !f2.a; fb.hidden = !f2.b; ft.hidden = !f2.target;
-      if (f2.a) fa.querySelector("label")!.textContent = f2.a;
-      if (f2.b) fb.querySelector("label")!.textContent = f2.b;
-      [a.value, b.value] = f2.defaults;
-    };
-    kind.addEventListener("change", sync);
-    sync();
+    const form = h("form", { class: "card", id: "ask-form" }, h("h3", {}, "Ask a question"), ...q.fields, askBtn, result);
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      const p = buildPredicate({ kind: kind.value as PredicateKind, a: a.value, b: b.value, target: target.value });
+      const p = q.read();
       if ("error" in p) {
         clear(result, errorBox({ code: "invalid-input", message: p.error }));
         ({ a, b, target } as Record<string, HTMLElement>)[p.field]?.focus();

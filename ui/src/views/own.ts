@@ -3,8 +3,9 @@
 // auditor reads the consortium's questions. Everything goes through the
 // member's node, which acts within the person's role.
 import { api, type OwnInfo, type OwnQuery } from "../api";
-import { act, clear, errorBox, field, h, notice, select } from "../dom";
-import { buildPredicate, fieldsFor, formatCents, formatTime, PREDICATE_KINDS, predicateText, shortId, statusText, type PredicateKind } from "../logic";
+import { act, clear, errorBox, field, h, notice } from "../dom";
+import { formatCents, formatTime, predicateText, shortId, statusText } from "../logic";
+import { questionFields } from "./question";
 
 export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<void> {
   const main = h("div", { id: "operator-main", "data-role": me.role });
@@ -18,30 +19,18 @@ export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<v
 function officer(main: HTMLElement, me: OwnInfo): void {
   const out = h("div", { class: "out" });
   const subject = h("input", { id: "own-subject", placeholder: "the borrower's id (64 hex digits)", autocomplete: "off", spellcheck: "false" });
-  const kind = select(PREDICATE_KINDS.map((k) => ({ value: k.kind, label: k.label })), { id: "own-ask-kind" });
-  const a = h("input", { id: "own-ask-a", autocomplete: "off" });
-  const b = h("input", { id: "own-ask-b", autocomplete: "off" });
   const target = h("input", { id: "own-ask-target", placeholder: "the account's record id", autocomplete: "off", spellcheck: "false" });
-  const fa = field("Threshold", a), fb = field("To", b), ft = field("Account", target);
+  const q = questionFields({ kind: "own-ask-kind", a: "own-ask-a", b: "own-ask-b" }, target);
   const askBtn = h("button", { id: "own-ask-submit", class: "primary", type: "submit" }, "Ask");
   const result = h("div", { id: "own-ask-result", class: "result", "aria-live": "polite" });
-  const sync = () => {
-    const f = fieldsFor(kind.value as PredicateKind);
-    fa.hidden = !f.a; fb.hidden = !f.b; ft.hidden = !f.target;
-    if (f.a) fa.querySelector("label")!.textContent = f.a;
-    if (f.b) fb.querySelector("label")!.textContent = f.b;
-    [a.value, b.value] = f.defaults;
-  };
-  kind.addEventListener("change", sync);
-  sync();
-  const form = h("form", { class: "card", id: "own-ask-form" }, h("h3", {}, `Ask about a borrower for ${me.via}`), field("Borrower", subject), field("Question", kind), fa, fb, ft, askBtn, result);
+  const form = h("form", { class: "card", id: "own-ask-form" }, h("h3", {}, `Ask about a borrower for ${me.via}`), field("Borrower", subject), ...q.fields, askBtn, result);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     if (!/^[0-9a-f]{64}$/.test(subject.value.trim())) {
       clear(result, errorBox({ code: "invalid-input", message: "The borrower's id is 64 hex digits." }));
       return;
     }
-    const p = buildPredicate({ kind: kind.value as PredicateKind, a: a.value, b: b.value, target: target.value.trim() });
+    const p = q.read();
     if ("error" in p) {
       clear(result, errorBox({ code: "invalid-input", message: p.error }));
       return;
