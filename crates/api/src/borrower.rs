@@ -13,7 +13,7 @@ use credence_ledger::clock::unix_now;
 use credence_ledger::encode::from_bytes;
 use credence_ledger::payload::Payload;
 use credence_ledger::types::{
-    AllowedPredicates, DisputeReason, Id, Purpose, RecordFurnished, Role, SignedEntry,
+    AllowedPredicates, DisputeReason, Entry, Id, Purpose, RecordFurnished, Role, SignedEntry,
 };
 use credence_node::client::NodeClient;
 use serde_json::Value;
@@ -69,6 +69,16 @@ pub struct MyRecord {
     pub content: Option<Payload>,
     /// Why the record cannot be read or used, if it cannot.
     pub problem: Option<String>,
+}
+
+/// Everything about me, proven (see [`BorrowerSession::my_file`]).
+#[derive(Clone, Debug)]
+pub struct MyFile {
+    pub consents: Vec<MyConsent>,
+    pub records: Vec<MyRecord>,
+    pub log: Vec<AccessRow>,
+    /// The proven entries and how each asked member did.
+    pub history: crate::history::History,
 }
 
 /// One line of my access log: who did what about me, when.
@@ -186,20 +196,24 @@ impl BorrowerSession {
     }
 
     fn get(&self, path: &str) -> Result<Value> {
-        self.client.get(path).map_err(|e| {
-            let a = ApiError::from(e);
-            match a.code {
-                ErrorCode::NotAMember => ApiError::new(
-                    ErrorCode::NotAMember,
-                    format!(
-                        "{}'s node does not know this key: you are not enrolled in {} yet. \
-                         Make an enrolment request (credence enrol-request) and give it to your lender",
-                        self.via, self.profile.consortium
-                    ),
+        self.client
+            .get(path)
+            .map_err(|e| self.explained(ApiError::from(e)))
+    }
+
+    /// A refusal of an unknown key says what to do about it.
+    fn explained(&self, a: ApiError) -> ApiError {
+        match a.code {
+            ErrorCode::NotAMember => ApiError::new(
+                ErrorCode::NotAMember,
+                format!(
+                    "the members' nodes do not know this key: you are not enrolled in {} yet. \
+                     Make an enrolment request (credence enrol-request) and give it to your lender",
+                    self.profile.consortium
                 ),
-                _ => a,
-            }
-        })
+            ),
+            _ => a,
+        }
     }
 
     /// Submit entries through the node, each final or refused (the first
@@ -224,7 +238,9 @@ impl BorrowerSession {
         Ok(height)
     }
 
-    pub fn consents(&self) -> Result<Vec<MyConsent>> {
+    /// My consents as the node I talk through lists them (what `revoke`
+    /// checks against before the ledger judges it).
+    fn listed_consents(&self) -> Result<Vec<MyConsent>> {
         let v = self.get("/v1/me/consents")?;
         list(&v, "consents")?
             .iter()
@@ -305,7 +321,7 @@ impl BorrowerSession {
 
     pub fn revoke(&self, consent: &Id) -> Result<u64> {
         let c = self
-            .consents()?
+            .listed_consents()?
             .into_iter()
             .find(|c| c.consent_id == *consent)
             .ok_or_else(|| ApiError::not_found("you gave no consent with that id"))?;
@@ -337,57 +353,135 @@ impl BorrowerSession {
             .collect()
     }
 
-    /// Every record about me, opened with my key and checked against the
-    /// ledger's commitments.
-    pub fn records(&self) -> Result<Vec<MyRecord>> {
-        self.sealed_records()?
+    /// My consents, records and access log from one proven history: every
+    /// entry in a block the members of its epoch certified, gathered from
+    /// f+1 members, each member that hid or forged something named.
+    pub fn my_file(&self) -> Result<MyFile> {
+        let history = self.history()?;
+        let me = self.party();
+        let mut consents: Vec<MyConsent> = Vec::new();
+        let mut revoked: std::collections::BTreeMap<Id, u64> = Default::default();
+        let mut furnished: Vec<(&RecordFurnished, &crate::light::Proven)> = Vec::new();
+        for p in &history.entries {
+            match &p.entry.entry {
+                Entry::ConsentGranted(c) if c.subject == me => consents.push(MyConsent {
+                    consent_id: c.consent_id,
+                    grantee: c.grantee,
+                    grantee_name: self.name(&c.grantee),
+                    purpose: c.purpose.as_str().to_string(),
+                    questions: match c.predicates.kinds() {
+                        None => vec!["any".to_string()],
+                        Some(kinds) => kinds.iter().map(|k| k.name().to_string()).collect(),
+                    },
+                    explicit: c.explicit,
+                    granted_at: p.at,
+                    expires_at: c.expires_at,
+                    revoked_at: None,
+                }),
+                Entry::ConsentRevoked {
+                    consent_id,
+                    subject,
+                } if *subject == me => {
+                    revoked.entry(*consent_id).or_insert(p.at);
+                }
+                Entry::RecordFurnished(r) if r.subject == me => furnished.push((r, p)),
+                _ => {}
+            }
+        }
+        for c in &mut consents {
+            c.revoked_at = revoked.get(&c.consent_id).copied();
+        }
+        // The node's rows add what later entries decided (status, Metro 2
+        // compliance) and the wraps shared since; the record itself is the
+        // proven one.
+        let rows: std::collections::BTreeMap<Id, (Vec<WrappedKey>, Value)> = self
+            .sealed_records()?
             .into_iter()
-            .map(|(rec, extra, r)| {
-                let (content, problem) = match actions::open_furnished(&self.identity, &rec, &extra)
-                {
-                    Ok((p, None)) => (Some(p), None),
-                    Ok((p, Some(why))) => (
-                        Some(p),
-                        Some(format!(
-                            "its content does not match the ledger ({why}); it is not used"
-                        )),
-                    ),
-                    Err(e) => (None, Some(e.message)),
-                };
-                Ok(MyRecord {
+            .map(|(rec, extra, row)| (rec.record_id, (extra, row)))
+            .collect();
+        let records = furnished
+            .into_iter()
+            .map(|(rec, p)| {
+                let (extra, row) = rows
+                    .get(&rec.record_id)
+                    .map(|(e, r)| (e.as_slice(), Some(r)))
+                    .unwrap_or((&[], None));
+                let (content, mut problem) = self.open_record(rec, extra);
+                if row.is_none() {
+                    problem.get_or_insert_with(|| {
+                        format!("{} did not list this proven record", self.via)
+                    });
+                }
+                MyRecord {
                     record_id: rec.record_id,
                     furnisher: rec.furnisher,
                     furnisher_name: self.name(&rec.furnisher),
                     corrects: rec.corrects,
                     kind: rec.kind.as_str().to_string(),
-                    status: text(&r, "status")?,
-                    compliance: r["compliance"].as_str().map(str::to_string),
-                    at: num(&r, "at")?,
-                    height: num(&r, "height")?,
+                    status: row
+                        .and_then(|r| r["status"].as_str())
+                        .unwrap_or("unknown")
+                        .to_string(),
+                    compliance: row
+                        .and_then(|r| r["compliance"].as_str())
+                        .map(str::to_string),
+                    at: p.at,
+                    height: p.height,
                     content,
                     problem,
-                })
+                }
             })
-            .collect()
+            .collect();
+        let log = self.log_of(&history);
+        Ok(MyFile {
+            consents,
+            records,
+            log,
+            history,
+        })
     }
 
-    /// An entry about me, with its proof checked: a block the consortium's
-    /// members certified holds it (see [`crate::light`]).
+    /// A record opened with my key (and the wraps shared since), checked
+    /// against its commitments; why not, if not.
+    fn open_record(
+        &self,
+        rec: &RecordFurnished,
+        extra: &[WrappedKey],
+    ) -> (Option<Payload>, Option<String>) {
+        match actions::open_furnished(&self.identity, rec, extra) {
+            Ok((p, None)) => (Some(p), None),
+            Ok((p, Some(why))) => (
+                Some(p),
+                Some(format!(
+                    "its content does not match the ledger ({why}); it is not used"
+                )),
+            ),
+            Err(e) => (None, Some(e.message)),
+        }
+    }
+
+    /// An entry about me, with its proof checked: a block the members of
+    /// its epoch certified holds it (see [`crate::light`]).
     pub fn proven(&self, entry: &Id) -> Result<crate::light::Proven> {
+        let sets = crate::history::member_sets(&self.identity, &self.profile)?;
         let v = self.get(&format!("/v1/proof?entry={}", hex::encode(entry)))?;
-        crate::light::check_proof(&self.profile, entry, &v)
+        crate::light::check_proof(&sets, entry, &v)
     }
 
     /// Everything about me from f+1 members, each entry proven, each member
     /// that hid or forged something named (see [`crate::history`]).
     pub fn history(&self) -> Result<crate::history::History> {
-        crate::history::history(&self.identity, &self.profile)
+        crate::history::history(&self.identity, &self.profile).map_err(|e| self.explained(e))
     }
 
     /// The access log of [`Self::history`], with member names.
     pub fn verified_access_log(&self) -> Result<(Vec<AccessRow>, crate::history::History)> {
         let h = self.history()?;
-        let rows = crate::history::access_log(&h, |p| self.name(p))
+        Ok((self.log_of(&h), h))
+    }
+
+    fn log_of(&self, h: &crate::history::History) -> Vec<AccessRow> {
+        crate::history::access_log(h, |p| self.name(p))
             .into_iter()
             .map(|l| AccessRow {
                 at: l.at,
@@ -396,8 +490,7 @@ impl BorrowerSession {
                 action: l.action,
                 detail: l.detail,
             })
-            .collect();
-        Ok((rows, h))
+            .collect()
     }
 
     /// The disputes I opened, answered or not.

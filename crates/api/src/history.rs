@@ -6,12 +6,16 @@
 //! With at most f faulty members, one of the f+1 is honest, so nothing
 //! final about the borrower is missing from the union.
 use crate::error::{ApiError, ErrorCode, Result};
-use crate::light::{check_proof, Proven};
+use crate::light::{check_genesis, check_proof, MemberSets, Proven};
 use crate::profile::Profile;
 use credence_crypto::{Identity, PartyId};
 use credence_ledger::types::{Entry, Id};
-use serde_json::Value;
+use credence_node::client::NodeClient;
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Most proofs asked for in one request (the node's limit).
+const PROOFS_PER_REQUEST: usize = 256;
 
 /// What one member answered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -40,6 +44,8 @@ pub struct History {
     /// Proven entries about me, oldest first.
     pub entries: Vec<Proven>,
     pub members: Vec<MemberCheck>,
+    /// The members of each epoch, replayed from proven membership entries.
+    pub sets: MemberSets,
     /// Total bytes of the members' answers.
     pub bytes: usize,
 }
@@ -69,43 +75,105 @@ fn entry_ids(v: &Value) -> Result<Vec<Id>> {
         .collect()
 }
 
+/// The proofs of one entry that members offered, by their place in `members`.
+type Offers = Vec<(usize, Value)>;
+
+/// A member that answered: its client and the entry ids it listed.
+struct Answered {
+    /// Its place in `members`.
+    at: usize,
+    client: NodeClient,
+    listed: BTreeSet<Id>,
+    membership: BTreeSet<Id>,
+}
+
+/// The members' proofs of `ids`, asked in batches; one `Err` per entry the
+/// member did not prove, one `Err` for all when the request failed.
+fn proofs(client: &NodeClient, ids: &[Id], bytes: &mut usize) -> Vec<(Id, Result<Value>)> {
+    let mut out = Vec::with_capacity(ids.len());
+    for batch in ids.chunks(PROOFS_PER_REQUEST) {
+        let asked = json!({"entries": batch.iter().map(hex::encode).collect::<Vec<_>>()});
+        match client.post("/v1/proofs", &asked) {
+            Ok(v) => {
+                *bytes += v.to_string().len();
+                let list = v["proofs"].as_array().cloned().unwrap_or_default();
+                for (i, id) in batch.iter().enumerate() {
+                    out.push((
+                        *id,
+                        list.get(i).cloned().ok_or_else(|| {
+                            ApiError::new(ErrorCode::ProofFailed, "the node sent fewer proofs")
+                        }),
+                    ));
+                }
+            }
+            Err(e) => {
+                let e = ApiError::from(e);
+                out.extend(batch.iter().map(|id| (*id, Err(e.clone()))));
+            }
+        }
+    }
+    out
+}
+
 /// Ask f+1 members (in the profile's order, skipping those that do not
-/// answer, until f+1 did) and prove every entry about `me`.
-pub fn history(me: &Identity, profile: &Profile) -> Result<History> {
+/// answer, until f+1 did) for their lists: the membership entries, and with
+/// `mine` the entries about the caller.
+fn ask_quorum(
+    me: &Identity,
+    profile: &Profile,
+    mine: bool,
+) -> Result<(Vec<MemberCheck>, Vec<Answered>, usize)> {
     let want = quorum_to_ask(profile.members.len());
     let mut members: Vec<MemberCheck> = Vec::new();
-    let mut lists: Vec<(usize, credence_node::client::NodeClient, BTreeSet<Id>)> = Vec::new();
+    let mut answered: Vec<Answered> = Vec::new();
     let mut bytes = 0;
     for m in &profile.members {
-        if lists.len() == want {
+        if answered.len() == want {
             break;
         }
         let mut check = MemberCheck {
             name: m.name.clone(),
             ..Default::default()
         };
-        let asked = profile
-            .connect(&m.name, me)
-            .and_then(|c| Ok((c.get("/v1/me/entries").map_err(ApiError::from)?, c)));
+        let asked = profile.connect(&m.name, me).and_then(|c| {
+            let listed = if mine {
+                Some(c.get("/v1/me/entries").map_err(ApiError::from)?)
+            } else {
+                None
+            };
+            let membership = c.get("/v1/membership").map_err(ApiError::from)?;
+            Ok((listed, membership, c))
+        });
         match asked {
-            Ok((v, client)) => {
-                bytes += v.to_string().len();
-                let ids = entry_ids(&v)?;
+            Ok((listed, membership, client)) => {
+                bytes += membership.to_string().len();
+                let ids = match listed {
+                    Some(v) => {
+                        bytes += v.to_string().len();
+                        entry_ids(&v)?
+                    }
+                    None => Vec::new(),
+                };
                 check.listed = ids.len();
-                lists.push((members.len(), client, ids.into_iter().collect()));
+                answered.push(Answered {
+                    at: members.len(),
+                    client,
+                    listed: ids.into_iter().collect(),
+                    membership: entry_ids(&membership)?.into_iter().collect(),
+                });
             }
             Err(e) if e.code == ErrorCode::NotAMember => return Err(e),
             Err(e) => check.unreachable = Some(e.message),
         }
         members.push(check);
     }
-    if lists.len() < want {
+    if answered.len() < want {
         return Err(ApiError::new(
             ErrorCode::Unreachable,
             format!(
                 "only {} of the {want} members needed answered ({}): without them a hidden entry \
                  could go unnoticed",
-                lists.len(),
+                answered.len(),
                 members
                     .iter()
                     .filter_map(|m| m.unreachable.as_ref().map(|u| format!("{}: {u}", m.name)))
@@ -114,45 +182,140 @@ pub fn history(me: &Identity, profile: &Profile) -> Result<History> {
             ),
         ));
     }
+    Ok((members, answered, bytes))
+}
+
+/// The members of every epoch, learned from f+1 members (see `follow`).
+pub fn member_sets(me: &Identity, profile: &Profile) -> Result<MemberSets> {
+    let (mut members, answered, mut bytes) = ask_quorum(me, profile, false)?;
+    follow(profile, &answered, &mut members, &mut bytes)
+}
+
+/// Ask f+1 members and prove every entry about `me` against the members of
+/// its epoch.
+pub fn history(me: &Identity, profile: &Profile) -> Result<History> {
+    let (mut members, answered, mut bytes) = ask_quorum(me, profile, true)?;
+    let sets = follow(profile, &answered, &mut members, &mut bytes)?;
     // Every id any asked member listed, proven from the first that proves it.
-    let all: BTreeSet<Id> = lists
-        .iter()
-        .flat_map(|(_, _, ids)| ids.iter().copied())
-        .collect();
     let mut proven: BTreeMap<Id, Proven> = BTreeMap::new();
-    for id in &all {
-        for (i, client, ids) in &lists {
-            if !ids.contains(id) {
-                continue;
-            }
-            let path = format!("/v1/proof?entry={}", hex::encode(id));
-            let checked = client.get(&path).map_err(ApiError::from).and_then(|v| {
-                bytes += v.to_string().len();
-                check_proof(profile, id, &v)
-            });
-            match checked {
+    for a in &answered {
+        let ask: Vec<Id> = a
+            .listed
+            .iter()
+            .filter(|id| !proven.contains_key(*id))
+            .copied()
+            .collect();
+        for (id, v) in proofs(&a.client, &ask, &mut bytes) {
+            match v.and_then(|v| check_proof(&sets, &id, &v)) {
                 Ok(p) => {
-                    proven.insert(*id, p);
-                    break;
+                    proven.insert(id, p);
                 }
-                Err(e) => members[*i].refused.push((*id, e.message)),
+                Err(e) => members[a.at].refused.push((id, e.message)),
             }
         }
     }
-    for (i, _, ids) in &lists {
-        members[*i].missing = proven
-            .keys()
-            .filter(|id| !ids.contains(*id))
-            .copied()
-            .collect();
+    for a in &answered {
+        members[a.at]
+            .missing
+            .extend(proven.keys().filter(|id| !a.listed.contains(*id)).copied());
     }
     let mut entries: Vec<Proven> = proven.into_values().collect();
-    entries.sort_by_key(|p| (p.height, p.entry_id));
+    entries.sort_by_key(|p| (p.height, p.index));
     Ok(History {
         entries,
         members,
+        sets,
         bytes,
     })
+}
+
+/// The members of every epoch: the genesis checked against the profile,
+/// then the membership entries the asked members list (their union, each
+/// proven) replayed in ledger order. An entry whose proof does not hold
+/// under the sets it helped make is dropped and the replay runs again
+/// without it, so a forged or other-chain entry cannot vouch for itself.
+fn follow(
+    profile: &Profile,
+    answered: &[Answered],
+    members: &mut [MemberCheck],
+    bytes: &mut usize,
+) -> Result<MemberSets> {
+    // Every candidate proof of every listed id, from each member that listed it.
+    let mut offered: BTreeMap<Id, Offers> = BTreeMap::new();
+    for a in answered {
+        let ids: Vec<Id> = a.membership.iter().copied().collect();
+        for (id, v) in proofs(&a.client, &ids, bytes) {
+            match v {
+                Ok(v) => offered.entry(id).or_default().push((a.at, v)),
+                Err(e) => members[a.at].refused.push((id, e.message)),
+            }
+        }
+    }
+    let mut founders: Option<MemberSets> = None;
+    let mut changes: Vec<(Id, Proven, Offers)> = Vec::new();
+    for (id, offers) in offered {
+        let genesis = offers
+            .iter()
+            .find_map(|(_, v)| check_genesis(profile, &id, v).ok());
+        if let Some(g) = genesis {
+            founders = Some(g);
+            continue;
+        }
+        // The first offer whose entry is at least in its block's first header.
+        let mut entry = None;
+        for (at, v) in &offers {
+            match crate::light::included_entry(&id, v) {
+                Ok(p) if p.height > 0 => {
+                    entry = Some(p);
+                    break;
+                }
+                Ok(_) => members[*at]
+                    .refused
+                    .push((id, "a block 0 that is not the profile's genesis".into())),
+                Err(e) => members[*at].refused.push((id, e.message)),
+            }
+        }
+        if let Some(p) = entry {
+            changes.push((id, p, offers));
+        }
+    }
+    let founders = founders.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::ProofFailed,
+            "no member proved the consortium's genesis (block 0 with the profile's genesis hash)",
+        )
+    })?;
+    changes.sort_by_key(|(_, p, _)| (p.height, p.index));
+    loop {
+        let mut sets = founders.clone();
+        sets.replay(changes.iter().map(|(_, p, _)| (p.height, &p.entry)));
+        let before = changes.len();
+        changes.retain(|(id, _, offers)| {
+            let ok = offers
+                .iter()
+                .any(|(_, v)| check_proof(&sets, id, v).is_ok());
+            if !ok {
+                for (at, v) in offers {
+                    if let Err(e) = check_proof(&sets, id, v) {
+                        members[*at].refused.push((*id, e.message));
+                    }
+                }
+            }
+            ok
+        });
+        if changes.len() == before {
+            // A member that listed fewer membership changes than proved.
+            for a in answered {
+                members[a.at].missing.extend(
+                    changes
+                        .iter()
+                        .map(|(id, _, _)| *id)
+                        .filter(|id| !a.membership.contains(id)),
+                );
+            }
+            return Ok(sets);
+        }
+    }
 }
 
 /// One line of the access log, from proven entries.

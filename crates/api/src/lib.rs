@@ -15,6 +15,7 @@ pub mod export;
 pub mod flood;
 pub mod furnish;
 pub mod history;
+pub mod history_load;
 pub mod home;
 pub mod light;
 pub mod member;

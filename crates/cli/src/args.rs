@@ -153,6 +153,26 @@ pub(crate) enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Grow a running demo consortium's chain (one enrolment per block, and
+    /// a question about borrower-0001 every --every blocks), then time
+    /// borrower-0001's proven history: f+1 members asked, every entry
+    /// proven against the members of its epoch.
+    History {
+        /// The demo folder (member homes, borrowers, profile.json).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Blocks to add before measuring.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+        blocks: u64,
+        /// A question about the borrower every this many blocks (0: none).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+        every: u64,
+        /// Timed runs of the history.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        runs: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -6,13 +6,14 @@ use crate::secrets::*;
 use anyhow::Result;
 use credence_api::borrower::BorrowerSession;
 use credence_api::enrolment::EnrolRequest;
+use credence_api::history::History;
 use credence_api::home::Home;
 use credence_api::profile::Profile;
 use credence_api::session::MemberSession;
 use credence_api::{
     export, parse_id, AllowedPredicates, ApiError, DisputeReason, KdfParams, PredicateKind, Purpose,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn session(b: &BorrowerArgs) -> Result<BorrowerSession> {
     let me = unlock(&b.keys)?;
@@ -133,7 +134,8 @@ pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
         ConsentCmd::List(BorrowerListArgs { borrower, json }) => {
             let s = session(&borrower)?;
             let now = credence_api::unix_now();
-            let list = s.consents()?;
+            let file = s.my_file()?;
+            let list = &file.consents;
             if json {
                 let rows: Vec<_> = list
                     .iter()
@@ -144,10 +146,17 @@ pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
                             "expires_at": c.expires_at, "revoked_at": c.revoked_at, "live": c.is_live(now)})
                     })
                     .collect();
-                println!("{}", json!({ "consents": rows }));
+                println!(
+                    "{}",
+                    json!({ "consents": rows, "members": members_json(&file.history) })
+                );
             } else {
-                println!("{} consents (through {}):", list.len(), s.via());
-                for c in &list {
+                println!(
+                    "{} consents, each proven in a certified block (asked {}):",
+                    list.len(),
+                    asked(&file.history)
+                );
+                for c in list {
                     println!(
                         "  {} {:<12} {:<24} {:<8} {}",
                         hex::encode(c.consent_id),
@@ -164,6 +173,7 @@ pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
                     );
                 }
             }
+            warn_liars(&file.history);
         }
     }
     Ok(0)
@@ -171,7 +181,8 @@ pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
 
 pub(crate) fn records(a: BorrowerListArgs) -> Result<i32> {
     let s = session(&a.borrower)?;
-    let list = s.records()?;
+    let file = s.my_file()?;
+    let list = &file.records;
     if a.json {
         let rows: Vec<_> = list
             .iter()
@@ -183,11 +194,15 @@ pub(crate) fn records(a: BorrowerListArgs) -> Result<i32> {
             .collect();
         println!(
             "{}",
-            json!({ "party": s.party().to_hex(), "records": rows })
+            json!({ "party": s.party().to_hex(), "records": rows, "members": members_json(&file.history) })
         );
     } else {
-        println!("{} records about you (through {}):", list.len(), s.via());
-        for r in &list {
+        println!(
+            "{} records about you, each proven in a certified block (asked {}):",
+            list.len(),
+            asked(&file.history)
+        );
+        for r in list {
             println!(
                 "  {} {:<9} {:<10} from {}{}",
                 hex::encode(r.record_id),
@@ -201,14 +216,13 @@ pub(crate) fn records(a: BorrowerListArgs) -> Result<i32> {
             );
         }
     }
+    warn_liars(&file.history);
     Ok(0)
 }
 
-pub(crate) fn access_log(a: BorrowerListArgs) -> Result<i32> {
-    let s = session(&a.borrower)?;
-    let (log, checked) = s.verified_access_log()?;
-    let members: Vec<_> = checked
-        .members
+/// How each asked member answered, for `--json`.
+fn members_json(h: &History) -> Value {
+    h.members
         .iter()
         .map(|m| {
             json!({"name": m.name, "listed": m.listed, "honest": m.honest(),
@@ -216,28 +230,22 @@ pub(crate) fn access_log(a: BorrowerListArgs) -> Result<i32> {
                 "refused": m.refused.iter().map(|(id, why)| json!({"entry_id": hex::encode(id), "why": why})).collect::<Vec<_>>(),
                 "unreachable": m.unreachable})
         })
-        .collect();
-    if a.json {
-        let rows: Vec<_> = log
-            .iter()
-            .map(|e| json!({"at": e.at, "height": e.height, "who": e.who, "action": e.action, "detail": e.detail}))
-            .collect();
-        println!(
-            "{}",
-            json!({ "events": rows, "proven_entries": checked.entries.len(), "bytes": checked.bytes, "members": members })
-        );
-    } else {
-        let asked: Vec<&str> = checked.members.iter().map(|m| m.name.as_str()).collect();
-        println!(
-            "{} events, each entry proven in a certified block (asked {}):",
-            log.len(),
-            asked.join(", ")
-        );
-        for e in &log {
-            println!("  {} {:<8} {:<12} {}", e.at, e.action, e.who, e.detail);
-        }
-    }
-    for m in checked.members.iter().filter(|m| !m.honest()) {
+        .collect()
+}
+
+/// The members asked, by name.
+fn asked(h: &History) -> String {
+    h.members
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A warning on stderr for each asked member that did not answer, hid an
+/// entry other members proved, or offered one that did not prove.
+fn warn_liars(h: &History) {
+    for m in h.members.iter().filter(|m| !m.honest()) {
         eprintln!(
             "warning: {} {}",
             m.name,
@@ -253,6 +261,31 @@ pub(crate) fn access_log(a: BorrowerListArgs) -> Result<i32> {
             }
         );
     }
+}
+
+pub(crate) fn access_log(a: BorrowerListArgs) -> Result<i32> {
+    let s = session(&a.borrower)?;
+    let (log, checked) = s.verified_access_log()?;
+    if a.json {
+        let rows: Vec<_> = log
+            .iter()
+            .map(|e| json!({"at": e.at, "height": e.height, "who": e.who, "action": e.action, "detail": e.detail}))
+            .collect();
+        println!(
+            "{}",
+            json!({ "events": rows, "proven_entries": checked.entries.len(), "bytes": checked.bytes, "members": members_json(&checked) })
+        );
+    } else {
+        println!(
+            "{} events, each entry proven in a certified block (asked {}):",
+            log.len(),
+            asked(&checked)
+        );
+        for e in &log {
+            println!("  {} {:<8} {:<12} {}", e.at, e.action, e.who, e.detail);
+        }
+    }
+    warn_liars(&checked);
     Ok(0)
 }
 

@@ -104,6 +104,13 @@ fn run(cli: Cli) -> Result<i32> {
             seconds,
             json,
         }) => bench::flood(&dir, stalled as usize, polls as usize, seconds, json),
+        Cmd::Bench(BenchCmd::History {
+            dir,
+            blocks,
+            every,
+            runs,
+            json,
+        }) => bench::history(&dir, blocks, every, runs as usize, json),
         Cmd::Query(QueryArgs {
             home,
             subject,

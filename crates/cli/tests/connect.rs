@@ -199,12 +199,113 @@ fn a_running_consortium_is_connected_to_and_its_agency_node_answers() {
     assert_eq!(c.keys.members[1].1, Role::Agency);
 
     a_borrower_on_their_own_key(&dir, tmp.path());
+    the_demo_people_act_on_their_own_keys(
+        &dir,
+        &c.keys
+            .borrower("borrower-0003")
+            .unwrap()
+            .party_id()
+            .to_hex(),
+    );
 
     // Dropping the connection leaves the members running.
     drop(c);
     assert_eq!(node_pids(&dir).len(), 4);
     drop(running);
     assert!(node_pids(&dir).is_empty());
+}
+
+/// The demo folder's people (`people/`), each on their own keystore with
+/// the folder's profile: bank-a's officer asks, the agency's analyst opens
+/// records with her own key, the regulator's auditor sees the officer's
+/// question, and borrower-0001 lists records and consents, every one proven
+/// from f+1 members.
+fn the_demo_people_act_on_their_own_keys(dir: &Path, subject: &str) {
+    let profile = dir.join("profile.json").display().to_string();
+    let home = |who: &str| dir.join("people").join(who).display().to_string();
+    let as_staff = |who: &str, member: &str, rest: &[&str]| -> serde_json::Value {
+        let h = home(who);
+        let mut args: Vec<&str> = rest.to_vec();
+        args.extend([
+            "--home",
+            &h,
+            "--profile",
+            &profile,
+            "--member",
+            member,
+            "--json",
+        ]);
+        ok(&args)
+    };
+    let asked = as_staff(
+        "officer",
+        "bank-a",
+        &[
+            "operator",
+            "ask",
+            "--subject",
+            subject,
+            "--predicate",
+            "score >= 300",
+        ],
+    );
+    assert_eq!(asked["holds"], true, "{asked}");
+    let records = as_staff("analyst", "agency", &["operator", "records"]);
+    let list = records["records"].as_array().unwrap();
+    assert!(list.iter().any(|r| r["content"].is_object()), "{records}");
+    let queries = as_staff("auditor", "regulator", &["operator", "queries"]);
+    assert!(
+        queries["queries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["query_id"] == asked["query_id"] && q["operator"].is_string()),
+        "{queries}"
+    );
+    // The officer is no analyst.
+    let h = home("officer");
+    refused(
+        &[
+            "operator",
+            "records",
+            "--home",
+            &h,
+            "--profile",
+            &profile,
+            "--member",
+            "bank-a",
+            "--json",
+        ],
+        "not-permitted",
+    );
+    let b = home("borrower-0001");
+    let mine = ok(&["records", "--home", &b, "--profile", &profile, "--json"]);
+    let recs = mine["records"].as_array().unwrap();
+    assert!(!recs.is_empty(), "{mine}");
+    assert!(recs.iter().any(|r| r["content"].is_object()), "{mine}");
+    let honest = |v: &serde_json::Value| {
+        v["members"].as_array().unwrap().len() == 2
+            && v["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["honest"] == true)
+    };
+    assert!(honest(&mine), "{mine}");
+    let consents = ok(&[
+        "consent",
+        "list",
+        "--home",
+        &b,
+        "--profile",
+        &profile,
+        "--json",
+    ]);
+    assert!(
+        !consents["consents"].as_array().unwrap().is_empty(),
+        "{consents}"
+    );
+    assert!(honest(&consents), "{consents}");
 }
 
 /// `credence ARGS…` with the demo's passphrase: its exit code and its
@@ -715,12 +816,16 @@ fn operators_act_within_their_role(dir: &Path, tmp: &Path, profile: &str, subjec
         "audrey",
     ]);
     let listed = ok(&["node", "operator", "list", "--home", &bank_a, "--json"]);
-    assert_eq!(
-        listed["operators"][0]["party"],
-        olga_id.as_str(),
-        "{listed}"
-    );
-    assert_eq!(listed["operators"][0]["role"], "officer", "{listed}");
+    // The demo's own officer, then olga.
+    let olga_row = listed["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "olga")
+        .unwrap_or_else(|| panic!("{listed}"))
+        .clone();
+    assert_eq!(olga_row["party"], olga_id.as_str(), "{listed}");
+    assert_eq!(olga_row["role"], "officer", "{listed}");
 
     let a = ok(&args(&ask));
     assert_eq!(a["holds"], true, "{a}");
@@ -763,6 +868,7 @@ fn operators_act_within_their_role(dir: &Path, tmp: &Path, profile: &str, subjec
 /// served at all.
 fn entries_come_with_proofs(dir: &Path, alice: &str, profile: &str, party: &str) {
     use credence_api::borrower::BorrowerSession;
+    use credence_api::history::member_sets;
     use credence_api::light::check_proof;
     use credence_api::profile::Profile;
     let db = rusqlite::Connection::open_with_flags(
@@ -794,11 +900,36 @@ fn entries_come_with_proofs(dir: &Path, alice: &str, profile: &str, party: &str)
     let node = p.connect("bank-a", &me).unwrap();
     let path = format!("/v1/proof?entry={}", hex::encode(mine));
     let good = node.get(&path).unwrap();
-    check_proof(&p, &mine, &good).unwrap();
+    let sets = member_sets(&me, &p).unwrap();
+    assert_eq!(sets.keys_at(proven.height).len(), p.members.len());
+    check_proof(&sets, &mine, &good).unwrap();
+    // The batch endpoint proves the same, and names what it cannot.
+    let batch = node
+        .post(
+            "/v1/proofs",
+            &serde_json::json!({"entries": [hex::encode(mine), hex::encode(theirs)]}),
+        )
+        .unwrap();
+    check_proof(&sets, &mine, &batch["proofs"][0]).unwrap();
+    assert_eq!(batch["proofs"][1]["error"]["code"], "not-found", "{batch}");
+    let e = check_proof(&sets, &theirs, &batch["proofs"][1]).unwrap_err();
+    assert_eq!(e.code.as_str(), "proof-failed", "{e}");
+    for (body, says) in [
+        (serde_json::json!({"entries": []}), "1 to 256"),
+        (
+            serde_json::json!({"entries": vec![hex::encode(mine); 257]}),
+            "1 to 256",
+        ),
+        (serde_json::json!({"entries": ["zz"]}), "entries[0]"),
+        (serde_json::json!({"ids": [hex::encode(mine)]}), "entries"),
+    ] {
+        let e = node.post("/v1/proofs", &body).unwrap_err().to_string();
+        assert!(e.contains(says), "{says}: {e}");
+    }
     let lie = |f: &dyn Fn(&mut serde_json::Value), says: &str| {
         let mut v = good.clone();
         f(&mut v);
-        let e = check_proof(&p, &mine, &v).unwrap_err();
+        let e = check_proof(&sets, &mine, &v).unwrap_err();
         assert_eq!(e.code.as_str(), "proof-failed", "{e}");
         assert!(e.message.contains(says), "{says}: {e}");
     };
@@ -831,10 +962,19 @@ fn entries_come_with_proofs(dir: &Path, alice: &str, profile: &str, party: &str)
         },
         "",
     );
+    // Member keys other than the genesis's certify nothing: a profile
+    // naming another key finds no genesis that founds it.
     let mut stranger = p.clone();
     let other = credence_crypto::Identity::generate(&mut rand::rngs::OsRng);
-    stranger.members[0].sign_key = hex::encode(other.public().sign);
-    let e = check_proof(&stranger, &mine, &good).unwrap_err();
+    stranger.members[3].sign_key = hex::encode(other.public().sign);
+    let e = member_sets(&me, &stranger).unwrap_err();
+    assert_eq!(e.code.as_str(), "proof-failed", "{e}");
+    // Two of four keys not the members': at most two real signatures
+    // remain, short of 2f+1 = 3.
+    let mut forged = sets.clone();
+    forged.tenures[0].key = other.public();
+    forged.tenures[1].key = credence_crypto::Identity::generate(&mut rand::rngs::OsRng).public();
+    let e = check_proof(&forged, &mine, &good).unwrap_err();
     assert_eq!(e.code.as_str(), "proof-failed", "{e}");
     // Another borrower's entry is not served to this one.
     let e = s.proven(&theirs).unwrap_err();

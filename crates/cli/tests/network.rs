@@ -719,6 +719,7 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
         stalled,
         "a removed member still receives blocks"
     );
+    light_client_follows_the_membership(&dir, &genesis, admitted_from, removed_from);
     let me = identity(&dir, "bank-b");
     let s = Identity::generate(&mut rand::rngs::OsRng);
     let refused = client_for(&dir, "bank-a", me.clone())
@@ -770,6 +771,77 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     }
     drop(children);
     drop(f);
+}
+
+/// A borrower with a profile of the founders only proves an entry final in
+/// an epoch after two membership changes: the light client replays the
+/// proven changes (bank-c in, bank-b out) and checks the block against that
+/// epoch's members; with the founders' keys alone the same proof fails.
+fn light_client_follows_the_membership(
+    dir: &Path,
+    genesis: &Path,
+    admitted_from: u64,
+    removed_from: u64,
+) {
+    use credence_api::history::history;
+    use credence_api::profile::Profile;
+    let profile_path = dir.join("profile.json");
+    run_json(&[
+        "node",
+        "profile",
+        "--genesis",
+        genesis.to_str().unwrap(),
+        "--out",
+        profile_path.to_str().unwrap(),
+    ]);
+    let profile = Profile::read(&profile_path).unwrap();
+    let lender = identity(dir, "bank-a");
+    let s = Identity::generate(&mut rand::rngs::OsRng);
+    let enrolled = match client_for(dir, "bank-a", lender.clone())
+        .submit(&[actions::enrol(&s, &lender)], Duration::from_secs(60))
+        .unwrap()
+        .pop()
+        .flatten()
+    {
+        Some(Receipt::Final { entry_id, .. }) => entry_id,
+        other => panic!("enrolment not final: {other:?}"),
+    };
+    let h = history(&s, &profile).unwrap();
+    let changes: Vec<(String, bool, u64)> = h
+        .sets
+        .changes
+        .iter()
+        .map(|c| (c.name.clone(), c.admitted, c.epoch))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("bank-c".to_string(), true, admitted_from),
+            ("bank-b".to_string(), false, removed_from)
+        ]
+    );
+    let p = h
+        .entries
+        .iter()
+        .find(|p| p.entry_id == enrolled)
+        .expect("the enrolment is proven");
+    assert!(p.height >= removed_from * EPOCH, "{}", p.height);
+    assert_eq!(h.sets.keys_at(p.height).len(), 4);
+    assert!(h
+        .members
+        .iter()
+        .all(|m| m.missing.is_empty() && m.refused.is_empty()));
+    let mut founders = h.sets.clone();
+    founders.tenures.retain(|t| t.from == 0);
+    founders.tenures.iter_mut().for_each(|t| t.until = None);
+    let v = profile
+        .connect("bank-a", &s)
+        .unwrap()
+        .get(&format!("/v1/proof?entry={}", hex::encode(enrolled)))
+        .unwrap();
+    credence_api::light::check_proof(&h.sets, &enrolled, &v).unwrap();
+    let e = credence_api::light::check_proof(&founders, &enrolled, &v).unwrap_err();
+    assert_eq!(e.code.as_str(), "proof-failed", "{e}");
 }
 
 /// A borrower's light client over four member processes, one of which lies

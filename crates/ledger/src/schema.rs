@@ -199,6 +199,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE queries ADD COLUMN operator BLOB;
     "#,
+    // v6: the membership entries, which a light client replays to learn
+    // each epoch's members.
+    r#"
+    CREATE INDEX entries_membership ON entries(height, idx)
+        WHERE kind IN ('genesis', 'member-proposed', 'member-vote');
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.

@@ -110,4 +110,38 @@ impl ProposalStatus {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// Where a proposal stands after `yes` approving and `no` refusing votes
+    /// of the `n` members in force: approved once 2/3 approve, refused once
+    /// more than 1/3 refuse. The one tally, for the rules and the light
+    /// client that replays them.
+    pub fn tally(n: u64, yes: u64, no: u64) -> Self {
+        if 3 * yes >= 2 * n {
+            ProposalStatus::Approved
+        } else if 3 * no > n {
+            ProposalStatus::Refused
+        } else {
+            ProposalStatus::Open
+        }
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::ProposalStatus::{self, *};
+
+    #[test]
+    fn two_thirds_approve_and_more_than_a_third_refuse() {
+        let t = ProposalStatus::tally;
+        assert_eq!(t(4, 2, 0), Open);
+        assert_eq!(t(4, 3, 0), Approved);
+        assert_eq!(t(4, 2, 1), Open);
+        assert_eq!(t(4, 1, 2), Refused);
+        assert_eq!(t(3, 2, 0), Approved);
+        assert_eq!(t(3, 1, 1), Open);
+        assert_eq!(t(3, 0, 2), Refused);
+        assert_eq!(t(5, 3, 1), Open);
+        assert_eq!(t(5, 4, 0), Approved);
+        assert_eq!(t(1, 1, 0), Approved);
+    }
 }

@@ -171,6 +171,10 @@ impl NodeClient {
     pub fn get(&self, path: &str) -> Result<Value, NodeError> {
         self.call("GET", path, None)
     }
+
+    pub fn post(&self, path: &str, body: &Value) -> Result<Value, NodeError> {
+        self.call("POST", path, Some(body))
+    }
 }
 
 /// Whether TLS failed on the peer's certificate (rustls reports it directly

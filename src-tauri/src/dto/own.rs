@@ -204,12 +204,15 @@ impl OwnQueryDto {
 }
 
 impl BorrowerHome {
-    /// My home as one member's node serves it, records opened here.
+    /// My home, proven from f+1 members; records opened here with my key.
     pub fn from_own(s: &BorrowerSession) -> UiResult<Self> {
         let now = credence_api::unix_now();
         let me = s.party().to_hex();
-        let records = s
-            .records()?
+        // One proven history, from f+1 members (`credence_api::history`):
+        // every consent, record and log line is in a certified block.
+        let file = s.my_file()?;
+        let records = file
+            .records
             .into_iter()
             .filter_map(|r| {
                 let payload = PayloadDto::from(r.content.as_ref()?);
@@ -230,8 +233,8 @@ impl BorrowerHome {
                 ))
             })
             .collect();
-        let consents = s
-            .consents()?
+        let consents = file
+            .consents
             .into_iter()
             .map(|c| ConsentDto {
                 consent_id: hex_id(&c.consent_id),
@@ -246,9 +249,9 @@ impl BorrowerHome {
                 explicit: c.explicit,
             })
             .collect();
-        // Proven entry by entry, from f+1 members (`credence_api::history`).
-        let (log, history) = s.verified_access_log()?;
-        let mut access: Vec<AccessDto> = log
+        let history = file.history;
+        let mut access: Vec<AccessDto> = file
+            .log
             .into_iter()
             .map(|a| AccessDto {
                 at: a.at,

@@ -180,6 +180,7 @@ pub(super) fn start_members(
             // What a user's client needs to reach this consortium.
             crate::profile::Profile::from_genesis(&genesis)?
                 .write(&opts.dir.join(crate::profile::PROFILE_FILE))?;
+            super::people::staff(&opts.dir, &opts.passphrase, opts.kdf)?;
             let mut processes = Vec::new();
             for (i, (name, role)) in MEMBERS.iter().enumerate() {
                 let home = opts.dir.join(name);

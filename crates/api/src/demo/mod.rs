@@ -9,6 +9,7 @@
 //! runs the flow, `connect` reopens a folder.
 mod connect;
 mod members;
+pub mod people;
 mod stages;
 
 pub use connect::{connect, is_process_folder, open, GENESIS_FILE};
@@ -258,6 +259,13 @@ pub fn run_and_keep(
                 opts.kdf,
             )
             .map_err(ApiError::from)
+        })
+        .and_then(|_| match opts.mode {
+            // Members' nodes serve clients on their own keys.
+            DemoMode::Processes { .. } => {
+                people::borrower(&opts.dir, &subjects[0], &opts.passphrase, opts.kdf)
+            }
+            DemoMode::Local => Ok(()),
         });
     if let Err(e) = written {
         return Err(members::explain_and_stop(e, &mut processes));

@@ -14,19 +14,22 @@ use crate::actions;
 use crate::desk::settled;
 use crate::error::{ApiError, ErrorCode, Result};
 use credence_crypto::hash::digest;
-use credence_crypto::Identity;
+use credence_crypto::{Identity, PublicIdentity};
 use credence_ledger::clock::{poll, unix_now};
 use credence_ledger::encode::{from_bytes, to_bytes};
 use credence_ledger::types::{Entry, Id, RecordStatus, SignedEntry};
 use credence_ledger::{read, Ledger, LedgerError};
 use credence_node::client::NodeClient;
 use credence_node::Receipt;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Entries sent in one request.
 const BATCH: usize = 64;
+/// Rows proven in parallel between progress reports.
+const PROVE_CHUNK: usize = 64;
 const FINAL_WAIT: Duration = Duration::from_secs(120);
 
 /// What furnishing a file did.
@@ -247,6 +250,10 @@ pub fn furnish(
     let mut done = 0;
     for wave in waves {
         let mut sending: Vec<(FurnishRow, SignedEntry, bool)> = Vec::new();
+        // What each new row needs from the ledger, read here (the ledger
+        // view stays on this thread); then proven on every core.
+        let mut to_prove: Vec<(FurnishRow, Option<Id>, Vec<PublicIdentity>)> = Vec::new();
+        let now = unix_now();
         for (r, kept) in wave {
             if let Some(e) = kept {
                 let id = record_id(&e);
@@ -268,22 +275,33 @@ pub fn furnish(
                     .map(|_| id),
                 None => None,
             };
-            match actions::furnish_tradeline(
-                view,
-                furnisher,
-                &r.subject,
-                &r.input,
-                corrects,
-                unix_now(),
-            ) {
-                Ok((_, e)) => {
-                    write_atomic(&journal.entry_file(&r), &to_bytes(&e))?;
-                    sending.push((r, e, corrects.is_some()));
+            match actions::record_recipients(view, furnisher, &r.subject, now) {
+                Ok(recipients) => to_prove.push((r, corrects, recipients)),
+                Err(e) => {
+                    report.left_out.push(left_out(&r, "(row)", e.message));
+                    done += 1;
+                    progress(done, total);
                 }
-                Err(e) => report.left_out.push(left_out(&r, "(row)", e.message)),
             }
-            done += 1;
-            progress(done, total);
+        }
+        for part in to_prove.chunks(PROVE_CHUNK) {
+            let built: Vec<Result<(Id, SignedEntry)>> = part
+                .par_iter()
+                .map(|(r, corrects, recipients)| {
+                    actions::tradeline_entry(recipients, furnisher, &r.subject, &r.input, *corrects)
+                })
+                .collect();
+            for ((r, corrects, _), b) in part.iter().zip(built) {
+                match b {
+                    Ok((_, e)) => {
+                        write_atomic(&journal.entry_file(r), &to_bytes(&e))?;
+                        sending.push((r.clone(), e, corrects.is_some()));
+                    }
+                    Err(e) => report.left_out.push(left_out(r, "(row)", e.message)),
+                }
+                done += 1;
+                progress(done, total);
+            }
         }
         let mut top = 0;
         for chunk in sending.chunks(BATCH) {

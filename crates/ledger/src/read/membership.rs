@@ -36,6 +36,19 @@ pub fn members_at_epoch(view: &Ledger, epoch: u64) -> Result<Vec<EpochMember>, L
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The accepted entries that found the consortium and change its members
+/// (genesis, proposals, votes) by id and height, in ledger order: what a
+/// light client replays to learn each epoch's members.
+pub fn membership_entries(view: &Ledger) -> Result<Vec<(Id, u64)>, LedgerError> {
+    let mut st = view.conn().prepare(
+        "SELECT entry_id, height FROM entries
+         WHERE kind IN ('genesis', 'member-proposed', 'member-vote')
+         ORDER BY height, idx",
+    )?;
+    let rows = st.query_map([], |r| Ok((id32(r.get(0)?)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Whether an approved membership change waits for a later epoch.
 pub fn membership_change_pending(view: &Ledger) -> Result<bool, LedgerError> {
     let conn = view.conn();

@@ -211,7 +211,8 @@ pub(super) fn cast_vote(
         )
     };
     let (yes, no) = (count(true)?, count(false)?);
-    if 3 * yes >= 2 * n {
+    let status = ProposalStatus::tally(n as u64, yes as u64, no as u64);
+    if status == ProposalStatus::Approved {
         let effective = epoch as i64 + 1;
         let (kind, change): (String, Vec<u8>) = conn.query_row(
             "SELECT kind, change FROM membership_proposals WHERE proposal_id = ?1",
@@ -250,9 +251,9 @@ pub(super) fn cast_vote(
             "UPDATE membership_proposals SET status = 'approved', decided_height = ?2, effective_epoch = ?3 WHERE proposal_id = ?1",
             params![&proposal_id[..], ctx.height as i64, effective],
         )?;
-    } else if 3 * no > n {
+    } else if status == ProposalStatus::Refused {
         conn.execute(
-            "UPDATE membership_proposals SET status = 'refused', decided_height = ?2 WHERE proposal_id = ?1",
+            "UPDATE membership_proposals SET status = 'refused'', decided_height = ?2 WHERE proposal_id = ?1",
             params![&proposal_id[..], ctx.height as i64],
         )?;
     }

@@ -12,7 +12,12 @@
 //! - `GET  /v1/me/entries` — the ids of the entries about a borrower (and of
 //!   the answers about them), for a light client to prove
 //! - `GET  /v1/proof?entry=HEX` — an accepted entry with its Merkle path and
-//!   the certified headers that prove its place (a borrower: its own only)
+//!   the certified headers that prove its place (a borrower: its own and the
+//!   membership entries only)
+//! - `POST /v1/proofs` — `{"entries": [hex]}` (1 to 256): each proof as
+//!   `/v1/proof` gives it, or its error in its place
+//! - `GET  /v1/membership` — the ids of the genesis and the membership
+//!   proposals and votes (any caller), which a light client replays
 //! - `GET  /v1/whoami` — what this node takes the caller for (member,
 //!   borrower, or operator and its role)
 //! - `POST /v1/operator/submit` — an operator's entries, which the node signs
@@ -574,6 +579,20 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
                 routes::proof(l, &caller, &entry, lie.zip(forger))
             })
             .await
+        }
+        ("POST", "/v1/proofs") => {
+            routes::params(query.as_deref(), &[])?;
+            caller.may(Act::ReadQueries)?;
+            let (lie, st2) = (st.ctx.lie, st.clone());
+            st.blocking(move |l| {
+                let forger = st2.ctx.acting.as_ref().map(|a| &a.identity);
+                routes::proofs(l, &caller, &body, lie.zip(forger))
+            })
+            .await
+        }
+        ("GET", "/v1/membership") => {
+            routes::params(query.as_deref(), &[])?;
+            st.blocking(|l| routes::membership(l)).await
         }
         ("GET", "/v1/whoami") => {
             routes::params(query.as_deref(), &[])?;

@@ -276,15 +276,68 @@ pub fn record_key(l: &Ledger, member: &Identity, analyst: &PublicIdentity, recor
     ))
 }
 
+/// Most entries one `POST /v1/proofs` may ask for.
+pub const MAX_PROOFS: usize = 256;
+
+/// Entry kinds every caller may have proven: the consortium's founding and
+/// its membership changes, which a light client replays to learn the
+/// members of each epoch.
+const PUBLIC_KINDS: [&str; 3] = ["genesis", "member-proposed", "member-vote"];
+
 /// An accepted entry with what proves its place: the Merkle path to its
 /// block's root, and the headers with their certificates from its block up
-/// to the first that carries a finalization of its own. A borrower gets
-/// proofs of the entries about themselves only.
+/// to the first that carries a finalization of its own (block 0 alone for
+/// the genesis, which the client checks against the genesis hash it holds).
+/// A borrower gets proofs of the entries about themselves, and of the
+/// membership entries, only.
 pub fn proof(l: &Ledger, caller: &Caller, entry: &str, lie: Option<(Lie, &Identity)>) -> Out {
     let id: [u8; 32] = hex::decode(entry)
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| invalid("entry must be 64 hex digits"))?;
+    Ok((200, proof_of(l, caller, id, lie)?))
+}
+
+/// Proofs of up to `MAX_PROOFS` entries in one request (`{"entries": [id,
+/// …]}`), in the order asked; an entry that cannot be proven to this caller
+/// gets its error in its place.
+pub fn proofs(l: &Ledger, caller: &Caller, body: &[u8], lie: Option<(Lie, &Identity)>) -> Out {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Asked {
+        entries: Vec<String>,
+    }
+    let asked: Asked = serde_json::from_slice(body).map_err(|e| {
+        invalid(format!(
+            "the body must be {{\"entries\": [entry id, …]}}: {e}"
+        ))
+    })?;
+    if asked.entries.is_empty() || asked.entries.len() > MAX_PROOFS {
+        return Err(invalid(format!(
+            "ask for 1 to {MAX_PROOFS} entries, not {}",
+            asked.entries.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(asked.entries.len());
+    for (i, e) in asked.entries.iter().enumerate() {
+        let id: [u8; 32] = hex::decode(e)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| invalid(format!("entries[{i}] must be 64 hex digits")))?;
+        out.push(match proof_of(l, caller, id, lie) {
+            Ok(v) => v,
+            Err((_, err)) => json!({"entry_id": e, "error": err["error"].clone()}),
+        });
+    }
+    Ok((200, json!({ "proofs": out })))
+}
+
+fn proof_of(
+    l: &Ledger,
+    caller: &Caller,
+    id: [u8; 32],
+    lie: Option<(Lie, &Identity)>,
+) -> Result<Value, Reply> {
     let not_found = || {
         (
             404,
@@ -295,24 +348,22 @@ pub fn proof(l: &Ledger, caller: &Caller, entry: &str, lie: Option<(Lie, &Identi
         (Some((Lie::Forge, node)), Caller::Subject(me)) => Some(forged_question(node, me)),
         _ => None,
     };
-    let place = match &forged {
+    if let Some(f) = forged.as_ref().filter(|f| entry_id(&f.entry) == id) {
         // Test mode: the forged question, passed off as the head block's first entry.
-        Some(f) if entry_id(&f.entry) == id => {
-            let h = l.head().map_err(storage)?.ok_or_else(not_found)?.height;
-            Some((h, 0, None))
-        }
-        _ => read::entry_place(l, &id).map_err(storage)?,
-    };
-    let (height, index, _) = place.ok_or_else(not_found)?;
-    if forged.as_ref().is_some_and(|f| entry_id(&f.entry) == id) {
-        return lying_proof(l, height, forged.as_ref().expect("checked"), id);
+        let h = l.head().map_err(storage)?.ok_or_else(not_found)?.height;
+        return lying_proof(l, h, f, id);
     }
+    let (height, index, _) = read::entry_place(l, &id)
+        .map_err(storage)?
+        .ok_or_else(not_found)?;
+    let (block, _) = l.block(height).map_err(storage)?.ok_or_else(not_found)?;
+    let signed = block.entries.get(index).ok_or_else(not_found)?;
+    let public = PUBLIC_KINDS.contains(&signed.entry.kind());
     if let Caller::Subject(me) = caller {
-        if !read::entry_concerns(l, &id, me).map_err(storage)? {
+        if !public && !read::entry_concerns(l, &id, me).map_err(storage)? {
             return Err(not_found());
         }
     }
-    let (block, _) = l.block(height).map_err(storage)?.ok_or_else(not_found)?;
     let leaves: Vec<_> = block.entries.iter().map(merkle::leaf).collect();
     let path = merkle::path(&leaves, index).ok_or_else(not_found)?;
     let head = l
@@ -320,11 +371,15 @@ pub fn proof(l: &Ledger, caller: &Caller, entry: &str, lie: Option<(Lie, &Identi
         .map_err(storage)?
         .map(|h| h.height)
         .unwrap_or(height);
-    let mut chain = certified_chain(l, height, head)?;
+    let mut chain = if height == 0 {
+        certified_chain(l, 0, 0)?
+    } else {
+        certified_chain(l, height, head)?
+    };
     if let Some((Lie::Fork, _)) = lie {
         // Test mode: headers of another chain (here: one field changed),
         // which the members' certificates do not cover.
-        if let Some(first) = chain.first_mut() {
+        if let Some(first) = chain.first_mut().filter(|_| height > 0) {
             let mut h: credence_ledger::BlockHeader = from_bytes(
                 "header",
                 &hex::decode(first["header"].as_str().unwrap_or("")).unwrap_or_default(),
@@ -334,14 +389,21 @@ pub fn proof(l: &Ledger, caller: &Caller, entry: &str, lie: Option<(Lie, &Identi
             first["header"] = hex::encode(to_bytes(&h)).into();
         }
     }
+    Ok(json!({
+        "entry_id": hex::encode(id), "height": height, "index": index, "size": block.entries.len(),
+        "entry": hex::encode(to_bytes(signed)),
+        "path": path.iter().map(hex::encode).collect::<Vec<_>>(),
+        "chain": chain,
+    }))
+}
+
+/// The membership entries by id (genesis, proposals, votes), in ledger
+/// order: every caller may list and prove them.
+pub fn membership(l: &Ledger) -> Out {
+    let list = read::membership_entries(l).map_err(storage)?;
     Ok((
         200,
-        json!({
-            "entry_id": hex::encode(id), "height": height, "index": index, "size": block.entries.len(),
-            "entry": hex::encode(to_bytes(&block.entries[index])),
-            "path": path.iter().map(hex::encode).collect::<Vec<_>>(),
-            "chain": chain,
-        }),
+        json!({"entries": list.iter().map(|(id, h)| json!({"entry_id": hex::encode(id), "height": h})).collect::<Vec<_>>()}),
     ))
 }
 
@@ -386,22 +448,24 @@ fn forged_question(node: &Identity, subject: &PartyId) -> SignedEntry {
 
 /// Test mode: the forged question with the head block's real chain and the
 /// path of its first entry (which the forged one is not).
-fn lying_proof(l: &Ledger, height: u64, forged: &SignedEntry, id: [u8; 32]) -> Out {
+fn lying_proof(
+    l: &Ledger,
+    height: u64,
+    forged: &SignedEntry,
+    id: [u8; 32],
+) -> Result<Value, Reply> {
     let (block, _) = l
         .block(height)
         .map_err(storage)?
         .ok_or_else(|| invalid("no head block"))?;
     let leaves: Vec<_> = block.entries.iter().map(merkle::leaf).collect();
     let path = merkle::path(&leaves, 0).unwrap_or_default();
-    Ok((
-        200,
-        json!({
+    Ok(json!({
             "entry_id": hex::encode(id), "height": height, "index": 0, "size": block.entries.len(),
             "entry": hex::encode(to_bytes(forged)),
             "path": path.iter().map(hex::encode).collect::<Vec<_>>(),
             "chain": certified_chain(l, height, height)?,
-        }),
-    ))
+    }))
 }
 
 /// A borrower's own entries (and the answers about them) by id: what a light

@@ -141,13 +141,13 @@ pub const MAX_CHAIN: usize = 64;
 
 /// Check a chain of consecutive headers with their certificates, as a light
 /// client receives it: each header hashes to its certificate's digest (its
-/// proposer one of `keys`), each links to the one before, and the last
-/// carries a finalization of 2f+1 of `keys` over its digest. Returns the
-/// digest of the first.
+/// proposer a member of the header's epoch, `keys_at(height)`), each links
+/// to the one before, and the last carries a finalization of 2f+1 of its
+/// epoch's members over its digest. Returns the digest of the first.
 pub fn check_header_chain(
     namespace: &[u8],
     chain: &[(credence_ledger::BlockHeader, credence_ledger::Certificate)],
-    keys: &[[u8; 32]],
+    keys_at: &dyn Fn(u64) -> Result<Vec<[u8; 32]>, String>,
 ) -> Result<[u8; 32], String> {
     if chain.is_empty() || chain.len() > MAX_CHAIN {
         return Err(format!(
@@ -157,11 +157,12 @@ pub fn check_header_chain(
     }
     let mut digests: Vec<[u8; 32]> = Vec::with_capacity(chain.len());
     for (i, (header, cert)) in chain.iter().enumerate() {
+        let keys = keys_at(header.height)?;
         let Digested {
             parent: parent_digest,
             digest: d,
             finalization,
-        } = header_digest(header, cert, keys)?;
+        } = header_digest(header, cert, &keys)?;
         if i > 0 {
             let prev = &chain[i - 1].0;
             if header.height != prev.height + 1 || parent_digest != digests[i - 1] {
@@ -179,7 +180,7 @@ pub fn check_header_chain(
                     header.height
                 )
             })?;
-            check_finalization(namespace, keys, bytes, &d)?;
+            check_finalization(namespace, &keys, bytes, &d)?;
         }
     }
     Ok(digests[0])

@@ -1,0 +1,441 @@
+//! The members of each epoch, as a light client learns them: from the
+//! genesis (checked against the profile's genesis hash) and the finalized
+//! membership entries, replayed with the rules' own tally
+//! (`ProposalStatus::tally`): a change approved by 2/3 of the members in
+//! force during epoch `e` takes effect at `e + 1`.
+//!
+//! The replay checks every proposer's, voter's and candidate's signature,
+//! so no change counts without 2/3 of the real members signing for it; an
+//! entry the rules would refuse (a vote on a decided proposal, a second
+//! vote, a voter out of office) changes nothing here either. What the
+//! replay cannot see is a candidate's key already used by a borrower, a
+//! refusal honest members make before they would vote for it.
+use credence_crypto::keys::verify;
+use credence_crypto::{PartyId, PublicIdentity};
+use credence_ledger::encode::{entry_bytes, join_request_bytes, ENTRY_SIG_DOMAIN, JOIN_SIG_DOMAIN};
+use credence_ledger::types::{Entry, Genesis, Id, MembershipChange, ProposalStatus, SignedEntry};
+use std::collections::BTreeMap;
+
+/// One member's time in office: from its first epoch, until (not including)
+/// the epoch its removal took effect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenure {
+    pub name: String,
+    pub key: PublicIdentity,
+    pub from: u64,
+    pub until: Option<u64>,
+}
+
+impl Tenure {
+    fn in_force(&self, epoch: u64) -> bool {
+        self.from <= epoch && self.until.is_none_or(|u| u > epoch)
+    }
+}
+
+/// A membership change the replay saw take effect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub name: String,
+    pub admitted: bool,
+    /// The epoch from which it holds.
+    pub epoch: u64,
+    /// The height of the vote that decided it.
+    pub height: u64,
+}
+
+struct Open {
+    party: PartyId,
+    change: MembershipChange,
+    votes: BTreeMap<PartyId, bool>,
+}
+
+/// The member set of every epoch so far.
+#[derive(Clone, Debug)]
+pub struct MemberSets {
+    pub consortium: String,
+    pub epoch_length: u64,
+    pub tenures: Vec<Tenure>,
+    pub changes: Vec<Change>,
+}
+
+impl MemberSets {
+    /// The founders, from the genesis.
+    pub fn from_genesis(g: &Genesis) -> Self {
+        MemberSets {
+            consortium: g.consortium.clone(),
+            epoch_length: g.policy.epoch_length.max(1),
+            tenures: g
+                .members
+                .iter()
+                .map(|m| Tenure {
+                    name: m.name.clone(),
+                    key: m.key,
+                    from: 0,
+                    until: None,
+                })
+                .collect(),
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn epoch_of(&self, height: u64) -> u64 {
+        height / self.epoch_length
+    }
+
+    /// The members in force during `epoch`.
+    pub fn at_epoch(&self, epoch: u64) -> Vec<&Tenure> {
+        self.tenures.iter().filter(|t| t.in_force(epoch)).collect()
+    }
+
+    /// The signing keys that certify the block at `height`.
+    pub fn keys_at(&self, height: u64) -> Vec<[u8; 32]> {
+        self.at_epoch(self.epoch_of(height))
+            .iter()
+            .map(|t| t.key.sign)
+            .collect()
+    }
+
+    /// The members in force at the newest epoch the replay reached.
+    pub fn current(&self, head: u64) -> Vec<&Tenure> {
+        self.at_epoch(self.epoch_of(head))
+    }
+
+    fn in_force(&self, party: &PartyId, epoch: u64) -> Option<&Tenure> {
+        self.tenures
+            .iter()
+            .find(|t| t.key.party_id() == *party && t.in_force(epoch))
+    }
+
+    /// Replay the membership entries after the genesis, in ledger order
+    /// (height, then index in the block). Entries the rules would refuse
+    /// have no effect, as on the ledger.
+    pub fn replay<'a>(&mut self, entries: impl IntoIterator<Item = (u64, &'a SignedEntry)>) {
+        let mut open: BTreeMap<Id, Open> = BTreeMap::new();
+        let mut decided: Vec<Id> = Vec::new();
+        for (height, se) in entries {
+            let epoch = self.epoch_of(height);
+            let signed_by = |key: &[u8; 32]| {
+                se.signatures.len() == 1
+                    && verify(
+                        key,
+                        ENTRY_SIG_DOMAIN,
+                        &entry_bytes(&se.entry),
+                        &se.signatures[0],
+                    )
+                    .is_ok()
+            };
+            match &se.entry {
+                Entry::MemberProposed {
+                    proposal_id,
+                    proposer,
+                    change,
+                } => {
+                    let Some(p) = self.in_force(proposer, epoch) else {
+                        continue;
+                    };
+                    if !signed_by(&p.key.sign)
+                        || open.contains_key(proposal_id)
+                        || decided.contains(proposal_id)
+                    {
+                        continue;
+                    }
+                    let party = match change {
+                        MembershipChange::Admit(req) => {
+                            let m = &req.member;
+                            let party = m.key.party_id();
+                            let known = self.tenures.iter().any(|t| {
+                                t.key.party_id() == party
+                                    || t.key.key_id() == m.key.key_id()
+                                    || t.name == m.name
+                            });
+                            let signed = verify(
+                                &m.key.sign,
+                                JOIN_SIG_DOMAIN,
+                                &join_request_bytes(&req.consortium, m, &req.address),
+                                &req.signature,
+                            )
+                            .is_ok();
+                            if req.consortium != self.consortium
+                                || req.address.parse::<std::net::SocketAddr>().is_err()
+                                || known
+                                || !signed
+                                || m.name.trim().is_empty()
+                                || m.name.len() > 64
+                            {
+                                continue;
+                            }
+                            party
+                        }
+                        MembershipChange::Remove { party } => {
+                            let scheduled = self
+                                .tenures
+                                .iter()
+                                .any(|t| t.key.party_id() == *party && t.until.is_some());
+                            if self.in_force(party, epoch).is_none() || scheduled {
+                                continue;
+                            }
+                            *party
+                        }
+                    };
+                    if open.values().any(|o| o.party == party) {
+                        continue;
+                    }
+                    open.insert(
+                        *proposal_id,
+                        Open {
+                            party,
+                            change: change.clone(),
+                            votes: BTreeMap::new(),
+                        },
+                    );
+                    self.cast(&mut open, &mut decided, proposal_id, proposer, true, height);
+                }
+                Entry::MemberVote {
+                    proposal_id,
+                    voter,
+                    approve,
+                } => {
+                    let Some(v) = self.in_force(voter, epoch) else {
+                        continue;
+                    };
+                    let voted = open
+                        .get(proposal_id)
+                        .is_none_or(|o| o.votes.contains_key(voter));
+                    if !signed_by(&v.key.sign) || voted {
+                        continue;
+                    }
+                    self.cast(
+                        &mut open,
+                        &mut decided,
+                        proposal_id,
+                        voter,
+                        *approve,
+                        height,
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn cast(
+        &mut self,
+        open: &mut BTreeMap<Id, Open>,
+        decided: &mut Vec<Id>,
+        proposal_id: &Id,
+        voter: &PartyId,
+        approve: bool,
+        height: u64,
+    ) {
+        let epoch = self.epoch_of(height);
+        let Some(o) = open.get_mut(proposal_id) else {
+            return;
+        };
+        o.votes.insert(*voter, approve);
+        let in_force: Vec<PartyId> = self
+            .at_epoch(epoch)
+            .iter()
+            .map(|t| t.key.party_id())
+            .collect();
+        let count = |want: bool| {
+            o.votes
+                .iter()
+                .filter(|(p, a)| **a == want && in_force.contains(p))
+                .count() as u64
+        };
+        let n = in_force.len() as u64;
+        let effective = epoch + 1;
+        match ProposalStatus::tally(n, count(true), count(false)) {
+            ProposalStatus::Open => return,
+            ProposalStatus::Refused => {}
+            ProposalStatus::Approved => match &o.change {
+                MembershipChange::Admit(req) => {
+                    self.tenures.push(Tenure {
+                        name: req.member.name.clone(),
+                        key: req.member.key,
+                        from: effective,
+                        until: None,
+                    });
+                    self.changes.push(Change {
+                        name: req.member.name.clone(),
+                        admitted: true,
+                        epoch: effective,
+                        height,
+                    });
+                }
+                MembershipChange::Remove { party } => {
+                    if in_force.iter().all(|p| p == party) {
+                        // The last member cannot be removed: the rules
+                        // refuse the deciding vote, and it stays open.
+                        o.votes.remove(voter);
+                        return;
+                    }
+                    if let Some(t) = self.tenures.iter_mut().find(|t| t.key.party_id() == *party) {
+                        t.until = Some(effective);
+                        self.changes.push(Change {
+                            name: t.name.clone(),
+                            admitted: false,
+                            epoch: effective,
+                            height,
+                        });
+                    }
+                }
+            },
+        }
+        open.remove(proposal_id);
+        decided.push(*proposal_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credence_crypto::Identity;
+    use credence_ledger::encode::{sign_entry, sign_join_request};
+    use credence_ledger::types::{Member, Policy, Role};
+    use rand::rngs::OsRng;
+
+    const LEN: u64 = 8;
+
+    fn founders(n: usize) -> (Vec<Identity>, MemberSets) {
+        let ids: Vec<Identity> = (0..n).map(|_| Identity::generate(&mut OsRng)).collect();
+        let g = Genesis {
+            consortium: "c".into(),
+            created_at: 0,
+            members: ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| Member {
+                    name: format!("m{i}"),
+                    role: Role::Lender,
+                    key: id.public(),
+                })
+                .collect(),
+            policy: Policy {
+                epoch_length: LEN,
+                ..Policy::default()
+            },
+        };
+        (ids, MemberSets::from_genesis(&g))
+    }
+
+    fn admit(by: &Identity, who: &Identity, name: &str, pid: u8) -> SignedEntry {
+        let req = sign_join_request(
+            who,
+            "c",
+            Member {
+                name: name.into(),
+                role: Role::Lender,
+                key: who.public(),
+            },
+            "127.0.0.1:9",
+        );
+        sign_entry(
+            Entry::MemberProposed {
+                proposal_id: [pid; 32],
+                proposer: by.party_id(),
+                change: MembershipChange::Admit(req),
+            },
+            &[by],
+        )
+    }
+
+    fn vote(by: &Identity, pid: u8, approve: bool) -> SignedEntry {
+        sign_entry(
+            Entry::MemberVote {
+                proposal_id: [pid; 32],
+                voter: by.party_id(),
+                approve,
+            },
+            &[by],
+        )
+    }
+
+    #[test]
+    fn an_admission_holds_from_the_epoch_after_two_thirds_approve() {
+        let (ids, mut sets) = founders(4);
+        let new = Identity::generate(&mut OsRng);
+        let entries = [
+            (3, admit(&ids[0], &new, "m4", 1)),
+            (4, vote(&ids[1], 1, true)),
+            // 2 of 4 so far; a second vote by the same member counts once.
+            (5, vote(&ids[1], 1, true)),
+            (9, vote(&ids[2], 1, true)),
+        ];
+        sets.replay(entries.iter().map(|(h, e)| (*h, e)));
+        assert_eq!(sets.changes.len(), 1);
+        assert_eq!(
+            sets.changes[0].epoch, 2,
+            "approved in epoch 1, holds from 2"
+        );
+        assert_eq!(sets.keys_at(15).len(), 4);
+        assert_eq!(sets.keys_at(16).len(), 5);
+        assert!(sets.keys_at(16).contains(&new.public().sign));
+    }
+
+    #[test]
+    fn forged_or_out_of_place_votes_change_nothing() {
+        let (ids, mut sets) = founders(4);
+        let new = Identity::generate(&mut OsRng);
+        let outsider = Identity::generate(&mut OsRng);
+        // A vote signed by someone else than the voter it names.
+        let mut forged = vote(&ids[1], 1, true);
+        forged.signatures = vote(&outsider, 1, true).signatures;
+        // A candidate whose join request another key signed.
+        let mut bad_join = admit(&ids[0], &new, "m5", 2);
+        if let Entry::MemberProposed {
+            change: MembershipChange::Admit(req),
+            ..
+        } = &mut bad_join.entry
+        {
+            req.signature = outsider.sign(JOIN_SIG_DOMAIN, b"something else");
+        }
+        let entries = [
+            (1, admit(&ids[0], &new, "m4", 1)),
+            (2, forged),
+            (3, vote(&outsider, 1, true)),
+            (4, admit(&outsider, &outsider, "m6", 3)),
+            (5, bad_join),
+            (6, vote(&ids[2], 2, true)),
+            (7, vote(&ids[3], 2, true)),
+        ];
+        sets.replay(entries.iter().map(|(h, e)| (*h, e)));
+        assert!(sets.changes.is_empty(), "{:?}", sets.changes);
+        assert_eq!(sets.keys_at(100).len(), 4);
+    }
+
+    #[test]
+    fn a_removal_and_a_refusal_follow_the_tally() {
+        let (ids, mut sets) = founders(4);
+        let remove = |by: &Identity, who: &Identity, pid: u8| {
+            sign_entry(
+                Entry::MemberProposed {
+                    proposal_id: [pid; 32],
+                    proposer: by.party_id(),
+                    change: MembershipChange::Remove {
+                        party: who.party_id(),
+                    },
+                },
+                &[by],
+            )
+        };
+        let new = Identity::generate(&mut OsRng);
+        let entries = [
+            // Two of four refuse: more than a third, refused.
+            (1, admit(&ids[0], &new, "m4", 1)),
+            (2, vote(&ids[1], 1, false)),
+            (3, vote(&ids[2], 1, false)),
+            // Votes on a decided proposal change nothing.
+            (4, vote(&ids[3], 1, true)),
+            (9, remove(&ids[0], &ids[3], 2)),
+            (10, vote(&ids[1], 2, true)),
+            (11, vote(&ids[2], 2, true)),
+        ];
+        sets.replay(entries.iter().map(|(h, e)| (*h, e)));
+        assert_eq!(sets.changes.len(), 1, "{:?}", sets.changes);
+        assert!(!sets.changes[0].admitted);
+        assert_eq!(sets.keys_at(15).len(), 4);
+        assert_eq!(sets.keys_at(16).len(), 3);
+        assert!(!sets.keys_at(16).contains(&ids[3].public().sign));
+    }
+}
