@@ -6,7 +6,8 @@
 // bank's next question is refused. The app process unlocks no keystore but
 // the borrower's (its log lists every keystore it unlocks). Then a bank
 // officer on her own key, registered at the bank's node, asks in a new app
-// process and sees the answer and her question in the consortium's list.
+// process and sees the answer and her question in the consortium's list;
+// the demo folder's own analyst opens her home from people/analyst.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -227,4 +228,27 @@ test("a bank officer on her own key asks in the app; the question names her", as
   await shot("own-officer-home");
   const unlocked = unlockedKeystores().slice(before);
   assert.deepEqual(unlocked, [path.join(OLGA, "keystore.json")], "this app process unlocked Olga's keystore alone");
+});
+
+test("the demo's analyst opens her own keystore from people/ and reads the agency's records with her key", async () => {
+  const ANALYST = path.join(RUNNING, "people", "analyst");
+  assert.ok(fs.existsSync(path.join(ANALYST, "keystore.json")), "the demo folder holds the analyst's own keystore");
+  await driver.quit();
+  const before = unlockedKeystores().length;
+  await openApp();
+  await type("#own-dir", ANALYST);
+  await type("#own-profile", PROFILE);
+  await type("#own-pass", MEMBER_PASS);
+  const t0 = Date.now();
+  await (await $("#own-open")).click();
+  const opened = await waitFor('#operator-main, [data-testid="first-out"] [data-testid="error"]');
+  assert.equal(await opened.getAttribute("id"), "operator-main", `opening failed: ${await opened.getText()}`);
+  await waitFor('#operator-main[data-role="analyst"] #own-records tr[data-record-id]');
+  timings.unlock_to_analyst_home_ms = Date.now() - t0;
+  const rows = await driver.findElements(By.css("#own-records tr[data-record-id]"));
+  assert.ok(rows.length > 0, "the agency's records, opened with the analyst's key");
+  assert.match(await rows[0].getText(), /balance|income/);
+  await shot("own-analyst-home");
+  const unlocked = unlockedKeystores().slice(before);
+  assert.deepEqual(unlocked, [path.join(ANALYST, "keystore.json")], "this app process unlocked the analyst's keystore alone");
 });

@@ -253,7 +253,7 @@ pub(super) fn cast_vote(
         )?;
     } else if status == ProposalStatus::Refused {
         conn.execute(
-            "UPDATE membership_proposals SET status = 'refused'', decided_height = ?2 WHERE proposal_id = ?1",
+            "UPDATE membership_proposals SET status = 'refused', decided_height = ?2 WHERE proposal_id = ?1",
             params![&proposal_id[..], ctx.height as i64],
         )?;
     }
