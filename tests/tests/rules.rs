@@ -198,6 +198,66 @@ fn query_after_revocation_is_refused_and_open_queries_cannot_be_answered() {
     assert_eq!(w.rejected(again).code, RejectCode::AlreadyExists);
 }
 
+/// A security freeze (FCRA §605A): while the file is frozen no question
+/// about the borrower lands, nor an answer to one asked before; only the
+/// borrower freezes or lifts it, and not twice the same way.
+#[test]
+fn a_frozen_file_refuses_questions_and_answers_until_the_borrower_lifts_it() {
+    let mut w = world();
+    let (a, s1) = (w.bank_a.clone(), w.s1.clone());
+    let open_q = w.ask(
+        &a,
+        &s1.party_id(),
+        Predicate::ScoreAtLeast { min: 600 },
+        None,
+    );
+    let answer = w.answer(&open_q);
+    // Someone else cannot freeze it: the entry must carry the borrower's signature.
+    let mut by_bank = actions::freeze_entry(&s1, true);
+    by_bank.signatures = sign_entry(by_bank.entry.clone(), &[&a]).signatures;
+    assert_eq!(w.rejected(by_bank).code, RejectCode::BadSignature);
+    let frozen_at = w.ok(actions::freeze_entry(&s1, true));
+    assert_eq!(
+        read::frozen_since(w.view(&a), &s1.party_id()).unwrap(),
+        Some(frozen_at)
+    );
+    assert_eq!(
+        w.rejected(actions::freeze_entry(&s1, true)).code,
+        RejectCode::AlreadyExists
+    );
+    // Whatever the consents: the bank's is live.
+    let r = w.rejected(forced_query(
+        &w,
+        w.consent_a,
+        Predicate::ScoreAtLeast { min: 600 },
+    ));
+    assert_eq!(r.code, RejectCode::Frozen);
+    assert!(r.message.contains("froze"), "{r}");
+    // An answer prepared before the freeze does not land either.
+    assert_eq!(w.rejected(answer).code, RejectCode::Frozen);
+    // Other borrowers are not affected.
+    let s2 = w.s2.party_id();
+    assert_eq!(read::frozen_since(w.view(&a), &s2).unwrap(), None);
+    // Lifted by the borrower: questions land again.
+    w.ok(actions::freeze_entry(&s1, false));
+    assert_eq!(
+        w.rejected(actions::freeze_entry(&s1, false)).code,
+        RejectCode::AlreadyExists
+    );
+    assert_eq!(
+        read::frozen_since(w.view(&a), &s1.party_id()).unwrap(),
+        None
+    );
+    let q = w.ask(
+        &a,
+        &s1.party_id(),
+        Predicate::ScoreAtLeast { min: 600 },
+        None,
+    );
+    let answer = w.answer(&q);
+    w.ok(answer);
+}
+
 #[test]
 fn query_after_expiry_is_refused() {
     let mut w = world();

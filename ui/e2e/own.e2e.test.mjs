@@ -3,7 +3,8 @@
 // identity is created in the app, enrolled by the bank with the CLI, grants
 // its consents in the app; the bank asks with the CLI; the app's access log
 // shows the question and its answer; the borrower revokes in the app and the
-// bank's next question is refused. The app process unlocks no keystore but
+// bank's next question is refused; a freeze in one click refuses it too,
+// until it is lifted. The app process unlocks no keystore but
 // the borrower's (its log lists every keystore it unlocks). Then a bank
 // officer on her own key, registered at the bank's node, asks in a new app
 // process and sees the answer and her question in the consortium's list;
@@ -161,6 +162,21 @@ test("the borrower opens their identity and grants consents in the app; the bank
   assert.match(await (await $("#access-checked")).getText(), /proven in a block the members certified; asked regulator and agency/);
   assert.equal((await driver.findElements(By.css('[data-testid="lying-member"]'))).length, 0);
   await shot("own-borrower-home");
+});
+
+test("the borrower freezes her file in one click: the bank's question is refused until she lifts it", async () => {
+  const click = async (css) => driver.executeScript("arguments[0].scrollIntoView({ block: 'center' }); arguments[0].click()", await $(css));
+  await click('#freeze-toggle[data-frozen="0"]');
+  await waitFor('[data-testid="frozen"]');
+  await waitFor('#my-freeze[data-frozen="1"]');
+  const refused = bankAsks("total_debt < 100000");
+  assert.equal(refused.code, 2, `refused: ${JSON.stringify(refused.out)}`);
+  assert.equal(refused.out.error.code, "frozen");
+  await click('#freeze-toggle[data-frozen="1"]');
+  await waitFor('[data-testid="unfrozen"]');
+  await waitFor('#my-freeze[data-frozen="0"]');
+  const asked = bankAsks("total_debt < 100000");
+  assert.equal(asked.code, 0, asked.stderr);
 });
 
 test("the borrower revokes in the app and the bank's next question is refused", async () => {

@@ -41,7 +41,7 @@ export interface AuditEvent { at: number; kind: string; actor: string | null; ac
 export interface AuditFilter { member?: string; subject?: string; kinds?: string[]; purpose?: string; from?: number; to?: number; limit?: number }
 export interface Access { at: number; party: string; party_name: string; action: string; detail: string }
 export interface Dispute { dispute_id: string; record_id: string; reason: string; opened_at: number; resolved_at: number | null; outcome: string | null }
-export interface BorrowerHome { label: string; subject: string; records: [RecordRow, Payload][]; scores: [string, number, number][]; consents: Consent[]; access: Access[]; disputes: Dispute[]; members: Member[]; checked: MemberCheck[] | null }
+export interface BorrowerHome { label: string; subject: string; records: [RecordRow, Payload][]; scores: [string, number, number][]; consents: Consent[]; access: Access[]; disputes: Dispute[]; members: Member[]; frozen_since: number | null; checked: MemberCheck[] | null }
 export interface MemberCheck { name: string; honest: boolean; missing: number; refused: number; unreachable: string | null }
 export interface Tradeline { account_type: string; account_status: string; date_opened: string; date_of_account_information: string; date_of_first_delinquency: string | null; payment_history: string; balance: number; credit_limit: number; past_due: number; scheduled_payment: number; days_past_due: number; serious_delinquency: boolean }
 export interface Progress { stage: string; done: number; total: number }
@@ -57,6 +57,7 @@ export const api = {
   ownHome: () => call<BorrowerHome>("own_home"),
   ownGrant: (grantee: string, purpose: string, kinds: string[], expiresInDays: number) => call<string>("own_grant", { grantee, purpose, kinds, expiresInDays }),
   ownRevoke: (consentId: string) => call<number>("own_revoke", { consentId }),
+  ownFreeze: (frozen: boolean) => call<number>("own_freeze", { frozen }),
   ownDispute: (recordId: string, reason: string) => call<string>("own_dispute", { recordId, reason }),
   ownAsk: (subject: string, predicate: PredicateDto, target: string | null) => call<OwnAsk>("own_ask", { subject, predicate, target }),
   ownEnrol: (requestPath: string) => call<string>("own_enrol", { requestPath }),
@@ -81,6 +82,7 @@ export const api = {
   borrowerGrant: (label: string, grantee: string, purpose: string, kinds: string[], expiresInDays: number, explicit: boolean) =>
     call<string>("borrower_grant", { label, grantee, purpose, kinds, expiresInDays, explicit }),
   borrowerRevoke: (label: string, consentId: string) => call<number>("borrower_revoke", { label, consentId }),
+  borrowerFreeze: (label: string, frozen: boolean) => call<number>("borrower_freeze", { label, frozen }),
   borrowerDispute: (label: string, recordId: string, reason: string) => call<string>("borrower_dispute", { label, recordId, reason }),
   onProgress: (f: (p: Progress) => void): Promise<UnlistenFn> => listen<Progress>("demo-progress", (e) => f(e.payload)),
 };

@@ -27,6 +27,8 @@ export function adviceFor(code: string): string {
     case "no-live-consent":
     case "predicate-not-allowed":
       return "The borrower has not given you a live consent that covers this question. Ask them to grant one; nothing was sent to the ledger.";
+    case "frozen":
+      return "The borrower froze their file: no question about them is accepted until they lift the freeze. Nothing was sent to the ledger.";
     case "not-found":
       return "Check the folder or id; it does not exist here.";
     case "invalid-input":

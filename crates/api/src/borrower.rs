@@ -74,6 +74,8 @@ pub struct MyRecord {
 /// Everything about me, proven (see [`BorrowerSession::my_file`]).
 #[derive(Clone, Debug)]
 pub struct MyFile {
+    /// When I froze my file (block time), if it is frozen.
+    pub frozen_since: Option<u64>,
     pub consents: Vec<MyConsent>,
     pub records: Vec<MyRecord>,
     pub log: Vec<AccessRow>,
@@ -319,6 +321,12 @@ impl BorrowerSession {
         Ok(cid)
     }
 
+    /// Freeze my file (no new question about me is accepted, whatever my
+    /// consents) or lift the freeze. Returns the height it is final at.
+    pub fn freeze(&self, frozen: bool) -> Result<u64> {
+        self.submit_final(vec![actions::freeze_entry(&self.identity, frozen)])
+    }
+
     pub fn revoke(&self, consent: &Id) -> Result<u64> {
         let c = self
             .listed_consents()?
@@ -362,6 +370,8 @@ impl BorrowerSession {
         let mut consents: Vec<MyConsent> = Vec::new();
         let mut revoked: std::collections::BTreeMap<Id, u64> = Default::default();
         let mut furnished: Vec<(&RecordFurnished, &crate::light::Proven)> = Vec::new();
+        // Entries are in ledger order: the last change stands.
+        let mut frozen_since = None;
         for p in &history.entries {
             match &p.entry.entry {
                 Entry::ConsentGranted(c) if c.subject == me => consents.push(MyConsent {
@@ -385,6 +395,9 @@ impl BorrowerSession {
                     revoked.entry(*consent_id).or_insert(p.at);
                 }
                 Entry::RecordFurnished(r) if r.subject == me => furnished.push((r, p)),
+                Entry::FileFrozen {
+                    subject, frozen, ..
+                } if *subject == me => frozen_since = frozen.then_some(p.at),
                 _ => {}
             }
         }
@@ -434,6 +447,7 @@ impl BorrowerSession {
             .collect();
         let log = self.log_of(&history);
         Ok(MyFile {
+            frozen_since,
             consents,
             records,
             log,

@@ -404,6 +404,17 @@ pub fn access_log(h: &History, name: impl Fn(&PartyId) -> String) -> Vec<LogLine
             Entry::SubjectEnrolled { lender, .. } => {
                 out.push(line(*lender, "enrol", "enrolled".into()))
             }
+            Entry::FileFrozen {
+                subject, frozen, ..
+            } => out.push(line(
+                *subject,
+                "freeze",
+                if *frozen {
+                    "file frozen: no new question is accepted".into()
+                } else {
+                    "freeze lifted".into()
+                },
+            )),
             _ => {}
         }
     }

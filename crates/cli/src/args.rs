@@ -225,6 +225,9 @@ pub(crate) enum Cmd {
     /// As a borrower: dispute one of your records.
     #[command(subcommand)]
     Dispute(DisputeCmd),
+    /// As a borrower: freeze your file (a security freeze: no new question
+    /// about you is accepted, whatever your consents) or lift the freeze.
+    Freeze(FreezeArgs),
     /// As a member's staff on your own key (an officer, analyst or auditor
     /// registered with `credence node operator add`).
     #[command(subcommand)]
@@ -457,6 +460,24 @@ pub(crate) enum DisputeCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args)]
+pub(crate) struct FreezeArgs {
+    #[arg(value_enum)]
+    pub(crate) state: FreezeState,
+    #[command(flatten)]
+    pub(crate) borrower: BorrowerArgs,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum FreezeState {
+    /// Freeze: no new question about you is accepted.
+    On,
+    /// Lift the freeze.
+    Off,
 }
 
 #[derive(Args)]

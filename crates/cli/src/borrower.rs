@@ -148,9 +148,15 @@ pub(crate) fn consent_cmd(cmd: ConsentCmd) -> Result<i32> {
                     .collect();
                 println!(
                     "{}",
-                    json!({ "consents": rows, "members": members_json(&file.history) })
+                    json!({ "consents": rows, "frozen_since": file.frozen_since, "members": members_json(&file.history) })
                 );
             } else {
+                if let Some(at) = file.frozen_since {
+                    println!(
+                        "Your file is frozen (since {}): no new question about you is accepted.",
+                        credence_api::demo::civil_date(at).0
+                    );
+                }
                 println!(
                     "{} consents, each proven in a certified block (asked {}):",
                     list.len(),
@@ -286,6 +292,22 @@ pub(crate) fn access_log(a: BorrowerListArgs) -> Result<i32> {
         }
     }
     warn_liars(&checked);
+    Ok(0)
+}
+
+pub(crate) fn freeze(a: FreezeArgs) -> Result<i32> {
+    let frozen = matches!(a.state, FreezeState::On);
+    let height = session(&a.borrower)?.freeze(frozen)?;
+    print(a.json, json!({"frozen": frozen, "height": height}), || {
+        if frozen {
+            format!(
+                "your file is frozen (final at height {height}): no new question about you is \
+                 accepted until you lift it with `credence freeze off`"
+            )
+        } else {
+            format!("the freeze is lifted (final at height {height})")
+        }
+    });
     Ok(0)
 }
 

@@ -46,6 +46,7 @@ fn main() {
             | Cmd::Records(BorrowerListArgs { json: true, .. })
             | Cmd::AccessLog(BorrowerListArgs { json: true, .. })
             | Cmd::Dispute(DisputeCmd::Open { json: true, .. })
+            | Cmd::Freeze(FreezeArgs { json: true, .. })
             | Cmd::Operator(
                 OperatorCmd::Ask { json: true, .. }
                     | OperatorCmd::Records { json: true, .. }
@@ -141,6 +142,7 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Records(a) => borrower::records(a),
         Cmd::AccessLog(a) => borrower::access_log(a),
         Cmd::Dispute(c) => borrower::dispute_cmd(c),
+        Cmd::Freeze(a) => borrower::freeze(a),
         Cmd::Operator(c) => operator::operator_cmd(c),
     }
 }

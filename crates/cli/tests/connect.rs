@@ -545,6 +545,30 @@ fn a_borrower_on_their_own_key(dir: &Path, tmp: &Path) {
         "{log}"
     );
 
+    // A security freeze: the same question is refused whatever the consents,
+    // the log shows the freeze, and once lifted the bank may ask again.
+    let f = run(&["freeze", "on", "--json"]);
+    assert_eq!(f["frozen"], true, "{f}");
+    let e = refused(&ask, "frozen");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("froze"),
+        "{e}"
+    );
+    assert!(run(&["consent", "list", "--json"])["frozen_since"].is_u64());
+    fails(&["freeze", "on", "--json"], "already-exists");
+    let log = run(&["access-log", "--json"]);
+    assert!(
+        log["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "freeze"),
+        "{log}"
+    );
+    run(&["freeze", "off", "--json"]);
+    assert!(run(&["consent", "list", "--json"])["frozen_since"].is_null());
+    assert_eq!(ok(&ask)["holds"], true);
+
     run(&["consent", "revoke", "--consent", &consent, "--json"]);
     let list = run(&["consent", "list", "--json"]);
     let revoked = list["consents"]

@@ -22,6 +22,8 @@ pub enum RejectCode {
     NotSupported,
     Malformed,
     UnknownDispute,
+    /// The subject froze their file: no new question about them.
+    Frozen,
 }
 
 impl RejectCode {
@@ -44,12 +46,13 @@ impl RejectCode {
             RejectCode::NotSupported => "not-supported",
             RejectCode::Malformed => "malformed",
             RejectCode::UnknownDispute => "unknown-dispute",
+            RejectCode::Frozen => "frozen",
         }
     }
 }
 
 impl RejectCode {
-    pub const ALL: [RejectCode; 17] = [
+    pub const ALL: [RejectCode; 18] = [
         RejectCode::BadSignature,
         RejectCode::UnknownMember,
         RejectCode::WrongRole,
@@ -67,6 +70,7 @@ impl RejectCode {
         RejectCode::NotSupported,
         RejectCode::Malformed,
         RejectCode::UnknownDispute,
+        RejectCode::Frozen,
     ];
     pub fn parse(s: &str) -> Option<RejectCode> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)

@@ -205,6 +205,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX entries_membership ON entries(height, idx)
         WHERE kind IN ('genesis', 'member-proposed', 'member-vote');
     "#,
+    // v7: a subject's security freeze (the height it began; NULL: none).
+    r#"
+    ALTER TABLE subjects ADD COLUMN frozen_height INTEGER;
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.

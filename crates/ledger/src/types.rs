@@ -408,6 +408,15 @@ pub enum Entry {
         regulator: PartyId,
         unusable: bool,
     },
+    /// The subject freezes their file (a security freeze, FCRA §605A):
+    /// while it is frozen no new question about them is accepted, whatever
+    /// their consents; `frozen: false` lifts it. Signed by the subject;
+    /// `change_id` is fresh for each change.
+    FileFrozen {
+        change_id: Id,
+        subject: PartyId,
+        frozen: bool,
+    },
 }
 
 impl Entry {
@@ -429,6 +438,7 @@ impl Entry {
             Entry::DisputeResolved { .. } => "dispute-resolved",
             Entry::RecordContested { .. } => "record-contested",
             Entry::RecordJudged { .. } => "record-judged",
+            Entry::FileFrozen { .. } => "file-frozen",
         }
     }
 
@@ -442,6 +452,7 @@ impl Entry {
             Entry::QueryAsked(q) => Some(q.subject),
             Entry::ScoreCommitted(s) => Some(s.subject),
             Entry::DisputeOpened { subject, .. } => Some(*subject),
+            Entry::FileFrozen { subject, .. } => Some(*subject),
             _ => None,
         }
     }

@@ -46,6 +46,7 @@ pub async fn borrower_home(state: State<'_, AppState>, label: String) -> UiResul
                 .iter()
                 .map(MemberDto::from)
                 .collect(),
+            frozen_since: desk::frozen_at(view, &me.party_id())?,
             checked: None,
         })
     })
@@ -96,6 +97,19 @@ pub async fn borrower_revoke(
         let id = parse_id("consent", &consent_id)?;
         let reader = s.reader()?;
         Ok(desk::revoke(s.net(), &reader, &me, &id)?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn borrower_freeze(
+    state: State<'_, AppState>,
+    label: String,
+    frozen: bool,
+) -> UiResult<u64> {
+    with_session(&state, move |s| {
+        let me = s.borrower(&label)?.clone();
+        Ok(desk::freeze(s.net(), &me, frozen)?)
     })
     .await
 }

@@ -246,6 +246,11 @@ pub async fn own_revoke(state: State<'_, AppState>, consent_id: String) -> UiRes
 }
 
 #[tauri::command]
+pub async fn own_freeze(state: State<'_, AppState>, frozen: bool) -> UiResult<u64> {
+    as_borrower(&state, move |s| Ok(s.freeze(frozen)?)).await
+}
+
+#[tauri::command]
 pub async fn own_dispute(
     state: State<'_, AppState>,
     record_id: String,

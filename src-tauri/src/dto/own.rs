@@ -250,6 +250,7 @@ impl BorrowerHome {
             })
             .collect();
         let history = file.history;
+        let frozen_since = file.frozen_since;
         let mut access: Vec<AccessDto> = file
             .log
             .into_iter()
@@ -285,6 +286,7 @@ impl BorrowerHome {
             access,
             disputes,
             members: members(s.profile())?,
+            frozen_since,
             checked: Some(checked),
         })
     }

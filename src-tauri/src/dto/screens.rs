@@ -108,6 +108,8 @@ pub struct BorrowerHome {
     pub access: Vec<AccessDto>,
     pub disputes: Vec<DisputeDto>,
     pub members: Vec<MemberDto>,
+    /// Since when (unix seconds) the borrower's file is frozen, if it is.
+    pub frozen_since: Option<u64>,
     /// On one's own key: the members asked for the access log and how each
     /// did (`None` in demo mode, where the app holds the ledgers).
     pub checked: Option<Vec<MemberCheckDto>>,

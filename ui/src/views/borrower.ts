@@ -1,5 +1,6 @@
 // Borrower: my records and scores, who accessed my data and when, my
-// consents (grant; revoke with one click), disputes.
+// consents (grant; revoke with one click), the security freeze (one click),
+// disputes.
 import { api, type BorrowerHome, type OwnInfo, type SessionInfo } from "../api";
 import { timeline } from "../charts";
 import { act, clear, errorBox, field, h, notice, select, svgBox } from "../dom";
@@ -11,6 +12,7 @@ let current = "";
 interface BorrowerActions {
   grant(grantee: string, purpose: string, kinds: string[], days: number, explicit: boolean): Promise<string>;
   revoke(consentId: string): Promise<number>;
+  freeze(frozen: boolean): Promise<number>;
   dispute(recordId: string, reason: string): Promise<string>;
 }
 
@@ -18,6 +20,7 @@ function demoActions(label: string): BorrowerActions {
   return {
     grant: (g, p, k, d, e) => api.borrowerGrant(label, g, p, k, d, e),
     revoke: (c) => api.borrowerRevoke(label, c),
+    freeze: (f) => api.borrowerFreeze(label, f),
     dispute: (r, why) => api.borrowerDispute(label, r, why),
   };
 }
@@ -25,6 +28,7 @@ function demoActions(label: string): BorrowerActions {
 const OWN: BorrowerActions = {
   grant: (g, p, k, d) => api.ownGrant(g, p, k, d),
   revoke: (c) => api.ownRevoke(c),
+  freeze: (f) => api.ownFreeze(f),
   dispute: (r, why) => api.ownDispute(r, why),
 };
 
@@ -91,6 +95,19 @@ function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement
       }
       return h("tr", { "data-consent-id": c.consent_id }, h("td", {}, c.grantee_name), h("td", {}, c.purpose), h("td", {}, c.predicates.join(", ")), h("td", {}, formatTime(c.expires_at)), h("td", {}, cell));
     })));
+
+  // The security freeze (FCRA §605A): one click either way.
+  const frozen = b.frozen_since !== null;
+  const fBtn = h("button", { id: "freeze-toggle", class: frozen ? "primary" : "danger", "data-frozen": frozen ? "1" : "0" }, frozen ? "Lift the freeze" : "Freeze my file");
+  fBtn.addEventListener("click", async () => {
+    const r = await act(fBtn, out, () => acts.freeze(!frozen), frozen ? "Lifting…" : "Freezing…");
+    if (r !== undefined) await reload(notice(frozen ? `Freeze lifted (block ${r}).` : `Your file is frozen (block ${r}): no new question about you is accepted until you lift it.`, frozen ? "unfrozen" : "frozen"));
+  });
+  const freeze = h("div", { class: "card", id: "my-freeze", "data-frozen": frozen ? "1" : "0" }, h("h3", {}, "Security freeze"),
+    h("p", { class: frozen ? "warn" : "muted" }, frozen
+      ? `Frozen since ${formatTime(b.frozen_since!)}: no member may ask about you, whatever your consents.`
+      : "Not frozen. Freezing stops every new question about you, whatever your consents, until you lift it."),
+    fBtn);
 
   // Grant a consent.
   const grantee = select(b.members.filter((m) => m.role !== "regulator").map((m) => ({ value: m.party, label: `${m.name} (${m.role})` })), { id: "grant-to" });
@@ -161,7 +178,7 @@ function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement
     out,
     h("div", { class: "kpis" }, ...scores, h("div", { class: "kpi" }, h("div", { class: "kpi-v" }, String(b.consents.filter((c) => c.live).length)), h("div", { class: "kpi-l" }, "live consents"))),
     h("div", { class: "grid2" },
-      h("div", {}, h("div", { class: "card" }, h("h3", {}, "My consents"), consents), grant),
+      h("div", {}, freeze, h("div", { class: "card" }, h("h3", {}, "My consents"), consents), grant),
       h("div", {}, h("div", { class: "card" }, h("h3", {}, "Who accessed my data, and when"), checked ?? "", accessChart, access))),
     h("h3", {}, "My records"), records,
   );

@@ -93,6 +93,21 @@ pub fn revoke_entry(subject: &Identity, consent_id: &Id) -> SignedEntry {
     )
 }
 
+/// The subject's signed security freeze of their file (`frozen: false`
+/// lifts it); the rules refuse a change to the state it is already in.
+pub fn freeze_entry(subject: &Identity, frozen: bool) -> SignedEntry {
+    let mut change_id = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut change_id);
+    sign_entry(
+        Entry::FileFrozen {
+            change_id,
+            subject: subject.party_id(),
+            frozen,
+        },
+        &[subject],
+    )
+}
+
 /// Wrap the content key of every record `sharer` can open about `subject` for
 /// `recipient` (a member that has just been given consent).
 pub fn share_records(

@@ -411,6 +411,20 @@ pub fn revoke(
     submit_one(net, entry)
 }
 
+/// Borrower: freeze my file (FCRA §605A: no new question about me is
+/// accepted, whatever my consents) or lift the freeze.
+pub fn freeze(net: &mut dyn Network, me: &Identity, frozen: bool) -> Result<u64> {
+    submit_one(net, actions::freeze_entry(me, frozen))
+}
+
+/// Since when (block time) `subject`'s file is frozen, if it is.
+pub fn frozen_at(view: &Ledger, subject: &PartyId) -> Result<Option<u64>> {
+    Ok(match read::frozen_since(view, subject)? {
+        Some(h) => Some(view.block(h)?.map_or(0, |(b, _)| b.header.timestamp)),
+        None => None,
+    })
+}
+
 /// Borrower: dispute one of my records (FCRA §611).
 pub fn dispute(
     net: &mut dyn Network,

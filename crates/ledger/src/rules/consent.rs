@@ -1,5 +1,5 @@
-//! Consents: a borrower grants a member a purpose-bound, expiring consent
-//! and may revoke it.
+//! A borrower's controls: a purpose-bound, expiring consent granted to a
+//! member and revoked at will, and the security freeze of their file.
 use super::*;
 
 pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
@@ -71,6 +71,28 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             conn.execute(
                 "UPDATE consents SET revoked_height = ?1, revoked_at = ?2 WHERE consent_id = ?3",
                 params![h, ts, &consent_id[..]],
+            )?;
+        }
+        Entry::FileFrozen {
+            change_id: _,
+            subject,
+            frozen,
+        } => {
+            let sk = need_subject(conn, subject)?;
+            cx.sign(&[(&sk.sign, "subject")])?;
+            let since: Option<i64> = conn.query_row(
+                "SELECT frozen_height FROM subjects WHERE party = ?1",
+                [&subject.0[..]],
+                |r| r.get(0),
+            )?;
+            match (since.is_some(), *frozen) {
+                (true, true) => return reject(C::AlreadyExists, "the file is already frozen"),
+                (false, false) => return reject(C::AlreadyExists, "the file is not frozen"),
+                _ => {}
+            }
+            conn.execute(
+                "UPDATE subjects SET frozen_height = ?1 WHERE party = ?2",
+                params![frozen.then_some(h), &subject.0[..]],
             )?;
         }
         _ => return reject(C::Malformed, "entry routed to the consent rules"),

@@ -186,7 +186,9 @@ pub(crate) fn validate_and_apply(
         Entry::RecordContested { .. } | Entry::RecordJudged { .. } => {
             reviews::apply(&mut cx, entry)?
         }
-        Entry::ConsentGranted(_) | Entry::ConsentRevoked { .. } => consent::apply(&mut cx, entry)?,
+        Entry::ConsentGranted(_) | Entry::ConsentRevoked { .. } | Entry::FileFrozen { .. } => {
+            consent::apply(&mut cx, entry)?
+        }
         Entry::QueryAsked(_) | Entry::QueryAnswered(_) | Entry::ScoreCommitted(_) => {
             questions::apply(&mut cx, entry)?
         }

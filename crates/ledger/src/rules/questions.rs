@@ -10,6 +10,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             let req = need_member(conn, &q.requester, "requester")?;
             cx.sign(&[(&req.key.sign, "requester")])?;
             need_subject(conn, &q.subject)?;
+            need_not_frozen(conn, &q.subject, "question")?;
             need_new(
                 conn,
                 "SELECT EXISTS(SELECT 1 FROM queries WHERE query_id = ?1)",
@@ -106,6 +107,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                     "the subject revoked the consent before the answer",
                 );
             }
+            need_not_frozen(conn, &q.subject, "answer")?;
             let (ids, inputs) = predicate_inputs(conn, &q)?;
             if ids != a.inputs {
                 return reject(

@@ -207,6 +207,28 @@ pub(super) fn need_subject(conn: &Connection, p: &PartyId) -> R<PublicIdentity> 
     }
 }
 
+/// Refuse a question or answer about a subject whose file is frozen.
+pub(super) fn need_not_frozen(conn: &Connection, subject: &PartyId, what: &str) -> R<()> {
+    let since: Option<i64> = conn
+        .query_row(
+            "SELECT frozen_height FROM subjects WHERE party = ?1",
+            [&subject.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    match since {
+        Some(h) => reject(
+            C::Frozen,
+            format!(
+                "the borrower froze their file at block {h}: no {what} about them is accepted \
+                 until they lift the freeze"
+            ),
+        ),
+        None => Ok(()),
+    }
+}
+
 pub(super) fn need_new(conn: &Connection, sql: &str, id: &[u8], what: &str) -> R<()> {
     let exists: bool = conn.query_row(sql, [id], |r| r.get(0))?;
     if exists {
