@@ -59,7 +59,7 @@ fn sealed_content_that_does_not_open_its_commitments_is_never_used() {
         None,
     );
     for _ in 0..2 {
-        let err = actions::prepare_answer(w.view(&ag), &ag, &qid)
+        let err = actions::prepare_answer(w.view(&ag), &ag, &qid, w.now())
             .err()
             .expect("no answer over a record that does not open");
         assert_eq!(
@@ -129,7 +129,7 @@ fn a_record_that_does_not_open_is_contested_judged_and_left_out() {
         Predicate::TotalDebtBelow { limit: 100_000_000 },
         None,
     );
-    assert!(actions::prepare_answer(w.view(&ag), &ag, &qid).is_err());
+    assert!(actions::prepare_answer(w.view(&ag), &ag, &qid, w.now()).is_err());
     assert_eq!(
         actions::records_to_contest(w.view(&ag), &ag, &subject).unwrap(),
         vec![rid]
@@ -204,7 +204,7 @@ fn a_record_that_does_not_open_is_contested_judged_and_left_out() {
         );
     }
     // Now the question is answered over the other records, and verified.
-    let answer = actions::answer(w.view(&ag), &ag, &qid).unwrap();
+    let answer = actions::answer(w.view(&ag), &ag, &qid, w.now()).unwrap();
     w.ok(answer);
     let v = reads::verify_answer(w.view(&a), &qid).unwrap();
     assert!(v.verified && v.holds);

@@ -641,6 +641,100 @@ fn borrower_reads_own_records_and_disputes_one() {
     assert_eq!(w.rejected(forced).code, RejectCode::UnknownRecord);
 }
 
+fn inputs_of(answer: &SignedEntry) -> Vec<Id> {
+    match &answer.entry {
+        Entry::QueryAnswered(a) => a.inputs.clone(),
+        other => panic!("not an answer: {other:?}"),
+    }
+}
+
+/// FCRA §611: a dispute its furnisher leaves unanswered past the genesis
+/// policy's deadline is decided for the borrower: from that block time the
+/// record is left out of every answer (and cannot be a balance question's
+/// target) until the furnisher confirms or corrects it.
+#[test]
+fn a_dispute_unanswered_past_its_deadline_leaves_the_record_out_until_the_furnisher_answers() {
+    let mut w = world();
+    let (s1, a) = (w.s1.clone(), w.bank_a.clone());
+    let (did, e) =
+        actions::open_dispute(w.view(&a), &s1, &w.tradeline, DisputeReason::WrongBalance).unwrap();
+    w.ok(e);
+    let d = read::disputes(w.view(&a), Some(&s1.party_id())).unwrap();
+    assert_eq!(d[0].deadline, d[0].opened_at + 30 * DAY);
+    let debt = Predicate::TotalDebtBelow { limit: 1 };
+    let q = w.ask(&a, &s1.party_id(), debt, None);
+    assert!(
+        inputs_of(&w.answer(&q)).contains(&w.tradeline),
+        "in time, it counts"
+    );
+
+    // Thirty days on (the bank's consent lapsed too: the borrower gives a new one).
+    w.advance(30 * DAY);
+    let now = w.now();
+    let (_, e) = actions::grant_consent(
+        &s1,
+        &a.party_id(),
+        Purpose::AccountReview,
+        AllowedPredicates::Any,
+        now + DAY,
+        false,
+        now,
+    )
+    .unwrap();
+    w.ok(e);
+    let q = w.ask(&a, &s1.party_id(), debt, None);
+    let answer = w.answer(&q);
+    assert!(
+        !inputs_of(&answer).contains(&w.tradeline),
+        "overdue: left out"
+    );
+    w.ok(answer);
+    // Not a target either: the asker's client says why, the rules refuse a forced one.
+    let e = actions::ask(
+        w.view(&a),
+        &a,
+        &s1.party_id(),
+        Predicate::BalanceAtMost { max: 1 },
+        &w.agency.party_id(),
+        Some(w.tradeline),
+        now,
+    )
+    .unwrap_err();
+    assert!(e.message.contains("did not answer in time"), "{e}");
+    let consent = read::consents_of_subject(w.view(&a), &s1.party_id())
+        .unwrap()
+        .into_iter()
+        .find(|c| c.consent.grantee == a.party_id() && c.live_at(now))
+        .unwrap()
+        .consent
+        .consent_id;
+    let forced = sign_entry(
+        Entry::QueryAsked(QueryAsked {
+            query_id: actions::new_id(),
+            requester: a.party_id(),
+            subject: s1.party_id(),
+            consent_id: consent,
+            predicate: Predicate::BalanceAtMost { max: 1 },
+            responder: w.agency.party_id(),
+            target: Some(w.tradeline),
+            operator: None,
+        }),
+        &[&a],
+    );
+    let r = w.rejected(forced);
+    assert_eq!(r.code, RejectCode::UnknownRecord);
+    assert!(r.message.contains("did not answer in time"), "{r}");
+    // The furnisher confirms it: it counts again.
+    w.ok(actions::resolve_dispute(&a, &did, DisputeOutcome::Verified));
+    let q = w.ask(&a, &s1.party_id(), debt, None);
+    let answer = w.answer(&q);
+    assert!(
+        inputs_of(&answer).contains(&w.tradeline),
+        "confirmed: it counts"
+    );
+    w.ok(answer);
+}
+
 fn join_request(candidate: &Identity, name: &str) -> JoinRequest {
     sign_join_request(
         candidate,

@@ -40,7 +40,7 @@ export interface RegulatorHome { members: Member[]; counts: Counts; activity: Ac
 export interface AuditEvent { at: number; kind: string; actor: string | null; actor_name: string; subject: string | null; subject_label: string | null; purpose: string | null; consent_id: string | null; query_id: string | null; predicate: string | null; holds: boolean | null; detail: string }
 export interface AuditFilter { member?: string; subject?: string; kinds?: string[]; purpose?: string; from?: number; to?: number; limit?: number }
 export interface Access { at: number; party: string; party_name: string; action: string; detail: string }
-export interface Dispute { dispute_id: string; record_id: string; reason: string; opened_at: number; resolved_at: number | null; outcome: string | null }
+export interface Dispute { dispute_id: string; record_id: string; reason: string; opened_at: number; deadline: number; resolved_at: number | null; outcome: string | null }
 export interface BorrowerHome { label: string; subject: string; records: [RecordRow, Payload][]; scores: [string, number, number][]; consents: Consent[]; access: Access[]; disputes: Dispute[]; members: Member[]; frozen_since: number | null; checked: MemberCheck[] | null }
 export interface MemberCheck { name: string; honest: boolean; missing: number; refused: number; unreachable: string | null }
 export interface Tradeline { account_type: string; account_status: string; date_opened: string; date_of_account_information: string; date_of_first_delinquency: string | null; payment_history: string; balance: number; credit_limit: number; past_due: number; scheduled_payment: number; days_past_due: number; serious_delinquency: boolean }

@@ -519,6 +519,7 @@ impl BorrowerSession {
                     record_id: id(d, "record_id")?,
                     reason: text(d, "reason")?,
                     opened_at: num(d, "opened_at")?,
+                    deadline: num(d, "deadline")?,
                     resolved_at: d["resolved_at"].as_u64(),
                     outcome: d["outcome"].as_str().map(str::to_string),
                 })

@@ -4,6 +4,7 @@
 //! open its commitments; a regulator judges the records contested to it.
 use crate::actions;
 use credence_crypto::Identity;
+use credence_ledger::clock::unix_now;
 use credence_ledger::{read, Id, Ledger};
 use credence_node::client::NodeClient;
 use rayon::prelude::*;
@@ -120,7 +121,7 @@ fn answer(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &Ato
         let mut contests = Vec::new();
         let jobs: Vec<_> = todo
             .iter()
-            .filter_map(|q| match actions::prepare_answer(v, agency, &q.query_id) {
+            .filter_map(|q| match actions::prepare_answer(v, agency, &q.query_id, unix_now()) {
                 Ok(j) => Some(j),
                 Err(e) => {
                     tracing::warn!(query = %hex::encode(&q.query_id[..8]), code = e.code.as_str(), "cannot answer: {}", e.message);

@@ -209,6 +209,10 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE subjects ADD COLUMN frozen_height INTEGER;
     "#,
+    // v8: the genesis policy's dispute deadline (FCRA §611: 30 days).
+    r#"
+    ALTER TABLE chain ADD COLUMN dispute_days INTEGER NOT NULL DEFAULT 30;
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.

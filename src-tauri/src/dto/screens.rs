@@ -133,6 +133,9 @@ pub struct DisputeDto {
     pub record_id: String,
     pub reason: String,
     pub opened_at: u64,
+    /// When the furnisher must have answered (FCRA §611); unanswered by
+    /// then, the record is left out of answers.
+    pub deadline: u64,
     pub resolved_at: Option<u64>,
     pub outcome: Option<String>,
 }
@@ -144,6 +147,7 @@ impl From<credence_api::read::DisputeInfo> for DisputeDto {
             record_id: hex_id(&d.record_id),
             reason: d.reason,
             opened_at: d.opened_at,
+            deadline: d.deadline,
             resolved_at: d.resolved_at,
             outcome: d.outcome,
         }

@@ -111,7 +111,14 @@ impl World {
         qid
     }
     pub fn answer(&mut self, qid: &Id) -> SignedEntry {
-        actions::answer(self.view(&self.agency.clone()), &self.agency.clone(), qid).expect("answer")
+        let now = self.now();
+        actions::answer(
+            self.view(&self.agency.clone()),
+            &self.agency.clone(),
+            qid,
+            now,
+        )
+        .expect("answer")
     }
 }
 

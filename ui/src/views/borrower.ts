@@ -75,6 +75,16 @@ export async function borrowerView(body: HTMLElement, s: SessionInfo): Promise<v
   await load();
 }
 
+/** An open dispute: when it was opened and the furnisher's deadline; past
+ *  it, the record is left out of every answer (FCRA §611). */
+function disputeState(d: { opened_at: number; deadline: number }): HTMLElement {
+  const overdue = Date.now() / 1000 >= d.deadline;
+  return h("span", { class: "warn", "data-testid": "dispute-state", "data-overdue": overdue ? "1" : "0" },
+    overdue
+      ? `disputed ${formatTime(d.opened_at)}; not answered by ${formatTime(d.deadline)}, so it is left out of every answer until the furnisher confirms or corrects it`
+      : `disputed ${formatTime(d.opened_at)}; the furnisher must answer by ${formatTime(d.deadline)}`);
+}
+
 function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement) => Promise<void>, acts: BorrowerActions) {
   const out = h("div", { class: "out" });
 
@@ -149,7 +159,7 @@ function render(main: HTMLElement, b: BorrowerHome, reload: (flash?: HTMLElement
       h("div", { class: "rec-head" }, h("strong", {}, `${p.kind} from ${r.furnisher_name}`), h("span", { class: `tag ${r.status}` }, r.compliance ? `${r.status} · ${r.compliance}` : r.status)),
       h("div", {}, facts.join(" · ")),
       p.payment_history ? h("div", { class: "history" }, ...paymentCells(p.payment_history).map((c) => h("span", { class: `cell ${c.tone}` }, c.ch))) : null,
-      h("div", { class: "row" }, open ? h("span", { class: "warn" }, `disputed ${formatTime(open.opened_at)}`) : reason, dBtn));
+      h("div", { class: "row" }, open ? disputeState(open) : reason, dBtn));
   }));
 
   const scores = b.scores.map(([agency, period, score]) => h("div", { class: "kpi" }, h("div", { class: "kpi-v" }, String(score)), h("div", { class: "kpi-l" }, `score by ${agency}, ${period}`)));

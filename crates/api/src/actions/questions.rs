@@ -32,10 +32,13 @@ pub fn ask(
             ))
         }
         (true, Some(t)) => {
-            read::check_target(view, subject, &t).map_err(|_| {
-                ApiError::invalid(
+            read::check_target(view, subject, &t, now).map_err(|e| match e {
+                credence_ledger::LedgerError::Rejected(r) if r.message.contains("disputed") => {
+                    ApiError::invalid(r.message)
+                }
+                _ => ApiError::invalid(
                     "a balance question needs one of this borrower's live tradelines as its target",
-                )
+                ),
             })?;
         }
         (false, None) => {}
@@ -114,11 +117,19 @@ impl AnswerJob {
 
 /// The agency answers a query: derive the inputs as the rules will, open
 /// their sealed payloads, prove the true side.
-pub fn answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result<SignedEntry> {
-    prepare_answer(view, agency, query_id)?.prove(agency)
+pub fn answer(view: &Ledger, agency: &Identity, query_id: &Id, now: u64) -> Result<SignedEntry> {
+    prepare_answer(view, agency, query_id, now)?.prove(agency)
 }
 
-pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result<AnswerJob> {
+/// Everything an answer needs but its proof, for a block at about `now`
+/// (what it is answered over depends on the time: a record whose dispute
+/// went unanswered past its deadline is left out).
+pub fn prepare_answer(
+    view: &Ledger,
+    agency: &Identity,
+    query_id: &Id,
+    now: u64,
+) -> Result<AnswerJob> {
     let (q, answered) =
         read::query(view, query_id)?.ok_or_else(|| ApiError::not_found("no such query"))?;
     if answered {
@@ -133,7 +144,7 @@ pub fn prepare_answer(view: &Ledger, agency: &Identity, query_id: &Id) -> Result
             "the query is addressed to another agency",
         ));
     }
-    let (ids, inputs) = read::derive_inputs(view, &q)?;
+    let (ids, inputs) = read::derive_inputs(view, &q, now)?;
     let mut openings = PredicateOpenings::default();
     let fields = match PredicateKind::of(&q.predicate).inputs() {
         Inputs::Score => None,

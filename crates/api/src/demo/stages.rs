@@ -228,7 +228,9 @@ impl Stages<'_> {
             )?;
             let jobs: Vec<AnswerJob> = open
                 .iter()
-                .map(|q| actions::prepare_answer(agency_view, self.agency(), &q.query_id))
+                .map(|q| {
+                    actions::prepare_answer(agency_view, self.agency(), &q.query_id, self.net.now())
+                })
                 .collect::<Result<_>>()?;
             let mut done = 0u64;
             let agency = self.agency().clone();

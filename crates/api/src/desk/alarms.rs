@@ -47,8 +47,6 @@ pub struct AlarmConfig {
     pub burst_members: usize,
     /// A query unanswered this long (seconds) is late.
     pub answer_sla: u64,
-    /// FCRA §611: days a furnisher has to resolve a dispute.
-    pub dispute_days: u64,
     /// Share (percent) of live tradelines in serious delinquency that alarms.
     pub delinquency_percent: u64,
 }
@@ -60,7 +58,6 @@ impl Default for AlarmConfig {
             burst_window: 24 * 3600,
             burst_members: 2,
             answer_sla: 3600,
-            dispute_days: 30,
             delinquency_percent: 20,
         }
     }
@@ -109,18 +106,14 @@ pub fn late_answers(queries: &[QueryInfo], now: u64, cfg: &AlarmConfig) -> Vec<(
 }
 
 /// Open disputes, and those past the FCRA §611 deadline.
-pub fn dispute_state(
-    disputes: &[DisputeInfo],
-    now: u64,
-    cfg: &AlarmConfig,
-) -> (usize, Vec<DisputeInfo>) {
+pub fn dispute_state(disputes: &[DisputeInfo], now: u64) -> (usize, Vec<DisputeInfo>) {
     let open: Vec<&DisputeInfo> = disputes
         .iter()
         .filter(|d| d.resolved_at.is_none())
         .collect();
     let overdue = open
         .iter()
-        .filter(|d| now.saturating_sub(d.opened_at) > cfg.dispute_days * 86_400)
+        .filter(|d| now >= d.deadline)
         .map(|d| (*d).clone())
         .collect();
     (open.len(), overdue)
@@ -158,14 +151,18 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
             member: Some(r),
         });
     }
-    let (open, overdue) = dispute_state(&read::disputes(view, None)?, now, cfg);
+    let (open, overdue) = dispute_state(&read::disputes(view, None)?, now);
     for d in &overdue {
         out.push(Alarm {
             code: "dispute-overdue",
             severity: Severity::Critical,
-            title: format!("dispute past the {}-day deadline", cfg.dispute_days),
+            title: format!(
+                "dispute past its deadline ({})",
+                crate::demo::civil_date(d.deadline).0
+            ),
             detail: format!(
-                "record {} of subject {} disputed ({}) and not resolved (FCRA §611)",
+                "record {} of subject {} disputed ({}) and not resolved (FCRA §611): it is left \
+                 out of answers until its furnisher confirms or corrects it",
                 hex::encode(&d.record_id[..8]),
                 d.subject.short(),
                 d.reason

@@ -240,6 +240,7 @@ pub struct ResponderPass {
 /// checks each proof as it applies the block). At most `max` queries.
 pub fn answer_open(net: &mut dyn Network, agency: &Identity, max: usize) -> Result<ResponderPass> {
     let t0 = Instant::now();
+    let now = net.now();
     let view = net.view(&agency.party_id())?;
     let open = read::queries(
         view,
@@ -253,7 +254,7 @@ pub fn answer_open(net: &mut dyn Network, agency: &Identity, max: usize) -> Resu
     let mut pass = ResponderPass::default();
     let mut jobs = Vec::new();
     for q in &open {
-        match actions::prepare_answer(view, agency, &q.query_id) {
+        match actions::prepare_answer(view, agency, &q.query_id, now) {
             Ok(j) => jobs.push(j),
             Err(e) => pass.refused.push((q.query_id, e.message)),
         }
@@ -287,8 +288,9 @@ pub fn answer_open(net: &mut dyn Network, agency: &Identity, max: usize) -> Resu
 
 /// Answer one query (the analyst's button).
 pub fn answer_one(net: &mut dyn Network, agency: &Identity, query_id: &Id) -> Result<u64> {
+    let now = net.now();
     let view = net.view(&agency.party_id())?;
-    let job = actions::prepare_answer(view, agency, query_id)?;
+    let job = actions::prepare_answer(view, agency, query_id, now)?;
     let entry = job.prove(agency)?;
     submit_one(net, entry)
 }

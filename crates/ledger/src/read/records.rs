@@ -161,16 +161,21 @@ pub struct DisputeInfo {
     pub record_id: Id,
     pub reason: String,
     pub opened_at: u64,
+    /// When the furnisher's time to answer ends (the genesis policy's
+    /// days after `opened_at`); unanswered by then, the record is left out
+    /// of answers.
+    pub deadline: u64,
     pub resolved_at: Option<u64>,
     pub outcome: Option<String>,
 }
 
 pub fn disputes(view: &Ledger, subject: Option<&PartyId>) -> Result<Vec<DisputeInfo>, LedgerError> {
     let conn = view.conn();
-    let mut st = conn.prepare(
-        "SELECT dispute_id, subject, record_id, reason, opened_at, resolved_at, outcome FROM disputes
-         WHERE ?1 IS NULL OR subject = ?1 ORDER BY opened_height",
-    )?;
+    let mut st = conn.prepare(&format!(
+        "SELECT dispute_id, subject, record_id, reason, opened_at, resolved_at, outcome, {}
+         FROM disputes WHERE ?1 IS NULL OR subject = ?1 ORDER BY opened_height",
+        crate::rules::DISPUTE_DEADLINE
+    ))?;
     let v = st
         .query_map([subject.map(|s| s.0.to_vec())], |r| {
             Ok(DisputeInfo {
@@ -179,6 +184,7 @@ pub fn disputes(view: &Ledger, subject: Option<&PartyId>) -> Result<Vec<DisputeI
                 record_id: id32(r.get(2)?)?,
                 reason: r.get(3)?,
                 opened_at: r.get::<_, i64>(4)? as u64,
+                deadline: r.get::<_, i64>(7)? as u64,
                 resolved_at: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
                 outcome: r.get(6)?,
             })

@@ -23,12 +23,13 @@ pub fn query(view: &Ledger, id: &Id) -> Result<Option<(QueryAsked, bool)>, Ledge
     Ok(rules::query(view.conn(), id)?)
 }
 
-/// What `q` is answered over now, as every member derives it.
+/// What `q` is answered over at time `at`, as every member derives it.
 pub fn derive_inputs(
     view: &Ledger,
     q: &QueryAsked,
+    at: u64,
 ) -> Result<(Vec<Id>, PredicateInputs), LedgerError> {
-    rules::derive_inputs(view.conn(), q)
+    rules::derive_inputs(view.conn(), q, at)
 }
 
 /// The inputs of an answer, rebuilt from the ids it names.
@@ -45,6 +46,7 @@ pub fn check_target(
     view: &Ledger,
     subject: &PartyId,
     target: &Id,
+    at: u64,
 ) -> Result<rules::RecordRow, LedgerError> {
-    rules::check_target(view.conn(), subject, target)
+    rules::check_target(view.conn(), subject, target, at)
 }

@@ -11,14 +11,27 @@ fn field_of(r: &RecordRow, field: Field) -> Option<Commitment> {
         .flatten()
 }
 
-/// The one target check: `target` is a live tradeline of `subject`.
-pub(crate) fn target_tradeline(conn: &Connection, subject: &PartyId, target: &Id) -> R<RecordRow> {
+/// The one target check: `target` is a live tradeline of `subject`, not
+/// left out at time `at` for a dispute its furnisher did not answer in time.
+pub(crate) fn target_tradeline(
+    conn: &Connection,
+    subject: &PartyId,
+    target: &Id,
+    at: u64,
+) -> R<RecordRow> {
     match record(conn, target)? {
         Some(r)
             if r.subject == *subject
                 && r.kind == RecordKind::Tradeline
                 && r.status == RecordStatus::Live =>
         {
+            if overdue_dispute(conn, target, at)? {
+                return reject(
+                    C::UnknownRecord,
+                    "the target is disputed and its furnisher did not answer in time: it is left \
+                     out of answers until the furnisher confirms or corrects it",
+                );
+            }
             Ok(r)
         }
         _ => reject(
@@ -34,16 +47,21 @@ pub fn check_target(
     conn: &Connection,
     subject: &PartyId,
     target: &Id,
+    at: u64,
 ) -> Result<RecordRow, crate::LedgerError> {
-    target_tradeline(conn, subject, target).map_err(|e| match e {
+    target_tradeline(conn, subject, target, at).map_err(|e| match e {
         RuleError::Reject(r) => crate::LedgerError::Rejected(r),
         RuleError::Sql(e) => e.into(),
     })
 }
 
 /// The ledger objects and commitments a query's predicate is evaluated over, as
-/// every member derives them from the state now.
-pub(crate) fn predicate_inputs(conn: &Connection, q: &QueryAsked) -> R<(Vec<Id>, PredicateInputs)> {
+/// every member derives them from the state at block time `at`.
+pub(crate) fn predicate_inputs(
+    conn: &Connection,
+    q: &QueryAsked,
+    at: u64,
+) -> R<(Vec<Id>, PredicateInputs)> {
     let mut ids = Vec::new();
     let mut inputs = PredicateInputs::default();
     let broken = || Rejection::new(C::Malformed, "a record lacks a committed field");
@@ -64,7 +82,7 @@ pub(crate) fn predicate_inputs(conn: &Connection, q: &QueryAsked) -> R<(Vec<Id>,
             let Some(t) = q.target else {
                 return reject(C::BadPredicate, "a balance question names its record");
             };
-            let r = target_tradeline(conn, &q.subject, &t)?;
+            let r = target_tradeline(conn, &q.subject, &t, at)?;
             let f = Field {
                 kind: RecordKind::Tradeline,
                 index: field,
@@ -73,7 +91,7 @@ pub(crate) fn predicate_inputs(conn: &Connection, q: &QueryAsked) -> R<(Vec<Id>,
             inputs.primary.push(field_of(&r, f).ok_or_else(broken)?);
         }
         Inputs::Live { primary, secondary } => {
-            let rows = live_records(conn, &q.subject, primary.kind)?;
+            let rows = live_records(conn, &q.subject, primary.kind, at)?;
             for r in &rows {
                 ids.push(r.record_id);
                 inputs
@@ -88,7 +106,7 @@ pub(crate) fn predicate_inputs(conn: &Connection, q: &QueryAsked) -> R<(Vec<Id>,
                     }
                 }
                 Some(s) => {
-                    for r in live_records(conn, &q.subject, s.kind)? {
+                    for r in live_records(conn, &q.subject, s.kind, at)? {
                         ids.push(r.record_id);
                         inputs.secondary.push(field_of(&r, s).ok_or_else(broken)?);
                     }
@@ -99,12 +117,14 @@ pub(crate) fn predicate_inputs(conn: &Connection, q: &QueryAsked) -> R<(Vec<Id>,
     Ok((ids, inputs))
 }
 
-/// `predicate_inputs` for callers outside the rules (the responder building an answer).
+/// `predicate_inputs` for callers outside the rules (the responder building
+/// an answer, for a block at about time `at`).
 pub fn derive_inputs(
     conn: &Connection,
     q: &QueryAsked,
+    at: u64,
 ) -> Result<(Vec<Id>, PredicateInputs), crate::LedgerError> {
-    predicate_inputs(conn, q).map_err(|e| match e {
+    predicate_inputs(conn, q, at).map_err(|e| match e {
         RuleError::Reject(r) => crate::LedgerError::Rejected(r),
         RuleError::Sql(e) => e.into(),
     })

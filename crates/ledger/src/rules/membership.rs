@@ -18,9 +18,15 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             if g.policy.epoch_length < 2 {
                 return reject(C::Malformed, "an epoch must be at least 2 blocks long");
             }
+            if !(1..=365).contains(&g.policy.dispute_days) {
+                return reject(
+                    C::Malformed,
+                    "a furnisher's time to answer a dispute must be 1 to 365 days",
+                );
+            }
             conn.execute(
-                "INSERT INTO chain (one, consortium, epoch_length, epoch) VALUES (1, ?1, ?2, 0)",
-                params![g.consortium, g.policy.epoch_length as i64],
+                "INSERT INTO chain (one, consortium, epoch_length, epoch, dispute_days) VALUES (1, ?1, ?2, 0, ?3)",
+                params![g.consortium, g.policy.epoch_length as i64, g.policy.dispute_days],
             )?;
             let keys: Vec<([u8; 32], &'static str)> = g
                 .members

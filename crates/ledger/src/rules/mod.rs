@@ -25,10 +25,11 @@ mod state;
 pub(crate) use deferred::Deferred;
 pub use inputs::{check_target, derive_inputs, inputs_from_ids};
 pub(crate) use inputs::{predicate_inputs, target_tradeline};
+pub(crate) use state::DISPUTE_DEADLINE;
 use state::*;
 pub use state::{
-    chain, has_live_consent, latest_score, live_records, member, query, record, subject_key,
-    MemberRow, RecordRow,
+    chain, has_live_consent, latest_score, live_records, member, overdue_dispute, query, record,
+    subject_key, MemberRow, RecordRow,
 };
 
 use crate::column::id32;

@@ -67,7 +67,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                     return reject(C::BadPredicate, "a balance question must name a record")
                 }
                 (Predicate::BalanceAtMost { .. }, Some(t)) => {
-                    target_tradeline(conn, &q.subject, t)?;
+                    target_tradeline(conn, &q.subject, t, ctx.timestamp)?;
                 }
                 (_, Some(_)) => {
                     return reject(C::BadPredicate, "only a balance question names a record")
@@ -108,7 +108,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 );
             }
             need_not_frozen(conn, &q.subject, "answer")?;
-            let (ids, inputs) = predicate_inputs(conn, &q)?;
+            let (ids, inputs) = predicate_inputs(conn, &q, ctx.timestamp)?;
             if ids != a.inputs {
                 return reject(
                     C::StaleInputs,

@@ -121,13 +121,42 @@ pub fn live_records(
     conn: &Connection,
     subject: &PartyId,
     kind: RecordKind,
+    at: u64,
 ) -> rusqlite::Result<Vec<RecordRow>> {
-    let mut st = conn.prepare_cached(
+    let mut st = conn.prepare_cached(&format!(
         "SELECT record_id, subject, furnisher, kind, status, commitments FROM records
-         WHERE subject = ?1 AND kind = ?2 AND status = 'live' ORDER BY record_id",
+         WHERE subject = ?1 AND kind = ?2 AND status = 'live' AND NOT {} ORDER BY record_id",
+        overdue("records.record_id", "?3")
+    ))?;
+    let rows = st.query_map(
+        params![&subject.0[..], kind.as_str(), at as i64],
+        record_from_row,
     )?;
-    let rows = st.query_map(params![&subject.0[..], kind.as_str()], record_from_row)?;
     rows.collect()
+}
+
+/// SQL: whether `record` has a dispute its furnisher left unanswered past
+/// the genesis policy's deadline at time `at` (FCRA §611). Such a record is
+/// decided for the borrower: left out of answers until the furnisher
+/// confirms or corrects it.
+fn overdue(record: &str, at: &str) -> String {
+    format!(
+        "EXISTS(SELECT 1 FROM disputes WHERE disputes.record_id = {record}
+            AND disputes.resolved_height IS NULL AND {DISPUTE_DEADLINE} <= {at})"
+    )
+}
+
+/// SQL: when a row of `disputes` must be answered by (Unix seconds).
+pub(crate) const DISPUTE_DEADLINE: &str =
+    "disputes.opened_at + 86400 * (SELECT dispute_days FROM chain)";
+
+/// `live_records`' test for one record.
+pub fn overdue_dispute(conn: &Connection, record_id: &Id, at: u64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        &format!("SELECT {}", overdue("?1", "?2")),
+        params![&record_id[..], at as i64],
+        |r| r.get(0),
+    )
 }
 
 /// The latest score `agency` committed for `subject` (highest period).

@@ -534,7 +534,7 @@ pub fn records(l: &Ledger, caller: &Caller) -> Out {
         .iter()
         .map(|d| {
             json!({"dispute_id": hex::encode(d.dispute_id), "record_id": hex::encode(d.record_id),
-            "reason": d.reason, "opened_at": d.opened_at, "resolved_at": d.resolved_at,
+            "reason": d.reason, "opened_at": d.opened_at, "deadline": d.deadline, "resolved_at": d.resolved_at,
             "outcome": d.outcome})
         })
         .collect();
