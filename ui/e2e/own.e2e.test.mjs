@@ -57,6 +57,22 @@ async function shot(name) {
   fs.writeFileSync(path.join(SHOTS, `${name}.png`), await driver.takeScreenshot(), "base64");
 }
 
+/** A new app process, opened on a member's staff member's own keystore;
+ *  waits for `home` (a selector) and returns the ms from the click. */
+async function openAsOperator(dir, pass, home) {
+  await driver.quit();
+  await openApp();
+  await type("#own-dir", dir);
+  await type("#own-profile", PROFILE);
+  await type("#own-pass", pass);
+  const t0 = Date.now();
+  await (await $("#own-open")).click();
+  const opened = await waitFor('#operator-main, [data-testid="first-out"] [data-testid="error"]');
+  assert.equal(await opened.getAttribute("id"), "operator-main", `opening failed: ${await opened.getText()}`);
+  await waitFor(home);
+  return Date.now() - t0;
+}
+
 /** The CLI as a member's staff runs it: exit code and JSON output. */
 function credence(...args) {
   const r = spawnSync(CLI, [...args, "--json"], { env: { ...process.env, CREDENCE_PASSPHRASE: MEMBER_PASS }, encoding: "utf8", timeout: 180000 });
@@ -215,18 +231,8 @@ test("a bank officer on her own key asks in the app; the question names her", as
   assert.equal(added.status, 0, added.stderr);
 
   // A new app process, on her key alone.
-  await driver.quit();
   const before = unlockedKeystores().length;
-  await openApp();
-  await type("#own-dir", OLGA);
-  await type("#own-profile", PROFILE);
-  await type("#own-pass", OLGA_PASS);
-  const t0 = Date.now();
-  await (await $("#own-open")).click();
-  const opened = await waitFor('#operator-main, [data-testid="first-out"] [data-testid="error"]');
-  assert.equal(await opened.getAttribute("id"), "operator-main", `opening failed: ${await opened.getText()}`);
-  await waitFor('#operator-main[data-role="officer"] #own-ask-form');
-  timings.unlock_to_officer_home_ms = Date.now() - t0;
+  timings.unlock_to_officer_home_ms = await openAsOperator(OLGA, OLGA_PASS, '#operator-main[data-role="officer"] #own-ask-form');
   await type("#own-subject", party);
   await (await $('#own-ask-kind option[value="total-debt-below"]')).click();
   await type("#own-ask-a", "1000");
@@ -249,18 +255,8 @@ test("a bank officer on her own key asks in the app; the question names her", as
 test("the demo's analyst opens her own keystore from people/ and reads the agency's records with her key", async () => {
   const ANALYST = path.join(RUNNING, "people", "analyst");
   assert.ok(fs.existsSync(path.join(ANALYST, "keystore.json")), "the demo folder holds the analyst's own keystore");
-  await driver.quit();
   const before = unlockedKeystores().length;
-  await openApp();
-  await type("#own-dir", ANALYST);
-  await type("#own-profile", PROFILE);
-  await type("#own-pass", MEMBER_PASS);
-  const t0 = Date.now();
-  await (await $("#own-open")).click();
-  const opened = await waitFor('#operator-main, [data-testid="first-out"] [data-testid="error"]');
-  assert.equal(await opened.getAttribute("id"), "operator-main", `opening failed: ${await opened.getText()}`);
-  await waitFor('#operator-main[data-role="analyst"] #own-records tr[data-record-id]');
-  timings.unlock_to_analyst_home_ms = Date.now() - t0;
+  timings.unlock_to_analyst_home_ms = await openAsOperator(ANALYST, MEMBER_PASS, '#operator-main[data-role="analyst"] #own-records tr[data-record-id]');
   const rows = await driver.findElements(By.css("#own-records tr[data-record-id]"));
   assert.ok(rows.length > 0, "the agency's records, opened with the analyst's key");
   assert.match(await rows[0].getText(), /balance|income/);
