@@ -77,13 +77,5 @@ pub fn consent(view: &Ledger, id: &Id) -> Result<Option<ConsentInfo>, LedgerErro
 /// Since which height `subject`'s file is frozen (no new question about
 /// them is accepted), if it is.
 pub fn frozen_since(view: &Ledger, subject: &PartyId) -> Result<Option<u64>, LedgerError> {
-    let h: Option<Option<i64>> = view
-        .conn()
-        .query_row(
-            "SELECT frozen_height FROM subjects WHERE party = ?1",
-            [&subject.0[..]],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(h.flatten().map(|h| h as u64))
+    Ok(crate::rules::frozen_since(view.conn(), subject)?)
 }

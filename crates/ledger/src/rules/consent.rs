@@ -80,12 +80,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
         } => {
             let sk = need_subject(conn, subject)?;
             cx.sign(&[(&sk.sign, "subject")])?;
-            let since: Option<i64> = conn.query_row(
-                "SELECT frozen_height FROM subjects WHERE party = ?1",
-                [&subject.0[..]],
-                |r| r.get(0),
-            )?;
-            match (since.is_some(), *frozen) {
+            match (frozen_since(conn, subject)?.is_some(), *frozen) {
                 (true, true) => return reject(C::AlreadyExists, "the file is already frozen"),
                 (false, false) => return reject(C::AlreadyExists, "the file is not frozen"),
                 _ => {}

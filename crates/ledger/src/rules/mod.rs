@@ -28,8 +28,8 @@ pub(crate) use inputs::{predicate_inputs, target_tradeline};
 pub(crate) use state::DISPUTE_DEADLINE;
 use state::*;
 pub use state::{
-    chain, has_live_consent, latest_score, live_records, member, overdue_dispute, query, record,
-    subject_key, MemberRow, RecordRow,
+    chain, frozen_since, has_live_consent, latest_score, live_records, member, overdue_dispute,
+    query, record, subject_key, MemberRow, RecordRow,
 };
 
 use crate::column::id32;

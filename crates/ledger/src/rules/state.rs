@@ -236,17 +236,23 @@ pub(super) fn need_subject(conn: &Connection, p: &PartyId) -> R<PublicIdentity> 
     }
 }
 
-/// Refuse a question or answer about a subject whose file is frozen.
-pub(super) fn need_not_frozen(conn: &Connection, subject: &PartyId, what: &str) -> R<()> {
-    let since: Option<i64> = conn
+/// Since which height `subject`'s file is frozen, if it is (an unknown
+/// subject reads as not frozen).
+pub fn frozen_since(conn: &Connection, subject: &PartyId) -> rusqlite::Result<Option<u64>> {
+    Ok(conn
         .query_row(
             "SELECT frozen_height FROM subjects WHERE party = ?1",
             [&subject.0[..]],
-            |r| r.get(0),
+            |r| r.get::<_, Option<i64>>(0),
         )
         .optional()?
-        .flatten();
-    match since {
+        .flatten()
+        .map(|h| h as u64))
+}
+
+/// Refuse a question or answer about a subject whose file is frozen.
+pub(super) fn need_not_frozen(conn: &Connection, subject: &PartyId, what: &str) -> R<()> {
+    match frozen_since(conn, subject)? {
         Some(h) => reject(
             C::Frozen,
             format!(
