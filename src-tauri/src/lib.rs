@@ -116,6 +116,8 @@ pub fn run() {
             commands::identity::own_enrol,
             commands::identity::own_records,
             commands::identity::own_queries,
+            commands::identity::own_membership,
+            commands::identity::own_alarms,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Credence desktop app");

@@ -651,6 +651,96 @@ fn operators_act_for_their_member_within_their_role() {
     as_(&analyst).get("/v1/queries").unwrap();
 }
 
+/// A key no node knows (an operator of another member, a light client
+/// before enrolment) may read the consortium's membership with its proofs,
+/// and nothing else: not another entry's proof, not its existence.
+#[test]
+fn a_stranger_reads_the_membership_and_nothing_else() {
+    use credence_ledger::ErrorCode;
+    use credence_node::client::NodeClient;
+    use credence_node::NodeError;
+
+    let w = world();
+    let api = serve(&w, ApiLimits::default());
+    let stranger = NodeClient::new(api.addr, api.node, Identity::generate(&mut OsRng));
+    let listed = stranger.get("/v1/membership").unwrap();
+    let ids: Vec<&str> = listed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["entry_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "the founding alone: {listed}");
+    assert_eq!(listed["entries"][0]["height"], 0);
+    let genesis = ids[0].to_string();
+
+    // Proven: the genesis. Not proven, and not told apart from an id that
+    // is not there: an entry about a borrower and a made-up id.
+    let borrower = NodeClient::new(api.addr, api.node, w.s1.clone());
+    let about = borrower.get("/v1/me/entries").unwrap();
+    let record = about["entries"][0]["entry_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(about["entries"][0]["height"].as_u64().unwrap() > 0);
+    let made_up = hex::encode([0x5a; 32]);
+    let v = stranger
+        .post(
+            "/v1/proofs",
+            &serde_json::json!({"entries": [genesis, record, made_up]}),
+        )
+        .unwrap();
+    let proofs = v["proofs"].as_array().unwrap();
+    assert!(proofs[0]["error"].is_null(), "{}", proofs[0]);
+    assert_eq!(proofs[0]["height"], 0);
+    assert!(proofs[0]["entry"].is_string() && proofs[0]["path"].is_array());
+    assert_eq!(proofs[1]["error"], proofs[2]["error"]);
+    assert_eq!(proofs[1]["error"]["code"], "not-found");
+    match stranger.get(&format!("/v1/proof?entry={record}")) {
+        Err(NodeError::Api { code, .. }) => assert_eq!(code, ErrorCode::NotFound),
+        other => panic!("a stranger got a record's proof: {other:?}"),
+    }
+    // The same entry proves to its borrower.
+    borrower
+        .get(&format!("/v1/proof?entry={record}"))
+        .expect("the borrower proves their own record");
+
+    // Everything else is refused as from a key the node does not know.
+    for path in [
+        "/v1/whoami",
+        "/v1/me/entries",
+        "/v1/me/records",
+        "/v1/me/consents",
+        "/v1/me/access-log",
+        "/v1/queries",
+        "/v1/blocks",
+        "/v1/operator/record-key?record=00",
+    ] {
+        match stranger.get(path) {
+            Err(NodeError::Api { code, .. }) => assert_eq!(code, ErrorCode::NotAMember, "{path}"),
+            other => panic!("a stranger was served {path}: {other:?}"),
+        }
+    }
+    match stranger.submit(&[], Duration::ZERO) {
+        Err(NodeError::Api { code, .. }) => assert_eq!(code, ErrorCode::NotAMember),
+        other => panic!("a stranger submitted: {other:?}"),
+    }
+    // A forged signature is refused before anything is read.
+    let mut h = sign_request(
+        &w.s2,
+        &api.node,
+        "GET",
+        "/v1/membership",
+        now(),
+        &nonce(),
+        b"",
+    );
+    let sig = h.iter_mut().find(|(k, _)| *k == auth::H_SIG).unwrap();
+    sig.1 = hex::encode([0x11u8; 64]);
+    let (code, body) = send(api.addr, &request("GET", "/v1/membership", &h, b""));
+    assert_eq!(code, 401, "{body}");
+}
+
 /// A TCP relay on 127.0.0.1 to `to` that keeps a copy of every byte both
 /// ways: a loopback capture. It serves at most 16 connections, and each
 /// pump stops when its side closes or is idle for 10 s.

@@ -264,3 +264,21 @@ test("the demo's analyst opens her own keystore from people/ and reads the agenc
   const unlocked = unlockedKeystores().slice(before);
   assert.deepEqual(unlocked, [path.join(ANALYST, "keystore.json")], "this app process unlocked the analyst's keystore alone");
 });
+
+test("the demo's auditor sees the questions, their alarms and the proven membership on her own key", async () => {
+  const AUDITOR = path.join(RUNNING, "people", "auditor");
+  const before = unlockedKeystores().length;
+  timings.unlock_to_auditor_home_ms = await openAsOperator(AUDITOR, MEMBER_PASS, '#operator-main[data-role="auditor"] #own-members tr[data-member]');
+  const rows = await driver.findElements(By.css("#own-members tr[data-member]"));
+  const names = (await Promise.all(rows.map((r) => r.getAttribute("data-member")))).sort();
+  assert.deepEqual(names, ["agency", "bank-a", "bank-b", "regulator"], "every founder, proven from f+1 members");
+  for (const r of rows) assert.equal(await r.getAttribute("data-in-office"), "true");
+  // The alarms panel is the auditor's: a list, or the statement that there is none.
+  const alarms = await waitFor("#own-alarms");
+  assert.match(await alarms.getTagName(), /^(ul|p)$/);
+  const queries = await driver.findElements(By.css("#own-queries tr[data-query-id]"));
+  assert.ok(queries.length > 0, "the consortium's questions, from the regulator's node");
+  await shot("own-auditor-home");
+  const unlocked = unlockedKeystores().slice(before);
+  assert.deepEqual(unlocked, [path.join(AUDITOR, "keystore.json")], "this app process unlocked the auditor's keystore alone");
+});

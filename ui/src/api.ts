@@ -20,6 +20,8 @@ export interface NewIdentity { keystore: string; party: string; sign_key: string
 export interface OwnInfo { party: string; role: string; consortium: string; via: string; members: Member[] }
 export interface OwnAsk { query_id: string; predicate: string; purpose: string; status: string; holds: boolean | null; height: number; elapsed_ms: number }
 export interface OwnRecord { record: RecordRow; payload: Payload; problem: string | null }
+export interface Tenure { name: string; role: string; party: string; from_epoch: number; until_epoch: number | null }
+export interface OwnMembership { consortium: string; epoch_length: number; tenures: Tenure[]; changes: { name: string; admitted: boolean; epoch: number; height: number }[] }
 export interface OwnQuery { query_id: string; requester: string; subject: string; purpose: string; predicate: string; asked_at: number; holds: boolean | null; operator: string | null }
 export interface Borrower { subject: string; label: string | null; records: number; live_consents_to_me: number }
 export interface Consent { consent_id: string; grantee: string; grantee_name: string; purpose: string; predicates: string[]; expires_at: number; granted_at: number; revoked_at: number | null; explicit: boolean; live: boolean }
@@ -63,6 +65,8 @@ export const api = {
   ownEnrol: (requestPath: string) => call<string>("own_enrol", { requestPath }),
   ownRecords: (limit: number) => call<OwnRecord[]>("own_records", { limit }),
   ownQueries: () => call<OwnQuery[]>("own_queries"),
+  ownMembership: () => call<OwnMembership>("own_membership"),
+  ownAlarms: () => call<Alarm[]>("own_alarms"),
   currentSession: () => call<SessionInfo>("current_session"),
   closeSession: () => call<void>("close_session"),
   officerFind: (bank: string, needle: string) => call<Borrower[]>("officer_find", { bank, needle }),

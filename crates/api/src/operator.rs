@@ -114,6 +114,13 @@ impl OperatorSession {
         })
     }
 
+    /// The consortium's members in every epoch, proven from f+1 members
+    /// (each serves its membership to any key): not taken from this node's
+    /// word alone.
+    pub fn membership(&self) -> Result<crate::light::MemberSets> {
+        crate::history::member_sets(&self.identity, &self.profile)
+    }
+
     /// The agency that answers for the consortium (the profile's first).
     fn agency(&self) -> Result<PartyId> {
         self.profile
@@ -284,6 +291,40 @@ impl OperatorSession {
     /// As any operator: the questions asked in the consortium, newest last.
     pub fn queries(&self) -> Result<Vec<Value>> {
         Ok(list(&self.get("/v1/queries")?, "queries")?.clone())
+    }
+
+    /// The alarms over the consortium's questions (inquiry bursts, questions
+    /// waiting past the answer SLA), from what this node serves at
+    /// `/v1/queries`. The alarms that need a ledger-wide read (refused
+    /// entries, contested records, overdue disputes) are the regulator's
+    /// desk's, on the member's own machine.
+    pub fn alarms(&self, now: u64) -> Result<Vec<crate::desk::alarms::Alarm>> {
+        use crate::desk::alarms::{question_alarms, AlarmConfig, Question};
+        let party = |q: &Value, k: &str| -> Result<PartyId> {
+            PartyId::from_hex(q[k].as_str().unwrap_or(""))
+                .map_err(|_| malformed(&format!("a question's {k} is not a party id")))
+        };
+        let qs = self
+            .queries()?
+            .iter()
+            .map(|q| {
+                Ok(Question {
+                    subject: party(q, "subject")?,
+                    requester: party(q, "requester")?,
+                    responder: party(q, "responder")?,
+                    asked_at: q["asked_at"]
+                        .as_u64()
+                        .ok_or_else(|| malformed("a question has no asked_at"))?,
+                    answered_at: q["answered_at"].as_u64(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(question_alarms(
+            &qs,
+            &|p| self.name(p),
+            now,
+            &AlarmConfig::default(),
+        ))
     }
 
     fn name(&self, p: &PartyId) -> String {

@@ -322,6 +322,23 @@ pub(crate) enum OperatorCmd {
         #[arg(long)]
         json: bool,
     },
+    /// As any operator: the alarms over the consortium's questions (inquiry
+    /// bursts, questions waiting past the answer time).
+    Alarms {
+        #[command(flatten)]
+        op: OperatorArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// As any operator: the members of every epoch, proven from the
+    /// founding block and the finalized membership votes that f+1 members
+    /// serve (not taken from your member's node alone).
+    Members {
+        #[command(flatten)]
+        op: OperatorArgs,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

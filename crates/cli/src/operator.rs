@@ -91,6 +91,8 @@ pub(crate) fn operator_cmd(cmd: OperatorCmd) -> Result<i32> {
             }
             Ok(0)
         }
+        OperatorCmd::Alarms { op, json } => alarms_cmd(&op, json),
+        OperatorCmd::Members { op, json } => members_cmd(&op, json),
         OperatorCmd::Queries { op, json } => {
             let list = session(&op)?.queries()?;
             if json {
@@ -123,6 +125,70 @@ pub(crate) fn operator_cmd(cmd: OperatorCmd) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn alarms_cmd(op: &OperatorArgs, json: bool) -> Result<i32> {
+    let list = session(op)?.alarms(credence_api::unix_now())?;
+    if json {
+        let rows: Vec<_> = list
+            .iter()
+            .map(|a| {
+                json!({"code": a.code, "severity": a.severity.as_str(), "title": a.title,
+                    "detail": a.detail, "subject": a.subject.map(|p| p.to_hex()),
+                    "member": a.member.map(|p| p.to_hex())})
+            })
+            .collect();
+        println!("{}", json!({ "alarms": rows }));
+    } else if list.is_empty() {
+        println!("no alarms");
+    } else {
+        for a in &list {
+            println!("{}: {} — {}", a.severity.as_str(), a.title, a.detail);
+        }
+    }
+    Ok(0)
+}
+
+fn members_cmd(op: &OperatorArgs, json: bool) -> Result<i32> {
+    let m = session(op)?.membership()?;
+    if json {
+        let tenures: Vec<_> = m
+            .tenures
+            .iter()
+            .map(|t| {
+                json!({"name": t.name, "role": t.role.as_str(), "party": t.key.party_id().to_hex(),
+                    "from_epoch": t.from, "until_epoch": t.until})
+            })
+            .collect();
+        let changes: Vec<_> = m
+            .changes
+            .iter()
+            .map(|c| json!({"name": c.name, "admitted": c.admitted, "epoch": c.epoch, "height": c.height}))
+            .collect();
+        println!(
+            "{}",
+            json!({"consortium": m.consortium, "epoch_length": m.epoch_length,
+                "members": tenures, "changes": changes})
+        );
+    } else {
+        println!(
+            "{} (epochs of {} blocks), proven from f+1 members:",
+            m.consortium, m.epoch_length
+        );
+        for t in &m.tenures {
+            println!(
+                "  {:<12} {:<10} {} {}",
+                t.name,
+                t.role.as_str(),
+                t.key.party_id().short(),
+                match t.until {
+                    None => format!("since epoch {}", t.from),
+                    Some(u) => format!("epochs {}–{} (removed)", t.from, u - 1),
+                }
+            );
+        }
+    }
+    Ok(0)
 }
 
 fn entry_json(o: &OperatorEntry) -> serde_json::Value {

@@ -199,7 +199,7 @@ fn a_running_consortium_is_connected_to_and_its_agency_node_answers() {
     assert_eq!(c.keys.members[1].1, Role::Agency);
 
     a_borrower_on_their_own_key(&dir, tmp.path());
-    the_demo_people_act_on_their_own_keys(
+    let alarms = the_demo_people_act_on_their_own_keys(
         &dir,
         &c.keys
             .borrower("borrower-0003")
@@ -207,6 +207,30 @@ fn a_running_consortium_is_connected_to_and_its_agency_node_answers() {
             .party_id()
             .to_hex(),
     );
+    // The auditor's alarms, from the regulator node's questions, are the
+    // regulator desk's question alarms over the regulator's ledger.
+    let desk: Vec<(String, String)> = desk::alarms::consortium_alarms(
+        c.network.view(&regulator).unwrap(),
+        credence_api::unix_now(),
+        &desk::alarms::AlarmConfig::default(),
+    )
+    .unwrap()
+    .into_iter()
+    .filter(|a| matches!(a.code, "inquiry-burst" | "unanswered-queries"))
+    .map(|a| (a.code.to_string(), a.title))
+    .collect();
+    let seen: Vec<(String, String)> = alarms["alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["code"].as_str().unwrap().to_string(),
+                a["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(seen, desk, "{alarms}");
 
     // Dropping the connection leaves the members running.
     drop(c);
@@ -220,7 +244,7 @@ fn a_running_consortium_is_connected_to_and_its_agency_node_answers() {
 /// records with her own key, the regulator's auditor sees the officer's
 /// question, and borrower-0001 lists records and consents, every one proven
 /// from f+1 members.
-fn the_demo_people_act_on_their_own_keys(dir: &Path, subject: &str) {
+fn the_demo_people_act_on_their_own_keys(dir: &Path, subject: &str) -> serde_json::Value {
     let profile = dir.join("profile.json").display().to_string();
     let home = |who: &str| dir.join("people").join(who).display().to_string();
     let as_staff = |who: &str, member: &str, rest: &[&str]| -> serde_json::Value {
@@ -262,6 +286,24 @@ fn the_demo_people_act_on_their_own_keys(dir: &Path, subject: &str) {
             .any(|q| q["query_id"] == asked["query_id"] && q["operator"].is_string()),
         "{queries}"
     );
+    // Every member serves the membership to any key, so the officer (known
+    // at bank-a's node alone) proves it from f+1 members.
+    let members = as_staff("officer", "bank-a", &["operator", "members"]);
+    let mut names: Vec<&str> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["agency", "bank-a", "bank-b", "regulator"],
+        "{members}"
+    );
+    assert!(members["changes"].as_array().unwrap().is_empty());
+    // The auditor's alarms come from the regulator's node's questions.
+    let alarms = as_staff("auditor", "regulator", &["operator", "alarms"]);
     // The officer is no analyst.
     let h = home("officer");
     refused(
@@ -306,6 +348,7 @@ fn the_demo_people_act_on_their_own_keys(dir: &Path, subject: &str) {
         "{consents}"
     );
     assert!(honest(&consents), "{consents}");
+    alarms
 }
 
 /// `credence ARGS…` with the demo's passphrase: its exit code and its

@@ -203,6 +203,26 @@ pub async fn own_queries(state: State<'_, AppState>) -> UiResult<Vec<OwnQueryDto
     .await
 }
 
+/// As any operator: the consortium's members in every epoch, proven from
+/// f+1 members.
+#[tauri::command]
+pub async fn own_membership(state: State<'_, AppState>) -> UiResult<OwnMembershipDto> {
+    as_operator(&state, |s| Ok(s.membership()?.into())).await
+}
+
+/// As any operator: the alarms over the consortium's questions, from my
+/// member's node.
+#[tauri::command]
+pub async fn own_alarms(state: State<'_, AppState>) -> UiResult<Vec<AlarmDto>> {
+    as_operator(&state, |s| {
+        Ok(s.alarms(credence_api::unix_now())?
+            .iter()
+            .map(AlarmDto::from)
+            .collect())
+    })
+    .await
+}
+
 /// My home: records (opened here with my key), consents, access log and
 /// disputes, as the member's node serves them.
 #[tauri::command]

@@ -169,6 +169,65 @@ impl From<OpenedRecord> for OwnRecordDto {
     }
 }
 
+/// The consortium's members in every epoch, as the app proved them from
+/// f+1 members' answers (`credence_api::light::members`).
+#[derive(Serialize)]
+pub struct OwnMembershipDto {
+    pub consortium: String,
+    pub epoch_length: u64,
+    pub tenures: Vec<TenureDto>,
+    pub changes: Vec<ChangeDto>,
+}
+
+#[derive(Serialize)]
+pub struct TenureDto {
+    pub name: String,
+    pub role: String,
+    pub party: String,
+    /// First epoch in office; the epoch its removal took effect, if removed.
+    pub from_epoch: u64,
+    pub until_epoch: Option<u64>,
+}
+
+#[derive(Serialize)]
+pub struct ChangeDto {
+    pub name: String,
+    pub admitted: bool,
+    pub epoch: u64,
+    /// The block of the vote that decided it.
+    pub height: u64,
+}
+
+impl From<credence_api::light::MemberSets> for OwnMembershipDto {
+    fn from(m: credence_api::light::MemberSets) -> Self {
+        OwnMembershipDto {
+            consortium: m.consortium,
+            epoch_length: m.epoch_length,
+            tenures: m
+                .tenures
+                .into_iter()
+                .map(|t| TenureDto {
+                    name: t.name,
+                    role: t.role.as_str().into(),
+                    party: t.key.party_id().to_hex(),
+                    from_epoch: t.from,
+                    until_epoch: t.until,
+                })
+                .collect(),
+            changes: m
+                .changes
+                .into_iter()
+                .map(|c| ChangeDto {
+                    name: c.name,
+                    admitted: c.admitted,
+                    epoch: c.epoch,
+                    height: c.height,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One question in the consortium, for an operator's list.
 #[derive(Serialize)]
 pub struct OwnQueryDto {

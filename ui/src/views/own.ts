@@ -2,9 +2,10 @@
 // reads the member's records (opened here, with the analyst's key), an
 // auditor reads the consortium's questions. Everything goes through the
 // member's node, which acts within the person's role.
-import { api, type OwnInfo, type OwnQuery } from "../api";
+import { api, type OwnInfo, type OwnMembership, type OwnQuery } from "../api";
 import { act, clear, errorBox, field, h, notice } from "../dom";
 import { formatCents, formatTime, predicateText, shortId, statusText } from "../logic";
+import { alarmList } from "./analyst";
 import { questionFields } from "./question";
 
 export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<void> {
@@ -13,7 +14,45 @@ export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<v
   clear(body, h("div", { class: "toolbar" }, h("h1", {}, `${title} at ${me.via}`), h("span", { class: "muted" }, `your own key, registered at ${me.via}'s node; it acts for ${me.via} within your role`)), main);
   if (me.role === "officer") officer(main, me);
   else if (me.role === "analyst") await analyst(main);
+  if (me.role !== "officer") await alarms(main);
   await questions(main, me);
+  await membership(main);
+}
+
+/** Alarms over the consortium's questions, computed here from what the member's node serves. */
+async function alarms(main: HTMLElement): Promise<void> {
+  const box = h("div", { class: "card" }, h("h3", {}, "Alarms"));
+  main.append(box);
+  try {
+    box.append(alarmList(await api.ownAlarms(), "own-alarms"));
+  } catch (e) {
+    box.append(errorBox(e as { code: string; message: string }));
+  }
+}
+
+/** The members of every epoch, proven from f+1 members rather than taken from one node's word. */
+async function membership(main: HTMLElement): Promise<void> {
+  const box = h("div", { class: "card", id: "own-members" }, h("h3", {}, "Members of the consortium"));
+  main.append(box);
+  let m: OwnMembership;
+  try {
+    m = await api.ownMembership();
+  } catch (e) {
+    box.append(errorBox(e as { code: string; message: string }));
+    return;
+  }
+  const epochs = (t: { from_epoch: number; until_epoch: number | null }) =>
+    t.until_epoch === null ? `since epoch ${t.from_epoch}` : `epochs ${t.from_epoch}–${t.until_epoch - 1} (removed)`;
+  box.append(
+    h("p", { class: "muted" }, `Proven from the founding block and every finalized membership vote; an epoch is ${m.epoch_length} blocks.`),
+    h("table", { class: "table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Role"), h("th", {}, "In office"), h("th", {}, "Party"))),
+      h("tbody", {}, ...m.tenures.map((t) => h("tr", { "data-member": t.name, "data-in-office": String(t.until_epoch === null) },
+        h("td", {}, t.name), h("td", {}, t.role), h("td", {}, epochs(t)), h("td", { class: "mono", title: t.party }, shortId(t.party)))))),
+    m.changes.length === 0
+      ? h("p", { class: "muted" }, "No member has joined or left since the founding.")
+      : h("ul", {}, ...m.changes.map((c) => h("li", {}, `${c.name} ${c.admitted ? "admitted" : "removed"} from epoch ${c.epoch} (vote at block ${c.height})`))),
+  );
 }
 
 function officer(main: HTMLElement, me: OwnInfo): void {

@@ -63,10 +63,34 @@ impl Default for AlarmConfig {
     }
 }
 
+/// What the question alarms read of a question: who asked whom about whom,
+/// and when it was asked and answered. From the ledger (`QueryInfo`) or from
+/// a node's `/v1/queries` (an auditor on their own key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    pub subject: PartyId,
+    pub requester: PartyId,
+    pub responder: PartyId,
+    pub asked_at: u64,
+    pub answered_at: Option<u64>,
+}
+
+impl From<&QueryInfo> for Question {
+    fn from(q: &QueryInfo) -> Self {
+        Question {
+            subject: q.subject,
+            requester: q.requester,
+            responder: q.responder,
+            asked_at: q.asked_at,
+            answered_at: q.answered_at,
+        }
+    }
+}
+
 /// Several members asking about one borrower in a short window: loan
 /// stacking or identity fraud.
-pub fn inquiry_bursts(queries: &[QueryInfo], cfg: &AlarmConfig) -> Vec<(PartyId, usize, usize)> {
-    let mut by_subject: BTreeMap<PartyId, Vec<&QueryInfo>> = BTreeMap::new();
+pub fn inquiry_bursts(queries: &[Question], cfg: &AlarmConfig) -> Vec<(PartyId, usize, usize)> {
+    let mut by_subject: BTreeMap<PartyId, Vec<&Question>> = BTreeMap::new();
     for q in queries {
         by_subject.entry(q.subject).or_default().push(q);
     }
@@ -95,7 +119,7 @@ pub fn inquiry_bursts(queries: &[QueryInfo], cfg: &AlarmConfig) -> Vec<(PartyId,
 }
 
 /// Queries per responder that have waited longer than the SLA.
-pub fn late_answers(queries: &[QueryInfo], now: u64, cfg: &AlarmConfig) -> Vec<(PartyId, usize)> {
+pub fn late_answers(queries: &[Question], now: u64, cfg: &AlarmConfig) -> Vec<(PartyId, usize)> {
     let mut late: BTreeMap<PartyId, usize> = BTreeMap::new();
     for q in queries {
         if q.answered_at.is_none() && now.saturating_sub(q.asked_at) > cfg.answer_sla {
@@ -119,11 +143,16 @@ pub fn dispute_state(disputes: &[DisputeInfo], now: u64) -> (usize, Vec<DisputeI
     (open.len(), overdue)
 }
 
-/// The consortium-wide alarms (regulator; the agency sees them too).
-pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<Vec<Alarm>> {
-    let queries = read::queries(view, &QueryFilter::default())?;
+/// The alarms over questions alone: bursts of inquiries about one borrower,
+/// and questions waiting past the answer SLA. `name` names a member.
+pub fn question_alarms(
+    queries: &[Question],
+    name: &dyn Fn(&PartyId) -> String,
+    now: u64,
+    cfg: &AlarmConfig,
+) -> Vec<Alarm> {
     let mut out = Vec::new();
-    for (s, n, m) in inquiry_bursts(&queries, cfg) {
+    for (s, n, m) in inquiry_bursts(queries, cfg) {
         out.push(Alarm {
             code: "inquiry-burst",
             severity: Severity::Warning,
@@ -137,13 +166,13 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
             member: None,
         });
     }
-    for (r, n) in late_answers(&queries, now, cfg) {
+    for (r, n) in late_answers(queries, now, cfg) {
         out.push(Alarm {
             code: "unanswered-queries",
             severity: Severity::Warning,
             title: format!(
                 "{} has {n} queries unanswered for over {} min",
-                party_name(view, &r),
+                name(&r),
                 cfg.answer_sla / 60
             ),
             detail: "lenders are waiting; the agency's responder may be down".into(),
@@ -151,6 +180,17 @@ pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<V
             member: Some(r),
         });
     }
+    out.sort_by_key(|a| std::cmp::Reverse(a.severity));
+    out
+}
+
+/// The consortium-wide alarms (regulator; the agency sees them too).
+pub fn consortium_alarms(view: &Ledger, now: u64, cfg: &AlarmConfig) -> Result<Vec<Alarm>> {
+    let queries: Vec<Question> = read::queries(view, &QueryFilter::default())?
+        .iter()
+        .map(Question::from)
+        .collect();
+    let mut out = question_alarms(&queries, &|p| party_name(view, p), now, cfg);
     let (open, overdue) = dispute_state(&read::disputes(view, None)?, now);
     for d in &overdue {
         out.push(Alarm {

@@ -337,7 +337,7 @@ fn alarm_rules() {
     let cfg = AlarmConfig::default();
     // Three askers within an hour about subject 1; subject 2 asked thrice by
     // one bank over three days.
-    let qs = vec![
+    let qs = [
         q(1, 10, 1000, Some(1001)),
         q(1, 11, 2000, Some(2001)),
         q(1, 12, 3000, None),
@@ -345,6 +345,7 @@ fn alarm_rules() {
         q(2, 10, 90_000, Some(90_001)),
         q(2, 10, 180_000, Some(180_001)),
     ];
+    let qs: Vec<alarms::Question> = qs.iter().map(alarms::Question::from).collect();
     let b = alarms::inquiry_bursts(&qs, &cfg);
     assert_eq!(b, vec![(PartyId([1; 32]), 3, 3)]);
     assert_eq!(alarms::late_answers(&qs, 3000 + 3600, &cfg), vec![]);

@@ -13,7 +13,9 @@
 use credence_crypto::keys::verify;
 use credence_crypto::{PartyId, PublicIdentity};
 use credence_ledger::encode::{entry_bytes, join_request_bytes, ENTRY_SIG_DOMAIN, JOIN_SIG_DOMAIN};
-use credence_ledger::types::{Entry, Genesis, Id, MembershipChange, ProposalStatus, SignedEntry};
+use credence_ledger::types::{
+    Entry, Genesis, Id, MembershipChange, ProposalStatus, Role, SignedEntry,
+};
 use std::collections::BTreeMap;
 
 /// One member's time in office: from its first epoch, until (not including)
@@ -21,6 +23,7 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tenure {
     pub name: String,
+    pub role: Role,
     pub key: PublicIdentity,
     pub from: u64,
     pub until: Option<u64>,
@@ -69,6 +72,7 @@ impl MemberSets {
                 .iter()
                 .map(|m| Tenure {
                     name: m.name.clone(),
+                    role: m.role,
                     key: m.key,
                     from: 0,
                     until: None,
@@ -252,6 +256,7 @@ impl MemberSets {
                 MembershipChange::Admit(req) => {
                     self.tenures.push(Tenure {
                         name: req.member.name.clone(),
+                        role: req.member.role,
                         key: req.member.key,
                         from: effective,
                         until: None,
@@ -292,7 +297,7 @@ mod tests {
     use super::*;
     use credence_crypto::Identity;
     use credence_ledger::encode::{sign_entry, sign_join_request};
-    use credence_ledger::types::{Member, Policy, Role};
+    use credence_ledger::types::{Member, Policy};
     use rand::rngs::OsRng;
 
     const LEN: u64 = 8;

@@ -13,11 +13,13 @@
 //!   the answers about them), for a light client to prove
 //! - `GET  /v1/proof?entry=HEX` — an accepted entry with its Merkle path and
 //!   the certified headers that prove its place (a borrower: its own and the
-//!   membership entries only)
+//!   membership entries only; a key this node does not know: the membership
+//!   entries only)
 //! - `POST /v1/proofs` — `{"entries": [hex]}` (1 to 256): each proof as
 //!   `/v1/proof` gives it, or its error in its place
 //! - `GET  /v1/membership` — the ids of the genesis and the membership
-//!   proposals and votes (any caller), which a light client replays
+//!   proposals and votes (any signed caller, known here or not), which a
+//!   light client replays
 //! - `GET  /v1/whoami` — what this node takes the caller for (member,
 //!   borrower, or operator and its role)
 //! - `POST /v1/operator/submit` — an operator's entries, which the node signs
@@ -505,7 +507,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
     // wait, so waits are counted by their own share.
     let in_flight = st.callers.take(signed.key).map_err(busy)?;
     let party = signed.party;
-    let caller = {
+    let known = {
         let st2 = st.clone();
         st.blocking(move |l| {
             let acting = st2
@@ -516,6 +518,19 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
             routes::caller(l, &party, acting)
         })
         .await?
+    };
+    let Some(caller) = known else {
+        // A key this node does not know may read the consortium's public
+        // membership and nothing else. Its nonces are not kept: replaying a
+        // public read changes nothing, and made-up keys must not fill memory.
+        if !PUBLIC_READS.contains(&(method.as_str(), path.as_str())) {
+            return Err(routes::stranger());
+        }
+        let body = read_body(&st.limits, req).await?;
+        signed
+            .check_body(&body)
+            .map_err(|e: AuthError| (400, error(ErrorCode::Unauthenticated, e.to_string())))?;
+        return public_read(&st, None, (&method, &path), query.as_deref(), body).await;
     };
     match st
         .replay
@@ -569,30 +584,9 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
             })
             .await
         }
-        ("GET", "/v1/proof") => {
-            let p = routes::params(query.as_deref(), &["entry"])?;
+        ("GET", "/v1/proof") | ("POST", "/v1/proofs") | ("GET", "/v1/membership") => {
             caller.may(Act::ReadQueries)?;
-            let entry = p.get("entry").map(|s| s.to_string()).unwrap_or_default();
-            let (lie, st2) = (st.ctx.lie, st.clone());
-            st.blocking(move |l| {
-                let forger = st2.ctx.acting.as_ref().map(|a| &a.identity);
-                routes::proof(l, &caller, &entry, lie.zip(forger))
-            })
-            .await
-        }
-        ("POST", "/v1/proofs") => {
-            routes::params(query.as_deref(), &[])?;
-            caller.may(Act::ReadQueries)?;
-            let (lie, st2) = (st.ctx.lie, st.clone());
-            st.blocking(move |l| {
-                let forger = st2.ctx.acting.as_ref().map(|a| &a.identity);
-                routes::proofs(l, &caller, &body, lie.zip(forger))
-            })
-            .await
-        }
-        ("GET", "/v1/membership") => {
-            routes::params(query.as_deref(), &[])?;
-            st.blocking(|l| routes::membership(l)).await
+            public_read(&st, Some(caller), (&method, &path), query.as_deref(), body).await
         }
         ("GET", "/v1/whoami") => {
             routes::params(query.as_deref(), &[])?;
@@ -670,6 +664,54 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
             caller.may(Act::ReadQueries)?;
             st.blocking(move |l| routes::queries(l, &caller, subject.as_deref()))
                 .await
+        }
+        _ => Err((
+            404,
+            error(ErrorCode::NotFound, format!("no endpoint {method} {path}")),
+        )),
+    }
+}
+
+/// What any key may read, known here or not: the consortium's membership
+/// entries and their proofs. A known caller (`Some`) may also have proven
+/// what it may otherwise read.
+const PUBLIC_READS: [(&str, &str); 3] = [
+    ("GET", "/v1/membership"),
+    ("GET", "/v1/proof"),
+    ("POST", "/v1/proofs"),
+];
+
+async fn public_read(
+    st: &Arc<State>,
+    caller: Option<Caller>,
+    (method, path): (&str, &str),
+    query: Option<&str>,
+    body: Bytes,
+) -> Out {
+    let lie = st.ctx.lie;
+    match (method, path) {
+        ("GET", "/v1/membership") => {
+            routes::params(query, &[])?;
+            st.blocking(|l| routes::membership(l)).await
+        }
+        ("GET", "/v1/proof") => {
+            let p = routes::params(query, &["entry"])?;
+            let entry = p.get("entry").map(|s| s.to_string()).unwrap_or_default();
+            let st2 = st.clone();
+            st.blocking(move |l| {
+                let forger = st2.ctx.acting.as_ref().map(|a| &a.identity);
+                routes::proof(l, caller.as_ref(), &entry, lie.zip(forger))
+            })
+            .await
+        }
+        ("POST", "/v1/proofs") => {
+            routes::params(query, &[])?;
+            let st2 = st.clone();
+            st.blocking(move |l| {
+                let forger = st2.ctx.acting.as_ref().map(|a| &a.identity);
+                routes::proofs(l, caller.as_ref(), &body, lie.zip(forger))
+            })
+            .await
         }
         _ => Err((
             404,

@@ -70,36 +70,43 @@ fn invalid(m: impl Into<String>) -> Reply {
 }
 
 /// The caller, if it is a member, an enrolled borrower, or an operator
-/// registered at this node (`acting`: this node's member and its registry).
+/// registered at this node (`acting`: this node's member and its registry);
+/// `None` for a key this node does not know (a stranger, who may read only
+/// what is public: see `PUBLIC_KINDS`).
 pub fn caller(
     l: &Ledger,
     party: &PartyId,
     acting: Option<(&PartyId, &Operators)>,
-) -> Result<Caller, Reply> {
+) -> Result<Option<Caller>, Reply> {
     let sql = storage;
     if read::member(l, party).map_err(sql)?.is_some() {
-        return Ok(Caller::Member(*party));
+        return Ok(Some(Caller::Member(*party)));
     }
     if read::subject_key(l, party).map_err(sql)?.is_some() {
-        return Ok(Caller::Subject(*party));
+        return Ok(Some(Caller::Subject(*party)));
     }
     if let Some((member, ops)) = acting {
         if let Some(registered) = ops.lookup(party) {
-            return Ok(Caller::Operator {
+            return Ok(Some(Caller::Operator {
                 member: *member,
                 operator: *party,
                 registered,
-            });
+            }));
         }
     }
-    Err((
+    Ok(None)
+}
+
+/// The refusal for a stranger outside the public reads.
+pub fn stranger() -> Reply {
+    (
         403,
         error(
             ErrorCode::NotAMember,
             "this key is not a member, an enrolled borrower, or an operator registered at this \
              node",
         ),
-    ))
+    )
 }
 
 /// A query string as names and values; every name at most once, and only
@@ -289,8 +296,14 @@ const PUBLIC_KINDS: [&str; 3] = ["genesis", "member-proposed", "member-vote"];
 /// to the first that carries a finalization of its own (block 0 alone for
 /// the genesis, which the client checks against the genesis hash it holds).
 /// A borrower gets proofs of the entries about themselves, and of the
-/// membership entries, only.
-pub fn proof(l: &Ledger, caller: &Caller, entry: &str, lie: Option<(Lie, &Identity)>) -> Out {
+/// membership entries, only; a stranger (`None`) of the membership entries
+/// only.
+pub fn proof(
+    l: &Ledger,
+    caller: Option<&Caller>,
+    entry: &str,
+    lie: Option<(Lie, &Identity)>,
+) -> Out {
     let id: [u8; 32] = hex::decode(entry)
         .ok()
         .and_then(|b| b.try_into().ok())
@@ -301,7 +314,12 @@ pub fn proof(l: &Ledger, caller: &Caller, entry: &str, lie: Option<(Lie, &Identi
 /// Proofs of up to `MAX_PROOFS` entries in one request (`{"entries": [id,
 /// …]}`), in the order asked; an entry that cannot be proven to this caller
 /// gets its error in its place.
-pub fn proofs(l: &Ledger, caller: &Caller, body: &[u8], lie: Option<(Lie, &Identity)>) -> Out {
+pub fn proofs(
+    l: &Ledger,
+    caller: Option<&Caller>,
+    body: &[u8],
+    lie: Option<(Lie, &Identity)>,
+) -> Out {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Asked {
@@ -334,7 +352,7 @@ pub fn proofs(l: &Ledger, caller: &Caller, body: &[u8], lie: Option<(Lie, &Ident
 
 fn proof_of(
     l: &Ledger,
-    caller: &Caller,
+    caller: Option<&Caller>,
     id: [u8; 32],
     lie: Option<(Lie, &Identity)>,
 ) -> Result<Value, Reply> {
@@ -345,7 +363,7 @@ fn proof_of(
         )
     };
     let forged = match (lie, caller) {
-        (Some((Lie::Forge, node)), Caller::Subject(me)) => Some(forged_question(node, me)),
+        (Some((Lie::Forge, node)), Some(Caller::Subject(me))) => Some(forged_question(node, me)),
         _ => None,
     };
     if let Some(f) = forged.as_ref().filter(|f| entry_id(&f.entry) == id) {
@@ -359,10 +377,16 @@ fn proof_of(
     let (block, _) = l.block(height).map_err(storage)?.ok_or_else(not_found)?;
     let signed = block.entries.get(index).ok_or_else(not_found)?;
     let public = PUBLIC_KINDS.contains(&signed.entry.kind());
-    if let Caller::Subject(me) = caller {
-        if !public && !read::entry_concerns(l, &id, me).map_err(storage)? {
-            return Err(not_found());
-        }
+    let shown = public
+        || match caller {
+            None => false,
+            Some(Caller::Subject(me)) => read::entry_concerns(l, &id, me).map_err(storage)?,
+            Some(Caller::Member(_) | Caller::Operator { .. }) => true,
+        };
+    if !shown {
+        // The same reply as for an id that is not there: a caller learns
+        // nothing of entries it may not see.
+        return Err(not_found());
     }
     let leaves: Vec<_> = block.entries.iter().map(merkle::leaf).collect();
     let path = merkle::path(&leaves, index).ok_or_else(not_found)?;
