@@ -460,6 +460,7 @@ fn operators_act_for_their_member_within_their_role() {
         Some(client_api::Acting {
             identity: w.bank_a.clone(),
             operators: Operators::new(home.path(), w.bank_a.public()),
+            furnisher: None,
         }),
     )
     .unwrap();

@@ -12,6 +12,7 @@
 use crate::actions::{self, new_id};
 use crate::desk::settled;
 use crate::error::{ApiError, ErrorCode, Result};
+use crate::furnish::{self, FurnishReport};
 use crate::profile::Profile;
 use credence_crypto::proof::Predicate;
 use credence_crypto::seal::WrappedKey;
@@ -24,6 +25,11 @@ use credence_ledger::types::{Entry, Id, QueryAsked, RecordFurnished, Role, Signe
 use credence_node::client::NodeClient;
 use serde_json::Value;
 use std::time::Duration;
+
+/// Rows per request when an officer furnishes (the node takes at most
+/// `MAX_FURNISH_ROWS`): small enough to show progress, large enough that
+/// each part's proofs use every core of the node.
+const FURNISH_PART: usize = 32;
 
 pub struct OperatorSession {
     identity: Identity,
@@ -96,19 +102,22 @@ impl OperatorSession {
         })
     }
 
+    fn unknown_key(&self) -> ApiError {
+        ApiError::new(
+            ErrorCode::NotAMember,
+            format!(
+                "{}'s node does not know this key as an operator: ask {}'s node operator to run \
+                 `credence node operator add` with your public key (`credence id show --json`)",
+                self.member, self.member
+            ),
+        )
+    }
+
     fn get(&self, path: &str) -> Result<Value> {
         self.client.get(path).map_err(|e| {
             let a = ApiError::from(e);
             if a.code == ErrorCode::NotAMember {
-                return ApiError::new(
-                    ErrorCode::NotAMember,
-                    format!(
-                        "{}'s node does not know this key as an operator: ask {}'s node \
-                         operator to run `credence node operator add` with your public key \
-                         (`credence id show --json`)",
-                        self.member, self.member
-                    ),
-                );
+                return self.unknown_key();
             }
             a
         })
@@ -119,6 +128,89 @@ impl OperatorSession {
     /// word alone.
     pub fn membership(&self) -> Result<crate::light::MemberSets> {
         crate::history::member_sets(&self.identity, &self.profile)
+    }
+
+    /// As a lender's officer: furnish the rows of a furnishing file
+    /// (`docs/furnish-csv.md`) through the member's node, which seals and
+    /// proves them as the member. Every row is checked (here, then against
+    /// the ledger by the node) before anything is sent, and a file with a
+    /// bad row sends nothing unless `skip_bad`. The rows go in parts, an
+    /// account's updates in date order; `progress(done, total)` after each.
+    /// Sending the same file again furnishes nothing twice (the member's
+    /// journal).
+    pub fn furnish(
+        &self,
+        text: &str,
+        skip_bad: bool,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<FurnishReport> {
+        let (rows, bad) = furnish::parse(text)
+            .map_err(|e| ApiError::invalid(format!("{e}; nothing was submitted")))?;
+        if !skip_bad && !bad.is_empty() {
+            return Err(furnish::refuse(&bad));
+        }
+        let parts = furnish::parts(text, &rows, FURNISH_PART)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        let mut report = FurnishReport {
+            left_out: bad,
+            ..Default::default()
+        };
+        fn relined(part: &furnish::Part, r: FurnishReport) -> Vec<furnish::RowError> {
+            r.left_out
+                .into_iter()
+                .map(|e| furnish::RowError {
+                    line: part.file_line(e.line),
+                    ..e
+                })
+                .collect()
+        }
+        if !skip_bad {
+            // What the ledger refuses (a borrower not enrolled, an update
+            // older than one furnished), for the whole file first.
+            for part in &parts {
+                let r = self.furnish_part(part, false, true)?;
+                report.left_out.extend(relined(part, r));
+            }
+            if !report.left_out.is_empty() {
+                report.left_out.sort_by_key(|e| e.line);
+                return Err(furnish::refuse(&report.left_out));
+            }
+        }
+        let (total, mut done) = (rows.len(), 0);
+        progress(0, total);
+        for part in &parts {
+            let r = self.furnish_part(part, skip_bad, false)?;
+            report.submitted += r.submitted;
+            report.corrections += r.corrections;
+            report.already += r.already;
+            report.left_out.extend(relined(part, r));
+            done += part.lines.len();
+            progress(done, total);
+        }
+        report.left_out.sort_by_key(|e| e.line);
+        Ok(report)
+    }
+
+    fn furnish_part(
+        &self,
+        part: &furnish::Part,
+        skip_bad: bool,
+        check_only: bool,
+    ) -> Result<FurnishReport> {
+        let v = self
+            .client
+            .post(
+                "/v1/operator/furnish",
+                &serde_json::json!({"csv": part.csv, "skip_bad": skip_bad, "check_only": check_only}),
+            )
+            .map_err(|e| {
+                let a = ApiError::from(e);
+                if a.code == ErrorCode::NotAMember {
+                    return self.unknown_key();
+                }
+                a
+            })?;
+        FurnishReport::from_json(&v)
     }
 
     /// The agency that answers for the consortium (the profile's first).

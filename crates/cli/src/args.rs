@@ -305,6 +305,22 @@ pub(crate) enum OperatorCmd {
         #[arg(long)]
         json: bool,
     },
+    /// As a lender's officer: furnish the accounts of a furnishing file
+    /// (docs/furnish-csv.md) through your member's node, which seals and
+    /// proves them as the member. Every row is checked before anything is
+    /// sent; running the same file again furnishes nothing twice.
+    Furnish {
+        #[command(flatten)]
+        op: OperatorArgs,
+        #[arg(long)]
+        csv: PathBuf,
+        /// Furnish the good rows of a file that has bad ones (each bad row
+        /// is still named).
+        #[arg(long)]
+        skip_bad: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// As an analyst: your member's records, opened with your own key.
     Records {
         #[command(flatten)]

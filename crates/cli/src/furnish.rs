@@ -25,8 +25,14 @@ pub(crate) fn run(a: FurnishArgs) -> Result<i32> {
         pb.set_position(done as u64);
     })?;
     pb.finish_and_clear();
+    print_report(&report, a.json);
+    Ok(0)
+}
+
+/// What furnishing did, as JSON or for people.
+pub(crate) fn print_report(report: &furnish::FurnishReport, json: bool) {
     let left_out: Vec<String> = report.left_out.iter().map(|e| e.to_string()).collect();
-    if a.json {
+    if json {
         println!(
             "{}",
             serde_json::json!({"submitted": report.submitted, "corrections": report.corrections,
@@ -44,5 +50,4 @@ pub(crate) fn run(a: FurnishArgs) -> Result<i32> {
             println!("  left out: {l}");
         }
     }
-    Ok(0)
 }

@@ -51,6 +51,9 @@ fn main() {
                 OperatorCmd::Ask { json: true, .. }
                     | OperatorCmd::Records { json: true, .. }
                     | OperatorCmd::Queries { json: true, .. }
+                    | OperatorCmd::Alarms { json: true, .. }
+                    | OperatorCmd::Members { json: true, .. }
+                    | OperatorCmd::Furnish { json: true, .. }
             )
             | Cmd::Node(NodeCmd::Operator(NodeOperatorCmd::List { json: true, .. }))
     );

@@ -286,6 +286,75 @@ fn the_demo_people_act_on_their_own_keys(dir: &Path, subject: &str) -> serde_jso
             .any(|q| q["query_id"] == asked["query_id"] && q["operator"].is_string()),
         "{queries}"
     );
+    // The officer furnishes bank-a's accounts from a file through bank-a's
+    // node: a file with a bad row sends nothing; the good file is furnished
+    // once, its second update correcting the first.
+    let header = furnish_header();
+    let row = |date: &str, status: &str| {
+        format!(
+            "{subject},OFFICER-1,revolving,{status},2021-03-01,{date},,000000000000000000000000,5000.00,1250.40,0,40.00,0\n"
+        )
+    };
+    let good = format!(
+        "{header}{}{}",
+        row("2026-10-31", "11"),
+        row("2026-09-30", "11")
+    );
+    let bad_file = dir.join("officer-bad.csv");
+    std::fs::write(&bad_file, format!("{good}{}", row("2026-11-30", "zz"))).unwrap();
+    let good_file = dir.join("officer-good.csv");
+    std::fs::write(&good_file, &good).unwrap();
+    let (bad_path, good_path) = (
+        bad_file.display().to_string(),
+        good_file.display().to_string(),
+    );
+    let furnish_as = |who: &str, member: &str, csv: &str| {
+        vec![
+            "operator".to_string(),
+            "furnish".into(),
+            "--csv".into(),
+            csv.into(),
+            "--home".into(),
+            home(who),
+            "--profile".into(),
+            profile.clone(),
+            "--member".into(),
+            member.into(),
+            "--json".into(),
+        ]
+    };
+    let args = furnish_as("officer", "bank-a", &bad_path);
+    let v = refused(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "invalid-input",
+    );
+    let says = v["error"]["message"].as_str().unwrap();
+    assert!(says.contains("line 4, column account_status"), "{says}");
+    assert!(says.contains("nothing was submitted"), "{says}");
+    let args = furnish_as("officer", "bank-a", &good_path);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = ok(&args);
+    assert_eq!(
+        (
+            &first["submitted"],
+            &first["corrections"],
+            &first["already"]
+        ),
+        (&2.into(), &1.into(), &0.into()),
+        "{first}"
+    );
+    let again = ok(&args);
+    assert_eq!(
+        (&again["submitted"], &again["already"]),
+        (&0.into(), &2.into()),
+        "{again}"
+    );
+    // Only a lender's officer furnishes: the agency's analyst is refused.
+    let args = furnish_as("analyst", "agency", &good_path);
+    refused(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "not-permitted",
+    );
     // Every member serves the membership to any key, so the officer (known
     // at bank-a's node alone) proves it from f+1 members.
     let members = as_staff("officer", "bank-a", &["operator", "members"]);

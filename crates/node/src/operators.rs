@@ -39,6 +39,8 @@ pub enum OperatorRole {
 pub enum Act {
     Ask,
     Enrol,
+    /// Furnish tradelines from a furnishing file (a lender's officer).
+    Furnish,
     ReadQueries,
     ReadConsents,
     ReadRecords,
@@ -67,7 +69,7 @@ impl OperatorRole {
     pub fn may(self, act: Act) -> bool {
         use Act::*;
         match self {
-            Self::Officer => matches!(act, Ask | Enrol | ReadQueries | ReadConsents),
+            Self::Officer => matches!(act, Ask | Enrol | Furnish | ReadQueries | ReadConsents),
             Self::Analyst => matches!(act, ReadQueries | ReadConsents | ReadRecords | OpenRecord),
             Self::Auditor => matches!(act, ReadQueries | ReadConsents),
         }

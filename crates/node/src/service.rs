@@ -43,6 +43,8 @@ pub struct ServiceConfig {
     /// The node's health and stop flag, shared with what runs beside it
     /// (an agency's responder).
     pub health: Arc<Health>,
+    /// Furnishing for the member's officers (a lender's node).
+    pub furnisher: Option<Arc<dyn client_api::Furnisher>>,
 }
 
 /// Ledger block 0: the genesis entry, at the consortium's creation time.
@@ -134,6 +136,7 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
         acting: Some(client_api::Acting {
             identity: cfg.identity.clone(),
             operators: crate::operators::Operators::new(&cfg.home, cfg.identity.public()),
+            furnisher: cfg.furnisher.clone(),
         }),
         tls: match &cfg.tls_cert {
             Some(c) => Some(

@@ -332,3 +332,64 @@ mod tests {
         }
     }
 }
+
+/// Part of a furnishing file, sent on its own: its CSV text (the header,
+/// then its rows) and, for each of its rows, the row's line in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub csv: String,
+    pub lines: Vec<u64>,
+}
+
+impl Part {
+    /// A line of this part's text (the header is 1) as the file's line.
+    pub fn file_line(&self, line: u64) -> u64 {
+        match line.checked_sub(2) {
+            Some(i) => self.lines.get(i as usize).copied().unwrap_or(line),
+            None => 1,
+        }
+    }
+}
+
+/// `rows` of the file `text` in parts of at most `size` rows, in the order
+/// of their update dates, so that an account's earlier updates are sent
+/// before its later ones (each part is final before the next is sent).
+pub fn parts(text: &str, rows: &[FurnishRow], size: usize) -> Result<Vec<Part>, RowError> {
+    let bad = |line: u64, why: String| RowError {
+        line,
+        column: "(row)".into(),
+        why,
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header = r.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    let records: Vec<Option<csv::StringRecord>> = r.records().map(|x| x.ok()).collect();
+    let mut order: Vec<&FurnishRow> = rows.iter().collect();
+    order.sort_by(|a, b| {
+        (&a.input.date_of_account_information, a.line)
+            .cmp(&(&b.input.date_of_account_information, b.line))
+    });
+    let mut out = Vec::new();
+    for chunk in order.chunks(size.max(1)) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let write = |e: csv::Error| bad(1, e.to_string());
+        w.write_record(&header).map_err(write)?;
+        let mut lines = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            let rec = records
+                .get((row.line - 2) as usize)
+                .and_then(|r| r.as_ref())
+                .ok_or_else(|| bad(row.line, "the row is not in the file".into()))?;
+            w.write_record(rec).map_err(write)?;
+            lines.push(row.line);
+        }
+        let bytes = w.into_inner().map_err(|e| bad(1, e.to_string()))?;
+        out.push(Part {
+            csv: String::from_utf8(bytes).map_err(|e| bad(1, e.to_string()))?,
+            lines,
+        });
+    }
+    Ok(out)
+}

@@ -8,7 +8,7 @@
 //! again finds the row's record on the ledger and skips it, or sends the
 //! same entry again if it never arrived.
 mod csv_rows;
-pub use csv_rows::{parse, FurnishRow, RowError, COLUMNS};
+pub use csv_rows::{parse, parts, FurnishRow, Part, RowError, COLUMNS};
 
 use crate::actions;
 use crate::desk::settled;
@@ -43,6 +43,46 @@ pub struct FurnishReport {
     pub already: usize,
     /// Rows left out: bad fields, or refused by the consortium's rules.
     pub left_out: Vec<RowError>,
+}
+
+impl FurnishReport {
+    /// The report as the node sends it to an officer
+    /// (`POST /v1/operator/furnish`).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "submitted": self.submitted, "corrections": self.corrections, "already": self.already,
+            "left_out": self.left_out.iter().map(|e| serde_json::json!({"line": e.line, "column": e.column, "why": e.why})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The report from a node's reply.
+    pub fn from_json(v: &serde_json::Value) -> Result<Self> {
+        let bad = || {
+            ApiError::new(
+                ErrorCode::Internal,
+                "the node's furnishing report is malformed",
+            )
+        };
+        let n = |k: &str| v[k].as_u64().map(|n| n as usize).ok_or_else(bad);
+        let left_out = v["left_out"]
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|e| {
+                Ok(RowError {
+                    line: e["line"].as_u64().ok_or_else(bad)?,
+                    column: e["column"].as_str().ok_or_else(bad)?.to_string(),
+                    why: e["why"].as_str().ok_or_else(bad)?.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(FurnishReport {
+            submitted: n("submitted")?,
+            corrections: n("corrections")?,
+            already: n("already")?,
+            left_out,
+        })
+    }
 }
 
 /// Where a member keeps what it furnished.
@@ -164,7 +204,9 @@ pub fn refuse(errors: &[RowError]) -> ApiError {
 /// Furnish `rows` as `furnisher` through its node (`client`, whose ledger
 /// `view` is), keeping the journal in `home`. Rows that cannot be used
 /// (`bad`, from reading the file, and any found here) refuse the whole
-/// file unless `skip_bad`. `progress(done, total)` after each row is
+/// file unless `skip_bad`. With `check_only`, the rows are judged against
+/// the ledger and the journal and nothing is proven or sent: the report
+/// lists what would be left out. `progress(done, total)` after each row is
 /// proven or found already on the ledger.
 #[allow(clippy::too_many_arguments)]
 pub fn furnish(
@@ -175,6 +217,7 @@ pub fn furnish(
     rows: Vec<FurnishRow>,
     bad: Vec<RowError>,
     skip_bad: bool,
+    check_only: bool,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<FurnishReport> {
     let journal = Journal::open(home, furnisher)?;
@@ -242,8 +285,11 @@ pub fn furnish(
             i += 1;
         }
     }
+    report.left_out.sort_by_key(|e| e.line);
+    if check_only {
+        return Ok(report);
+    }
     if !skip_bad && !report.left_out.is_empty() {
-        report.left_out.sort_by_key(|e| e.line);
         return Err(refuse(&report.left_out));
     }
     let total = total - report.left_out.len();

@@ -69,6 +69,17 @@ pub fn run(
         info: &info,
         founding: g.members.iter().any(|m| m.sign_key == info.sign_key),
     });
+    // A lender's node furnishes what its officers send, as the member.
+    let furnisher: Option<Arc<dyn credence_node::client_api::Furnisher>> = if info.role == "lender"
+    {
+        Some(Arc::new(super::furnishing::OfficerFurnishing {
+            home: home.to_path_buf(),
+            identity: me.identity.clone(),
+            client: info.client(&me.identity)?,
+        }))
+    } else {
+        None
+    };
     let cfg = service::ServiceConfig {
         name: info.name.clone(),
         role: info.role.clone(),
@@ -84,6 +95,7 @@ pub fn run(
         unfiltered: opts.unfiltered,
         lie: opts.lie,
         health: health.clone(),
+        furnisher,
     };
     let r = service::run(cfg);
     stop.store(true, Ordering::SeqCst);

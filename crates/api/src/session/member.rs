@@ -165,6 +165,7 @@ impl MemberSession {
             rows,
             bad,
             skip_bad,
+            false,
             progress,
         )
     }

@@ -24,6 +24,9 @@
 //!   borrower, or operator and its role)
 //! - `POST /v1/operator/submit` — an operator's entries, which the node signs
 //!   for its member when the operator's role allows them
+//! - `POST /v1/operator/furnish` — `{"csv": text, "skip_bad": bool,
+//!   "check_only": bool}`: a lender's officer's furnishing file (at most 256
+//!   rows), sealed, proven and submitted by the node as the member
 //! - `GET  /v1/operator/record-key?record=HEX` — a record's key wrapped to an
 //!   analyst's own key
 //!
@@ -121,7 +124,30 @@ impl Lie {
 pub struct Acting {
     pub identity: credence_crypto::Identity,
     pub operators: crate::operators::Operators,
+    /// Furnishing for a lender's officers; `None`: this node does not.
+    pub furnisher: Option<Arc<dyn Furnisher>>,
 }
+
+/// Furnishing the rows of a furnishing file an officer sends
+/// (`POST /v1/operator/furnish`), as the member: sealing and proving need
+/// the member's key and the furnishing use case, which lives above the
+/// node, so whoever runs the node gives it (`credence_api::member::run`).
+pub trait Furnisher: Send + Sync {
+    /// Furnish `csv` (a furnishing file's text, at most `MAX_FURNISH_ROWS`
+    /// rows); with `check_only`, judge its rows against the ledger and
+    /// submit nothing. The report as JSON (`submitted`, `corrections`,
+    /// `already`, `left_out`: [{line, column, why}]), or why not.
+    fn furnish(
+        &self,
+        csv: &str,
+        skip_bad: bool,
+        check_only: bool,
+    ) -> Result<Value, (ErrorCode, String)>;
+}
+
+/// Most rows in one `POST /v1/operator/furnish`: a request's work stays
+/// short, and an officer's app shows progress between requests.
+pub const MAX_FURNISH_ROWS: usize = 256;
 
 pub(crate) type Reply = (u16, Value);
 pub(crate) type Out = Result<Reply, Reply>;
@@ -181,6 +207,8 @@ struct State {
     waits: Arc<Quota<[u8; 32]>>,
     peers: Arc<Quota<IpAddr>>,
     replay: ReplayCache,
+    /// One furnishing at a time: each proves on every core.
+    furnishing: Semaphore,
 }
 
 /// Start serving on `addr`: a thread for the server's runtime and one that
@@ -231,6 +259,7 @@ pub fn serve(
         },
         head: head_rx,
         work: Semaphore::new(limits.work),
+        furnishing: Semaphore::new(1),
         callers: Quota::new(limits.work_per_caller, limits.connections),
         waits: Quota::new(limits.waits_per_caller, limits.waits),
         peers: Quota::new(limits.connections_per_ip, limits.connections),
@@ -595,6 +624,10 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
         ("POST", "/v1/operator/submit") => {
             routes::params(query.as_deref(), &[])?;
             submit::operator_submit(&st, &caller, signed.key, body, in_flight).await
+        }
+        ("POST", "/v1/operator/furnish") => {
+            routes::params(query.as_deref(), &[])?;
+            submit::operator_furnish(&st, &caller, body).await
         }
         ("GET", "/v1/operator/record-key") => {
             let p = routes::params(query.as_deref(), &["record"])?;

@@ -163,3 +163,104 @@ async fn pool_and_wait(
         json!({"receipts": receipts.iter().map(receipt_json).collect::<Vec<_>>()}),
     ))
 }
+
+/// A lender's officer's furnishing file, furnished by the node as the
+/// member (`Furnisher`): one at a time, on a thread of its own.
+pub(super) async fn operator_furnish(st: &Arc<State>, caller: &Caller, body: Bytes) -> Out {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Asked {
+        csv: String,
+        #[serde(default)]
+        skip_bad: bool,
+        #[serde(default)]
+        check_only: bool,
+    }
+    let refuse = |why: &str| (403, error(ErrorCode::NotPermitted, why));
+    let Caller::Operator { operator, .. } = caller else {
+        return Err(refuse(
+            "only a lender's officer furnishes through the node; a member furnishes with its own \
+             key (credence furnish)",
+        ));
+    };
+    caller.may(Act::Furnish)?;
+    if st.ctx.role != "lender" {
+        return Err(refuse(&format!(
+            "{} is a{} {}, and only lenders furnish tradelines",
+            st.ctx.name,
+            if st.ctx.role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "n"
+            } else {
+                ""
+            },
+            st.ctx.role
+        )));
+    }
+    let Some(furnisher) = st.ctx.acting.as_ref().and_then(|a| a.furnisher.clone()) else {
+        return Err(refuse("this node does not furnish for its officers"));
+    };
+    let asked: Asked = serde_json::from_slice(&body).map_err(|e| {
+        (
+            400,
+            error(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the body must be {{\"csv\": text, \"skip_bad\": bool, \"check_only\": bool}}: {e}"
+                ),
+            ),
+        )
+    })?;
+    // Rows are lines after the header (a quoted field may span lines, so
+    // this bounds the rows from above).
+    let lines = asked.csv.lines().filter(|l| !l.trim().is_empty()).count();
+    if lines > super::MAX_FURNISH_ROWS + 1 {
+        return Err((
+            413,
+            error(
+                ErrorCode::InvalidInput,
+                format!(
+                    "at most {} rows per request, not {}; send the file in parts",
+                    super::MAX_FURNISH_ROWS,
+                    lines.saturating_sub(1)
+                ),
+            ),
+        ));
+    }
+    let _one = st.furnishing.try_acquire().map_err(|_| {
+        (
+            429,
+            error(
+                ErrorCode::Overloaded,
+                "another furnishing is in progress at this node; try again when it is done",
+            ),
+        )
+    })?;
+    let operator = *operator;
+    let r = tokio::task::spawn_blocking(move || {
+        furnisher.furnish(&asked.csv, asked.skip_bad, asked.check_only)
+    })
+    .await
+    .map_err(|e| {
+        (
+            500,
+            error(
+                ErrorCode::Internal,
+                format!("the furnishing task failed: {e}"),
+            ),
+        )
+    })?;
+    match r {
+        Ok(report) => {
+            tracing::info!(operator = %operator, submitted = %report["submitted"], "furnished for an officer");
+            Ok((200, report))
+        }
+        Err((code, message)) => Err((
+            match code {
+                ErrorCode::InvalidInput => 400,
+                ErrorCode::Timeout => 504,
+                _ => 500,
+            },
+            error(code, message),
+        )),
+    }
+}
