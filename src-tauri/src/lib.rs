@@ -118,6 +118,7 @@ pub fn run() {
             commands::identity::own_queries,
             commands::identity::own_membership,
             commands::identity::own_alarms,
+            commands::identity::own_furnish,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Credence desktop app");

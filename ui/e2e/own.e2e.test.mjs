@@ -248,6 +248,33 @@ test("a bank officer on her own key asks in the app; the question names her", as
   assert.ok(q, "the bank's node lists the question");
   assert.equal(q.operator, olga.party, "the question names the officer who asked");
   await shot("own-officer-home");
+  // She furnishes the bank's accounts from a file, through the bank's node.
+  const header = "borrower,account,account_type,account_status,date_opened,date_of_account_information,date_of_first_delinquency,payment_history,credit_limit,balance,amount_past_due,scheduled_payment,days_past_due\n";
+  const csvRow = (date, status) => `${party},CARD-77,revolving,${status},2021-03-01,${date},,000000000000000000000000,5000.00,1250.40,0,40.00,0\n`;
+  const good = header + csvRow("2026-10-31", "11") + csvRow("2026-09-30", "11");
+  const badFile = path.join(OUT, "olga-bad.csv");
+  const goodFile = path.join(OUT, "olga-good.csv");
+  fs.writeFileSync(badFile, good + csvRow("2026-11-30", "zz"));
+  fs.writeFileSync(goodFile, good);
+  await type("#own-furnish-file", badFile);
+  await (await $("#own-furnish-submit")).click();
+  const refusedBox = await waitFor('#own-furnish-result [data-testid="error"]', 60000);
+  assert.equal(await refusedBox.getAttribute("data-code"), "invalid-input");
+  const refusal = await refusedBox.getText();
+  assert.match(refusal, /line 4, column account_status/, "the bad row is named");
+  assert.match(refusal, /nothing was submitted/);
+  await type("#own-furnish-file", goodFile);
+  await (await $("#own-furnish-submit")).click();
+  const done = await waitFor('[data-testid="own-furnished"]', 120000);
+  assert.equal(await done.getAttribute("data-submitted"), "2");
+  assert.equal(await done.getAttribute("data-corrections"), "1", "the later update corrects the earlier one");
+  assert.equal(await (await $("#own-furnish-progress")).getText(), "2 of 2 rows");
+  await shot("own-officer-furnished");
+  // Sent again: already on the ledger, nothing twice.
+  await (await $("#own-furnish-submit")).click();
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="own-furnished"][data-already="2"]'))).length > 0, 120000, "the second run finds both updates on the ledger");
+  assert.equal(await (await $('[data-testid="own-furnished"]')).getAttribute("data-submitted"), "0");
+
   const unlocked = unlockedKeystores().slice(before);
   assert.deepEqual(unlocked, [path.join(OLGA, "keystore.json")], "this app process unlocked Olga's keystore alone");
 });

@@ -178,6 +178,47 @@ pub async fn own_enrol(state: State<'_, AppState>, request_path: String) -> UiRe
     .await
 }
 
+/// As a lender's officer: furnish the accounts of a furnishing file through
+/// my member's node, with progress (`furnish-progress` events); a file with
+/// a bad row sends nothing unless `skip_bad`.
+#[tauri::command]
+pub async fn own_furnish(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+    skip_bad: bool,
+) -> UiResult<FurnishDto> {
+    as_operator(&state, move |s| {
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(UiError::bad_request(
+                "give the furnishing file (CSV, as docs/furnish-csv.md describes)",
+            ));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| UiError::bad_request(format!("cannot read {path}: {e}")))?;
+        let started = Instant::now();
+        let r = s.furnish(&text, skip_bad, |done, total| {
+            let _ = app.emit(
+                "furnish-progress",
+                ProgressDto {
+                    stage: "furnish".into(),
+                    done: done as u64,
+                    total: total as u64,
+                },
+            );
+        })?;
+        Ok(FurnishDto {
+            submitted: r.submitted,
+            corrections: r.corrections,
+            already: r.already,
+            left_out: r.left_out.iter().map(|e| e.to_string()).collect(),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
+    })
+    .await
+}
+
 /// As an analyst: my member's records, opened here with my key.
 #[tauri::command]
 pub async fn own_records(state: State<'_, AppState>, limit: usize) -> UiResult<Vec<OwnRecordDto>> {

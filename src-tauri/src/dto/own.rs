@@ -139,6 +139,17 @@ impl OwnAskDto {
     }
 }
 
+/// What an officer's furnishing did.
+#[derive(Serialize)]
+pub struct FurnishDto {
+    pub submitted: usize,
+    pub corrections: usize,
+    pub already: usize,
+    /// Each row left out: "line L, column C: why".
+    pub left_out: Vec<String>,
+    pub elapsed_ms: u64,
+}
+
 /// A record an analyst opened with their own key.
 #[derive(Serialize)]
 pub struct OwnRecordDto {

@@ -91,7 +91,46 @@ function officer(main: HTMLElement, me: OwnInfo): void {
     const id = await act(enrolBtn, out, () => api.ownEnrol(reqPath.value), "Enrolling…");
     if (id) clear(out, notice(`Enrolled ${shortId(id)} with ${me.via}.`, "own-enrolled"));
   });
-  main.append(out, h("div", { class: "grid2" }, form, enrol));
+  main.append(out, h("div", { class: "grid2" }, form, enrol), furnishCard(me));
+}
+
+/** Furnish the member's accounts from a file: every row checked first, then sent in parts with progress. */
+function furnishCard(me: OwnInfo): HTMLElement {
+  const file = h("input", { id: "own-furnish-file", placeholder: "accounts.csv (docs/furnish-csv.md)", autocomplete: "off", spellcheck: "false" });
+  const skip = h("input", { id: "own-furnish-skip", type: "checkbox" });
+  const btn = h("button", { id: "own-furnish-submit", type: "submit" }, "Furnish");
+  const fill = h("div", { class: "progress-fill" });
+  const text = h("div", { class: "progress-text", id: "own-furnish-progress" }, "");
+  const progress = h("div", { class: "progress", hidden: true, "aria-label": "furnishing progress" }, h("div", { class: "progress-track" }, fill), text);
+  const result = h("div", { id: "own-furnish-result", class: "result", "aria-live": "polite" });
+  const form = h("form", { class: "card", id: "own-furnish-form" },
+    h("h3", {}, `Furnish ${me.via}'s accounts from a file`),
+    h("p", { class: "muted" }, `One row per account update (Metro 2 base-segment fields). ${me.via}'s node seals and proves each row as ${me.via}; a file with a bad row sends nothing, and the same file sent again furnishes nothing twice.`),
+    field("Furnishing file", file), h("label", { class: "check" }, skip, " Furnish the good rows of a file with bad ones"), btn, progress, result);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    fill.style.width = "0";
+    text.textContent = "Checking every row…";
+    progress.hidden = false;
+    const stop = await api.onFurnishProgress((p) => {
+      fill.style.width = `${p.total ? Math.round((p.done / p.total) * 100) : 100}%`;
+      text.textContent = `${p.done} of ${p.total} rows`;
+    });
+    try {
+      const r = await act(btn, result, () => api.ownFurnish(file.value, skip.checked), "Furnishing…");
+      if (!r) {
+        progress.hidden = true;
+        return;
+      }
+      clear(result, h("div", { class: "answer yes", "data-testid": "own-furnished", "data-submitted": String(r.submitted), "data-already": String(r.already), "data-corrections": String(r.corrections), "data-left-out": String(r.left_out.length) },
+        h("strong", {}, `${r.submitted} updates furnished (${r.corrections} correcting an earlier one), ${r.already} already on the ledger`),
+        h("div", { class: "muted" }, `${r.elapsed_ms} ms`),
+        r.left_out.length ? h("ul", { class: "left-out" }, ...r.left_out.map((l) => h("li", {}, `left out: ${l}`))) : null));
+    } finally {
+      stop();
+    }
+  });
+  return form;
 }
 
 async function analyst(main: HTMLElement): Promise<void> {
