@@ -119,6 +119,7 @@ pub fn run() {
             commands::identity::own_membership,
             commands::identity::own_alarms,
             commands::identity::own_furnish,
+            commands::identity::own_portfolio,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Credence desktop app");

@@ -287,6 +287,12 @@ test("the demo's analyst opens her own keystore from people/ and reads the agenc
   const rows = await driver.findElements(By.css("#own-records tr[data-record-id]"));
   assert.ok(rows.length > 0, "the agency's records, opened with the analyst's key");
   assert.match(await rows[0].getText(), /balance|income/);
+  // Her figures are over the records she opened: every live tradeline counted once.
+  const live = await driver.findElements(By.css('#own-records tr[data-kind="tradeline"][data-status="live"]'));
+  assert.ok(live.length > 0);
+  assert.ok(rows.length < 50, "the list shows every record the figures are over");
+  assert.equal(await (await waitFor("#own-dpd-chart")).getAttribute("data-total"), String(live.length));
+  assert.match(await (await $("#own-queue")).getText(), /Queue · \d+ open/);
   await shot("own-analyst-home");
   const unlocked = unlockedKeystores().slice(before);
   assert.deepEqual(unlocked, [path.join(ANALYST, "keystore.json")], "this app process unlocked the analyst's keystore alone");

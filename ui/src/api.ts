@@ -23,7 +23,7 @@ export interface OwnRecord { record: RecordRow; payload: Payload; problem: strin
 export interface Tenure { name: string; role: string; party: string; from_epoch: number; until_epoch: number | null }
 export interface OwnMembership { consortium: string; epoch_length: number; tenures: Tenure[]; changes: { name: string; admitted: boolean; epoch: number; height: number }[] }
 export interface FurnishReport { submitted: number; corrections: number; already: number; left_out: string[]; elapsed_ms: number }
-export interface OwnQuery { query_id: string; requester: string; subject: string; purpose: string; predicate: string; asked_at: number; holds: boolean | null; operator: string | null }
+export interface OwnQuery { query_id: string; requester: string; responder: string; subject: string; purpose: string; predicate: string; asked_at: number; holds: boolean | null; operator: string | null }
 export interface Borrower { subject: string; label: string | null; records: number; live_consents_to_me: number }
 export interface Consent { consent_id: string; grantee: string; grantee_name: string; purpose: string; predicates: string[]; expires_at: number; granted_at: number; revoked_at: number | null; explicit: boolean; live: boolean }
 export interface RecordRow { record_id: string; subject: string; furnisher: string; furnisher_name: string; kind: string; status: string; compliance: string | null; corrects: string | null; height: number; at: number }
@@ -68,6 +68,7 @@ export const api = {
   ownQueries: () => call<OwnQuery[]>("own_queries"),
   ownMembership: () => call<OwnMembership>("own_membership"),
   ownAlarms: () => call<Alarm[]>("own_alarms"),
+  ownPortfolio: () => call<Portfolio>("own_portfolio"),
   ownFurnish: (path: string, skipBad: boolean) => call<FurnishReport>("own_furnish", { path, skipBad }),
   onFurnishProgress: (f: (p: Progress) => void): Promise<UnlistenFn> => listen<Progress>("furnish-progress", (e) => f(e.payload)),
   currentSession: () => call<SessionInfo>("current_session"),

@@ -21,7 +21,9 @@ use credence_ledger::clock::{poll, unix_now};
 use credence_ledger::encode::from_bytes;
 use credence_ledger::payload::Payload;
 use credence_ledger::predicate::PredicateKind;
-use credence_ledger::types::{Entry, Id, QueryAsked, RecordFurnished, Role, SignedEntry};
+use credence_ledger::types::{
+    Entry, Id, QueryAsked, RecordFurnished, RecordKind, RecordStatus, Role, SignedEntry,
+};
 use credence_node::client::NodeClient;
 use serde_json::Value;
 use std::time::Duration;
@@ -378,6 +380,31 @@ impl OperatorSession {
             });
         }
         Ok(out)
+    }
+
+    /// As an analyst: the member's portfolio figures over the live
+    /// tradelines among the first `limit` records it can read, opened here
+    /// (no score histogram: scores are opened with the member's key only).
+    pub fn portfolio(&self, limit: usize) -> Result<crate::desk::analyst::Portfolio> {
+        let records = self.records(limit)?;
+        let mut subjects: Vec<PartyId> = records.iter().map(|r| r.subject).collect();
+        subjects.sort();
+        subjects.dedup();
+        let live: Vec<(PartyId, Payload)> = records
+            .into_iter()
+            .filter(|r| {
+                r.status == RecordStatus::Live.as_str()
+                    && r.kind == RecordKind::Tradeline.as_str()
+                    && r.problem.is_none()
+            })
+            .map(|r| (r.subject, r.payload))
+            .collect();
+        let mut p = crate::desk::analyst::Portfolio {
+            subjects: subjects.len(),
+            ..Default::default()
+        };
+        crate::desk::analyst::tradeline_figures(&mut p, &live);
+        Ok(p)
     }
 
     /// As any operator: the questions asked in the consortium, newest last.

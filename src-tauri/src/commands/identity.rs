@@ -231,6 +231,12 @@ pub async fn own_records(state: State<'_, AppState>, limit: usize) -> UiResult<V
     .await
 }
 
+/// As an analyst: my member's portfolio figures, over records opened here.
+#[tauri::command]
+pub async fn own_portfolio(state: State<'_, AppState>) -> UiResult<PortfolioDto> {
+    as_operator(&state, |s| Ok(s.portfolio(1000)?.into())).await
+}
+
 /// As any operator: the consortium's questions and answers, newest first.
 #[tauri::command]
 pub async fn own_queries(state: State<'_, AppState>) -> UiResult<Vec<OwnQueryDto>> {

@@ -244,6 +244,8 @@ impl From<credence_api::light::MemberSets> for OwnMembershipDto {
 pub struct OwnQueryDto {
     pub query_id: String,
     pub requester: String,
+    /// The member asked to answer it (the agency).
+    pub responder: String,
     pub subject: String,
     pub purpose: String,
     pub predicate: String,
@@ -263,6 +265,7 @@ impl OwnQueryDto {
         Ok(OwnQueryDto {
             query_id: text("query_id")?,
             requester: text("requester")?,
+            responder: text("responder")?,
             subject: text("subject")?,
             purpose: text("purpose")?,
             predicate: text("predicate")?,

@@ -1,6 +1,6 @@
 // Agency analyst: portfolio plots, alarms, the query queue, records sealed to
 // the agency (opened one at a time, in memory, on demand).
-import { api, type Alarm, type Payload, type SessionInfo } from "../api";
+import { api, type Alarm, type Payload, type Portfolio, type SessionInfo } from "../api";
 import { barChart } from "../charts";
 import { act, clear, errorBox, h, notice, svgBox } from "../dom";
 import { formatCents, formatTime, paymentCells, predicateText, responderNote, shortId, statusText, type UiError } from "../logic";
@@ -36,8 +36,7 @@ export async function analystView(body: HTMLElement, _s: SessionInfo): Promise<v
   });
 
   const scores = barChart("Score distribution (latest score per borrower)", p.score_histogram.map(([lo, n]) => ({ label: `${lo}`, value: n, tone: lo < 550 ? "bad" : lo < 650 ? "mid" : "good" })), { width: 560, height: 230 });
-  const dpd = barChart("Live tradelines by days past due", ["current", "1–29", "30–59", "60–89", "90+"].map((l, i) => ({ label: l, value: p.days_past_due[i], tone: i === 0 ? "good" : i < 3 ? "mid" : "bad" })), { width: 420, height: 230 });
-  const status = barChart("Live tradelines by Metro 2 status", p.status_counts.map(([c, n]) => ({ label: c, value: n, tone: c === "11" || c === "13" ? "good" : "bad" })), { width: 420, height: 230 });
+  const { dpd, status } = tradelineCharts(p);
 
   const queue = h("table", { class: "table", id: "analyst-queue" },
     h("thead", {}, h("tr", {}, h("th", {}, "Asked"), h("th", {}, "By"), h("th", {}, "Borrower"), h("th", {}, "Question"), h("th", {}, ""))),
@@ -102,7 +101,15 @@ export async function analystView(body: HTMLElement, _s: SessionInfo): Promise<v
   await page();
 }
 
-function kpi(label: string, value: string | number): HTMLElement {
+/** The two tradeline charts of a portfolio: days past due, and Metro 2 status. */
+export function tradelineCharts(p: Portfolio): { dpd: string; status: string } {
+  return {
+    dpd: barChart("Live tradelines by days past due", ["current", "1–29", "30–59", "60–89", "90+"].map((l, i) => ({ label: l, value: p.days_past_due[i], tone: i === 0 ? "good" : i < 3 ? "mid" : "bad" })), { width: 420, height: 230 }),
+    status: barChart("Live tradelines by Metro 2 status", p.status_counts.map(([c, n]) => ({ label: c, value: n, tone: c === "11" || c === "13" ? "good" : "bad" })), { width: 420, height: 230 }),
+  };
+}
+
+export function kpi(label: string, value: string | number): HTMLElement {
   return h("div", { class: "kpi" }, h("div", { class: "kpi-v" }, String(value)), h("div", { class: "kpi-l" }, label));
 }
 

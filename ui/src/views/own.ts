@@ -3,9 +3,9 @@
 // auditor reads the consortium's questions. Everything goes through the
 // member's node, which acts within the person's role.
 import { api, type OwnInfo, type OwnMembership, type OwnQuery } from "../api";
-import { act, clear, errorBox, field, h, notice } from "../dom";
+import { act, clear, errorBox, field, h, notice, svgBox } from "../dom";
 import { formatCents, formatTime, predicateText, shortId, statusText } from "../logic";
-import { alarmList } from "./analyst";
+import { alarmList, kpi, tradelineCharts } from "./analyst";
 import { questionFields } from "./question";
 
 export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<void> {
@@ -13,7 +13,7 @@ export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<v
   const title = { officer: "Officer", analyst: "Analyst", auditor: "Auditor" }[me.role] ?? me.role;
   clear(body, h("div", { class: "toolbar" }, h("h1", {}, `${title} at ${me.via}`), h("span", { class: "muted" }, `your own key, registered at ${me.via}'s node; it acts for ${me.via} within your role`)), main);
   if (me.role === "officer") officer(main, me);
-  else if (me.role === "analyst") await analyst(main);
+  else if (me.role === "analyst") await analyst(main, me);
   if (me.role !== "officer") await alarms(main);
   await questions(main, me);
   await membership(main);
@@ -133,9 +133,36 @@ function furnishCard(me: OwnInfo): HTMLElement {
   return form;
 }
 
-async function analyst(main: HTMLElement): Promise<void> {
+async function analyst(main: HTMLElement, me: OwnInfo): Promise<void> {
+  const figures = h("div", { id: "own-portfolio" });
+  const queue = h("div", { class: "card", id: "own-queue" });
   const box = h("div", { class: "card", id: "own-records" }, h("h3", {}, "Records, opened with your key"));
-  main.append(box);
+  main.append(figures, queue, box);
+  try {
+    const p = await api.ownPortfolio();
+    const { dpd, status } = tradelineCharts(p);
+    figures.append(
+      h("div", { class: "kpis" }, kpi("Borrowers", p.subjects), kpi("Live tradelines", p.live_tradelines),
+        kpi("Serious delinquency", `${p.serious_delinquency} (${p.live_tradelines ? Math.round((100 * p.serious_delinquency) / p.live_tradelines) : 0} %)`)),
+      h("div", { class: "grid2" },
+        h("div", { class: "card", id: "own-dpd-chart", "data-total": String(p.days_past_due.reduce((a, b) => a + b, 0)) }, h("h3", {}, "Tradelines by days past due"), svgBox(dpd)),
+        h("div", { class: "card", id: "own-status-chart" }, h("h3", {}, "Tradelines by Metro 2 status"), svgBox(status))));
+  } catch (e) {
+    figures.append(errorBox(e as { code: string; message: string }));
+  }
+  try {
+    const mine = me.members.find((m) => m.name === me.via)?.party;
+    const open = (await api.ownQueries()).filter((q) => q.responder === mine && q.holds === null);
+    queue.append(h("h3", {}, `Queue · ${open.length} open`),
+      h("p", { class: "muted" }, `Questions waiting for ${me.via}'s answer; ${me.via}'s node answers them with a proof (the member's key signs answers, not yours).`),
+      open.length === 0 ? h("p", { class: "ok" }, "Nothing is waiting.") : h("table", { class: "table" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Asked"), h("th", {}, "By"), h("th", {}, "About"), h("th", {}, "Question"))),
+        h("tbody", {}, ...open.slice(0, 50).map((q) => h("tr", { "data-query-id": q.query_id },
+          h("td", {}, formatTime(q.asked_at)), h("td", {}, me.members.find((m) => m.party === q.requester)?.name ?? shortId(q.requester)),
+          h("td", { class: "mono" }, shortId(q.subject)), h("td", {}, `${predicateText(q.predicate)} for ${q.purpose}`))))));
+  } catch (e) {
+    queue.append(errorBox(e as { code: string; message: string }));
+  }
   try {
     const list = await api.ownRecords(50);
     if (list.length === 0) box.append(h("p", { class: "muted" }, "No record is readable by your member yet."));
@@ -144,7 +171,7 @@ async function analyst(main: HTMLElement): Promise<void> {
       h("tbody", {}, ...list.map((r) => {
         const p = r.payload;
         const what = p.kind === "income" ? `income ${formatCents(p.monthly_income)} a month` : `${p.account_type} · ${statusText(p.account_status)} · balance ${formatCents(p.balance)}`;
-        return h("tr", { "data-record-id": r.record.record_id }, h("td", { class: "mono" }, shortId(r.record.record_id)), h("td", { class: "mono" }, shortId(r.record.subject)),
+        return h("tr", { "data-record-id": r.record.record_id, "data-kind": r.record.kind, "data-status": r.problem ? "problem" : r.record.status }, h("td", { class: "mono" }, shortId(r.record.record_id)), h("td", { class: "mono" }, shortId(r.record.subject)),
           h("td", {}, r.record.furnisher_name), h("td", {}, what), h("td", { class: r.problem ? "warn" : "" }, r.problem ?? r.record.status));
       }))));
   } catch (e) {

@@ -139,16 +139,24 @@ pub fn portfolio(view: &Ledger, agency: &Identity) -> Result<Portfolio> {
         .collect::<Result<_>>()?;
     let mut p = Portfolio {
         subjects: read::subjects(view)?.len(),
-        live_tradelines: opened.len(),
         scored_subjects: scores.len(),
         mean_score: (!scores.is_empty()).then(|| scores.iter().sum::<u64>() / scores.len() as u64),
         score_histogram: hist.into_iter().collect(),
         ..Default::default()
     };
+    tradeline_figures(&mut p, &opened);
+    Ok(p)
+}
+
+/// The tradeline figures of a portfolio (live tradelines, Metro 2 status
+/// counts, days past due, serious delinquency) from the opened payloads of
+/// its live tradelines and their subjects.
+pub fn tradeline_figures(p: &mut Portfolio, opened: &[(PartyId, Payload)]) {
     let mut status: BTreeMap<String, u64> = BTreeMap::new();
     let mut serious_subjects = std::collections::BTreeSet::new();
-    for (s, pl) in &opened {
+    for (s, pl) in opened {
         if let Payload::Tradeline(t) = pl {
+            p.live_tradelines += 1;
             *status.entry(t.account_status.clone()).or_default() += 1;
             let v = |i: usize| t.amounts.get(i).map(|o| o.value).unwrap_or(0);
             p.days_past_due[dpd_bucket(v(tradeline::DAYS_PAST_DUE))] += 1;
@@ -160,5 +168,4 @@ pub fn portfolio(view: &Ledger, agency: &Identity) -> Result<Portfolio> {
     }
     p.subjects_with_serious_delinquency = serious_subjects.len() as u64;
     p.status_counts = status.into_iter().collect();
-    Ok(p)
 }
