@@ -5,7 +5,7 @@ use super::{
     submit_all, Counts, DemoMode, DemoOptions, MemberReport, Progress, QueryReport,
     RevocationReport, MEMBERS,
 };
-use crate::actions::{self, income_entry, new_id, record_recipients, tradeline_entry, AnswerJob};
+use crate::actions::{self, income_entry, new_id, record_recipients, AnswerJob};
 use crate::dataset::{self, Mapped};
 use crate::error::{ApiError, ErrorCode, Result};
 use crate::home::Home;
@@ -113,53 +113,111 @@ impl Stages<'_> {
         Ok(lender_consent)
     }
 
-    /// Tradelines and incomes, sealed to furnisher, borrower and agency, with
-    /// their proofs built in parallel. Returns each borrower's home-bank
-    /// tradeline.
+    /// Each lender's accounts go through the lender's furnishing file
+    /// (docs/furnish-csv.md, made in memory: a file of borrowers' data in
+    /// clear must not be left in the demo folder) and the same use case as
+    /// `credence furnish` (its parser, its journal in the lender's home, its
+    /// waves); the borrowers' incomes, which the file does not carry, are
+    /// furnished beside them. Returns each borrower's home loan record.
     pub fn furnish(&mut self, mapped: &[Mapped]) -> Result<Vec<Id>> {
         let n = self.subjects.len();
-        let view = self.view(&self.ids[0])?;
-        let recips: Vec<_> = (0..n)
-            .map(|i| {
-                Ok((
-                    record_recipients(view, self.home_lender(i), &self.sp[i], self.now)?,
-                    record_recipients(view, other_lender(&self.ids, i), &self.sp[i], self.now)?,
-                ))
-            })
-            .collect::<Result<_>>()?;
         let total: u64 = mapped.iter().map(|m| 2 + m.other.is_some() as u64).sum();
         self.step("furnish", 0, total);
         let mut home_record: Vec<Id> = vec![[0; 32]; n];
         let mut done = 0u64;
-        // Owned copies: the stage submits (borrowing self) between batches.
+        for lender in [2usize, 3] {
+            let (name, who) = (MEMBERS[lender].0, self.ids[lender].clone());
+            // The file's rows, and the borrower whose home loan each row is.
+            let mut rows = Vec::new();
+            let mut home_of_row: Vec<Option<usize>> = Vec::new();
+            for (i, m) in mapped.iter().enumerate() {
+                if home_lender(&self.ids, i).party_id() == who.party_id() {
+                    rows.push((self.sp[i], format!("LOAN-{:04}", i + 1), m.home.clone()));
+                    home_of_row.push(Some(i));
+                }
+                if let Some(o) = m
+                    .other
+                    .as_ref()
+                    .filter(|_| other_lender(&self.ids, i).party_id() == who.party_id())
+                {
+                    rows.push((self.sp[i], format!("CARD-{:04}", i + 1), o.clone()));
+                    home_of_row.push(None);
+                }
+            }
+            let text = crate::furnish::write(&rows).map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Internal,
+                    format!("writing {name}'s furnishing file: {e}"),
+                )
+            })?;
+            let file = format!("{name}'s furnishing file");
+            let (parsed, bad) = crate::furnish::parse(&text)
+                .map_err(|e| ApiError::new(ErrorCode::Internal, format!("{file}: {e}")))?;
+            let home = Home::new(self.opts.dir.join(name));
+            let view = crate::surface::LedgerView::open(&home.ledger())?;
+            let net = &mut *self.net;
+            let progress = &mut *self.progress;
+            let mut sink = |entries: &[SignedEntry]| -> Result<Vec<Option<Receipt>>> {
+                Ok(net
+                    .submit(entries.to_vec())?
+                    .into_iter()
+                    .map(Some)
+                    .collect())
+            };
+            let report = crate::furnish::furnish(
+                &home.dir,
+                &who,
+                &mut sink,
+                &view,
+                parsed,
+                bad,
+                false,
+                false,
+                |d, _| {
+                    progress(Progress {
+                        stage: "furnish",
+                        done: done + d as u64,
+                        total,
+                    })
+                },
+            )?;
+            if let Some(e) = report.left_out.first() {
+                return Err(ApiError::new(ErrorCode::Internal, format!("{file}: {e}")));
+            }
+            for (line, id) in &report.records {
+                if let Some(Some(i)) = home_of_row.get((*line - 2) as usize) {
+                    home_record[*i] = *id;
+                }
+            }
+            done += rows.len() as u64;
+        }
+        if let Some(i) = home_record.iter().position(|r| *r == [0; 32]) {
+            return Err(ApiError::new(
+                ErrorCode::Internal,
+                format!("borrower {}'s home loan was not furnished", i + 1),
+            ));
+        }
+        // Incomes, from each borrower's home lender.
+        let view = self.view(&self.ids[0])?;
+        let recips: Vec<_> = (0..n)
+            .map(|i| record_recipients(view, self.home_lender(i), &self.sp[i], self.now))
+            .collect::<Result<_>>()?;
         let (ids, sps) = (self.ids.clone(), self.sp.clone());
-        let (ids, sps) = (&ids, &sps);
         for start in (0..n).step_by(CHUNK) {
             let end = (start + CHUNK).min(n);
-            let built: Vec<Vec<(Id, SignedEntry)>> = (start..end)
+            let entries: Vec<SignedEntry> = (start..end)
                 .into_par_iter()
                 .map(|i| {
-                    let (m, home, sp) = (&mapped[i], home_lender(ids, i), &sps[i]);
-                    let mut v = vec![tradeline_entry(&recips[i].0, home, sp, &m.home, None)?];
-                    v.push(income_entry(
-                        &recips[i].0,
-                        home,
-                        sp,
-                        m.monthly_income,
+                    income_entry(
+                        &recips[i],
+                        home_lender(&ids, i),
+                        &sps[i],
+                        mapped[i].monthly_income,
                         "derived from instalment rate",
-                    )?);
-                    if let Some(o) = &m.other {
-                        let other = other_lender(ids, i);
-                        v.push(tradeline_entry(&recips[i].1, other, sp, o, None)?);
-                    }
-                    Ok(v)
+                    )
+                    .map(|(_, e)| e)
                 })
                 .collect::<Result<_>>()?;
-            let mut entries = Vec::new();
-            for (k, v) in built.into_iter().enumerate() {
-                home_record[start + k] = v[0].0;
-                entries.extend(v.into_iter().map(|(_, e)| e));
-            }
             done += entries.len() as u64;
             self.submit(entries, "furnish")?;
             self.step("furnish", done, total);

@@ -23,6 +23,15 @@ pub const COLUMNS: [&str; 13] = [
     "days_past_due",
 ];
 
+/// Columns a file may have: `attributes`, the furnisher's own descriptive
+/// attributes as a JSON object of text values (`{"purpose": "car (new)"}`).
+pub const OPTIONAL_COLUMNS: [&str; 1] = ["attributes"];
+
+/// Most attributes on one row, and their longest name and value.
+const MAX_ATTRIBUTES: usize = 24;
+const MAX_ATTRIBUTE_NAME: usize = 64;
+const MAX_ATTRIBUTE_VALUE: usize = 120;
+
 /// One account update, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FurnishRow {
@@ -50,6 +59,87 @@ impl std::fmt::Display for RowError {
             self.line, self.column, self.why
         )
     }
+}
+
+/// The `attributes` field: empty, or a JSON object of text values, each
+/// name and value non-empty and bounded; in name order.
+fn attributes(v: &str) -> Result<Vec<(String, String)>, String> {
+    if v.is_empty() {
+        return Ok(Vec::new());
+    }
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(v)
+        .map_err(|e| format!("not a JSON object of text values ({{\"purpose\": \"car\"}}): {e}"))?;
+    if map.len() > MAX_ATTRIBUTES {
+        return Err(format!(
+            "{} attributes; at most {MAX_ATTRIBUTES}",
+            map.len()
+        ));
+    }
+    for (k, val) in &map {
+        if k.trim().is_empty() || k.len() > MAX_ATTRIBUTE_NAME || k == "account" {
+            return Err(format!(
+                "attribute name {k:?}: 1 to {MAX_ATTRIBUTE_NAME} characters, and not \"account\" (the account column)"
+            ));
+        }
+        if val.trim().is_empty()
+            || val.len() > MAX_ATTRIBUTE_VALUE
+            || val.chars().any(char::is_control)
+        {
+            return Err(format!(
+                "attribute {k:?}: its value must be 1 to {MAX_ATTRIBUTE_VALUE} characters of text"
+            ));
+        }
+    }
+    Ok(map.into_iter().collect())
+}
+
+/// An amount in cents as the file writes it ("1234.56").
+fn amount_text(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// A furnishing file (with the `attributes` column) holding `rows`: each
+/// borrower, account number and update. `parse` reads it back to the same
+/// rows; a row's `account` attribute is its account column.
+pub fn write(rows: &[(PartyId, String, TradelineInput)]) -> Result<String, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let head: Vec<&str> = COLUMNS
+        .iter()
+        .chain(OPTIONAL_COLUMNS.iter())
+        .copied()
+        .collect();
+    w.write_record(&head).map_err(|e| e.to_string())?;
+    for (subject, account, t) in rows {
+        let attrs: std::collections::BTreeMap<&str, &str> = t
+            .attributes
+            .iter()
+            .filter(|(k, _)| k != "account")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let attrs = if attrs.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(&attrs).map_err(|e| e.to_string())?
+        };
+        w.write_record([
+            subject.to_hex(),
+            account.clone(),
+            t.account_type.clone(),
+            t.account_status.clone(),
+            t.date_opened.clone(),
+            t.date_of_account_information.clone(),
+            t.date_of_first_delinquency.clone().unwrap_or_default(),
+            t.payment_history.clone(),
+            amount_text(t.credit_limit),
+            amount_text(t.balance),
+            amount_text(t.past_due),
+            amount_text(t.scheduled_payment),
+            t.days_past_due.to_string(),
+            attrs,
+        ])
+        .map_err(|e| e.to_string())?;
+    }
+    String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
 }
 
 /// An amount in currency units with at most two decimals ("1234.5",
@@ -97,10 +187,11 @@ pub fn parse(text: &str) -> Result<(Vec<FurnishRow>, Vec<RowError>), RowError> {
     let mut at = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         let h = h.trim();
-        if !COLUMNS.contains(&h) {
+        if !COLUMNS.contains(&h) && !OPTIONAL_COLUMNS.contains(&h) {
             return Err(header_error(format!(
-                "unknown column {h:?}; the columns are {}",
-                COLUMNS.join(", ")
+                "unknown column {h:?}; the columns are {}, and optionally {}",
+                COLUMNS.join(", "),
+                OPTIONAL_COLUMNS.join(", ")
             )));
         }
         if at.insert(h.to_string(), i).is_some() {
@@ -191,6 +282,16 @@ pub fn parse(text: &str) -> Result<(Vec<FurnishRow>, Vec<RowError>), RowError> {
                 .is_none()
                 .then(|| format!("{days:?} is not a whole number of days (0 to 9999)")),
         );
+        let extra = match at.get("attributes") {
+            None => Vec::new(),
+            Some(&i) => match attributes(record.get(i).unwrap_or("").trim()) {
+                Ok(v) => v,
+                Err(why) => {
+                    check("attributes", Some(why));
+                    Vec::new()
+                }
+            },
+        };
         let history = field("payment_history");
         let first_delinquency = Some(field("date_of_first_delinquency")).filter(|d| !d.is_empty());
         let input = TradelineInput {
@@ -201,7 +302,9 @@ pub fn parse(text: &str) -> Result<(Vec<FurnishRow>, Vec<RowError>), RowError> {
             date_of_first_delinquency: first_delinquency,
             serious_delinquency: serious(&history, &status),
             payment_history: history,
-            attributes: vec![("account".into(), account.clone())],
+            attributes: std::iter::once(("account".to_string(), account.clone()))
+                .chain(extra)
+                .collect(),
             balance,
             credit_limit,
             past_due,
@@ -292,6 +395,47 @@ mod tests {
             said[2].starts_with("line 4, column payment_history:"),
             "{said:?}"
         );
+    }
+
+    #[test]
+    fn attributes_are_a_json_object_and_written_rows_read_back() {
+        let who = PartyId([0xab; 32]);
+        let text = format!(
+            "{}",
+            HEAD.trim_end().to_string()
+                + ",attributes\n"
+                + &row(&who.to_hex(), "10", &"0".repeat(24)).trim_end().replace('\n', "")
+                + ",\"{\"\"savings\"\": \"\"... >= 1000 DM\"\", \"\"purpose\"\": \"\"car (new)\"\"}\"\n"
+                + &row(&who.to_hex(), "10", &"0".repeat(24)).trim_end()
+                + ",\"[1, 2]\"\n"
+        );
+        let (rows, errors) = parse(&text).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].input.attributes,
+            [
+                ("account".to_string(), "AC-1".to_string()),
+                ("purpose".into(), "car (new)".into()),
+                ("savings".into(), "... >= 1000 DM".into()),
+            ]
+        );
+        assert_eq!(
+            (errors[0].line, errors[0].column.as_str()),
+            (3, "attributes")
+        );
+        // Written by `write`, read back to the same rows.
+        let again = write(&[(who, rows[0].account.clone(), rows[0].input.clone())]).unwrap();
+        let (back, errors) = parse(&again).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!((back[0].subject, &back[0].input), (who, &rows[0].input));
+        // No name "account", no empty value, no more than the limit.
+        for bad in [r#"{"account": "x"}"#, r#"{"purpose": ""}"#, r#"{"": "x"}"#] {
+            assert!(attributes(bad).is_err(), "{bad}");
+        }
+        let many: std::collections::BTreeMap<String, &str> = (0..=MAX_ATTRIBUTES)
+            .map(|i| (format!("k{i}"), "v"))
+            .collect();
+        assert!(attributes(&serde_json::to_string(&many).unwrap()).is_err());
     }
 
     #[test]

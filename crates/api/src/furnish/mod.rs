@@ -8,7 +8,7 @@
 //! again finds the row's record on the ledger and skips it, or sends the
 //! same entry again if it never arrived.
 mod csv_rows;
-pub use csv_rows::{parse, parts, FurnishRow, Part, RowError, COLUMNS};
+pub use csv_rows::{parse, parts, write, FurnishRow, Part, RowError, COLUMNS, OPTIONAL_COLUMNS};
 
 use crate::actions;
 use crate::desk::settled;
@@ -43,6 +43,20 @@ pub struct FurnishReport {
     pub already: usize,
     /// Rows left out: bad fields, or refused by the consortium's rules.
     pub left_out: Vec<RowError>,
+    /// The record each row furnished now or before, by the row's line.
+    pub records: Vec<(u64, Id)>,
+}
+
+/// Where furnished entries go: a member's node (`NodeClient::submit`, waiting
+/// for finality), or any other way to the consortium; one receipt per
+/// entry, `None` when it was not final in time.
+pub type Sink<'a> = dyn FnMut(&[SignedEntry]) -> Result<Vec<Option<Receipt>>> + 'a;
+
+/// A node as the sink: each batch waits up to two minutes to be final.
+pub fn node_sink(
+    client: &NodeClient,
+) -> impl FnMut(&[SignedEntry]) -> Result<Vec<Option<Receipt>>> + '_ {
+    move |entries| Ok(client.submit(entries, FINAL_WAIT)?)
 }
 
 impl FurnishReport {
@@ -81,6 +95,7 @@ impl FurnishReport {
             corrections: n("corrections")?,
             already: n("already")?,
             left_out,
+            records: Vec::new(),
         })
     }
 }
@@ -201,8 +216,9 @@ pub fn refuse(errors: &[RowError]) -> ApiError {
     ))
 }
 
-/// Furnish `rows` as `furnisher` through its node (`client`, whose ledger
-/// `view` is), keeping the journal in `home`. Rows that cannot be used
+/// Furnish `rows` as `furnisher` into `sink` (its node; `view` is the
+/// furnisher's ledger, which the sink's entries reach), keeping the journal
+/// in `home`. Rows that cannot be used
 /// (`bad`, from reading the file, and any found here) refuse the whole
 /// file unless `skip_bad`. With `check_only`, the rows are judged against
 /// the ledger and the journal and nothing is proven or sent: the report
@@ -212,7 +228,7 @@ pub fn refuse(errors: &[RowError]) -> ApiError {
 pub fn furnish(
     home: &Path,
     furnisher: &Identity,
-    client: &NodeClient,
+    sink: &mut Sink<'_>,
     view: &Ledger,
     rows: Vec<FurnishRow>,
     bad: Vec<RowError>,
@@ -306,6 +322,7 @@ pub fn furnish(
                 if read::record(view, &id)?.is_some() {
                     journal.set_latest(&r, &id)?;
                     report.already += 1;
+                    report.records.push((r.line, id));
                 } else {
                     let corrects =
                         matches!(&e.entry, Entry::RecordFurnished(f) if f.corrects.is_some());
@@ -352,7 +369,7 @@ pub fn furnish(
         let mut top = 0;
         for chunk in sending.chunks(BATCH) {
             let entries: Vec<SignedEntry> = chunk.iter().map(|(_, e, _)| e.clone()).collect();
-            let receipts = client.submit(&entries, FINAL_WAIT)?;
+            let receipts = sink(&entries)?;
             for ((r, e, corrected), receipt) in chunk.iter().zip(receipts) {
                 match receipt {
                     Some(Receipt::Rejected(why)) => {
@@ -367,6 +384,7 @@ pub fn furnish(
                     Some(receipt) => {
                         top = top.max(settled(receipt)?);
                         journal.set_latest(r, &record_id(e))?;
+                        report.records.push((r.line, record_id(e)));
                         report.submitted += 1;
                         report.corrections += *corrected as usize;
                     }
@@ -390,5 +408,6 @@ pub fn furnish(
         })?;
     }
     report.left_out.sort_by_key(|e| e.line);
+    report.records.sort();
     Ok(report)
 }

@@ -45,7 +45,7 @@ impl Furnisher for OfficerFurnishing {
         furnish::furnish(
             &self.home,
             &self.identity,
-            &self.client,
+            &mut furnish::node_sink(&self.client),
             &view,
             rows,
             bad,

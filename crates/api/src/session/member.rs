@@ -160,7 +160,7 @@ impl MemberSession {
         crate::furnish::furnish(
             &self.home,
             &self.identity,
-            &self.client,
+            &mut crate::furnish::node_sink(&self.client),
             &self.view,
             rows,
             bad,
