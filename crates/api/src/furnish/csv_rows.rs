@@ -400,14 +400,11 @@ mod tests {
     #[test]
     fn attributes_are_a_json_object_and_written_rows_read_back() {
         let who = PartyId([0xab; 32]);
+        let plain = row(&who.to_hex(), "10", &"0".repeat(24));
+        let plain = plain.trim_end();
         let text = format!(
-            "{}",
-            HEAD.trim_end().to_string()
-                + ",attributes\n"
-                + &row(&who.to_hex(), "10", &"0".repeat(24)).trim_end().replace('\n', "")
-                + ",\"{\"\"savings\"\": \"\"... >= 1000 DM\"\", \"\"purpose\"\": \"\"car (new)\"\"}\"\n"
-                + &row(&who.to_hex(), "10", &"0".repeat(24)).trim_end()
-                + ",\"[1, 2]\"\n"
+            "{},attributes\n{plain},\"{{\"\"savings\"\": \"\"... >= 1000 DM\"\", \"\"purpose\"\": \"\"car (new)\"\"}}\"\n{plain},\"[1, 2]\"\n",
+            HEAD.trim_end()
         );
         let (rows, errors) = parse(&text).unwrap();
         assert_eq!(rows.len(), 1);
