@@ -258,6 +258,76 @@ fn a_frozen_file_refuses_questions_and_answers_until_the_borrower_lifts_it() {
     w.ok(answer);
 }
 
+/// A borrower's key rotation: both keys sign it; from its block on only the
+/// new key signs for the borrower and records are sealed to it; the retired
+/// key can still open what was sealed to it before.
+#[test]
+fn a_rotated_out_key_signs_nothing_and_new_records_are_sealed_to_the_new_key() {
+    let mut w = world();
+    let (a, s1) = (w.bank_a.clone(), w.s1.clone());
+    let party = s1.party_id();
+    let next = s1.rotated(&mut OsRng);
+    // Both keys sign: one alone, or another key in the new key's place, is refused.
+    let mut one = actions::rotate_key_entry(&s1, &next);
+    one.signatures.truncate(1);
+    assert_eq!(w.rejected(one).code, RejectCode::BadSignature);
+    let mut forged = actions::rotate_key_entry(&s1, &next);
+    forged.signatures[1] = sign_entry(forged.entry.clone(), &[&w.s2]).signatures[0];
+    assert_eq!(w.rejected(forged).code, RejectCode::BadSignature);
+    // Not to a key another party holds, and not a member's key this way.
+    let taken = w.s2.clone().for_party(party);
+    assert_eq!(
+        w.rejected(actions::rotate_key_entry(&s1, &taken)).code,
+        RejectCode::AlreadyExists
+    );
+    let r = w.rejected(actions::rotate_key_entry(&a, &a.rotated(&mut OsRng)));
+    assert_eq!(r.code, RejectCode::NotSupported, "{r}");
+    // A record sealed before, to the first key.
+    let before = read::records_readable_by(w.view(&a), &party).unwrap().len();
+    assert!(before > 0);
+    let at = w.ok(actions::rotate_key_entry(&s1, &next));
+    assert_eq!(
+        read::subject_key(w.view(&a), &party).unwrap(),
+        Some(next.public())
+    );
+    // The retired key signs nothing for the borrower; the new one does.
+    assert_eq!(
+        w.rejected(actions::freeze_entry(&s1, true)).code,
+        RejectCode::BadSignature
+    );
+    assert!(w.ok(actions::freeze_entry(&next, true)) > at);
+    w.ok(actions::freeze_entry(&next, false));
+    // Rotating back to the retired key is refused: it is never a key again.
+    let back = s1.clone().for_party(party);
+    assert_eq!(
+        w.rejected(actions::rotate_key_entry(&next, &back)).code,
+        RejectCode::AlreadyExists
+    );
+    // New records are sealed to the new key, and one sealed to the retired
+    // key is refused.
+    let t = tradeline(1_000, 5_000, 100, false);
+    let to = actions::record_recipients(w.view(&a), &a, &party, w.now()).unwrap();
+    assert!(to.contains(&next.public()) && !to.contains(&s1.public()));
+    let (_, fresh) = actions::tradeline_entry(&to, &a, &party, &t, None).unwrap();
+    w.ok(fresh);
+    let mut stale = to.clone();
+    let i = stale.iter().position(|k| *k == next.public()).unwrap();
+    stale[i] = s1.public();
+    let (_, bad) = actions::tradeline_entry(&stale, &a, &party, &t, None).unwrap();
+    assert_eq!(w.rejected(bad).code, RejectCode::BadSeal);
+    // Every record stays readable by its holder: the old ones with the
+    // retired key, the new one with the new key.
+    let all = read::records_readable_by(w.view(&a), &party).unwrap();
+    assert_eq!(all.len(), before + 1);
+    let (mut by_old, mut by_new) = (0, 0);
+    for r in &all {
+        let (rec, extra) = read::furnished(w.view(&a), &r.record_id).unwrap();
+        by_old += actions::open_furnished(&s1, &rec, &extra).is_ok() as usize;
+        by_new += actions::open_furnished(&next, &rec, &extra).is_ok() as usize;
+    }
+    assert_eq!((by_old, by_new), (before, 1));
+}
+
 #[test]
 fn query_after_expiry_is_refused() {
     let mut w = world();

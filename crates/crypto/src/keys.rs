@@ -168,6 +168,9 @@ pub struct Identity {
     enc: StaticSecret,
     /// Derived once: recomputing the X25519 public key costs a scalar multiplication.
     public: PublicIdentity,
+    /// The party these keys act for: the one their first signing key made.
+    /// After a rotation the keys change and the party stays.
+    party: PartyId,
 }
 
 impl std::fmt::Debug for Identity {
@@ -213,7 +216,28 @@ impl Identity {
             sign: sign.verifying_key().to_bytes(),
             enc: XPublic::from(&enc).to_bytes(),
         };
-        Identity { sign, enc, public }
+        Identity {
+            sign,
+            enc,
+            party: public.party_id(),
+            public,
+        }
+    }
+
+    /// Fresh keys for the same party: a key rotation.
+    pub fn rotated<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Self {
+        Self::generate(rng).for_party(self.party)
+    }
+
+    /// These keys, acting for `party` (a rotated identity read back).
+    pub fn for_party(mut self, party: PartyId) -> Self {
+        self.party = party;
+        self
+    }
+
+    /// Whether these keys replaced the party's first ones.
+    pub fn is_rotated(&self) -> bool {
+        self.party != self.public.party_id()
     }
 
     pub fn public(&self) -> PublicIdentity {
@@ -240,8 +264,10 @@ impl Identity {
         Secret::new(h.finalize().into())
     }
 
+    /// The party these keys act for (after a rotation, not the one the
+    /// current signing key would make).
     pub fn party_id(&self) -> PartyId {
-        self.public().party_id()
+        self.party
     }
 
     pub fn key_id(&self) -> KeyId {

@@ -213,6 +213,18 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE chain ADD COLUMN dispute_days INTEGER NOT NULL DEFAULT 30;
     "#,
+    // v9: borrowers' keys retired by a rotation (from `until_height` on they
+    // sign nothing; records sealed to them still name their holder).
+    r#"
+    CREATE TABLE retired_keys (
+        party        BLOB NOT NULL,
+        sign_pk      BLOB NOT NULL UNIQUE,
+        enc_pk       BLOB NOT NULL,
+        key_id       BLOB NOT NULL UNIQUE,
+        until_height INTEGER NOT NULL,
+        PRIMARY KEY (party, key_id)
+    );
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.
@@ -223,6 +235,7 @@ pub const STATE_TABLES: &[(&str, &str)] = &[
     ("membership_proposals", "proposal_id"),
     ("membership_votes", "proposal_id, voter"),
     ("subjects", "party"),
+    ("retired_keys", "key_id"),
     ("records", "record_id"),
     ("record_access", "record_id, party"),
     ("consents", "consent_id"),

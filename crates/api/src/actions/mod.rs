@@ -18,11 +18,13 @@ use rand::RngCore;
 
 mod consent;
 mod faulty;
+mod keys;
 mod questions;
 mod records;
 mod review;
 pub use consent::*;
 pub use faulty::{faulty_tradeline, SealFault};
+pub use keys::rotate_key_entry;
 pub use questions::*;
 pub use records::*;
 pub use review::{contest_record, judge_record, records_to_contest};

@@ -6,7 +6,7 @@
 //! The ciphertext is a JSON array `[{"label":..,"secret":hex64bytes}]`; its AEAD
 //! binds format, version, KDF parameters and salt, so none can be changed
 //! (e.g. downgraded to a cheaper KDF) without the file failing to open.
-use crate::{CryptoError, Identity, Secret};
+use crate::{CryptoError, Identity, PartyId, Secret};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
@@ -109,6 +109,9 @@ struct FileJson {
 struct EntryJson {
     label: String,
     secret: SecretHex,
+    /// The party a rotated identity acts for (absent: the one its key makes).
+    #[serde(default)]
+    party: Option<String>,
 }
 
 struct SecretHex(Secret<[u8; 64]>);
@@ -185,7 +188,8 @@ fn derive_key(
 /// The plaintext JSON array, built in a buffer allocated once at its final
 /// size (so no reallocation leaves copies of key material behind) and wiped on drop.
 fn plaintext_json(entries: &[(String, Identity)]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    const ENTRY_OVERHEAD: usize = r#"{"label":,"secret":""},"#.len() + 128;
+    const ENTRY_OVERHEAD: usize =
+        r#"{"label":,"secret":"","party":""},"#.len() + 128 + 64;
     let labels: Vec<String> = entries
         .iter()
         .map(|(l, _)| serde_json::to_string(l).map_err(|e| ks(format!("cannot encode label: {e}"))))
@@ -207,6 +211,10 @@ fn plaintext_json(entries: &[(String, Identity)]) -> Result<Zeroizing<Vec<u8>>, 
         hex::encode_to_slice(id.secret_bytes().expose(), hex_buf.as_mut())
             .expect("64 bytes encode to 128 hex digits");
         buf.extend_from_slice(hex_buf.as_ref());
+        if id.is_rotated() {
+            buf.extend_from_slice(br#"","party":""#);
+            buf.extend_from_slice(hex::encode(id.party_id().0).as_bytes());
+        }
         buf.extend_from_slice(br#""}"#);
     }
     buf.push(b']');
@@ -441,10 +449,23 @@ pub fn read(
             e.column()
         ))
     })?;
-    Ok(entries
+    entries
         .into_iter()
-        .map(|e| (e.label, Identity::from_secret_bytes(&e.secret.0)))
-        .collect())
+        .map(|e| {
+            let id = Identity::from_secret_bytes(&e.secret.0);
+            let id = match e.party {
+                None => id,
+                Some(p) => id.for_party(PartyId::from_hex(&p).map_err(|_| {
+                    ks(format!(
+                        "{}: the party of identity {:?} is not 64 hex digits",
+                        path.display(),
+                        e.label
+                    ))
+                })?),
+            };
+            Ok((e.label, id))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -344,3 +344,21 @@ fn file_contains_no_secret_bytes() {
         }
     }
 }
+
+#[test]
+fn a_rotated_identity_keeps_its_party_through_the_keystore() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ks.json");
+    let first = Identity::generate(&mut OsRng);
+    let next = first.rotated(&mut OsRng);
+    assert_eq!(next.party_id(), first.party_id());
+    assert_ne!(next.public(), first.public());
+    assert!(next.is_rotated() && !first.is_rotated());
+    let entries = vec![("me".to_string(), next.clone()), ("old".to_string(), first)];
+    write(&path, &pass("correct horse"), &entries, FAST).unwrap();
+    let back = read(&path, &pass("correct horse")).unwrap();
+    assert_same(&entries, &back);
+    assert_eq!(back[0].1.party_id(), next.party_id());
+    assert!(back[0].1.is_rotated());
+    assert!(!back[1].1.is_rotated());
+}

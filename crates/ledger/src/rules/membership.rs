@@ -172,12 +172,6 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             }
             cast_vote(conn, ctx, proposal_id, voter, *approve)?;
         }
-        Entry::KeyRotated { .. } => {
-            return reject(
-                C::NotSupported,
-                "key rotation is not supported yet: remove the member and admit its new key",
-            );
-        }
         _ => return reject(C::Malformed, "entry routed to the membership rules"),
     }
     Ok(())

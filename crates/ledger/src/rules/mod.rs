@@ -16,6 +16,7 @@ mod consent;
 mod deferred;
 mod disputes;
 mod inputs;
+mod keys;
 mod membership;
 mod questions;
 mod records;
@@ -177,10 +178,10 @@ pub(crate) fn validate_and_apply(
     };
     let entry = &se.entry;
     match entry {
-        Entry::Genesis(_)
-        | Entry::MemberProposed { .. }
-        | Entry::MemberVote { .. }
-        | Entry::KeyRotated { .. } => membership::apply(&mut cx, entry)?,
+        Entry::Genesis(_) | Entry::MemberProposed { .. } | Entry::MemberVote { .. } => {
+            membership::apply(&mut cx, entry)?
+        }
+        Entry::KeyRotated { .. } => keys::apply(&mut cx, entry)?,
         Entry::SubjectEnrolled { .. } | Entry::RecordFurnished(_) | Entry::RecordShared { .. } => {
             records::apply(&mut cx, entry)?
         }

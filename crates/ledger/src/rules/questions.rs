@@ -134,7 +134,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             let ag = need_member(conn, &s.agency, "agency")?;
             need_role(&ag, Role::Agency, "scoring member")?;
             cx.sign(&[(&ag.key.sign, "agency")])?;
-            let sk = need_subject(conn, &s.subject)?;
+            need_subject(conn, &s.subject)?;
             if !has_live_consent(conn, &s.subject, &s.agency, ctx.timestamp)? {
                 return reject(
                     C::NoLiveConsent,
@@ -159,10 +159,10 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 );
             }
             let parties = check_seal(conn, &s.sealed, &s.score_id, &ag, cx.deferred)?;
-            if !parties.contains(&sk.party_id())
+            if !parties.contains(&s.subject)
                 || parties
                     .iter()
-                    .any(|p| *p != sk.party_id() && *p != s.agency)
+                    .any(|p| *p != s.subject && *p != s.agency)
             {
                 return reject(
                     C::BadSeal,

@@ -19,7 +19,10 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 &p.0,
                 "subject",
             )?;
-            if member(conn, &p)?.is_some() || party_of_key_id(conn, &subject.key_id())?.is_some() {
+            if member(conn, &p)?.is_some()
+                || party_of_key_id(conn, &subject.key_id())?.is_some()
+                || keys::was_retired(conn, subject)?
+            {
                 return reject(C::AlreadyExists, "the subject's key is already in use");
             }
             conn.execute(
@@ -31,7 +34,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             let f = need_member(conn, &r.furnisher, "furnisher")?;
             need_role(&f, Role::Lender, "furnisher")?;
             cx.sign(&[(&f.key.sign, "furnisher")])?;
-            let subject = need_subject(conn, &r.subject)?;
+            need_subject(conn, &r.subject)?;
             need_new(
                 conn,
                 "SELECT EXISTS(SELECT 1 FROM records WHERE record_id = ?1)",
@@ -57,7 +60,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                 }
             }
             let parties = check_seal(conn, &r.sealed, &r.record_id, &f, cx.deferred)?;
-            let sp = subject.party_id();
+            let sp = r.subject;
             if !parties.contains(&sp) {
                 return reject(
                     C::BadSeal,

@@ -48,6 +48,8 @@ pub fn subject_key(conn: &Connection, p: &PartyId) -> rusqlite::Result<Option<Pu
     .optional()
 }
 
+/// Whose *current* X25519 key `k` is: a record is sealed only to keys in
+/// use (a key retired by a rotation names nobody here).
 pub(super) fn party_of_key_id(conn: &Connection, k: &KeyId) -> rusqlite::Result<Option<PartyId>> {
     let m: Option<Vec<u8>> = conn
         .query_row(
