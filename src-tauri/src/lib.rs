@@ -120,6 +120,7 @@ pub fn run() {
             commands::identity::own_alarms,
             commands::identity::own_furnish,
             commands::identity::own_portfolio,
+            commands::identity::own_rotate_key,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Credence desktop app");

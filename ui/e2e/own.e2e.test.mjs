@@ -315,3 +315,40 @@ test("the demo's auditor sees the questions, their alarms and the proven members
   const unlocked = unlockedKeystores().slice(before);
   assert.deepEqual(unlocked, [path.join(AUDITOR, "keystore.json")], "this app process unlocked the auditor's keystore alone");
 });
+
+test("the borrower rotates her key in the app and still opens her older records", async () => {
+  // A fresh app process on Alice's own keystore; Olga furnished her records earlier.
+  await driver.quit();
+  await openApp();
+  await type("#own-dir", ME);
+  await type("#own-profile", PROFILE);
+  await type("#own-via", "bank-a");
+  await type("#own-pass", MY_PASS);
+  await (await $("#own-open")).click();
+  await waitFor('#borrower-main[data-own="1"] #my-records .record');
+  const before = await driver.executeScript("return [...document.querySelectorAll('#my-records .record')].map((r) => r.dataset.recordId + ' ' + r.innerText)");
+  assert.ok(before.length >= 2, `her records before the rotation: ${before}`);
+  assert.ok(before.every((t) => /balance/.test(t)), "each opened with her key");
+
+  await type("#rotate-pass", MY_PASS);
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' }); arguments[0].click()", await $("#rotate-key"));
+  await waitFor('[data-testid="key-rotated"]', 60000);
+  assert.equal(await (await $("#own-where")).getAttribute("data-party"), party, "her id stays the same");
+  const after = await driver.wait(async () => {
+    const t = await driver.executeScript("return [...document.querySelectorAll('#my-records .record')].map((r) => r.dataset.recordId + ' ' + r.innerText)");
+    return t.length === before.length ? t : null;
+  }, 30000);
+  assert.deepEqual(after.sort(), before.sort(), "every older record still opens, with the key the keystore kept");
+  await shot("own-borrower-rotated");
+
+  // The retired key signs nothing for her any more; the new one does.
+  const asMe = (...args) => spawnSync(CLI, [...args, "--json"], { env: { ...process.env, CREDENCE_PASSPHRASE: MY_PASS }, encoding: "utf8", timeout: 120000 });
+  const old = asMe("freeze", "on", "--home", ME, "--identity", "me.retired-1", "--profile", PROFILE, "--via", "bank-a");
+  assert.equal(old.status, 2, `the retired key was refused: ${old.stdout} ${old.stderr}`);
+  assert.equal(JSON.parse(old.stdout).error.code, "unauthenticated");
+  const mine = asMe("records", "--home", ME, "--profile", PROFILE);
+  assert.equal(mine.status, 0, mine.stderr);
+  const recs = JSON.parse(mine.stdout).records;
+  assert.equal(recs.length, before.length);
+  assert.ok(recs.every((r) => r.content), "the CLI opens them too, with the retired key");
+});

@@ -6,9 +6,10 @@
 use crate::actions;
 use crate::desk::settled;
 use crate::error::{ApiError, ErrorCode, Result};
+use crate::home::Home;
 use crate::profile::Profile;
 use credence_crypto::seal::WrappedKey;
-use credence_crypto::{Identity, PartyId};
+use credence_crypto::{Identity, PartyId, Secret};
 use credence_ledger::clock::unix_now;
 use credence_ledger::encode::from_bytes;
 use credence_ledger::payload::Payload;
@@ -24,6 +25,8 @@ const FINAL_WAIT: Duration = Duration::from_secs(60);
 
 pub struct BorrowerSession {
     identity: Identity,
+    /// My earlier keys, newest first: records sealed before a rotation.
+    retired: Vec<Identity>,
     profile: Profile,
     via: String,
     client: NodeClient,
@@ -168,15 +171,53 @@ impl BorrowerSession {
         };
         Ok(BorrowerSession {
             identity,
+            retired: Vec::new(),
             profile,
             via,
             client,
         })
     }
 
+    /// My earlier keys (a keystore's retired versions), to open the records
+    /// sealed to them.
+    pub fn with_retired(mut self, retired: Vec<Identity>) -> Self {
+        self.retired = retired;
+        self
+    }
+
+    /// Rotate my key: a new key for the same party, kept in `home`'s
+    /// keystore before the rotation is submitted (so a crash cannot lose
+    /// the key the ledger names), then made current once the rotation is
+    /// final. My records sealed before stay readable with the retired key;
+    /// new ones are sealed to the new key. The block height it took effect.
+    pub fn rotate_key(&mut self, home: &Home, passphrase: &Secret<String>) -> Result<u64> {
+        let next = self.identity.rotated(&mut rand::rngs::OsRng);
+        home.stage_rotation(passphrase, &next)?;
+        let entry = actions::rotate_key_entry(&self.identity, &next);
+        let height = match self.submit_final(vec![entry]) {
+            Ok(h) => h,
+            Err(e) => {
+                if matches!(e.code, ErrorCode::Rejected(_)) {
+                    home.abandon_rotation(passphrase)?;
+                }
+                return Err(e);
+            }
+        };
+        let actor = home.finish_rotation(passphrase)?;
+        self.client = self.profile.connect(&self.via, &actor.identity)?;
+        self.identity = actor.identity;
+        self.retired = actor.retired;
+        Ok(height)
+    }
+
     /// The member whose node this session talks through.
     pub fn via(&self) -> &str {
         &self.via
+    }
+
+    /// My current public keys.
+    pub fn public(&self) -> credence_crypto::PublicIdentity {
+        self.identity.public()
     }
 
     pub fn party(&self) -> PartyId {
@@ -462,7 +503,13 @@ impl BorrowerSession {
         rec: &RecordFurnished,
         extra: &[WrappedKey],
     ) -> (Option<Payload>, Option<String>) {
-        match actions::open_furnished(&self.identity, rec, extra) {
+        // The key it was sealed to: mine now, or one a rotation retired.
+        let opened = std::iter::once(&self.identity)
+            .chain(&self.retired)
+            .map(|me| actions::open_furnished(me, rec, extra))
+            .find(|r| r.is_ok())
+            .unwrap_or_else(|| actions::open_furnished(&self.identity, rec, extra));
+        match opened {
             Ok((p, None)) => (Some(p), None),
             Ok((p, Some(why))) => (
                 Some(p),

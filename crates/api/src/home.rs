@@ -12,6 +12,20 @@ pub const LEDGER_FILE: &str = "ledger.db";
 pub struct Actor {
     pub name: String,
     pub identity: Identity,
+    /// Earlier keys of the same party, newest first: records sealed before a
+    /// rotation open with them.
+    pub retired: Vec<Identity>,
+    /// A rotation's new key, kept before the rotation was submitted and not
+    /// yet known final (see `Home::stage_rotation`).
+    pub pending: Option<Identity>,
+}
+
+/// Keystore labels of an identity's other key versions.
+fn retired_label(name: &str, n: usize) -> String {
+    format!("{name}.retired-{n}")
+}
+fn pending_label(name: &str) -> String {
+    format!("{name}.pending")
 }
 
 impl std::fmt::Debug for Actor {
@@ -63,14 +77,108 @@ impl Home {
         Ok(Actor {
             name: name.to_string(),
             identity,
+            retired: Vec::new(),
+            pending: None,
         })
     }
 
-    /// Unlock the home's keystore (its first identity).
+    /// Unlock the home's keystore: its first identity, with that identity's
+    /// retired keys and a pending rotation's key.
     pub fn unlock(&self, passphrase: &Secret<String>) -> Result<Actor> {
         let mut all = unlock_all(&self.keystore(), passphrase)?;
         let (name, identity) = all.remove(0);
-        Ok(Actor { name, identity })
+        let party = identity.party_id();
+        let mut retired: Vec<(usize, Identity)> = Vec::new();
+        let mut pending = None;
+        for (label, id) in all {
+            if id.party_id() != party {
+                continue;
+            }
+            if label == pending_label(&name) {
+                pending = Some(id);
+            } else if let Some(n) = label
+                .strip_prefix(&format!("{name}.retired-"))
+                .and_then(|n| n.parse().ok())
+            {
+                retired.push((n, id));
+            }
+        }
+        retired.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+        Ok(Actor {
+            name,
+            identity,
+            retired: retired.into_iter().map(|(_, id)| id).collect(),
+            pending,
+        })
+    }
+
+    /// Rewrite the keystore as `actor` holds it (its other identities kept).
+    fn save(&self, passphrase: &Secret<String>, actor: &Actor) -> Result<()> {
+        let all = unlock_all(&self.keystore(), passphrase)?;
+        let mine = |l: &str| {
+            l == actor.name
+                || l == pending_label(&actor.name)
+                || l.starts_with(&format!("{}.retired-", actor.name))
+        };
+        let n = actor.retired.len();
+        let mut out = vec![(actor.name.clone(), actor.identity.clone())];
+        out.extend(
+            actor
+                .pending
+                .iter()
+                .map(|p| (pending_label(&actor.name), p.clone())),
+        );
+        out.extend(
+            actor
+                .retired
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (retired_label(&actor.name, n - i), id.clone())),
+        );
+        out.extend(all.into_iter().filter(|(l, _)| !mine(l)));
+        keystore::write(&self.keystore(), passphrase, &out, KdfParams::default())?;
+        Ok(())
+    }
+
+    /// Keep a rotation's new key in the keystore before the rotation is
+    /// submitted: once the ledger names it, losing it would lock the party
+    /// out. Refused while another rotation is pending.
+    pub fn stage_rotation(&self, passphrase: &Secret<String>, next: &Identity) -> Result<Actor> {
+        let mut a = self.unlock(passphrase)?;
+        if a.pending.is_some() {
+            return Err(ApiError::new(
+                ErrorCode::NotPermitted,
+                "a key rotation is already pending in this keystore; open your identity again                  so it is settled first",
+            ));
+        }
+        if next.party_id() != a.identity.party_id() {
+            return Err(ApiError::invalid("the new key is for another party"));
+        }
+        a.pending = Some(next.clone());
+        self.save(passphrase, &a)?;
+        Ok(a)
+    }
+
+    /// The rotation is final: its key becomes the identity, and the key it
+    /// replaced is kept as retired.
+    pub fn finish_rotation(&self, passphrase: &Secret<String>) -> Result<Actor> {
+        let mut a = self.unlock(passphrase)?;
+        let Some(next) = a.pending.take() else {
+            return Ok(a);
+        };
+        let old = std::mem::replace(&mut a.identity, next);
+        a.retired.insert(0, old);
+        self.save(passphrase, &a)?;
+        Ok(a)
+    }
+
+    /// The rotation was refused: its key named nobody, and is dropped.
+    pub fn abandon_rotation(&self, passphrase: &Secret<String>) -> Result<()> {
+        let mut a = self.unlock(passphrase)?;
+        if a.pending.take().is_some() {
+            self.save(passphrase, &a)?;
+        }
+        Ok(())
     }
 }
 

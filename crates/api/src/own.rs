@@ -45,6 +45,27 @@ fn whoami(profile: &Profile, member: &str, me: &Identity) -> Result<Seen> {
     }
 }
 
+/// Unlock `home` and settle a rotation left pending (the app or the CLI
+/// stopped between submitting it and saving its result): if a member's node
+/// knows the pending key as the borrower's, the rotation is final and the
+/// key becomes the identity; otherwise it stays pending (it may yet land).
+pub fn unlock_settled(
+    home: &crate::home::Home,
+    passphrase: &credence_crypto::Secret<String>,
+    profile: &Profile,
+) -> Result<crate::home::Actor> {
+    let actor = home.unlock(passphrase)?;
+    let Some(pending) = &actor.pending else {
+        return Ok(actor);
+    };
+    for m in &profile.members {
+        if let Ok(Seen::Borrower) = whoami(profile, &m.name, pending) {
+            return home.finish_rotation(passphrase);
+        }
+    }
+    Ok(actor)
+}
+
 impl OwnSession {
     /// Open `me` against the consortium: through `via` when given, else
     /// through the first member whose node knows the key.

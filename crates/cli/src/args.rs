@@ -228,6 +228,9 @@ pub(crate) enum Cmd {
     /// As a borrower: freeze your file (a security freeze: no new question
     /// about you is accepted, whatever your consents) or lift the freeze.
     Freeze(FreezeArgs),
+    /// Your key's lifecycle.
+    #[command(subcommand)]
+    Key(KeyCmd),
     /// As a member's staff on your own key (an officer, analyst or auditor
     /// registered with `credence node operator add`).
     #[command(subcommand)]
@@ -503,6 +506,20 @@ pub(crate) struct FreezeArgs {
     pub(crate) borrower: BorrowerArgs,
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeyCmd {
+    /// As a borrower: replace your key with a new one for the same identity.
+    /// The keystore keeps the old key (your older records stay readable);
+    /// from the rotation's block on, only the new key signs for you and new
+    /// records are sealed to it.
+    Rotate {
+        #[command(flatten)]
+        borrower: BorrowerArgs,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

@@ -16,9 +16,14 @@ use credence_api::{
 use serde_json::{json, Value};
 
 fn session(b: &BorrowerArgs) -> Result<BorrowerSession> {
-    let me = unlock(&b.keys)?;
     let profile = Profile::read(&b.profile)?;
-    Ok(BorrowerSession::open(me, profile, b.via.as_deref())?)
+    if b.keys.identity.is_some() {
+        let me = unlock(&b.keys)?;
+        return Ok(BorrowerSession::open(me, profile, b.via.as_deref())?);
+    }
+    // My keystore: my current key, and the retired ones for older records.
+    let me = credence_api::own::unlock_settled(&Home::new(&b.keys.home), &passphrase()?, &profile)?;
+    Ok(BorrowerSession::open(me.identity, profile, b.via.as_deref())?.with_retired(me.retired))
 }
 
 fn print(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
@@ -308,6 +313,35 @@ pub(crate) fn freeze(a: FreezeArgs) -> Result<i32> {
             format!("the freeze is lifted (final at height {height})")
         }
     });
+    Ok(0)
+}
+
+pub(crate) fn rotate(b: BorrowerArgs, json: bool) -> Result<i32> {
+    if b.keys.identity.is_some() {
+        return Err(
+            ApiError::invalid("rotate the keystore's own identity: leave out --identity").into(),
+        );
+    }
+    let pass = passphrase()?;
+    let profile = Profile::read(&b.profile)?;
+    let home = Home::new(&b.keys.home);
+    let me = credence_api::own::unlock_settled(&home, &pass, &profile)?;
+    let mut s =
+        BorrowerSession::open(me.identity, profile, b.via.as_deref())?.with_retired(me.retired);
+    let height = s.rotate_key(&home, &pass)?;
+    let key = s.public();
+    print(
+        json,
+        json!({"party": s.party().to_hex(), "height": height,
+            "sign_key": hex::encode(key.sign), "enc_key": hex::encode(key.enc)}),
+        || {
+            format!(
+                "your key is rotated (final at height {height}); your id stays {}. The keystore \
+                 keeps the old key, so your older records still open",
+                s.party().to_hex()
+            )
+        },
+    );
     Ok(0)
 }
 

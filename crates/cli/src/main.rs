@@ -47,6 +47,7 @@ fn main() {
             | Cmd::AccessLog(BorrowerListArgs { json: true, .. })
             | Cmd::Dispute(DisputeCmd::Open { json: true, .. })
             | Cmd::Freeze(FreezeArgs { json: true, .. })
+            | Cmd::Key(KeyCmd::Rotate { json: true, .. })
             | Cmd::Operator(
                 OperatorCmd::Ask { json: true, .. }
                     | OperatorCmd::Records { json: true, .. }
@@ -146,6 +147,7 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::AccessLog(a) => borrower::access_log(a),
         Cmd::Dispute(c) => borrower::dispute_cmd(c),
         Cmd::Freeze(a) => borrower::freeze(a),
+        Cmd::Key(KeyCmd::Rotate { borrower, json }) => borrower::rotate(borrower, json),
         Cmd::Operator(c) => operator::operator_cmd(c),
     }
 }

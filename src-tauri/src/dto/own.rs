@@ -71,6 +71,8 @@ pub struct OwnInfo {
     /// The member whose node the app talks to.
     pub via: String,
     pub members: Vec<MemberDto>,
+    /// The folder of the keystore this identity was opened from.
+    pub home: String,
 }
 
 fn members(p: &Profile) -> UiResult<Vec<MemberDto>> {
@@ -87,7 +89,7 @@ fn members(p: &Profile) -> UiResult<Vec<MemberDto>> {
 }
 
 impl OwnInfo {
-    pub fn new(own: &OwnSession) -> UiResult<Self> {
+    pub fn new(own: &OwnSession, home: &str) -> UiResult<Self> {
         let (party, role, profile, via) = match own {
             OwnSession::Borrower(s) => (s.party(), "borrower", s.profile(), s.via()),
             OwnSession::Operator { session, role } => (
@@ -103,6 +105,7 @@ impl OwnInfo {
             consortium: profile.consortium.clone(),
             via: via.to_string(),
             members: members(profile)?,
+            home: home.to_string(),
         })
     }
 }

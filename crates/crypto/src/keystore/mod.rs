@@ -188,8 +188,7 @@ fn derive_key(
 /// The plaintext JSON array, built in a buffer allocated once at its final
 /// size (so no reallocation leaves copies of key material behind) and wiped on drop.
 fn plaintext_json(entries: &[(String, Identity)]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    const ENTRY_OVERHEAD: usize =
-        r#"{"label":,"secret":"","party":""},"#.len() + 128 + 64;
+    const ENTRY_OVERHEAD: usize = r#"{"label":,"secret":"","party":""},"#.len() + 128 + 64;
     let labels: Vec<String> = entries
         .iter()
         .map(|(l, _)| serde_json::to_string(l).map_err(|e| ks(format!("cannot encode label: {e}"))))

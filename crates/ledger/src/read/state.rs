@@ -14,6 +14,45 @@ pub fn subject_key(view: &Ledger, p: &PartyId) -> Result<Option<PublicIdentity>,
     Ok(rules::subject_key(view.conn(), p)?)
 }
 
+/// Whose borrower key a signing key is: the borrower it signs for now, or
+/// the one whose rotation retired it (and the block of that rotation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyHolder {
+    Subject(PartyId),
+    Retired { party: PartyId, until_height: u64 },
+}
+
+pub fn subject_of_sign_key(
+    view: &Ledger,
+    key: &[u8; 32],
+) -> Result<Option<KeyHolder>, LedgerError> {
+    let conn = view.conn();
+    let now: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT party FROM subjects WHERE sign_pk = ?1",
+            [&key[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(p) = now {
+        return Ok(Some(KeyHolder::Subject(PartyId(id32(p)?))));
+    }
+    let retired: Option<(Vec<u8>, i64)> = conn
+        .query_row(
+            "SELECT party, until_height FROM retired_keys WHERE sign_pk = ?1",
+            [&key[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match retired {
+        Some((p, h)) => Some(KeyHolder::Retired {
+            party: PartyId(id32(p)?),
+            until_height: h as u64,
+        }),
+        None => None,
+    })
+}
+
 pub fn record(view: &Ledger, id: &Id) -> Result<Option<rules::RecordRow>, LedgerError> {
     Ok(rules::record(view.conn(), id)?)
 }

@@ -42,7 +42,12 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
     )?;
     conn.execute(
         "UPDATE subjects SET sign_pk = ?2, enc_pk = ?3, key_id = ?4 WHERE party = ?1",
-        params![&party.0[..], &new_key.sign[..], &new_key.enc[..], &key_id_of(&new_key.enc).0[..]],
+        params![
+            &party.0[..],
+            &new_key.sign[..],
+            &new_key.enc[..],
+            &key_id_of(&new_key.enc).0[..]
+        ],
     )?;
     Ok(())
 }

@@ -160,9 +160,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             }
             let parties = check_seal(conn, &s.sealed, &s.score_id, &ag, cx.deferred)?;
             if !parties.contains(&s.subject)
-                || parties
-                    .iter()
-                    .any(|p| *p != s.subject && *p != s.agency)
+                || parties.iter().any(|p| *p != s.subject && *p != s.agency)
             {
                 return reject(
                     C::BadSeal,

@@ -535,7 +535,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
     // This caller's share of requests in progress; given back before any
     // wait, so waits are counted by their own share.
     let in_flight = st.callers.take(signed.key).map_err(busy)?;
-    let party = signed.party;
+    let key = signed.key;
     let known = {
         let st2 = st.clone();
         st.blocking(move |l| {
@@ -544,7 +544,7 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
                 .acting
                 .as_ref()
                 .map(|a| (&st2.ctx.party, &a.operators));
-            routes::caller(l, &party, acting)
+            routes::caller(l, &key, acting)
         })
         .await?
     };

@@ -75,21 +75,40 @@ fn invalid(m: impl Into<String>) -> Reply {
 /// what is public: see `PUBLIC_KINDS`).
 pub fn caller(
     l: &Ledger,
-    party: &PartyId,
+    key: &[u8; 32],
     acting: Option<(&PartyId, &Operators)>,
 ) -> Result<Option<Caller>, Reply> {
     let sql = storage;
-    if read::member(l, party).map_err(sql)?.is_some() {
-        return Ok(Some(Caller::Member(*party)));
+    let party = credence_crypto::keys::party_id_of(key);
+    if read::member(l, &party)
+        .map_err(sql)?
+        .is_some_and(|m| m.key.sign == *key)
+    {
+        return Ok(Some(Caller::Member(party)));
     }
-    if read::subject_key(l, party).map_err(sql)?.is_some() {
-        return Ok(Some(Caller::Subject(*party)));
+    // A borrower signs with their current key, which after a rotation is
+    // not the key their party id was made from.
+    match read::subject_of_sign_key(l, key).map_err(sql)? {
+        Some(read::KeyHolder::Subject(p)) => return Ok(Some(Caller::Subject(p))),
+        Some(read::KeyHolder::Retired { until_height, .. }) => {
+            return Err((
+                401,
+                error(
+                    ErrorCode::Unauthenticated,
+                    format!(
+                        "this key was retired when its holder rotated to a new one (block \
+                         {until_height}); sign with the current key"
+                    ),
+                ),
+            ))
+        }
+        None => {}
     }
     if let Some((member, ops)) = acting {
-        if let Some(registered) = ops.lookup(party) {
+        if let Some(registered) = ops.lookup(&party) {
             return Ok(Some(Caller::Operator {
                 member: *member,
-                operator: *party,
+                operator: party,
                 registered,
             }));
         }
