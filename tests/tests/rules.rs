@@ -342,19 +342,8 @@ fn query_after_expiry_is_refused() {
 fn consent_limits_the_predicates() {
     let mut w = world();
     let (s1, b) = (w.s1.clone(), w.bank_b.clone());
-    let now = w.now();
     let only_score = AllowedPredicates::only(&[PredicateKind::ScoreAtLeast]);
-    let (cid, e) = actions::grant_consent(
-        &s1,
-        &b.party_id(),
-        Purpose::AccountReview,
-        only_score,
-        now + DAY,
-        false,
-        now,
-    )
-    .unwrap();
-    w.ok(e);
+    let cid = w.grant_for_a_day(&s1, &b.party_id(), only_score);
     let q = sign_entry(
         Entry::QueryAsked(QueryAsked {
             query_id: actions::new_id(),
@@ -606,18 +595,7 @@ fn sharing_gives_a_newly_consented_member_access() {
     // Sharing without consent is refused.
     let early = actions::share_records(w.view(&a), &a, &s1.party_id(), &b.party_id()).unwrap();
     assert_eq!(w.rejected(early[0].clone()).code, RejectCode::NoLiveConsent);
-    let now = w.now();
-    let (_, e) = actions::grant_consent(
-        &s1,
-        &b.party_id(),
-        Purpose::AccountReview,
-        AllowedPredicates::Any,
-        now + DAY,
-        false,
-        now,
-    )
-    .unwrap();
-    w.ok(e);
+    w.grant_for_a_day(&s1, &b.party_id(), AllowedPredicates::Any);
     for e in actions::share_records(w.view(&a), &a, &s1.party_id(), &b.party_id()).unwrap() {
         w.ok(e);
     }
@@ -740,18 +718,8 @@ fn a_dispute_unanswered_past_its_deadline_leaves_the_record_out_until_the_furnis
 
     // Thirty days on (the bank's consent lapsed too: the borrower gives a new one).
     w.advance(30 * DAY);
+    w.grant_for_a_day(&s1, &a.party_id(), AllowedPredicates::Any);
     let now = w.now();
-    let (_, e) = actions::grant_consent(
-        &s1,
-        &a.party_id(),
-        Purpose::AccountReview,
-        AllowedPredicates::Any,
-        now + DAY,
-        false,
-        now,
-    )
-    .unwrap();
-    w.ok(e);
     let q = w.ask(&a, &s1.party_id(), debt, None);
     let answer = w.answer(&q);
     assert!(

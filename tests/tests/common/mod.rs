@@ -83,6 +83,28 @@ impl World {
     pub fn ok(&mut self, e: SignedEntry) -> u64 {
         self.submit(e).expect("entry accepted")
     }
+    /// `subject` consents to `grantee` for account review, for a day from
+    /// now, to the questions `allowed`; the consent's id.
+    pub fn grant_for_a_day(
+        &mut self,
+        subject: &Identity,
+        grantee: &PartyId,
+        allowed: AllowedPredicates,
+    ) -> Id {
+        let now = self.now();
+        let (id, e) = actions::grant_consent(
+            subject,
+            grantee,
+            Purpose::AccountReview,
+            allowed,
+            now + DAY,
+            false,
+            now,
+        )
+        .unwrap();
+        self.ok(e);
+        id
+    }
     pub fn rejected(&mut self, e: SignedEntry) -> Rejection {
         let head = self.view(&self.regulator.clone()).head().unwrap();
         let r = self.submit(e).expect_err("entry must be rejected");
