@@ -610,7 +610,7 @@ fn operators_act_for_their_member_within_their_role() {
     let contains = |needle: &[u8]| wire.windows(needle.len()).any(|w| w == needle);
     // It did see the record: its sealed form.
     assert!(contains(
-        hex::encode(&record.sealed.ciphertext[..24]).as_bytes()
+        hex::encode(&record.sealed.ciphertext.bytes().unwrap()[..24]).as_bytes()
     ));
     for field in [&t.payment_history, &t.date_opened, &t.account_status] {
         assert!(field.len() >= 2);

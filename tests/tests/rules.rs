@@ -6,6 +6,7 @@ use common::*;
 use credence_api::actions;
 use credence_api::reads::verify_answer;
 use credence_crypto::proof::Predicate;
+use credence_crypto::seal::Ciphertext;
 use credence_crypto::Identity;
 use credence_ledger::encode::{block_hash, certify, entries_root, sign_entry, sign_join_request};
 use credence_ledger::predicate::PredicateKind;
@@ -428,9 +429,23 @@ fn tampered_records_are_refused() {
     assert_eq!(w.rejected(resign(r)).code, RejectCode::BadProof);
 
     let mut r = record_entry(&good);
-    let last = r.sealed.ciphertext.len() - 1;
-    r.sealed.ciphertext[last] ^= 1;
+    if let Ciphertext::Kept(ct) = &mut r.sealed.ciphertext {
+        let last = ct.len() - 1;
+        ct[last] ^= 1;
+    }
     assert_eq!(w.rejected(resign(r)).code, RejectCode::BadSeal);
+
+    // A new record without its content (only the digest an erasure leaves),
+    // even with every signature good, is refused: only an erasure removes it.
+    let mut r = record_entry(&good);
+    r.sealed = r.sealed.erased();
+    let refused = w.rejected(resign(r));
+    assert_eq!(refused.code, RejectCode::BadSeal);
+    assert!(
+        refused.message.contains("no ciphertext"),
+        "{}",
+        refused.message
+    );
 
     // Commitments swapped for another record's: the validity proof no longer fits.
     let (_, other) =
@@ -1143,4 +1158,183 @@ fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() 
         let path = w.dir.path().join(format!("{n}.db"));
         credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
     }
+}
+
+/// Erasure (GDPR Art. 17, FCRA §605): a lawful request the regulator
+/// approves, or the end of the genesis policy's retention, removes a record's
+/// sealed content at every member. No later answer uses it, nobody opens it,
+/// the borrower's access log shows it, and every member's file still
+/// verifies from genesis — and stops verifying when the digest kept in place
+/// of the content is changed, or when content is removed without an erasure.
+#[test]
+fn an_erased_record_leaves_every_answer_and_store_and_the_chain_still_verifies() {
+    let mut w = world();
+    let (s1, a, reg) = (w.s1.clone(), w.bank_a.clone(), w.regulator.clone());
+    let b = w.bank_b.clone();
+    let tl = w.tradeline;
+    let erase = |w: &World, by: &Identity, id: &Id, g| {
+        actions::erase_record(w.view(by), by, id, g).unwrap()
+    };
+
+    // Within its retention, nobody erases it on that ground.
+    let r = w.rejected(erase(&w, &a, &tl, ErasureGrounds::Retention));
+    assert_eq!(r.code, RejectCode::Retained);
+    assert!(r.message.contains("2557 days"), "{r}");
+    // A lawful request is the regulator's to approve: a lender's is refused.
+    let r = w.rejected(erase(&w, &a, &tl, ErasureGrounds::LawfulRequest));
+    assert_eq!(r.code, RejectCode::WrongRole);
+    // The regulator's name with a lender's signature is refused.
+    let forged = sign_entry(
+        Entry::RecordErased {
+            record_id: tl,
+            subject: s1.party_id(),
+            by: reg.party_id(),
+            grounds: ErasureGrounds::LawfulRequest,
+        },
+        &[&a],
+    );
+    assert_eq!(w.rejected(forged).code, RejectCode::BadSignature);
+    // The record named under another borrower is refused.
+    let wrong = sign_entry(
+        Entry::RecordErased {
+            record_id: tl,
+            subject: w.s2.party_id(),
+            by: reg.party_id(),
+            grounds: ErasureGrounds::LawfulRequest,
+        },
+        &[&reg],
+    );
+    assert_eq!(w.rejected(wrong).code, RejectCode::UnknownRecord);
+
+    // Before: the bank's debt question counts the tradeline.
+    let debt = Predicate::TotalDebtBelow { limit: 1 };
+    let q = w.ask(&a, &s1.party_id(), debt, None);
+    assert!(inputs_of(&w.answer(&q)).contains(&tl));
+
+    w.ok(erase(&w, &reg, &tl, ErasureGrounds::LawfulRequest));
+    let again =
+        actions::erase_record(w.view(&reg), &reg, &tl, ErasureGrounds::LawfulRequest).unwrap_err();
+    assert!(again.message.contains("already erased"), "{again}");
+
+    let height = read::records_of_subject(w.view(&a), &s1.party_id())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.record_id == tl)
+        .unwrap()
+        .height;
+    for m in [&reg, &w.agency.clone(), &a, &b] {
+        // Every member stores only the digest now, in the entry and in its
+        // block, and the block keeps its hash.
+        let (rec, _) = read::furnished(w.view(m), &tl).unwrap();
+        assert!(rec.sealed.ciphertext.is_erased());
+        let (block, _) = w.view(m).block(height).unwrap().unwrap();
+        let stored = block
+            .entries
+            .iter()
+            .find_map(|se| match &se.entry {
+                Entry::RecordFurnished(r) if r.record_id == tl => Some(r),
+                _ => None,
+            })
+            .unwrap();
+        assert!(stored.sealed.ciphertext.is_erased());
+        assert_eq!(entries_root(&block.entries), block.header.entries_root);
+    }
+    for who in [&s1, &a] {
+        let e = actions::open_record(w.view(&a), who, &tl).unwrap_err();
+        assert_eq!(e.code, credence_ledger::ErrorCode::Erased, "{e}");
+    }
+    // No answer uses it, and it cannot be a question's target.
+    let q = w.ask(&a, &s1.party_id(), debt, None);
+    let answer = w.answer(&q);
+    assert!(!inputs_of(&answer).contains(&tl));
+    w.ok(answer);
+    let e = actions::ask(
+        w.view(&a),
+        &a,
+        &s1.party_id(),
+        Predicate::BalanceAtMost { max: 1 },
+        &w.agency.party_id(),
+        Some(tl),
+        w.now(),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("erased"), "{e}");
+    // The borrower's access log shows the erasure and who made it.
+    let log = read::access_log(w.view(&a), &s1.party_id()).unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "erasure"
+            && e.party == reg.party_id()
+            && e.detail.contains("lawful-request")),
+        "{log:?}"
+    );
+
+    // Seven years on, any member may erase on retention (here bank-b, which
+    // neither furnished the income nor can read it).
+    w.advance(2557 * DAY);
+    w.ok(erase(&w, &b, &w.income.clone(), ErasureGrounds::Retention));
+
+    for n in ["regulator", "agency", "bank-a", "bank-b"] {
+        let path = w.dir.path().join(format!("{n}.db"));
+        let report = credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
+        assert!(report.entries > 0);
+    }
+
+    // Another record, never erased, for the last tampering below.
+    let (other, e) = actions::furnish_tradeline(
+        w.view(&a),
+        &a,
+        &s1.party_id(),
+        &tradeline(5, 10, 1, false),
+        None,
+        w.now(),
+    )
+    .unwrap();
+    let other_height = w.ok(e);
+
+    // Tampering, on a copy of bank-a's file each time.
+    let file = w.dir.path().join("bank-a.db");
+    let tampered = |at: u64, change: &dyn Fn(&mut RecordFurnished)| {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy.db");
+        w.view(&a).checkpoint().unwrap();
+        std::fs::copy(&file, &copy).unwrap();
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        let body: Vec<u8> = conn
+            .query_row(
+                "SELECT body FROM blocks WHERE height = ?1",
+                [at as i64],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut block: Block = credence_ledger::encode::from_bytes("block", &body).unwrap();
+        for se in &mut block.entries {
+            if let Entry::RecordFurnished(r) = &mut se.entry {
+                change(r);
+            }
+        }
+        conn.execute(
+            "UPDATE blocks SET body = ?1 WHERE height = ?2",
+            rusqlite::params![credence_ledger::encode::to_bytes(&block), at as i64],
+        )
+        .unwrap();
+        drop(conn);
+        credence_ledger::verify::verify_file(&copy, |_, _| {}).unwrap_err()
+    };
+    // The digest kept in place of the erased content, changed.
+    let failure = tampered(height, &|r| {
+        if r.record_id == tl {
+            r.sealed.ciphertext = Ciphertext::Erased { digest: [7; 32] };
+        }
+    });
+    assert_eq!(failure.height(), Some(height), "{failure}");
+    assert!(failure.to_string().contains("entries root"), "{failure}");
+    // Content removed behind the chain's back: its digest is right, so only
+    // the missing erasure tells.
+    let failure = tampered(other_height, &|r| {
+        if r.record_id == other {
+            r.sealed = r.sealed.erased();
+        }
+    });
+    assert_eq!(failure.height(), Some(other_height), "{failure}");
+    assert!(failure.to_string().contains("never erased"), "{failure}");
 }

@@ -49,6 +49,10 @@ export function adviceFor(code: string): string {
       return "The node does not know your key. A borrower is enrolled by their lender; a member's staff is registered by their member. Or check that you opened the right consortium.";
     case "overloaded":
       return "The node is busy. Wait a moment and try again.";
+    case "erased":
+      return "The record's content was erased (its retention ended, or a lawful request was approved). Nobody can open it, and no answer uses it.";
+    case "retained":
+      return "The record is still within the consortium's retention period. Only a lawful request the regulator approves erases it sooner.";
     case "wrong-node":
       return "Nothing was sent: the node at that address is not the consortium member your profile names. Check the profile and the address.";
     case "replayed":

@@ -82,6 +82,7 @@ impl From<CryptoError> for ApiError {
         let code = match &e {
             CryptoError::WrongPassphrase => ErrorCode::WrongPassphrase,
             CryptoError::NotARecipient => ErrorCode::NotPermitted,
+            CryptoError::Erased => ErrorCode::Erased,
             CryptoError::ThresholdOutOfRange { .. } | CryptoError::Malformed { .. } => {
                 ErrorCode::InvalidInput
             }

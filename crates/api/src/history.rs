@@ -9,7 +9,7 @@ use crate::error::{ApiError, ErrorCode, Result};
 use crate::light::{check_genesis, check_proof, MemberSets, Proven};
 use crate::profile::Profile;
 use credence_crypto::{Identity, PartyId};
-use credence_ledger::types::{Entry, Id};
+use credence_ledger::types::{Entry, ErasureGrounds, Id};
 use credence_node::client::NodeClient;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -415,8 +415,21 @@ pub fn access_log(h: &History, name: impl Fn(&PartyId) -> String) -> Vec<LogLine
                     "freeze lifted".into()
                 },
             )),
+            Entry::RecordErased { by, grounds, .. } => out.push(line(
+                *by,
+                "erasure",
+                format!("a record's content erased ({})", erasure_reason(*grounds)),
+            )),
             _ => {}
         }
     }
     out
+}
+
+/// How an erasure's grounds read in an access log.
+pub fn erasure_reason(g: ErasureGrounds) -> &'static str {
+    match g {
+        ErasureGrounds::Retention => "its retention period ended",
+        ErasureGrounds::LawfulRequest => "a lawful request the regulator approved",
+    }
 }

@@ -48,6 +48,10 @@ pub(crate) enum NodeCmd {
         /// Blocks per consensus epoch; membership changes take effect at epochs.
         #[arg(long)]
         epoch_length: Option<u64>,
+        /// Days a record is kept before any member may erase its content
+        /// (365–36,500; default 2,557, seven years).
+        #[arg(long)]
+        retention_days: Option<u32>,
     },
     /// As a candidate: sign a request to join a running consortium (give the
     /// file to a current member, who proposes it).
@@ -231,6 +235,10 @@ pub(crate) enum Cmd {
     /// Your key's lifecycle.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// As a member: erase records' sealed content at every member — every
+    /// record past the genesis policy's retention (any member), or one
+    /// record on a lawful request the regulator approved (the regulator).
+    Erase(EraseArgs),
     /// As a member's staff on your own key (an officer, analyst or auditor
     /// registered with `credence node operator add`).
     #[command(subcommand)]
@@ -441,6 +449,29 @@ pub(crate) struct FurnishArgs {
     /// without it, a file with any bad row submits nothing.
     #[arg(long)]
     pub(crate) skip_bad: bool,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct EraseWhat {
+    /// Every record past its retention.
+    #[arg(long)]
+    pub(crate) expired: bool,
+    /// One record (64 hex digits), on a lawful request you approved (the
+    /// regulator's home).
+    #[arg(long)]
+    pub(crate) record: Option<String>,
+}
+
+#[derive(Args)]
+pub(crate) struct EraseArgs {
+    /// The member's home (its node must be running).
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    #[command(flatten)]
+    pub(crate) what: EraseWhat,
     #[arg(long)]
     pub(crate) json: bool,
 }

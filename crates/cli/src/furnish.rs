@@ -1,6 +1,7 @@
 //! `credence furnish`: a lender's accounts from a furnishing file
 //! (docs/furnish-csv.md) onto the ledger, with progress; nothing twice.
-use crate::args::FurnishArgs;
+//! `credence erase`: records' content off every member's store.
+use crate::args::{EraseArgs, FurnishArgs};
 use crate::output::bar;
 use crate::secrets::passphrase;
 use anyhow::{Context, Result};
@@ -50,4 +51,44 @@ pub(crate) fn print_report(report: &furnish::FurnishReport, json: bool) {
             println!("  left out: {l}");
         }
     }
+}
+
+pub(crate) fn erase(a: EraseArgs) -> Result<i32> {
+    let record = a
+        .what
+        .record
+        .as_deref()
+        .map(|r| credence_api::parse_id("--record", r))
+        .transpose()?;
+    let member = MemberSession::open(&a.home, &passphrase()?)?;
+    let erased = match record {
+        Some(id) => {
+            let height = member.erase_on_request(&id)?;
+            if !a.json {
+                println!(
+                    "record {} erased at block {height}: every member keeps only its digest",
+                    hex::encode(&id[..8])
+                );
+            }
+            vec![id]
+        }
+        None => {
+            let pb = bar(0, std::io::stderr().is_terminal() && !a.json);
+            pb.set_prefix("erase");
+            let erased = member.erase_expired(|done, total| {
+                pb.set_length(total as u64);
+                pb.set_position(done as u64);
+            })?;
+            pb.finish_and_clear();
+            if !a.json {
+                println!("{} record(s) past their retention erased", erased.len());
+            }
+            erased
+        }
+    };
+    if a.json {
+        let ids: Vec<String> = erased.iter().map(hex::encode).collect();
+        println!("{}", serde_json::json!({ "erased": ids }));
+    }
+    Ok(0)
 }

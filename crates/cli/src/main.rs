@@ -48,6 +48,7 @@ fn main() {
             | Cmd::Dispute(DisputeCmd::Open { json: true, .. })
             | Cmd::Freeze(FreezeArgs { json: true, .. })
             | Cmd::Key(KeyCmd::Rotate { json: true, .. })
+            | Cmd::Erase(EraseArgs { json: true, .. })
             | Cmd::Operator(
                 OperatorCmd::Ask { json: true, .. }
                     | OperatorCmd::Records { json: true, .. }
@@ -142,6 +143,7 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::EnrolRequest(a) => borrower::enrol_request(a),
         Cmd::Enrol(a) => borrower::enrol(a),
         Cmd::Furnish(a) => furnish::run(a),
+        Cmd::Erase(a) => furnish::erase(a),
         Cmd::Consent(c) => borrower::consent_cmd(c),
         Cmd::Records(a) => borrower::records(a),
         Cmd::AccessLog(a) => borrower::access_log(a),

@@ -48,6 +48,7 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             members,
             out,
             epoch_length,
+            retention_days,
         } => {
             let infos: Vec<NodeInfo> = members
                 .iter()
@@ -67,6 +68,9 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             let mut g = GenesisFile::create(&consortium, now, infos)?;
             if let Some(n) = epoch_length {
                 g = g.with_epoch_length(n)?;
+            }
+            if let Some(d) = retention_days {
+                g = g.with_retention_days(d)?;
             }
             g.write(&out)?;
             eprintln!(

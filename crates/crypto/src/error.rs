@@ -13,6 +13,8 @@ pub enum CryptoError {
     NotARecipient,
     #[error("sealed record failed authentication (tampered or wrong key)")]
     OpenFailed,
+    #[error("the sealed record's content was erased (only its digest is kept)")]
+    Erased,
     #[error("wrong passphrase, or the keystore file was altered")]
     WrongPassphrase,
     #[error("keystore: {0}")]

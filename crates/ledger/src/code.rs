@@ -42,6 +42,9 @@ pub enum ErrorCode {
     /// A node is not the one the consortium profile names: another key,
     /// another consortium or another genesis. Nothing it says is used.
     WrongNode,
+    /// The record's sealed content was erased (retention or a lawful
+    /// request): it no longer opens for anyone.
+    Erased,
     Internal,
 }
 
@@ -64,11 +67,12 @@ impl ErrorCode {
             ErrorCode::Replayed => "replayed",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::WrongNode => "wrong-node",
+            ErrorCode::Erased => "erased",
             ErrorCode::Internal => "internal",
         }
     }
 
-    const PLAIN: [ErrorCode; 16] = [
+    const PLAIN: [ErrorCode; 17] = [
         ErrorCode::InvalidInput,
         ErrorCode::WrongPassphrase,
         ErrorCode::NotFound,
@@ -84,6 +88,7 @@ impl ErrorCode {
         ErrorCode::Replayed,
         ErrorCode::Overloaded,
         ErrorCode::WrongNode,
+        ErrorCode::Erased,
         ErrorCode::Internal,
     ];
 

@@ -38,9 +38,40 @@ pub fn from_bytes<T: DeserializeOwned + Serialize>(
     Ok(v)
 }
 
-/// What entry signatures sign: the encoded entry.
+/// What entry signatures sign, entry ids hash and Merkle leaves commit to:
+/// the encoded entry with its sealed payload in the erased form (the
+/// ciphertext's digest), so that an entry reads the same before and after
+/// its record is erased and a changed digest breaks all three.
 pub fn entry_bytes(e: &Entry) -> Vec<u8> {
-    to_bytes(e)
+    match e {
+        Entry::RecordFurnished(r) if !r.sealed.ciphertext.is_erased() => {
+            let mut c = r.clone();
+            c.sealed = r.sealed.erased();
+            to_bytes(&Entry::RecordFurnished(c))
+        }
+        Entry::ScoreCommitted(s) if !s.sealed.ciphertext.is_erased() => {
+            let mut c = s.clone();
+            c.sealed = s.sealed.erased();
+            to_bytes(&Entry::ScoreCommitted(c))
+        }
+        _ => to_bytes(e),
+    }
+}
+
+/// `se` with its sealed payload erased (what a member keeps of an erased
+/// record's entry); `None` when it carries no payload or it is already erased.
+pub fn erased_entry(se: &SignedEntry) -> Option<SignedEntry> {
+    match &se.entry {
+        Entry::RecordFurnished(r) if !r.sealed.ciphertext.is_erased() => {
+            let mut c = r.clone();
+            c.sealed = r.sealed.erased();
+            Some(SignedEntry {
+                entry: Entry::RecordFurnished(c),
+                signatures: se.signatures.clone(),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// What a candidate signs to ask to join: consortium, member, address.

@@ -24,6 +24,9 @@ pub enum RejectCode {
     UnknownDispute,
     /// The subject froze their file: no new question about them.
     Frozen,
+    /// The record is within the retention the genesis policy sets, and no
+    /// lawful request covers it.
+    Retained,
 }
 
 impl RejectCode {
@@ -47,12 +50,13 @@ impl RejectCode {
             RejectCode::Malformed => "malformed",
             RejectCode::UnknownDispute => "unknown-dispute",
             RejectCode::Frozen => "frozen",
+            RejectCode::Retained => "retained",
         }
     }
 }
 
 impl RejectCode {
-    pub const ALL: [RejectCode; 18] = [
+    pub const ALL: [RejectCode; 19] = [
         RejectCode::BadSignature,
         RejectCode::UnknownMember,
         RejectCode::WrongRole,
@@ -71,6 +75,7 @@ impl RejectCode {
         RejectCode::Malformed,
         RejectCode::UnknownDispute,
         RejectCode::Frozen,
+        RejectCode::Retained,
     ];
     pub fn parse(s: &str) -> Option<RejectCode> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)

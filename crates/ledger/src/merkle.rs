@@ -4,15 +4,17 @@
 //! entry, its index and a logarithmic path, without the block's other
 //! entries.
 //!
-//! A leaf is the hash of one signed entry's canonical bytes (signatures
-//! included, so a block commits to who signed what). The root also commits
+//! A leaf is the hash of one signed entry: the bytes its signatures sign
+//! (`encode::entry_bytes`, where a sealed payload counts by its digest, so an
+//! erased record's entry keeps its leaf) and the signatures, so a block
+//! commits to who signed what. The root also commits
 //! to the number of leaves: a path alone cannot tell a tree of 3 leaves from
 //! one of 4 whose last two it hides, so the size is bound into the root.
-use crate::encode::to_bytes;
+use crate::encode::{entry_bytes, to_bytes};
 use crate::types::SignedEntry;
 use credence_crypto::hash::digest;
 
-const LEAF_DOMAIN: &[u8] = b"credence.merkle.leaf.v1";
+const LEAF_DOMAIN: &[u8] = b"credence.merkle.leaf.v2";
 const NODE_DOMAIN: &[u8] = b"credence.merkle.node.v1";
 const EMPTY_DOMAIN: &[u8] = b"credence.merkle.empty.v1";
 const ROOT_DOMAIN: &[u8] = b"credence.merkle.root.v1";
@@ -21,7 +23,10 @@ pub type Hash = [u8; 32];
 
 /// The leaf of one entry.
 pub fn leaf(entry: &SignedEntry) -> Hash {
-    digest(LEAF_DOMAIN, &[&to_bytes(entry)])
+    digest(
+        LEAF_DOMAIN,
+        &[&entry_bytes(&entry.entry), &to_bytes(&entry.signatures)],
+    )
 }
 
 fn node(left: &Hash, right: &Hash) -> Hash {

@@ -225,6 +225,20 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (party, key_id)
     );
     "#,
+    // v10: the genesis policy's retention, and erased records (their sealed
+    // content is gone at every member; the entry keeps its digest).
+    r#"
+    ALTER TABLE chain ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 2557;
+    CREATE TABLE erasures (
+        record_id BLOB PRIMARY KEY,
+        subject   BLOB NOT NULL,
+        grounds   TEXT NOT NULL,
+        by_party  BLOB NOT NULL,
+        entry_id  BLOB NOT NULL,
+        height    INTEGER NOT NULL,
+        at        INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.
@@ -243,6 +257,7 @@ pub const STATE_TABLES: &[(&str, &str)] = &[
     ("scores", "score_id"),
     ("disputes", "dispute_id"),
     ("record_reviews", "record_id"),
+    ("erasures", "record_id"),
     ("rejected_entries", "height, idx"),
 ];
 

@@ -16,14 +16,18 @@ pub enum RecordStatus {
     /// Judged unusable by the regulator (its sealed content does not open
     /// its commitments); no answer uses it.
     Unusable,
+    /// Its sealed content was erased (retention or a lawful request); no
+    /// answer uses it and nobody can open it.
+    Erased,
 }
 
 impl RecordStatus {
-    pub const ALL: [RecordStatus; 4] = [
+    pub const ALL: [RecordStatus; 5] = [
         RecordStatus::Live,
         RecordStatus::Superseded,
         RecordStatus::Deleted,
         RecordStatus::Unusable,
+        RecordStatus::Erased,
     ];
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -31,6 +35,7 @@ impl RecordStatus {
             RecordStatus::Superseded => "superseded",
             RecordStatus::Deleted => "deleted",
             RecordStatus::Unusable => "unusable",
+            RecordStatus::Erased => "erased",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

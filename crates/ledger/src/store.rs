@@ -1,10 +1,10 @@
 //! The member's SQLite copy of the ledger: blocks plus the state derived from
 //! them, one transaction per block, idempotent on height.
-use crate::encode::{block_hash, entries_root, entry_id, from_bytes, to_bytes};
+use crate::encode::{block_hash, entries_root, entry_id, erased_entry, from_bytes, to_bytes};
 use crate::error::{LedgerError, RejectCode, Rejection};
 use crate::rules::{validate_and_apply, BlockCtx, Deferred, RuleError};
 use crate::schema;
-use crate::types::{Block, Certificate, SignedEntry};
+use crate::types::{Block, Certificate, Entry, Id, SignedEntry};
 use rayon::prelude::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -29,6 +29,9 @@ pub enum Applied {
 pub struct Ledger {
     conn: Connection,
     path: Option<PathBuf>,
+    /// Re-applying a stored chain (`verify`): entries of erased records come
+    /// with their sealed content erased, which a new block may never carry.
+    replaying: bool,
     /// A private copy this ledger was opened from (`open_snapshot`), removed
     /// when the ledger is dropped. Declared last: dropped after `conn`.
     _snapshot: Option<SnapshotDir>,
@@ -73,6 +76,7 @@ impl Ledger {
         Ok(Ledger {
             conn,
             path: Some(path.to_path_buf()),
+            replaying: false,
             _snapshot: None,
         })
     }
@@ -143,6 +147,7 @@ impl Ledger {
         Ok(Ledger {
             conn,
             path: Some(path.to_path_buf()),
+            replaying: false,
             _snapshot: Some(guard),
         })
     }
@@ -163,6 +168,7 @@ impl Ledger {
         Ok(Ledger {
             conn,
             path: Some(path.to_path_buf()),
+            replaying: false,
             _snapshot: None,
         })
     }
@@ -174,8 +180,24 @@ impl Ledger {
         Ok(Ledger {
             conn,
             path: None,
+            replaying: false,
             _snapshot: None,
         })
+    }
+
+    /// An empty in-memory ledger that re-applies a stored chain, where the
+    /// entries of erased records carry only their payload's digest.
+    pub(crate) fn replaying() -> Result<Self, LedgerError> {
+        let l = Ledger {
+            replaying: true,
+            ..Ledger::in_memory()?
+        };
+        // Where the chain carried an erased payload: `verify` checks each
+        // belongs to a record the chain erased.
+        l.conn.execute_batch(
+            "CREATE TEMP TABLE erased_payloads (record_id BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL)",
+        )?;
+        Ok(l)
     }
 
     /// Move everything from the write-ahead log into the database file (on a
@@ -312,7 +334,13 @@ impl Ledger {
                 return Err(bad("the proposer is not a member".into()));
             }
         }
-        let verdicts = settle(&tx, height, block.header.timestamp, &block.entries)?;
+        let verdicts = settle(
+            &tx,
+            height,
+            block.header.timestamp,
+            &block.entries,
+            self.replaying,
+        )?;
         if height == 0 && verdicts.iter().any(|v| v.is_err()) {
             // Without a valid genesis there are no members to agree on anything.
             let (index, rejection) = verdicts
@@ -356,6 +384,11 @@ impl Ledger {
                 to_bytes(cert)
             ],
         )?;
+        for (se, v) in block.entries.iter().zip(&verdicts) {
+            if let (Entry::RecordErased { record_id, .. }, Ok(())) = (&se.entry, v) {
+                erase_stored_payload(&tx, record_id)?;
+            }
+        }
         tx.commit()?;
         tracing::debug!(height, entries = block.entries.len(), "block stored");
         Ok(Applied::Stored)
@@ -380,7 +413,7 @@ impl Ledger {
                 r.get::<_, i64>(0)
             })? as u64;
         set_epoch(&tx, height)?;
-        let verdicts = settle(&tx, height, timestamp, candidates)?;
+        let verdicts = settle(&tx, height, timestamp, candidates, false)?;
         drop(tx); // rolls back: nothing is stored
         Ok(verdicts)
     }
@@ -444,6 +477,7 @@ fn settle(
     height: u64,
     timestamp: u64,
     entries: &[SignedEntry],
+    replaying: bool,
 ) -> Result<Vec<Result<(), Rejection>>, LedgerError> {
     let mut verdicts: Vec<Option<Result<(), Rejection>>> = vec![None; entries.len()];
     loop {
@@ -457,6 +491,7 @@ fn settle(
                 height,
                 timestamp,
                 index: i,
+                replaying,
             };
             tx.execute_batch("SAVEPOINT entry")?;
             let mut d = Vec::new();
@@ -492,4 +527,41 @@ fn settle(
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(Rejection::new(RejectCode::Malformed, "not checked"))))
         .collect())
+}
+
+/// Replace the stored entry of an erased record (in `entries` and in its
+/// block's body) by the same entry with its ciphertext erased. The block's
+/// hash and Merkle root are unchanged: both commit to the digest that stays.
+fn erase_stored_payload(tx: &rusqlite::Transaction<'_>, record_id: &Id) -> Result<(), LedgerError> {
+    let (eid, height, idx, body): (Vec<u8>, i64, i64, Vec<u8>) = tx.query_row(
+        "SELECT e.entry_id, e.height, e.idx, e.body FROM records r JOIN entries e ON e.entry_id = r.entry_id
+         WHERE r.record_id = ?1",
+        [&record_id[..]],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let se: SignedEntry = from_bytes("entry", &body)?;
+    let Some(erased) = erased_entry(&se) else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE entries SET body = ?1 WHERE entry_id = ?2",
+        params![to_bytes(&erased), &eid[..]],
+    )?;
+    let block_body: Vec<u8> =
+        tx.query_row("SELECT body FROM blocks WHERE height = ?1", [height], |r| {
+            r.get(0)
+        })?;
+    let mut stored: Block = from_bytes("block", &block_body)?;
+    let Some(slot) = stored.entries.get_mut(idx as usize) else {
+        return Err(LedgerError::InvalidBlock {
+            height: height as u64,
+            why: format!("entry {idx} of an erased record is not in its block"),
+        });
+    };
+    *slot = erased;
+    tx.execute(
+        "UPDATE blocks SET body = ?1 WHERE height = ?2",
+        params![to_bytes(&stored), height],
+    )?;
+    Ok(())
 }

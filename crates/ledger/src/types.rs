@@ -57,7 +57,14 @@ pub struct Policy {
     /// Blocks per consensus epoch; a membership change takes effect at the
     /// first block of the epoch after the one that approved it.
     pub epoch_length: u64,
+    /// Days a record is kept from its block; after that any member may
+    /// erase its sealed content (FCRA §605: seven years for most adverse
+    /// items).
+    pub retention_days: u32,
 }
+
+/// Seven years of days, leap days included (FCRA §605's limit).
+pub const DEFAULT_RETENTION_DAYS: u32 = 2557;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -65,6 +72,7 @@ impl Default for Policy {
             dispute_days: 30,
             max_block_entries: 4096,
             epoch_length: DEFAULT_EPOCH_LENGTH,
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -315,6 +323,31 @@ impl DisputeOutcome {
     }
 }
 
+/// Why a record's sealed content is erased.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErasureGrounds {
+    /// The record is older than the genesis policy's `retention_days`; any
+    /// member may submit the erasure.
+    Retention,
+    /// A lawful request (GDPR Art. 17) the regulator approved: only the
+    /// regulator submits it.
+    LawfulRequest,
+}
+
+impl ErasureGrounds {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ErasureGrounds::Retention => "retention",
+            ErasureGrounds::LawfulRequest => "lawful-request",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Retention, Self::LawfulRequest]
+            .into_iter()
+            .find(|g| g.as_str() == s.trim().to_ascii_lowercase())
+    }
+}
+
 /// What a membership proposal would change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MembershipChange {
@@ -417,6 +450,17 @@ pub enum Entry {
         subject: PartyId,
         frozen: bool,
     },
+    /// A record's sealed content is erased at every member: from this block
+    /// on the record is left out of every answer, and each member replaces
+    /// the stored ciphertext with its digest (what the entry's signatures and
+    /// the block's Merkle root commit to), so the chain still verifies.
+    /// Signed by `by`, a member (the regulator, for a lawful request).
+    RecordErased {
+        record_id: Id,
+        subject: PartyId,
+        by: PartyId,
+        grounds: ErasureGrounds,
+    },
 }
 
 impl Entry {
@@ -439,6 +483,7 @@ impl Entry {
             Entry::RecordContested { .. } => "record-contested",
             Entry::RecordJudged { .. } => "record-judged",
             Entry::FileFrozen { .. } => "file-frozen",
+            Entry::RecordErased { .. } => "record-erased",
         }
     }
 
@@ -453,6 +498,7 @@ impl Entry {
             Entry::ScoreCommitted(s) => Some(s.subject),
             Entry::DisputeOpened { subject, .. } => Some(*subject),
             Entry::FileFrozen { subject, .. } => Some(*subject),
+            Entry::RecordErased { subject, .. } => Some(*subject),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@ use crate::store::{Head, Ledger};
 use crate::types::{Block, Certificate, Entry};
 use crate::LedgerError;
 use rusqlite::types::Value;
+use rusqlite::OptionalExtension;
 use std::path::Path;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +90,7 @@ pub fn verify_open(
     consensus: Option<ConsensusCheck<'_>>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<VerifyReport, VerifyFailure> {
-    let mut replay = Ledger::in_memory()?;
+    let mut replay = Ledger::replaying()?;
     let total: i64 = file
         .conn()
         .query_row("SELECT COUNT(*) FROM blocks", [], |r| r.get(0))
@@ -205,6 +206,26 @@ pub fn verify_open(
         prev_cert = Some(cert);
         progress(height, total as u64);
         expected += 1;
+    }
+    // An erased payload is only ever left by the chain's own erasure of
+    // that record; anything else is a payload removed behind the chain's back.
+    let stray: Option<(i64, i64)> = replay
+        .conn()
+        .query_row(
+            "SELECT height, idx FROM temp.erased_payloads
+             WHERE record_id NOT IN (SELECT record_id FROM erasures) ORDER BY height, idx LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(LedgerError::from)?;
+    if let Some((height, index)) = stray {
+        return Err(VerifyFailure::Entry {
+            height: height as u64,
+            index: index as usize,
+            kind: "record-furnished".into(),
+            why: "its sealed content is missing but the chain never erased the record".into(),
+        });
     }
     for (table, key) in STATE_TABLES {
         compare_table(file, &replay, table, key)?;

@@ -73,12 +73,61 @@ fn golden_entry_id_and_block_hash() {
     );
 }
 
-const GOLDEN_ENTRY_ID: &str = "a0ffed7be34b0d97a868d770dc58f91570e569b3717c6dcec14b39fedd11e92a";
+// Changed when the genesis policy gained `retention_days`.
+const GOLDEN_ENTRY_ID: &str = "466e058ec23adc1979637305fff5446da2ee4e496e0276b63900a798442fadcb";
 // Changed when the entries root became a Merkle root over the entries
-// (`merkle`); every block hash changed with it.
-const GOLDEN_BLOCK_HASH: &str = "c27948f26d659e100275951d0a5b451cfa31777e2f31d164703c4db4026837b4";
+// (`merkle`); every block hash changed with it. Changed again with the
+// genesis policy and when a leaf came to commit to a sealed payload by its
+// digest (so an erased record keeps its leaf).
+const GOLDEN_BLOCK_HASH: &str = "efea6d5d3987fa72f085b8ff5f130b942f26ee8257f5f061e5209d153a081fdf";
 const GOLDEN_SIGNED_ENTRY_DIGEST: &str =
-    "1fa6723830d87fe6276f5cb5bf3ce3f4234569792067422e488a37d44c32383c";
+    "78243dc093f48bf0289e4aa92ed5a2af07edee9abf80c4cbe11f220e7e4103d9";
+
+/// A record's entry id, signatures and Merkle leaf are the same before and
+/// after its content is erased, and differ for any other digest.
+#[test]
+fn an_erased_record_keeps_its_id_signatures_and_leaf() {
+    let furnisher = fixed(3);
+    let subject = fixed(4);
+    let (sealed, _) = credence_crypto::seal::seal(
+        &furnisher,
+        [5; 32],
+        b"balance 1200",
+        &[subject.public()],
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap();
+    let record = |sealed| {
+        Entry::RecordFurnished(RecordFurnished {
+            record_id: [5; 32],
+            subject: subject.party_id(),
+            furnisher: furnisher.party_id(),
+            kind: RecordKind::Income,
+            corrects: None,
+            commitments: vec![],
+            validity: credence_crypto::proof::ValidityProof(vec![]),
+            sealed,
+        })
+    };
+    let kept = sign_entry(record(sealed.clone()), &[&furnisher]);
+    let erased = credence_ledger::encode::erased_entry(&kept).unwrap();
+    assert_ne!(
+        to_bytes(&kept),
+        to_bytes(&erased),
+        "the stored bytes shrink"
+    );
+    assert_eq!(entry_id(&kept.entry), entry_id(&erased.entry));
+    assert_eq!(kept.signatures, erased.signatures);
+    let leaf = credence_ledger::merkle::leaf;
+    assert_eq!(leaf(&kept), leaf(&erased));
+    let mut other = erased.clone();
+    if let Entry::RecordFurnished(r) = &mut other.entry {
+        r.sealed.ciphertext = credence_crypto::seal::Ciphertext::Erased { digest: [0; 32] };
+    }
+    assert_ne!(entry_id(&other.entry), entry_id(&kept.entry));
+    assert_ne!(leaf(&other), leaf(&kept));
+    assert!(credence_ledger::encode::erased_entry(&erased).is_none());
+}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]

@@ -17,12 +17,14 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 
 mod consent;
+mod erasure;
 mod faulty;
 mod keys;
 mod questions;
 mod records;
 mod review;
 pub use consent::*;
+pub use erasure::erase_record;
 pub use faulty::{faulty_tradeline, SealFault};
 pub use keys::rotate_key_entry;
 pub use questions::*;

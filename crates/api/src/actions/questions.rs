@@ -33,7 +33,9 @@ pub fn ask(
         }
         (true, Some(t)) => {
             read::check_target(view, subject, &t, now).map_err(|e| match e {
-                credence_ledger::LedgerError::Rejected(r) if r.message.contains("disputed") => {
+                credence_ledger::LedgerError::Rejected(r)
+                    if r.message.contains("disputed") || r.message.contains("erased") =>
+                {
                     ApiError::invalid(r.message)
                 }
                 _ => ApiError::invalid(

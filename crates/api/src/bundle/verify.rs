@@ -458,7 +458,12 @@ pub fn verify_against_ledger(view: &Ledger, b: &ProofBundle) -> Result<BundleRep
                     "{what} is not an accepted entry of this ledger"
                 )))
             }
-            Some(stored) if stored != bundled => {
+            // A bundle carries a record's entry as its signatures sign it
+            // (the sealed payload by its digest), so compare in that form.
+            Some(stored)
+                if entry_bytes(&stored.entry) != entry_bytes(&bundled.entry)
+                    || stored.signatures != bundled.signatures =>
+            {
                 return Err(failed(format!(
                     "{what} differs from the entry this ledger accepted (signatures)"
                 )))

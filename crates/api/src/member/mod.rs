@@ -168,10 +168,17 @@ pub struct GenesisFile {
     /// Blocks per consensus epoch (membership changes take effect at epochs).
     #[serde(default = "default_epoch_length")]
     pub epoch_length: u64,
+    /// Days a record is kept before any member may erase its content.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
 }
 
 fn default_epoch_length() -> u64 {
     credence_ledger::types::DEFAULT_EPOCH_LENGTH
+}
+
+fn default_retention_days() -> u32 {
+    credence_ledger::types::DEFAULT_RETENTION_DAYS
 }
 
 impl GenesisFile {
@@ -198,6 +205,7 @@ impl GenesisFile {
             members,
             signatures: vec![None; n],
             epoch_length: default_epoch_length(),
+            retention_days: default_retention_days(),
         })
     }
 
@@ -215,6 +223,22 @@ impl GenesisFile {
         Ok(self)
     }
 
+    /// Set how many days records are kept (before anyone signs).
+    pub fn with_retention_days(mut self, days: u32) -> Result<Self> {
+        if !(365..=36_500).contains(&days) {
+            return Err(ApiError::invalid(
+                "a record's retention must be 365 to 36,500 days",
+            ));
+        }
+        if self.signatures.iter().any(|s| s.is_some()) {
+            return Err(ApiError::invalid(
+                "the genesis is already signed; its retention cannot change",
+            ));
+        }
+        self.retention_days = days;
+        Ok(self)
+    }
+
     pub fn entry(&self) -> Result<Entry> {
         Ok(Entry::Genesis(Genesis {
             consortium: self.consortium.clone(),
@@ -226,6 +250,7 @@ impl GenesisFile {
                 .collect::<Result<_>>()?,
             policy: Policy {
                 epoch_length: self.epoch_length,
+                retention_days: self.retention_days,
                 ..Policy::default()
             },
         }))

@@ -3,7 +3,9 @@
 //! content key is wrapped for each recipient with HPKE (RFC 9180 base mode,
 //! DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305); the recipients'
 //! KeyIds sit beside their wraps so opening costs one X25519; the author signs
-//! header, wraps and ciphertext together.
+//! header, wraps and the ciphertext's digest together, so that a record
+//! whose ciphertext is erased (`Ciphertext::Erased`) keeps a checkable
+//! signature and commits to what it held.
 use crate::{CryptoError, Identity, KeyId, PartyId, PublicIdentity, Secret, Signature};
 use chacha20poly1305::aead::{Aead as _, KeyInit, Payload};
 use chacha20poly1305::ChaCha20Poly1305;
@@ -22,7 +24,10 @@ pub const HEADER_LEN: usize = 65;
 pub const WRAP_INFO_PREFIX: &[u8] = b"credence.seal.v1";
 
 /// Domain of the author's signature.
-const SIG_DOMAIN: &[u8] = b"credence.seal.sig.v1";
+const SIG_DOMAIN: &[u8] = b"credence.seal.sig.v2";
+
+/// Domain of a payload ciphertext's digest.
+const CIPHERTEXT_DOMAIN: &[u8] = b"credence.seal.ciphertext.v1";
 
 /// Length of a wrapped content key: 32-byte key + 16-byte Poly1305 tag.
 const WRAP_CT_LEN: usize = 32 + 16;
@@ -88,12 +93,44 @@ pub struct WrappedKey {
     pub ciphertext: Vec<u8>,
 }
 
+/// A sealed record's payload ciphertext, or — once the record is erased —
+/// only its digest. The author's signature and everything that commits to a
+/// sealed record (entry signatures, ids, Merkle leaves) cover the digest, so
+/// both forms check the same and neither can be swapped for another payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ciphertext {
+    Kept(Vec<u8>),
+    Erased { digest: [u8; 32] },
+}
+
+impl Ciphertext {
+    pub fn digest(&self) -> [u8; 32] {
+        match self {
+            Ciphertext::Kept(ct) => crate::hash::digest(CIPHERTEXT_DOMAIN, &[ct]),
+            Ciphertext::Erased { digest } => *digest,
+        }
+    }
+
+    /// The ciphertext, unless it was erased.
+    pub fn bytes(&self) -> Result<&[u8], CryptoError> {
+        match self {
+            Ciphertext::Kept(ct) => Ok(ct),
+            Ciphertext::Erased { .. } => Err(CryptoError::Erased),
+        }
+    }
+
+    pub fn is_erased(&self) -> bool {
+        matches!(self, Ciphertext::Erased { .. })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedRecord {
     pub header: SealHeader,
     pub recipients: Vec<WrappedKey>,
-    pub ciphertext: Vec<u8>,
-    /// Author's Ed25519 signature over header, recipients and ciphertext.
+    pub ciphertext: Ciphertext,
+    /// Author's Ed25519 signature over header, recipients and the
+    /// ciphertext's digest.
     pub signature: Signature,
 }
 
@@ -202,11 +239,12 @@ pub fn hpke_open(
 }
 
 /// What the author signs: header || u32 count || per wrap (key_id || enc ||
-/// u32 len || ciphertext) || u32 len || payload ciphertext. Every variable-length
-/// part is length-prefixed so no two records share a signed message.
-fn signed_message(header: &SealHeader, wraps: &[WrappedKey], ciphertext: &[u8]) -> Vec<u8> {
+/// u32 len || ciphertext) || the payload ciphertext's digest. Every
+/// variable-length part is length-prefixed so no two records share a signed
+/// message.
+fn signed_message(header: &SealHeader, wraps: &[WrappedKey], ciphertext: &Ciphertext) -> Vec<u8> {
     let wraps_len: usize = wraps.iter().map(|w| 16 + 32 + 4 + w.ciphertext.len()).sum();
-    let mut msg = Vec::with_capacity(HEADER_LEN + 4 + wraps_len + 4 + ciphertext.len());
+    let mut msg = Vec::with_capacity(HEADER_LEN + 4 + wraps_len + 32);
     msg.extend_from_slice(&header.encode());
     msg.extend_from_slice(&len_u32(wraps.len()).to_be_bytes());
     for w in wraps {
@@ -215,8 +253,7 @@ fn signed_message(header: &SealHeader, wraps: &[WrappedKey], ciphertext: &[u8]) 
         msg.extend_from_slice(&len_u32(w.ciphertext.len()).to_be_bytes());
         msg.extend_from_slice(&w.ciphertext);
     }
-    msg.extend_from_slice(&len_u32(ciphertext.len()).to_be_bytes());
-    msg.extend_from_slice(ciphertext);
+    msg.extend_from_slice(&ciphertext.digest());
     msg
 }
 
@@ -304,6 +341,7 @@ pub fn seal<R: RngCore + CryptoRng>(
         wraps.push(wrap_with(&key, &header, r, rng)?);
     }
 
+    let ciphertext = Ciphertext::Kept(ciphertext);
     let signature = author.sign(SIG_DOMAIN, &signed_message(&header, &wraps, &ciphertext));
     Ok((
         SealedRecord {
@@ -328,6 +366,18 @@ pub fn wrap_for<R: RngCore + CryptoRng>(
 }
 
 impl SealedRecord {
+    /// The same record with its ciphertext erased: what a member keeps once
+    /// the record is erased. It still verifies (`verify_author`) and never
+    /// opens.
+    pub fn erased(&self) -> SealedRecord {
+        SealedRecord {
+            ciphertext: Ciphertext::Erased {
+                digest: self.ciphertext.digest(),
+            },
+            ..self.clone()
+        }
+    }
+
     /// Check that `author` is the header's author and signed this record.
     pub fn verify_author(&self, author: &PublicIdentity) -> Result<(), CryptoError> {
         self.header.check_version()?;
@@ -394,12 +444,13 @@ impl SealedRecord {
     /// Decrypt the payload with a content key.
     pub fn open_with_key(&self, key: &ContentKey) -> Result<Secret<Vec<u8>>, CryptoError> {
         self.header.check_version()?;
+        let ciphertext = self.ciphertext.bytes()?;
         let aad = self.header.encode();
         key.cipher()
             .decrypt(
                 (&PAYLOAD_NONCE).into(),
                 Payload {
-                    msg: &self.ciphertext,
+                    msg: ciphertext,
                     aad: &aad,
                 },
             )
@@ -413,6 +464,8 @@ impl SealedRecord {
         me: &Identity,
         extra: &[WrappedKey],
     ) -> Result<Secret<Vec<u8>>, CryptoError> {
+        // An erased record says so before any key work.
+        self.ciphertext.bytes()?;
         let k = self.content_key(me, extra)?;
         self.open_with_key(&k)
     }

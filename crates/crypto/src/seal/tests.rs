@@ -34,7 +34,7 @@ fn round_trip(n: usize) {
     }
     assert_eq!(rec.open_with_key(&key).unwrap().expose(), &pt);
     // The payload ciphertext is the plaintext plus one tag: nothing else leaks in.
-    assert_eq!(rec.ciphertext.len(), pt.len() + 16);
+    assert_eq!(rec.ciphertext.bytes().unwrap().len(), pt.len() + 16);
 }
 
 #[test]
@@ -193,10 +193,12 @@ fn any_flipped_byte_is_detected() {
     rec.verify_author(&apk).unwrap();
 
     // Payload ciphertext (body and tag): signature and AEAD both catch it.
-    for i in 0..rec.ciphertext.len() {
+    for i in 0..rec.ciphertext.bytes().unwrap().len() {
         for m in MASKS {
             let mut t = rec.clone();
-            t.ciphertext[i] ^= m;
+            if let Ciphertext::Kept(ct) = &mut t.ciphertext {
+                ct[i] ^= m;
+            }
             assert!(
                 t.verify_author(&apk).is_err(),
                 "ciphertext byte {i} mask {m:#x}: verify passed"
@@ -452,4 +454,34 @@ fn low_order_recipient_key_is_rejected() {
         ),
         "{err:?}"
     );
+}
+
+#[test]
+fn an_erased_record_still_verifies_never_opens_and_pins_its_digest() {
+    let author = Identity::generate(&mut OsRng);
+    let r = Identity::generate(&mut OsRng);
+    let (rec, key) = seal(
+        &author,
+        [9u8; 32],
+        b"balance 1200",
+        &[r.public()],
+        &mut OsRng,
+    )
+    .unwrap();
+    let erased = rec.erased();
+    assert!(erased.ciphertext.is_erased());
+    assert_eq!(erased.ciphertext.digest(), rec.ciphertext.digest());
+    // The author's signature covers the digest, so the erased form checks.
+    erased.verify_author(&author.public()).unwrap();
+    assert_eq!(erased.open(&r, &[]).unwrap_err(), CryptoError::Erased);
+    assert_eq!(erased.open_with_key(&key).unwrap_err(), CryptoError::Erased);
+    // Erasing twice changes nothing.
+    assert_eq!(erased.erased(), erased);
+    // A different digest in place of the erased payload is caught.
+    let mut swapped = erased.clone();
+    swapped.ciphertext = Ciphertext::Erased { digest: [0u8; 32] };
+    assert!(matches!(
+        swapped.verify_author(&author.public()),
+        Err(CryptoError::BadSignature { .. })
+    ));
 }

@@ -113,7 +113,7 @@ pub struct AccessEvent {
     pub at: u64,
     pub height: u64,
     pub party: PartyId,
-    /// "query", "record-sealed", "record-shared", "score".
+    /// "query", "record-sealed", "record-shared", "score", "erasure".
     pub action: String,
     pub detail: String,
 }
@@ -172,6 +172,26 @@ pub fn access_log(view: &Ledger, subject: &PartyId) -> Result<Vec<AccessEvent>, 
             at: r.get::<_, i64>(2)? as u64,
             action: "score".into(),
             detail: format!("score committed for period {}", r.get::<_, i64>(3)?),
+        })
+    })?;
+    for r in rows {
+        out.push(r?);
+    }
+    let mut st = conn.prepare(
+        "SELECT e.by_party, e.height, e.at, e.grounds, r.kind FROM erasures e JOIN records r ON r.record_id = e.record_id
+         WHERE e.subject = ?1",
+    )?;
+    let rows = st.query_map([&subject.0[..]], |r| {
+        Ok(AccessEvent {
+            party: PartyId(id32(r.get(0)?)?),
+            height: r.get::<_, i64>(1)? as u64,
+            at: r.get::<_, i64>(2)? as u64,
+            action: "erasure".into(),
+            detail: format!(
+                "a {} record's content was erased ({})",
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(3)?
+            ),
         })
     })?;
     for r in rows {

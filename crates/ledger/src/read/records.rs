@@ -36,6 +36,26 @@ pub(super) fn record_info(r: &rusqlite::Row) -> rusqlite::Result<RecordInfo> {
     })
 }
 
+/// Records past the genesis policy's retention at `now` and not yet
+/// erased, oldest first, at most `limit`: what a retention sweep erases.
+pub fn records_past_retention(
+    view: &Ledger,
+    now: u64,
+    limit: usize,
+) -> Result<Vec<RecordInfo>, LedgerError> {
+    let conn = view.conn();
+    let sql = format!(
+        "SELECT {RECORD_COLS} FROM records r, chain c
+         WHERE r.status != 'erased' AND r.at + 86400 * c.retention_days <= ?1
+         ORDER BY r.height, r.record_id LIMIT ?2"
+    );
+    let mut st = conn.prepare(&sql)?;
+    let v = st
+        .query_map(params![now as i64, limit as i64], record_info)?
+        .collect::<Result<_, _>>()?;
+    Ok(v)
+}
+
 /// Records `party` can open (sealed to it or shared with it later).
 pub fn records_readable_by(view: &Ledger, party: &PartyId) -> Result<Vec<RecordInfo>, LedgerError> {
     let conn = view.conn();

@@ -34,6 +34,10 @@ pub(crate) fn target_tradeline(
             }
             Ok(r)
         }
+        Some(r) if r.status == RecordStatus::Erased => reject(
+            C::UnknownRecord,
+            "the target's content was erased: no answer uses it",
+        ),
         _ => reject(
             C::UnknownRecord,
             "the target is not a live tradeline of the subject",

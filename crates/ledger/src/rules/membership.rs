@@ -24,9 +24,15 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                     "a furnisher's time to answer a dispute must be 1 to 365 days",
                 );
             }
+            if !(365..=36_500).contains(&g.policy.retention_days) {
+                return reject(
+                    C::Malformed,
+                    "a record's retention must be 365 to 36,500 days",
+                );
+            }
             conn.execute(
-                "INSERT INTO chain (one, consortium, epoch_length, epoch, dispute_days) VALUES (1, ?1, ?2, 0, ?3)",
-                params![g.consortium, g.policy.epoch_length as i64, g.policy.dispute_days],
+                "INSERT INTO chain (one, consortium, epoch_length, epoch, dispute_days, retention_days) VALUES (1, ?1, ?2, 0, ?3, ?4)",
+                params![g.consortium, g.policy.epoch_length as i64, g.policy.dispute_days, g.policy.retention_days],
             )?;
             let keys: Vec<([u8; 32], &'static str)> = g
                 .members

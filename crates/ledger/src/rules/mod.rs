@@ -15,6 +15,7 @@
 mod consent;
 mod deferred;
 mod disputes;
+mod erasure;
 mod inputs;
 mod keys;
 mod membership;
@@ -53,6 +54,9 @@ pub struct BlockCtx {
     pub height: u64,
     pub timestamp: u64,
     pub index: usize,
+    /// Re-applying a stored chain (`verify`), where an erased record's entry
+    /// carries only its payload's digest; a new block never may.
+    pub replaying: bool,
 }
 
 pub(crate) enum RuleError {
@@ -197,6 +201,7 @@ pub(crate) fn validate_and_apply(
         Entry::DisputeOpened { .. } | Entry::DisputeResolved { .. } => {
             disputes::apply(&mut cx, entry)?
         }
+        Entry::RecordErased { .. } => erasure::apply(&mut cx, entry)?,
     }
     conn.execute(
         "INSERT INTO entries (entry_id, height, idx, kind, subject, body) VALUES (?1,?2,?3,?4,?5,?6)",

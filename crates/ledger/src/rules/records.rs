@@ -59,7 +59,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                     None => return reject(C::UnknownRecord, "the corrected record does not exist"),
                 }
             }
-            let parties = check_seal(conn, &r.sealed, &r.record_id, &f, cx.deferred)?;
+            let parties = check_seal(cx, &r.sealed, &r.record_id, &f, true)?;
             let sp = r.subject;
             if !parties.contains(&sp) {
                 return reject(

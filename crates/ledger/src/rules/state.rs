@@ -278,14 +278,30 @@ pub(super) fn need_new(conn: &Connection, sql: &str, id: &[u8], what: &str) -> R
 }
 
 /// Check a sealed payload's shape and queue its author check; return the
-/// parties it is sealed to, resolved from their key ids.
+/// parties it is sealed to, resolved from their key ids. A new entry must
+/// carry its ciphertext; only a record's entry re-applied from a stored
+/// chain (`erasable`, while replaying) may carry the erased form, which is
+/// noted for `verify` to match against the chain's erasures.
 pub(super) fn check_seal(
-    conn: &Connection,
+    cx: &mut Apply,
     sealed: &SealedRecord,
     context: &Id,
     author: &MemberRow,
-    deferred: &mut Vec<Deferred>,
+    erasable: bool,
 ) -> R<Vec<PartyId>> {
+    let conn = cx.conn;
+    if sealed.ciphertext.is_erased() {
+        if !(erasable && cx.ctx.replaying) {
+            return reject(
+                C::BadSeal,
+                "the sealed payload carries no ciphertext (only an erasure removes it)",
+            );
+        }
+        conn.execute(
+            "INSERT INTO temp.erased_payloads (record_id, height, idx) VALUES (?1, ?2, ?3)",
+            params![&context[..], cx.h, cx.ctx.index as i64],
+        )?;
+    }
     if sealed.header.context != *context {
         return reject(C::BadSeal, "the sealed payload is bound to another id");
     }
@@ -311,7 +327,7 @@ pub(super) fn check_seal(
             }
         }
     }
-    deferred.push(Deferred::Seal {
+    cx.deferred.push(Deferred::Seal {
         sealed: sealed.clone(),
         author: author.key,
     });

@@ -285,6 +285,15 @@ pub fn record_key(l: &Ledger, member: &Identity, analyst: &PublicIdentity, recor
         }
         Err(e) => return Err(storage(e)),
     };
+    if rec.sealed.ciphertext.is_erased() {
+        return Err((
+            410,
+            error(
+                ErrorCode::Erased,
+                "that record's content was erased: nobody opens it",
+            ),
+        ));
+    }
     let key = rec.sealed.content_key(member, &extra).map_err(|_| {
         (
             403,
