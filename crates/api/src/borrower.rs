@@ -413,6 +413,7 @@ impl BorrowerSession {
         let mut furnished: Vec<(&RecordFurnished, &crate::light::Proven)> = Vec::new();
         // Entries are in ledger order: the last change stands.
         let mut frozen_since = None;
+        let mut erased: std::collections::BTreeSet<Id> = Default::default();
         for p in &history.entries {
             match &p.entry.entry {
                 Entry::ConsentGranted(c) if c.subject == me => consents.push(MyConsent {
@@ -436,6 +437,11 @@ impl BorrowerSession {
                     revoked.entry(*consent_id).or_insert(p.at);
                 }
                 Entry::RecordFurnished(r) if r.subject == me => furnished.push((r, p)),
+                Entry::RecordErased {
+                    record_id, subject, ..
+                } if *subject == me => {
+                    erased.insert(*record_id);
+                }
                 Entry::FileFrozen {
                     subject, frozen, ..
                 } if *subject == me => frozen_since = frozen.then_some(p.at),
@@ -461,7 +467,10 @@ impl BorrowerSession {
                     .map(|(e, r)| (e.as_slice(), Some(r)))
                     .unwrap_or((&[], None));
                 let (content, mut problem) = self.open_record(rec, extra);
-                if row.is_none() {
+                // An erased record leaves every member's listing; its
+                // erasure is in the proven history.
+                let erased = erased.contains(&rec.record_id);
+                if row.is_none() && !erased {
                     problem.get_or_insert_with(|| {
                         format!("{} did not list this proven record", self.via)
                     });
@@ -472,10 +481,13 @@ impl BorrowerSession {
                     furnisher_name: self.name(&rec.furnisher),
                     corrects: rec.corrects,
                     kind: rec.kind.as_str().to_string(),
-                    status: row
-                        .and_then(|r| r["status"].as_str())
-                        .unwrap_or("unknown")
-                        .to_string(),
+                    status: if erased {
+                        "erased".to_string()
+                    } else {
+                        row.and_then(|r| r["status"].as_str())
+                            .unwrap_or("unknown")
+                            .to_string()
+                    },
                     compliance: row
                         .and_then(|r| r["compliance"].as_str())
                         .map(str::to_string),

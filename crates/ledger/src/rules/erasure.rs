@@ -46,7 +46,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             }
         }
         ErasureGrounds::LawfulRequest => {
-            need_role(&m, Role::Regulator, "a lawful request's approver")?
+            need_role(&m, Role::Regulator, "approver of a lawful request")?
         }
     }
     conn.execute(
