@@ -7,7 +7,7 @@ use credence_api::actions;
 use credence_api::reads::verify_answer;
 use credence_crypto::proof::Predicate;
 use credence_crypto::seal::Ciphertext;
-use credence_crypto::Identity;
+use credence_crypto::{Identity, PartyId};
 use credence_ledger::encode::{block_hash, certify, entries_root, sign_entry, sign_join_request};
 use credence_ledger::predicate::PredicateKind;
 use credence_ledger::types::*;
@@ -964,7 +964,7 @@ fn membership_entries_are_checked_like_any_other() {
         Entry::KeyRotated {
             party: reg.party_id(),
             new_key: newcomer.public(),
-            compromised: false,
+            compromised_since: None,
         },
         &[&reg],
     );
@@ -1337,4 +1337,129 @@ fn an_erased_record_leaves_every_answer_and_store_and_the_chain_still_verifies()
     });
     assert_eq!(failure.height(), Some(other_height), "{failure}");
     assert!(failure.to_string().contains("never erased"), "{failure}");
+}
+
+/// A key declared compromised (as of a time, with the rotation to a new
+/// key): it signs nothing more, the consents it granted since are revoked
+/// and the entries it signed since are listed, and every record sealed to it
+/// is listed until its furnisher or its borrower re-seals it to the new key
+/// — nobody else may — so the count of records readable only by the leaked
+/// key goes to zero.
+#[test]
+fn a_compromised_keys_records_are_resealed_by_furnisher_or_borrower_until_none_is_left() {
+    let mut w = world();
+    let (a, b, s1, ag, reg) = (
+        w.bank_a.clone(),
+        w.bank_b.clone(),
+        w.s1.clone(),
+        w.agency.clone(),
+        w.regulator.clone(),
+    );
+    let party = s1.party_id();
+    let (tl, inc) = (w.tradeline, w.income);
+    // The leak: from `since` on, whoever holds the key grants bank-b a consent.
+    w.advance(3_600);
+    let since = w.now();
+    w.advance(60);
+    let (_, e) = actions::grant_consent(
+        &s1,
+        &b.party_id(),
+        Purpose::CreditApplication,
+        AllowedPredicates::Any,
+        w.now() + 30 * DAY,
+        false,
+        w.now(),
+    )
+    .unwrap();
+    w.ok(e);
+    let next = s1.rotated(&mut OsRng);
+    // Nothing to re-seal before an incident.
+    let (rec, extra) = read::furnished(w.view(&a), &tl).unwrap();
+    let to = |w: &World| actions::recipients_for(w.view(&a), &a.public(), &party, w.now()).unwrap();
+    let early = actions::reseal_record(&a, &a, &rec, &extra, &to(&w)).unwrap();
+    assert_eq!(w.rejected(early).code, RejectCode::NotSupported);
+    // Not as of a time after the declaration.
+    let future = actions::declare_compromised_entry(&s1, &next, w.now() + 3_600);
+    assert_eq!(w.rejected(future).code, RejectCode::Malformed);
+
+    w.ok(actions::declare_compromised_entry(&s1, &next, since));
+    // The leaked key signs nothing more.
+    assert_eq!(
+        w.rejected(actions::freeze_entry(&s1, true)).code,
+        RejectCode::BadSignature
+    );
+    // bank-b's consent, granted since, is revoked; the earlier ones stand.
+    let now = w.now();
+    let live: Vec<PartyId> = read::consents_of_subject(w.view(&reg), &party)
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.live_at(now))
+        .map(|c| c.consent.grantee)
+        .collect();
+    assert!(!live.contains(&b.party_id()) && live.contains(&ag.party_id()));
+    let incident = |w: &World| {
+        let mut v = read::key_incidents(w.view(&reg), Some(&party)).unwrap();
+        assert_eq!(v.len(), 1);
+        v.remove(0)
+    };
+    let i = incident(&w);
+    assert_eq!(i.since, since);
+    assert_eq!(i.revoked_consents, 1);
+    assert_eq!(
+        i.suspect_entries
+            .iter()
+            .map(|e| e.kind.as_str())
+            .collect::<Vec<_>>(),
+        ["consent-granted"]
+    );
+    let listed: Vec<Id> = i.records.iter().map(|r| r.record_id).collect();
+    assert!(listed.contains(&tl) && listed.contains(&inc), "{listed:?}");
+    assert_eq!(i.remaining(), listed.len());
+
+    // Nobody but the furnisher or the borrower re-seals: not another bank,
+    // not the agency that can read the record, not a forged signature, and
+    // not to the leaked key again.
+    let (rec, extra) = read::furnished(w.view(&a), &tl).unwrap();
+    let by_b = actions::reseal_record(&b, &a, &rec, &extra, &to(&w)).unwrap();
+    assert_eq!(w.rejected(by_b).code, RejectCode::WrongRole);
+    let by_agency = actions::reseal_record(&ag, &ag, &rec, &extra, &to(&w)).unwrap();
+    assert_eq!(w.rejected(by_agency).code, RejectCode::WrongRole);
+    let mut forged = actions::reseal_record(&a, &a, &rec, &extra, &to(&w)).unwrap();
+    forged.signatures = sign_entry(forged.entry.clone(), &[&b]).signatures;
+    assert_eq!(w.rejected(forged).code, RejectCode::BadSignature);
+    let mut stale = to(&w);
+    let k = stale.iter().position(|k| *k == next.public()).unwrap();
+    stale[k] = s1.public();
+    let to_old = actions::reseal_record(&a, &a, &rec, &extra, &stale).unwrap();
+    assert_eq!(w.rejected(to_old).code, RejectCode::BadSeal);
+
+    // The furnisher re-seals the tradeline; the borrower the income, opening
+    // it with the retired key she still holds.
+    w.ok(actions::reseal_record(&a, &a, &rec, &extra, &to(&w)).unwrap());
+    assert_eq!(incident(&w).remaining(), listed.len() - 1);
+    let (irec, iextra) = read::furnished(w.view(&a), &inc).unwrap();
+    w.ok(actions::reseal_record(&next, &s1, &irec, &iextra, &to(&w)).unwrap());
+    // Anything else listed (none in this world) is re-sealed by its furnisher.
+    for r in incident(&w).records {
+        if r.resealed_height.is_none() {
+            let (rec, extra) = read::furnished(w.view(&a), &r.record_id).unwrap();
+            w.ok(actions::reseal_record(&a, &a, &rec, &extra, &to(&w)).unwrap());
+        }
+    }
+    assert_eq!(incident(&w).remaining(), 0);
+    // Once re-sealed, a record is not re-sealed again under the incident.
+    let (rec, extra) = read::furnished(w.view(&a), &tl).unwrap();
+    let again = actions::reseal_record(&a, &a, &rec, &extra, &to(&w)).unwrap();
+    assert_eq!(w.rejected(again).code, RejectCode::NotSupported);
+    // Each opens with the new key and the furnisher's, never the leaked one.
+    for id in [tl, inc] {
+        let (rec, extra) = read::furnished(w.view(&a), &id).unwrap();
+        actions::open_furnished(&next, &rec, &extra).unwrap();
+        actions::open_furnished(&a, &rec, &extra).unwrap();
+        assert!(actions::open_furnished(&s1, &rec, &extra).is_err());
+    }
+    for n in ["regulator", "agency", "bank-a", "bank-b"] {
+        let path = w.dir.path().join(format!("{n}.db"));
+        credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
+    }
 }

@@ -20,11 +20,16 @@ fn bad(ty: rusqlite::types::Type, why: String) -> rusqlite::Error {
 
 /// A 32-byte id or key.
 pub(crate) fn id32(v: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
+    bytes(v)
+}
+
+/// A stored id or key of exactly N bytes.
+pub(crate) fn bytes<const N: usize>(v: Vec<u8>) -> rusqlite::Result<[u8; N]> {
     let n = v.len();
     v.try_into().map_err(|_| {
         bad(
             rusqlite::types::Type::Blob,
-            format!("a stored id or key has {n} bytes, not 32"),
+            format!("a stored id or key has {n} bytes, not {N}"),
         )
     })
 }

@@ -54,6 +54,17 @@ pub fn entry_bytes(e: &Entry) -> Vec<u8> {
             c.sealed = s.sealed.erased();
             to_bytes(&Entry::ScoreCommitted(c))
         }
+        Entry::RecordResealed {
+            record_id,
+            subject,
+            by,
+            sealed,
+        } if !sealed.ciphertext.is_erased() => to_bytes(&Entry::RecordResealed {
+            record_id: *record_id,
+            subject: *subject,
+            by: *by,
+            sealed: sealed.erased(),
+        }),
         _ => to_bytes(e),
     }
 }
@@ -70,6 +81,20 @@ pub fn erased_entry(se: &SignedEntry) -> Option<SignedEntry> {
                 signatures: se.signatures.clone(),
             })
         }
+        Entry::RecordResealed {
+            record_id,
+            subject,
+            by,
+            sealed,
+        } if !sealed.ciphertext.is_erased() => Some(SignedEntry {
+            entry: Entry::RecordResealed {
+                record_id: *record_id,
+                subject: *subject,
+                by: *by,
+                sealed: sealed.erased(),
+            },
+            signatures: se.signatures.clone(),
+        }),
         _ => None,
     }
 }

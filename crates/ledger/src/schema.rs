@@ -239,6 +239,33 @@ const MIGRATIONS: &[&str] = &[
         at        INTEGER NOT NULL
     );
     "#,
+    // v11: keys declared compromised, the records sealed to them (until each
+    // is re-sealed), and each record's latest re-seal.
+    r#"
+    CREATE TABLE key_incidents (
+        party            BLOB NOT NULL,
+        key_id           BLOB NOT NULL PRIMARY KEY,
+        since            INTEGER NOT NULL,
+        entry_id         BLOB NOT NULL,
+        height           INTEGER NOT NULL,
+        at               INTEGER NOT NULL,
+        revoked_consents INTEGER NOT NULL
+    );
+    CREATE TABLE incident_records (
+        key_id          BLOB NOT NULL,
+        record_id       BLOB NOT NULL,
+        resealed_height INTEGER,
+        PRIMARY KEY (key_id, record_id)
+    );
+    CREATE INDEX incident_records_record ON incident_records(record_id);
+    CREATE TABLE reseals (
+        record_id BLOB PRIMARY KEY,
+        entry_id  BLOB NOT NULL,
+        by_party  BLOB NOT NULL,
+        height    INTEGER NOT NULL,
+        at        INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.
@@ -258,6 +285,9 @@ pub const STATE_TABLES: &[(&str, &str)] = &[
     ("disputes", "dispute_id"),
     ("record_reviews", "record_id"),
     ("erasures", "record_id"),
+    ("key_incidents", "key_id"),
+    ("incident_records", "key_id, record_id"),
+    ("reseals", "record_id"),
     ("rejected_entries", "height, idx"),
 ];
 

@@ -529,39 +529,57 @@ fn settle(
         .collect())
 }
 
-/// Replace the stored entry of an erased record (in `entries` and in its
-/// block's body) by the same entry with its ciphertext erased. The block's
-/// hash and Merkle root are unchanged: both commit to the digest that stays.
+/// Replace the stored entries of an erased record (the furnished one and
+/// any re-seal, in `entries` and in their blocks' bodies) by the same
+/// entries with their ciphertext erased. The blocks' hashes and Merkle roots
+/// are unchanged: both commit to the digest that stays.
 fn erase_stored_payload(tx: &rusqlite::Transaction<'_>, record_id: &Id) -> Result<(), LedgerError> {
-    let (eid, height, idx, body): (Vec<u8>, i64, i64, Vec<u8>) = tx.query_row(
-        "SELECT e.entry_id, e.height, e.idx, e.body FROM records r JOIN entries e ON e.entry_id = r.entry_id
-         WHERE r.record_id = ?1",
-        [&record_id[..]],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
-    let se: SignedEntry = from_bytes("entry", &body)?;
-    let Some(erased) = erased_entry(&se) else {
-        return Ok(());
-    };
-    tx.execute(
-        "UPDATE entries SET body = ?1 WHERE entry_id = ?2",
-        params![to_bytes(&erased), &eid[..]],
-    )?;
-    let block_body: Vec<u8> =
-        tx.query_row("SELECT body FROM blocks WHERE height = ?1", [height], |r| {
-            r.get(0)
+    let mut stored: Vec<(Vec<u8>, i64, i64, Vec<u8>)> = Vec::new();
+    {
+        let mut st = tx.prepare(
+            "SELECT e.entry_id, e.height, e.idx, e.body FROM records r JOIN entries e ON e.entry_id = r.entry_id
+             WHERE r.record_id = ?1
+             UNION ALL
+             SELECT e.entry_id, e.height, e.idx, e.body FROM records r JOIN entries e ON e.subject = r.subject
+             WHERE r.record_id = ?1 AND e.kind = 'record-resealed'",
+        )?;
+        let rows = st.query_map([&record_id[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
-    let mut stored: Block = from_bytes("block", &block_body)?;
-    let Some(slot) = stored.entries.get_mut(idx as usize) else {
-        return Err(LedgerError::InvalidBlock {
-            height: height as u64,
-            why: format!("entry {idx} of an erased record is not in its block"),
-        });
-    };
-    *slot = erased;
-    tx.execute(
-        "UPDATE blocks SET body = ?1 WHERE height = ?2",
-        params![to_bytes(&stored), height],
-    )?;
+        for row in rows {
+            stored.push(row?);
+        }
+    }
+    for (eid, height, idx, body) in stored {
+        let se: SignedEntry = from_bytes("entry", &body)?;
+        let of_record = match &se.entry {
+            Entry::RecordFurnished(r) => r.record_id == *record_id,
+            Entry::RecordResealed { record_id: r, .. } => r == record_id,
+            _ => false,
+        };
+        let Some(erased) = erased_entry(&se).filter(|_| of_record) else {
+            continue;
+        };
+        tx.execute(
+            "UPDATE entries SET body = ?1 WHERE entry_id = ?2",
+            params![to_bytes(&erased), &eid[..]],
+        )?;
+        let block_body: Vec<u8> =
+            tx.query_row("SELECT body FROM blocks WHERE height = ?1", [height], |r| {
+                r.get(0)
+            })?;
+        let mut block: Block = from_bytes("block", &block_body)?;
+        let Some(slot) = block.entries.get_mut(idx as usize) else {
+            return Err(LedgerError::InvalidBlock {
+                height: height as u64,
+                why: format!("entry {idx} of an erased record is not in its block"),
+            });
+        };
+        *slot = erased;
+        tx.execute(
+            "UPDATE blocks SET body = ?1 WHERE height = ?2",
+            params![to_bytes(&block), height],
+        )?;
+    }
     Ok(())
 }

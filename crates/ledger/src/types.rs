@@ -385,10 +385,16 @@ pub enum Entry {
         voter: PartyId,
         approve: bool,
     },
+    /// A borrower's key handed over to a new key, signed by both. With
+    /// `compromised_since`, the holder also declares the old key leaked as of
+    /// that time (unix seconds): the consents it granted from then on are
+    /// revoked, the entries it signed from then on are listed, and every
+    /// record sealed to it is listed until it is re-sealed
+    /// (`RecordResealed`).
     KeyRotated {
         party: PartyId,
         new_key: PublicIdentity,
-        compromised: bool,
+        compromised_since: Option<u64>,
     },
     /// Signed by the subject, then by the enrolling lender.
     SubjectEnrolled {
@@ -461,6 +467,16 @@ pub enum Entry {
         by: PartyId,
         grounds: ErasureGrounds,
     },
+    /// A record's content sealed again under a fresh content key, by its
+    /// furnisher or its subject (after the subject's key was declared
+    /// compromised): from this block the record opens from this seal, and
+    /// only its recipients can open it.
+    RecordResealed {
+        record_id: Id,
+        subject: PartyId,
+        by: PartyId,
+        sealed: SealedRecord,
+    },
 }
 
 impl Entry {
@@ -484,6 +500,7 @@ impl Entry {
             Entry::RecordJudged { .. } => "record-judged",
             Entry::FileFrozen { .. } => "file-frozen",
             Entry::RecordErased { .. } => "record-erased",
+            Entry::RecordResealed { .. } => "record-resealed",
         }
     }
 
@@ -499,6 +516,7 @@ impl Entry {
             Entry::DisputeOpened { subject, .. } => Some(*subject),
             Entry::FileFrozen { subject, .. } => Some(*subject),
             Entry::RecordErased { subject, .. } => Some(*subject),
+            Entry::RecordResealed { subject, .. } => Some(*subject),
             _ => None,
         }
     }

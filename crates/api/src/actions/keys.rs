@@ -9,8 +9,48 @@ pub fn rotate_key_entry(current: &Identity, next: &Identity) -> SignedEntry {
         Entry::KeyRotated {
             party: current.party_id(),
             new_key: next.public(),
-            compromised: false,
+            compromised_since: None,
         },
         &[current, next],
     )
+}
+
+/// As `rotate_key_entry`, declaring the current key leaked as of `since`
+/// (unix seconds, not after now): the consents it granted since are revoked
+/// with the rotation, and every record sealed to it is listed until it is
+/// re-sealed (`reseal_record`).
+pub fn declare_compromised_entry(current: &Identity, next: &Identity, since: u64) -> SignedEntry {
+    sign_entry(
+        Entry::KeyRotated {
+            party: current.party_id(),
+            new_key: next.public(),
+            compromised_since: Some(since),
+        },
+        &[current, next],
+    )
+}
+
+/// Seal a record's content again, by its furnisher or its subject (`me`),
+/// under a fresh content key, to `recipients` (the subject's current key and
+/// every party that may read it now). `me` opens it first with `opener`
+/// (the key it was sealed to: for a subject, the retired one; for a
+/// furnisher, its own), so the content is carried over unchanged.
+pub fn reseal_record(
+    me: &Identity,
+    opener: &Identity,
+    rec: &RecordFurnished,
+    extra: &[credence_crypto::seal::WrappedKey],
+    recipients: &[PublicIdentity],
+) -> Result<SignedEntry> {
+    let plain = rec.sealed.open(opener, extra)?;
+    let (sealed, _) = seal(me, rec.record_id, plain.expose(), recipients, &mut OsRng)?;
+    Ok(sign_entry(
+        Entry::RecordResealed {
+            record_id: rec.record_id,
+            subject: rec.subject,
+            by: me.party_id(),
+            sealed,
+        },
+        &[me],
+    ))
 }

@@ -26,7 +26,7 @@ mod review;
 pub use consent::*;
 pub use erasure::erase_record;
 pub use faulty::{faulty_tradeline, SealFault};
-pub use keys::rotate_key_entry;
+pub use keys::{declare_compromised_entry, reseal_record, rotate_key_entry};
 pub use questions::*;
 pub use records::*;
 pub use review::{contest_record, judge_record, records_to_contest};

@@ -127,7 +127,18 @@ pub fn record_recipients(
     subject: &PartyId,
     now: u64,
 ) -> Result<Vec<PublicIdentity>> {
-    let mut out = vec![furnisher.public(), subject_key(view, subject)?];
+    recipients_for(view, &furnisher.public(), subject, now)
+}
+
+/// Who a record of `furnisher`'s about `subject` is sealed to at `now`: the
+/// furnisher, the subject's current key, and the agencies it consents to.
+pub fn recipients_for(
+    view: &Ledger,
+    furnisher: &PublicIdentity,
+    subject: &PartyId,
+    now: u64,
+) -> Result<Vec<PublicIdentity>> {
+    let mut out = vec![*furnisher, subject_key(view, subject)?];
     for c in read::consents_of_subject(view, subject)? {
         if !c.live_at(now) {
             continue;

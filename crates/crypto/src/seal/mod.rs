@@ -389,6 +389,18 @@ impl SealedRecord {
                 what: "sealed record (not signed by the header's author)",
             });
         }
+        self.verify_signed_by(author)
+    }
+
+    /// Check that `key` signed this record, the header's author party being
+    /// the caller's to check (a party keeps its id across key rotations, so
+    /// only the caller knows which key is the author's now).
+    pub fn verify_signed_by(&self, key: &PublicIdentity) -> Result<(), CryptoError> {
+        self.header.check_version()?;
+        if self.recipients.is_empty() {
+            return Err(no_recipients());
+        }
+        let author = key;
         let msg = signed_message(&self.header, &self.recipients, &self.ciphertext);
         author
             .verify(SIG_DOMAIN, &msg, &self.signature)

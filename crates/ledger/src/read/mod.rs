@@ -18,7 +18,7 @@ use crate::rules::MemberRow;
 use crate::types::*;
 use crate::Ledger;
 use credence_crypto::seal::WrappedKey;
-use credence_crypto::PartyId;
+use credence_crypto::{KeyId, PartyId};
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub fn members(view: &Ledger) -> Result<Vec<MemberRow>, LedgerError> {

@@ -111,12 +111,16 @@ pub fn furnished(
         )
         .optional()?
         .ok_or_else(|| LedgerError::NotFound(format!("record {}", hex::encode(&record_id[..8]))))?;
-    let Entry::RecordFurnished(r) = entry_body(conn, &eid)?.entry else {
+    let Entry::RecordFurnished(mut r) = entry_body(conn, &eid)?.entry else {
         return Err(LedgerError::Decode {
             what: "record entry",
             why: "not a furnished record".into(),
         });
     };
+    // A re-sealed record opens from its latest seal.
+    if let Some(sealed) = crate::rules::current_seal(conn, record_id)? {
+        r.sealed = sealed;
+    }
     let mut st =
         conn.prepare("SELECT wrap FROM record_access WHERE record_id = ?1 AND wrap IS NOT NULL")?;
     let wraps: Vec<Vec<u8>> = st
@@ -346,4 +350,122 @@ pub fn score_times(view: &Ledger) -> Result<Vec<(PartyId, u64)>, LedgerError> {
         Ok((PartyId(id32(r.get(0)?)?), r.get::<_, i64>(1)? as u64))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A key declared compromised (`KeyRotated` with `compromised_since`), and
+/// where its remediation stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyIncident {
+    pub party: PartyId,
+    pub key_id: KeyId,
+    /// Leaked as of this time (unix seconds).
+    pub since: u64,
+    /// The declaration's block and time.
+    pub height: u64,
+    pub at: u64,
+    /// Consents granted from `since` on, revoked by the declaration.
+    pub revoked_consents: u64,
+    /// Entries the key signed from `since` until the declaration.
+    pub suspect_entries: Vec<SuspectEntry>,
+    /// Every record that was sealed to the key when it was declared.
+    pub records: Vec<IncidentRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuspectEntry {
+    pub entry_id: Id,
+    pub height: u64,
+    pub index: u64,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncidentRecord {
+    pub record_id: Id,
+    pub furnisher: PartyId,
+    pub resealed_height: Option<u64>,
+    pub erased: bool,
+}
+
+impl KeyIncident {
+    /// Records still readable only by the compromised key: neither
+    /// re-sealed nor erased.
+    pub fn remaining(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| r.resealed_height.is_none() && !r.erased)
+            .count()
+    }
+}
+
+/// What a subject signs (so what a leaked key could have signed for them).
+const SUBJECT_SIGNED: &str =
+    "('consent-granted', 'consent-revoked', 'dispute-opened', 'file-frozen', 'record-resealed')";
+
+/// Key incidents, of one party or of all, in ledger order.
+pub fn key_incidents(
+    view: &Ledger,
+    party: Option<&PartyId>,
+) -> Result<Vec<KeyIncident>, LedgerError> {
+    let conn = view.conn();
+    let mut st = conn.prepare(
+        "SELECT party, key_id, since, height, at, revoked_consents FROM key_incidents
+         WHERE ?1 IS NULL OR party = ?1 ORDER BY height, key_id",
+    )?;
+    let heads = st
+        .query_map([party.map(|p| p.0.to_vec())], |r| {
+            Ok((
+                PartyId(id32(r.get(0)?)?),
+                KeyId(crate::column::bytes(r.get(1)?)?),
+                r.get::<_, i64>(2)? as u64,
+                r.get::<_, i64>(3)? as u64,
+                r.get::<_, i64>(4)? as u64,
+                r.get::<_, i64>(5)? as u64,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(heads.len());
+    for (party, key_id, since, height, at, revoked_consents) in heads {
+        let mut st = conn.prepare(&format!(
+            "SELECT e.entry_id, e.height, e.idx, e.kind FROM entries e JOIN blocks b ON b.height = e.height
+             WHERE e.subject = ?1 AND e.height < ?2 AND b.timestamp >= ?3 AND e.kind IN {SUBJECT_SIGNED}
+             ORDER BY e.height, e.idx"
+        ))?;
+        let suspect_entries = st
+            .query_map(params![&party.0[..], height as i64, since as i64], |r| {
+                Ok(SuspectEntry {
+                    entry_id: id32(r.get(0)?)?,
+                    height: r.get::<_, i64>(1)? as u64,
+                    index: r.get::<_, i64>(2)? as u64,
+                    kind: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut st = conn.prepare(
+            "SELECT i.record_id, r.furnisher, i.resealed_height, r.status = 'erased'
+             FROM incident_records i JOIN records r ON r.record_id = i.record_id
+             WHERE i.key_id = ?1 ORDER BY r.height, i.record_id",
+        )?;
+        let records = st
+            .query_map([&key_id.0[..]], |r| {
+                Ok(IncidentRecord {
+                    record_id: id32(r.get(0)?)?,
+                    furnisher: PartyId(id32(r.get(1)?)?),
+                    resealed_height: r.get::<_, Option<i64>>(2)?.map(|h| h as u64),
+                    erased: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        out.push(KeyIncident {
+            party,
+            key_id,
+            since,
+            height,
+            at,
+            revoked_consents,
+            suspect_entries,
+            records,
+        });
+    }
+    Ok(out)
 }

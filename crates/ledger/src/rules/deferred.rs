@@ -50,8 +50,10 @@ impl Deferred {
                 proof,
             } => verify_validity(context, commitments, proof)
                 .map_err(|e| Rejection::new(C::BadProof, format!("validity proof: {e}"))),
+            // The header's author party was checked against the entry's
+            // author in `check_seal`; here only that author's key signed.
             Deferred::Seal { sealed, author } => sealed
-                .verify_author(author)
+                .verify_signed_by(author)
                 .map_err(|e| Rejection::new(C::BadSeal, format!("sealed payload: {e}"))),
             Deferred::Predicate {
                 ctx,

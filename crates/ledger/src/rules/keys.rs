@@ -3,23 +3,33 @@
 //! do not hold); from its block on, only the new key signs for the borrower
 //! and new records are sealed to it. The retired key is kept
 //! (`retired_keys`), so records sealed to it still name their holder.
+//!
+//! A rotation may also declare the old key compromised as of a time: the
+//! consents it granted from then on are revoked with the declaration, and
+//! the records sealed to it are listed (`incident_records`) until their
+//! furnisher or their subject re-seals each (`RecordResealed`, here too).
 use super::*;
 
 pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
+    if let Entry::RecordResealed { .. } = entry {
+        return reseal(cx, entry);
+    }
     let (conn, h) = (cx.conn, cx.h);
     let Entry::KeyRotated {
         party,
         new_key,
-        compromised,
+        compromised_since,
     } = entry
     else {
         return reject(C::Malformed, "entry routed to the key rules");
     };
-    if *compromised {
-        return reject(
-            C::NotSupported,
-            "declaring a key compromised is not supported yet: rotate it (compromised = false)",
-        );
+    if let Some(since) = compromised_since {
+        if *since > cx.ctx.timestamp {
+            return reject(
+                C::Malformed,
+                "a key cannot be declared compromised as of a time after the declaration's block",
+            );
+        }
     }
     if member(conn, party)?.is_some() {
         return reject(
@@ -49,6 +59,137 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             &key_id_of(&new_key.enc).0[..]
         ],
     )?;
+    if let Some(since) = compromised_since {
+        declare_compromised(cx, party, &current, *since)?;
+    }
+    Ok(())
+}
+
+/// The old key of `party` was leaked as of `since`: revoke the consents it
+/// granted from then on, and list every record still sealed to it.
+fn declare_compromised(cx: &mut Apply, party: &PartyId, old: &PublicIdentity, since: u64) -> R<()> {
+    let (conn, h, ts) = (cx.conn, cx.h, cx.ts);
+    let kid = key_id_of(&old.enc);
+    let revoked = conn.execute(
+        "UPDATE consents SET revoked_height = ?2, revoked_at = ?3
+         WHERE subject = ?1 AND granted_at >= ?4 AND revoked_height IS NULL",
+        params![&party.0[..], h, ts, since as i64],
+    )?;
+    conn.execute(
+        "INSERT INTO key_incidents (party, key_id, since, entry_id, height, at, revoked_consents) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+        params![&party.0[..], &kid.0[..], since as i64, &cx.eid[..], h, ts, revoked as i64],
+    )?;
+    let ids: Vec<Vec<u8>> = {
+        let mut st = conn.prepare(
+            "SELECT record_id FROM records WHERE subject = ?1 AND status != 'erased' ORDER BY record_id",
+        )?;
+        let v = st
+            .query_map([&party.0[..]], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        v
+    };
+    for id in ids {
+        let rid = crate::column::id32(id)?;
+        let Some(seal) = current_seal(conn, &rid)? else {
+            continue;
+        };
+        if seal.recipients.iter().any(|w| w.key_id == kid) {
+            conn.execute(
+                "INSERT INTO incident_records (key_id, record_id, resealed_height) VALUES (?1, ?2, NULL)",
+                params![&kid.0[..], &rid[..]],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A record sealed again, by its furnisher or its subject, to the parties
+/// that may read it now (the subject's current key among them).
+fn reseal(cx: &mut Apply, entry: &Entry) -> R<()> {
+    let (conn, ctx, eid, h, ts) = (cx.conn, cx.ctx, cx.eid, cx.h, cx.ts);
+    let Entry::RecordResealed {
+        record_id,
+        subject,
+        by,
+        sealed,
+    } = entry
+    else {
+        return reject(C::Malformed, "entry routed to the re-seal rules");
+    };
+    let Some(rec) = record(conn, record_id)? else {
+        return reject(C::UnknownRecord, "no such record");
+    };
+    if rec.subject != *subject {
+        return reject(C::UnknownRecord, "the record is not about this subject");
+    }
+    if rec.status == RecordStatus::Erased {
+        return reject(
+            C::UnknownRecord,
+            "the record is erased: there is nothing to re-seal",
+        );
+    }
+    let key = if *by == rec.furnisher {
+        need_member(conn, by, "furnisher")?.key
+    } else if *by == rec.subject {
+        need_subject(conn, by)?
+    } else {
+        return reject(
+            C::WrongRole,
+            "only the record's furnisher or its subject may re-seal it",
+        );
+    };
+    cx.sign(&[(&key.sign, "re-sealer")])?;
+    // A re-seal is only ever a remediation: the record must be listed by an
+    // incident and not re-sealed since.
+    let open: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM incident_records WHERE record_id = ?1 AND resealed_height IS NULL)",
+        [&record_id[..]],
+        |r| r.get(0),
+    )?;
+    if !open {
+        return reject(
+            C::NotSupported,
+            "the record is not sealed to a key declared compromised (or is re-sealed already)",
+        );
+    }
+    let parties = check_seal(cx, sealed, record_id, (by, &key), true)?;
+    if !parties.contains(subject) {
+        return reject(
+            C::BadSeal,
+            "a record must be sealed to its subject's current key (FCRA §609 access)",
+        );
+    }
+    for p in &parties {
+        if p != subject
+            && *p != rec.furnisher
+            && !has_live_consent(conn, subject, p, ctx.timestamp)?
+        {
+            return reject(
+                C::NoLiveConsent,
+                format!("sealed to {} without the subject's live consent", p.short()),
+            );
+        }
+    }
+    conn.execute(
+        "UPDATE incident_records SET resealed_height = ?2 WHERE record_id = ?1 AND resealed_height IS NULL",
+        params![&record_id[..], h],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO reseals (record_id, entry_id, by_party, height, at) VALUES (?1,?2,?3,?4,?5)",
+        params![&record_id[..], &eid[..], &by.0[..], h, ts],
+    )?;
+    // Who reads it now is who the new seal names: the wraps shared for the
+    // old content key open nothing any more.
+    conn.execute(
+        "DELETE FROM record_access WHERE record_id = ?1",
+        [&record_id[..]],
+    )?;
+    for p in parties {
+        conn.execute(
+            "INSERT INTO record_access (record_id, party, via, wrap, height, at) VALUES (?1,?2,'sealed',NULL,?3,?4)",
+            params![&record_id[..], &p.0[..], h, ts],
+        )?;
+    }
     Ok(())
 }
 

@@ -27,12 +27,12 @@ mod state;
 pub(crate) use deferred::Deferred;
 pub use inputs::{check_target, derive_inputs, inputs_from_ids};
 pub(crate) use inputs::{predicate_inputs, target_tradeline};
-pub(crate) use state::DISPUTE_DEADLINE;
 use state::*;
 pub use state::{
     chain, frozen_since, has_live_consent, latest_score, live_records, member, overdue_dispute,
     query, record, subject_key, MemberRow, RecordRow,
 };
+pub(crate) use state::{current_seal, DISPUTE_DEADLINE};
 
 use crate::column::id32;
 use crate::encode::{entry_bytes, entry_id, to_bytes, ENTRY_SIG_DOMAIN};
@@ -185,7 +185,7 @@ pub(crate) fn validate_and_apply(
         Entry::Genesis(_) | Entry::MemberProposed { .. } | Entry::MemberVote { .. } => {
             membership::apply(&mut cx, entry)?
         }
-        Entry::KeyRotated { .. } => keys::apply(&mut cx, entry)?,
+        Entry::KeyRotated { .. } | Entry::RecordResealed { .. } => keys::apply(&mut cx, entry)?,
         Entry::SubjectEnrolled { .. } | Entry::RecordFurnished(_) | Entry::RecordShared { .. } => {
             records::apply(&mut cx, entry)?
         }

@@ -158,7 +158,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                     format!("a score for period {} is already committed", s.period),
                 );
             }
-            let parties = check_seal(cx, &s.sealed, &s.score_id, &ag, false)?;
+            let parties = check_seal(cx, &s.sealed, &s.score_id, (&ag.party, &ag.key), false)?;
             if !parties.contains(&s.subject)
                 || parties.iter().any(|p| *p != s.subject && *p != s.agency)
             {

@@ -59,7 +59,7 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                     None => return reject(C::UnknownRecord, "the corrected record does not exist"),
                 }
             }
-            let parties = check_seal(cx, &r.sealed, &r.record_id, &f, true)?;
+            let parties = check_seal(cx, &r.sealed, &r.record_id, (&f.party, &f.key), true)?;
             let sp = r.subject;
             if !parties.contains(&sp) {
                 return reject(

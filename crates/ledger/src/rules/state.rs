@@ -286,9 +286,10 @@ pub(super) fn check_seal(
     cx: &mut Apply,
     sealed: &SealedRecord,
     context: &Id,
-    author: &MemberRow,
+    author: (&PartyId, &PublicIdentity),
     erasable: bool,
 ) -> R<Vec<PartyId>> {
+    let (author_party, author_key) = author;
     let conn = cx.conn;
     if sealed.ciphertext.is_erased() {
         if !(erasable && cx.ctx.replaying) {
@@ -298,14 +299,14 @@ pub(super) fn check_seal(
             );
         }
         conn.execute(
-            "INSERT INTO temp.erased_payloads (record_id, height, idx) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO temp.erased_payloads (record_id, height, idx) VALUES (?1, ?2, ?3)",
             params![&context[..], cx.h, cx.ctx.index as i64],
         )?;
     }
     if sealed.header.context != *context {
         return reject(C::BadSeal, "the sealed payload is bound to another id");
     }
-    if sealed.header.author != author.party {
+    if sealed.header.author != *author_party {
         return reject(
             C::BadSeal,
             "the sealed payload's author is not the entry's author",
@@ -329,7 +330,7 @@ pub(super) fn check_seal(
     }
     cx.deferred.push(Deferred::Seal {
         sealed: sealed.clone(),
-        author: author.key,
+        author: *author_key,
     });
     Ok(parties)
 }
@@ -347,4 +348,35 @@ pub fn chain(conn: &Connection) -> rusqlite::Result<(String, u64, u64)> {
             ))
         },
     )
+}
+
+/// The seal a record opens from now on: its latest re-seal, else the one
+/// it was furnished with; `None` for an unknown record.
+pub(crate) fn current_seal(
+    conn: &Connection,
+    record_id: &Id,
+) -> rusqlite::Result<Option<SealedRecord>> {
+    let eid: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT COALESCE((SELECT entry_id FROM reseals WHERE record_id = ?1),
+                             (SELECT entry_id FROM records WHERE record_id = ?1))",
+            [&record_id[..]],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let Some(eid) = eid else {
+        return Ok(None);
+    };
+    let body: Vec<u8> = conn.query_row(
+        "SELECT body FROM entries WHERE entry_id = ?1",
+        [&eid[..]],
+        |r| r.get(0),
+    )?;
+    let se: SignedEntry = crate::column::decoded("entry", &body)?;
+    Ok(match se.entry {
+        Entry::RecordFurnished(r) => Some(r.sealed),
+        Entry::RecordResealed { sealed, .. } => Some(sealed),
+        _ => None,
+    })
 }
