@@ -6,7 +6,7 @@
 // ledger unchanged.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -324,6 +324,38 @@ test("the app opens a running consortium; stopped, it says the node is unreachab
   assert.equal(await auto.isSelected(), false);
   assert.equal(await auto.isEnabled(), false);
   assert.match(await (await $("#auto-respond-label")).getText(), /agency's node answers/);
+
+  // A borrower's key leaked: she declares it on her own key with the CLI,
+  // and the regulator's home lists the incident with the records still
+  // readable only by the leaked key; once she re-seals them, none is left.
+  const me = path.join(RUNNING, "people", "borrower-0001");
+  const asBorrower = (...args) => {
+    const r = spawnSync(CLI, ["key", "incident", "--home", me, "--profile", path.join(RUNNING, "profile.json"), ...args, "--json"],
+      { env: { ...process.env, CREDENCE_PASSPHRASE: PASS }, encoding: "utf8", timeout: 120000 });
+    assert.equal(r.status, 0, `${r.stdout} ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  const declared = asBorrower("--since", String(Math.floor(Date.now() / 1000) - 3600), "--declare-only");
+  assert.ok(declared.declared_at_height > 0);
+  const incidentRow = async (remaining) => {
+    await tab("officer");
+    await tab("regulator");
+    return waitFor(`#reg-incidents tr[data-party="${declared.party}"][data-remaining="${remaining}"]`, 30000);
+  };
+  const open = await driver.wait(async () => {
+    await tab("officer");
+    await tab("regulator");
+    const rows = await driver.findElements(By.css(`#reg-incidents tr[data-party="${declared.party}"]`));
+    return rows.length ? rows[0] : null;
+  }, 30000, "the regulator's home lists the incident");
+  const listed = Number(await open.getAttribute("data-records"));
+  assert.ok(listed > 0, "her records sealed to the leaked key are listed");
+  assert.equal(await open.getAttribute("data-remaining"), String(listed), "none re-sealed yet");
+  await shot("regulator-incident-open");
+  const resealed = asBorrower("--reseal");
+  assert.equal(resealed.resealed, listed);
+  await incidentRow(0);
+  await shot("regulator-incident-closed");
 
   // Stop the consortium; the folder must then stay exactly as it is.
   await (await $("#close-session")).click();

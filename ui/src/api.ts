@@ -39,7 +39,8 @@ export interface Activity { from: number; width: number; buckets: number; series
 export interface Counts { blocks: number; subjects: number; records: number; consents: number; revoked_consents: number; queries: number; answers: number; scores: number; disputes: number }
 export interface Proposal { proposal_id: string; change: string; proposer: string; height: number; status: string; effective_epoch: number | null; votes: { voter: string; approve: boolean }[]; approvals: number; rejections: number; electorate: number; needed: number; refuse_at: number }
 export interface Membership { epoch: number; proposals: Proposal[] }
-export interface RegulatorHome { members: Member[]; counts: Counts; activity: Activity; alarms: Alarm[]; membership: Membership }
+export interface RegulatorHome { members: Member[]; counts: Counts; activity: Activity; alarms: Alarm[]; membership: Membership; incidents: Incident[] }
+export interface Incident { party: string; subject_label: string | null; key_id: string; since: number; declared_at: number; height: number; revoked_consents: number; suspect_entries: string[]; records: number; resealed: number; erased: number; remaining: number }
 export interface AuditEvent { at: number; kind: string; actor: string | null; actor_name: string; subject: string | null; subject_label: string | null; purpose: string | null; consent_id: string | null; query_id: string | null; predicate: string | null; holds: boolean | null; detail: string }
 export interface AuditFilter { member?: string; subject?: string; kinds?: string[]; purpose?: string; from?: number; to?: number; limit?: number }
 export interface Access { at: number; party: string; party_name: string; action: string; detail: string }

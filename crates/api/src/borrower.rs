@@ -191,9 +191,39 @@ impl BorrowerSession {
     /// final. My records sealed before stay readable with the retired key;
     /// new ones are sealed to the new key. The block height it took effect.
     pub fn rotate_key(&mut self, home: &Home, passphrase: &Secret<String>) -> Result<u64> {
+        self.rotate_with(home, passphrase, None)
+    }
+
+    /// As `rotate_key`, declaring the current key leaked as of `since` (unix
+    /// seconds, not in the future): the consents granted with it since are
+    /// revoked and every record sealed to it is listed until re-sealed
+    /// (`reseal_leaked`).
+    pub fn declare_compromise(
+        &mut self,
+        home: &Home,
+        passphrase: &Secret<String>,
+        since: u64,
+    ) -> Result<u64> {
+        if since > unix_now() {
+            return Err(ApiError::invalid(
+                "--since is in the future: a key is declared leaked as of a time already past",
+            ));
+        }
+        self.rotate_with(home, passphrase, Some(since))
+    }
+
+    fn rotate_with(
+        &mut self,
+        home: &Home,
+        passphrase: &Secret<String>,
+        compromised_since: Option<u64>,
+    ) -> Result<u64> {
         let next = self.identity.rotated(&mut rand::rngs::OsRng);
         home.stage_rotation(passphrase, &next)?;
-        let entry = actions::rotate_key_entry(&self.identity, &next);
+        let entry = match compromised_since {
+            None => actions::rotate_key_entry(&self.identity, &next),
+            Some(since) => actions::declare_compromised_entry(&self.identity, &next, since),
+        };
         let height = match self.submit_final(vec![entry]) {
             Ok(h) => h,
             Err(e) => {
@@ -208,6 +238,66 @@ impl BorrowerSession {
         self.identity = actor.identity;
         self.retired = actor.retired;
         Ok(height)
+    }
+
+    /// Re-seal to my current key every record of mine still sealed only to
+    /// a key I retired (after declaring it leaked), with `progress(done,
+    /// total)`: each is opened with the retired key, in memory, and sealed
+    /// again under a fresh content key to me, its furnisher and the members
+    /// my live consents name that could read it. Returns how many were
+    /// re-sealed; a record whose furnisher re-sealed it first is skipped.
+    pub fn reseal_leaked(&self, mut progress: impl FnMut(usize, usize)) -> Result<usize> {
+        let mine = self.identity.key_id();
+        let now = unix_now();
+        let file = self.my_file()?;
+        let consented: Vec<PartyId> = file
+            .consents
+            .iter()
+            .filter(|c| c.revoked_at.is_none() && c.expires_at > now)
+            .map(|c| c.grantee)
+            .collect();
+        let members: Vec<(PartyId, credence_crypto::PublicIdentity)> = self
+            .profile
+            .members
+            .iter()
+            .filter_map(|m| Some((m.party().ok()?, m.public().ok()?)))
+            .collect();
+        let todo: Vec<_> = self
+            .sealed_records()?
+            .into_iter()
+            .filter(|(rec, _, _)| {
+                let kids: Vec<_> = rec.sealed.recipients.iter().map(|w| w.key_id).collect();
+                !kids.contains(&mine) && self.retired.iter().any(|r| kids.contains(&r.key_id()))
+            })
+            .collect();
+        let total = todo.len();
+        progress(0, total);
+        let mut done = 0;
+        for (rec, extra, _) in &todo {
+            let kids: Vec<_> = rec.sealed.recipients.iter().map(|w| w.key_id).collect();
+            let opener = self
+                .retired
+                .iter()
+                .find(|r| kids.contains(&r.key_id()))
+                .expect("filtered above");
+            let mut to = vec![self.identity.public()];
+            for (p, k) in &members {
+                if *p == rec.furnisher || (consented.contains(p) && kids.contains(&k.key_id())) {
+                    to.push(*k);
+                }
+            }
+            let entry = actions::reseal_record(&self.identity, opener, rec, extra, &to)?;
+            match self.submit_final(vec![entry]) {
+                Ok(_) => done += 1,
+                // Its furnisher re-sealed it meanwhile.
+                Err(e)
+                    if e.code == ErrorCode::Rejected(credence_ledger::RejectCode::NotSupported) => {
+                }
+                Err(e) => return Err(e),
+            }
+            progress(done, total);
+        }
+        Ok(done)
     }
 
     /// The member whose node this session talks through.
@@ -414,6 +504,8 @@ impl BorrowerSession {
         // Entries are in ledger order: the last change stands.
         let mut frozen_since = None;
         let mut erased: std::collections::BTreeSet<Id> = Default::default();
+        let mut resealed: std::collections::BTreeMap<Id, &credence_crypto::seal::SealedRecord> =
+            Default::default();
         for p in &history.entries {
             match &p.entry.entry {
                 Entry::ConsentGranted(c) if c.subject == me => consents.push(MyConsent {
@@ -437,6 +529,24 @@ impl BorrowerSession {
                     revoked.entry(*consent_id).or_insert(p.at);
                 }
                 Entry::RecordFurnished(r) if r.subject == me => furnished.push((r, p)),
+                // A key declared leaked revokes the consents granted since.
+                Entry::KeyRotated {
+                    party,
+                    compromised_since: Some(since),
+                    ..
+                } if *party == me => {
+                    for c in consents.iter().filter(|c| c.granted_at >= *since) {
+                        revoked.entry(c.consent_id).or_insert(p.at);
+                    }
+                }
+                Entry::RecordResealed {
+                    record_id,
+                    subject,
+                    sealed,
+                    ..
+                } if *subject == me => {
+                    resealed.insert(*record_id, sealed);
+                }
                 Entry::RecordErased {
                     record_id, subject, ..
                 } if *subject == me => {
@@ -466,6 +576,18 @@ impl BorrowerSession {
                     .get(&rec.record_id)
                     .map(|(e, r)| (e.as_slice(), Some(r)))
                     .unwrap_or((&[], None));
+                // A re-sealed record opens from its latest (proven) seal.
+                let current;
+                let rec = match resealed.get(&rec.record_id) {
+                    Some(sealed) => {
+                        current = RecordFurnished {
+                            sealed: (*sealed).clone(),
+                            ..rec.clone()
+                        };
+                        &current
+                    }
+                    None => rec,
+                };
                 let (content, mut problem) = self.open_record(rec, extra);
                 // An erased record leaves every member's listing; its
                 // erasure is in the proven history.

@@ -67,6 +67,11 @@ impl ProfileMember {
         }
     }
 
+    /// The member's public keys.
+    pub fn public(&self) -> Result<credence_crypto::PublicIdentity> {
+        self.info().public()
+    }
+
     /// The member's party id (from its signing key).
     pub fn party(&self) -> Result<PartyId> {
         Ok(self.info().public()?.party_id())

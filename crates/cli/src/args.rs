@@ -235,6 +235,9 @@ pub(crate) enum Cmd {
     /// Your key's lifecycle.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// As a lender: re-seal every record you furnished that a key incident
+    /// lists (its borrower's key leaked) to the borrower's new key.
+    Reseal(ResealArgs),
     /// As a member: erase records' sealed content at every member — every
     /// record past the genesis policy's retention (any member), or one
     /// record on a lawful request the regulator approved (the regulator).
@@ -466,6 +469,15 @@ pub(crate) struct EraseWhat {
 }
 
 #[derive(Args)]
+pub(crate) struct ResealArgs {
+    /// The lender's member home (its node must be running).
+    #[arg(long)]
+    pub(crate) home: PathBuf,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
 pub(crate) struct EraseArgs {
     /// The member's home (its node must be running).
     #[arg(long)]
@@ -551,6 +563,34 @@ pub(crate) enum KeyCmd {
         #[arg(long)]
         json: bool,
     },
+    /// As a borrower whose key leaked: rotate to a new key, declaring the old
+    /// one compromised as of --since (the consents granted with it since are
+    /// revoked, and the regulator sees the incident), then re-seal every
+    /// record still sealed to it to your new key. --reseal finishes the
+    /// re-sealing of an earlier declaration.
+    Incident {
+        #[command(flatten)]
+        borrower: BorrowerArgs,
+        #[command(flatten)]
+        what: IncidentWhat,
+        /// Declare now and re-seal later (with --reseal): the leaked key is
+        /// refused from the declaration's block either way.
+        #[arg(long, requires = "since")]
+        declare_only: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct IncidentWhat {
+    /// Leaked as of: unix seconds, or a UTC date YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) since: Option<String>,
+    /// Only re-seal what an earlier declaration left.
+    #[arg(long)]
+    pub(crate) reseal: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

@@ -345,6 +345,104 @@ pub(crate) fn rotate(b: BorrowerArgs, json: bool) -> Result<i32> {
     Ok(0)
 }
 
+pub(crate) fn incident(
+    b: BorrowerArgs,
+    what: IncidentWhat,
+    declare_only: bool,
+    json: bool,
+) -> Result<i32> {
+    if b.keys.identity.is_some() {
+        return Err(ApiError::invalid(
+            "declare the keystore's own identity compromised: leave out --identity",
+        )
+        .into());
+    }
+    let since = what.since.as_deref().map(parse_since).transpose()?;
+    let pass = passphrase()?;
+    let profile = Profile::read(&b.profile)?;
+    let home = Home::new(&b.keys.home);
+    let me = credence_api::own::unlock_settled(&home, &pass, &profile)?;
+    let mut s =
+        BorrowerSession::open(me.identity, profile, b.via.as_deref())?.with_retired(me.retired);
+    let height = match since {
+        Some(since) => Some(s.declare_compromise(&home, &pass, since)?),
+        None => None,
+    };
+    let resealed = if declare_only {
+        0
+    } else {
+        let pb = crate::output::bar(
+            0,
+            std::io::IsTerminal::is_terminal(&std::io::stderr()) && !json,
+        );
+        pb.set_prefix("re-seal");
+        let n = s.reseal_leaked(|done, total| {
+            pb.set_length(total as u64);
+            pb.set_position(done as u64);
+        })?;
+        pb.finish_and_clear();
+        n
+    };
+    print(
+        json,
+        json!({"party": s.party().to_hex(), "declared_at_height": height, "since": since,
+            "resealed": resealed}),
+        || {
+            let head = match (height, since) {
+                (Some(h), Some(t)) => format!(
+                    "your old key is declared leaked as of {} (final at height {h}); you sign                      with a new key now, and the consents given since were revoked. ",
+                    credence_api::demo::civil_date(t).0
+                ),
+                _ => String::new(),
+            };
+            if declare_only {
+                format!("{head}Re-seal your records to the new key with `credence key incident --reseal`")
+            } else {
+                format!("{head}{resealed} record(s) re-sealed to your new key")
+            }
+        },
+    );
+    Ok(0)
+}
+
+/// `--since`: unix seconds, or a UTC date `YYYY-MM-DD` (its midnight).
+fn parse_since(s: &str) -> Result<u64> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<u64>() {
+        return Ok(t);
+    }
+    let bad = || {
+        ApiError::invalid(format!(
+            "--since: {s:?} is neither unix seconds nor a date YYYY-MM-DD"
+        ))
+    };
+    let parts: Vec<&str> = s.split('-').collect();
+    let [y, m, d] = parts[..] else {
+        return Err(bad().into());
+    };
+    let (y, m, d): (i64, i64, i64) = (
+        y.parse().map_err(|_| bad())?,
+        m.parse().map_err(|_| bad())?,
+        d.parse().map_err(|_| bad())?,
+    );
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad().into());
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let t = (days * 86_400) as u64;
+    // Round-trips only for a real date (no 31 February).
+    if credence_api::demo::civil_date(t).0 != s {
+        return Err(bad().into());
+    }
+    Ok(t)
+}
+
 pub(crate) fn dispute_cmd(cmd: DisputeCmd) -> Result<i32> {
     let DisputeCmd::Open {
         borrower,

@@ -1,7 +1,8 @@
 //! `credence furnish`: a lender's accounts from a furnishing file
 //! (docs/furnish-csv.md) onto the ledger, with progress; nothing twice.
 //! `credence erase`: records' content off every member's store.
-use crate::args::{EraseArgs, FurnishArgs};
+//! `credence reseal`: a lender's records out of a leaked key's reach.
+use crate::args::{EraseArgs, FurnishArgs, ResealArgs};
 use crate::output::bar;
 use crate::secrets::passphrase;
 use anyhow::{Context, Result};
@@ -89,6 +90,23 @@ pub(crate) fn erase(a: EraseArgs) -> Result<i32> {
     if a.json {
         let ids: Vec<String> = erased.iter().map(hex::encode).collect();
         println!("{}", serde_json::json!({ "erased": ids }));
+    }
+    Ok(0)
+}
+
+pub(crate) fn reseal(a: ResealArgs) -> Result<i32> {
+    let member = MemberSession::open(&a.home, &passphrase()?)?;
+    let pb = bar(0, std::io::stderr().is_terminal() && !a.json);
+    pb.set_prefix("re-seal");
+    let n = member.reseal_incidents(|done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })?;
+    pb.finish_and_clear();
+    if a.json {
+        println!("{}", serde_json::json!({ "resealed": n }));
+    } else {
+        println!("{n} record(s) re-sealed to their borrowers' new keys");
     }
     Ok(0)
 }

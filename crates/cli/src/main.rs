@@ -47,8 +47,9 @@ fn main() {
             | Cmd::AccessLog(BorrowerListArgs { json: true, .. })
             | Cmd::Dispute(DisputeCmd::Open { json: true, .. })
             | Cmd::Freeze(FreezeArgs { json: true, .. })
-            | Cmd::Key(KeyCmd::Rotate { json: true, .. })
+            | Cmd::Key(KeyCmd::Rotate { json: true, .. } | KeyCmd::Incident { json: true, .. })
             | Cmd::Erase(EraseArgs { json: true, .. })
+            | Cmd::Reseal(ResealArgs { json: true, .. })
             | Cmd::Operator(
                 OperatorCmd::Ask { json: true, .. }
                     | OperatorCmd::Records { json: true, .. }
@@ -144,12 +145,19 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Enrol(a) => borrower::enrol(a),
         Cmd::Furnish(a) => furnish::run(a),
         Cmd::Erase(a) => furnish::erase(a),
+        Cmd::Reseal(a) => furnish::reseal(a),
         Cmd::Consent(c) => borrower::consent_cmd(c),
         Cmd::Records(a) => borrower::records(a),
         Cmd::AccessLog(a) => borrower::access_log(a),
         Cmd::Dispute(c) => borrower::dispute_cmd(c),
         Cmd::Freeze(a) => borrower::freeze(a),
         Cmd::Key(KeyCmd::Rotate { borrower, json }) => borrower::rotate(borrower, json),
+        Cmd::Key(KeyCmd::Incident {
+            borrower,
+            what,
+            declare_only,
+            json,
+        }) => borrower::incident(borrower, what, declare_only, json),
         Cmd::Operator(c) => operator::operator_cmd(c),
     }
 }

@@ -517,6 +517,7 @@ impl Entry {
             Entry::FileFrozen { subject, .. } => Some(*subject),
             Entry::RecordErased { subject, .. } => Some(*subject),
             Entry::RecordResealed { subject, .. } => Some(*subject),
+            Entry::KeyRotated { party, .. } => Some(*party),
             _ => None,
         }
     }

@@ -33,6 +33,20 @@ pub async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiRes
             .map(AlarmDto::from)
             .collect(),
             membership: desk::regulator::membership(view)?.into(),
+            incidents: {
+                let book = s.book();
+                read::key_incidents(view, None)
+                    .map_err(credence_api::ApiError::from)?
+                    .iter()
+                    .map(|i| IncidentDto {
+                        subject_label: book
+                            .iter()
+                            .find(|(_, p)| *p == i.party)
+                            .map(|(l, _)| l.clone()),
+                        ..IncidentDto::from(i)
+                    })
+                    .collect()
+            },
         })
     })
     .await

@@ -66,6 +66,7 @@ pub struct RegulatorHome {
     pub activity: ActivityDto,
     pub alarms: Vec<AlarmDto>,
     pub membership: MembershipDto,
+    pub incidents: Vec<IncidentDto>,
 }
 
 #[derive(Serialize)]

@@ -1,7 +1,7 @@
 // Regulator: membership (epoch, members and roles, admission and removal
 // votes), per-member activity over time, risk alarms, and the audit trail
 // with filters.
-import { api, type AuditEvent, type Member, type Membership, type Proposal, type SessionInfo } from "../api";
+import { api, type AuditEvent, type Incident, type Member, type Membership, type Proposal, type SessionInfo } from "../api";
 import { lineChart, timeline } from "../charts";
 import { act, clear, field, h, select, svgBox } from "../dom";
 import { formatTime, predicateText, proposalEffect, PURPOSES, shortId, voteCommand, voteProgress } from "../logic";
@@ -78,6 +78,26 @@ export function membershipPanel(m: Membership, members: Member[]): HTMLElement {
     proposals);
 }
 
+/** Keys declared compromised, and how many records each leaves readable only by the leaked key. */
+export function incidentsPanel(incidents: Incident[]): HTMLElement {
+  const body = incidents.length
+    ? h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": "Key incidents" },
+      h("table", { class: "table", id: "reg-incidents" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Borrower"), h("th", {}, "Leaked since"), h("th", {}, "Declared"), h("th", {}, "Signed since"), h("th", {}, "Records re-sealed"), h("th", {}, "Readable only by the leaked key"))),
+        h("tbody", {}, ...incidents.map((i) => h("tr", { "data-party": i.party, "data-remaining": String(i.remaining), "data-records": String(i.records) },
+          h("td", { class: "mono", title: i.party }, i.subject_label ?? shortId(i.party)),
+          h("td", {}, formatTime(i.since)),
+          h("td", {}, `${formatTime(i.declared_at)} (block ${i.height})`),
+          h("td", {}, i.suspect_entries.length ? `${i.suspect_entries.join(", ")}; ${i.revoked_consents} consent${i.revoked_consents === 1 ? "" : "s"} revoked` : "nothing"),
+          h("td", {}, `${i.resealed} of ${i.records}${i.erased ? ` (${i.erased} erased)` : ""}`),
+          h("td", { class: i.remaining ? "bad" : "good" }, h("strong", {}, String(i.remaining))))))))
+    : h("div", { class: "empty", id: "reg-incidents-empty" },
+      h("p", {}, "No key has been declared compromised."),
+      h("p", {}, "A borrower whose key leaked runs ", h("code", {}, "credence key incident --since DATE"),
+        ": a new key, the consents granted since revoked, and every record re-sealed to the new key. Each incident shows here with the count of records still readable only by the leaked key."));
+  return h("div", { class: "card", id: "reg-incident-card" }, h("h3", {}, "Key incidents"), body);
+}
+
 export async function regulatorView(body: HTMLElement, _s: SessionInfo): Promise<void> {
   const home = await api.regulatorHome(24);
   const act_ = home.activity;
@@ -132,6 +152,7 @@ export async function regulatorView(body: HTMLElement, _s: SessionInfo): Promise
         h("div", { class: "card" }, h("h3", {}, "Audit trail — who asked what about whom, under which consent, when"), form, out, trail)),
       h("div", {},
         h("div", { class: "card" }, h("h3", {}, "Risk alarms"), alarmList(home.alarms, "reg-alarms")),
+        incidentsPanel(home.incidents),
         membershipPanel(home.membership, home.members))),
   );
   await load();

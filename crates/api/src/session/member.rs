@@ -209,6 +209,44 @@ impl MemberSession {
         Ok(erased)
     }
 
+    /// Re-seal, as their furnisher, every record of this member's that a
+    /// key incident lists and nobody has re-sealed yet, to the subject's
+    /// current key (and the furnisher and consented agencies), with
+    /// `progress(done, total)`; how many. A record its borrower re-sealed
+    /// meanwhile is skipped.
+    pub fn reseal_incidents(&self, mut progress: impl FnMut(usize, usize)) -> Result<usize> {
+        let me = self.identity.party_id();
+        let todo: Vec<Id> = read::key_incidents(&self.view, None)?
+            .into_iter()
+            .flat_map(|i| i.records)
+            .filter(|r| r.furnisher == me && r.resealed_height.is_none() && !r.erased)
+            .map(|r| r.record_id)
+            .collect();
+        let total = todo.len();
+        progress(0, total);
+        let mut done = 0;
+        for id in &todo {
+            let (rec, extra) = read::furnished(&self.view, id)?;
+            let to = crate::actions::recipients_for(
+                &self.view,
+                &self.identity.public(),
+                &rec.subject,
+                unix_now(),
+            )?;
+            let e =
+                crate::actions::reseal_record(&self.identity, &self.identity, &rec, &extra, &to)?;
+            match self.submit_final(e) {
+                Ok(_) => done += 1,
+                Err(e)
+                    if e.code == ErrorCode::Rejected(credence_ledger::RejectCode::NotSupported) => {
+                }
+                Err(e) => return Err(e),
+            }
+            progress(done, total);
+        }
+        Ok(done)
+    }
+
     /// Furnish the rows of a furnishing file (see [`crate::furnish`]).
     pub fn furnish(
         &self,
