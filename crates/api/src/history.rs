@@ -127,6 +127,10 @@ fn ask_quorum(
     let mut members: Vec<MemberCheck> = Vec::new();
     let mut answered: Vec<Answered> = Vec::new();
     let mut bytes = 0;
+    // A member that does not know my key yet (behind the block that
+    // enrolled or rotated it) is passed over like an unreachable one; only
+    // when no member knows it is that the answer.
+    let mut unknown: Option<ApiError> = None;
     for m in &profile.members {
         if answered.len() == want {
             break;
@@ -162,10 +166,18 @@ fn ask_quorum(
                     membership: entry_ids(&membership)?.into_iter().collect(),
                 });
             }
-            Err(e) if e.code == ErrorCode::NotAMember => return Err(e),
+            Err(e) if e.code == ErrorCode::NotAMember => {
+                check.unreachable = Some(format!("does not know this key yet: {}", e.message));
+                unknown.get_or_insert(e);
+            }
             Err(e) => check.unreachable = Some(e.message),
         }
         members.push(check);
+    }
+    if answered.is_empty() {
+        if let Some(e) = unknown {
+            return Err(e);
+        }
     }
     if answered.len() < want {
         return Err(ApiError::new(

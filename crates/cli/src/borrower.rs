@@ -371,17 +371,7 @@ pub(crate) fn incident(
     let resealed = if declare_only {
         0
     } else {
-        let pb = crate::output::bar(
-            0,
-            std::io::IsTerminal::is_terminal(&std::io::stderr()) && !json,
-        );
-        pb.set_prefix("re-seal");
-        let n = s.reseal_leaked(|done, total| {
-            pb.set_length(total as u64);
-            pb.set_position(done as u64);
-        })?;
-        pb.finish_and_clear();
-        n
+        crate::output::with_progress("re-seal", json, |p| s.reseal_leaked(p))?
     };
     print(
         json,

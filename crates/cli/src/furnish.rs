@@ -3,12 +3,11 @@
 //! `credence erase`: records' content off every member's store.
 //! `credence reseal`: a lender's records out of a leaked key's reach.
 use crate::args::{EraseArgs, FurnishArgs, ResealArgs};
-use crate::output::bar;
+use crate::output::with_progress;
 use crate::secrets::passphrase;
 use anyhow::{Context, Result};
 use credence_api::furnish;
 use credence_api::session::MemberSession;
-use std::io::IsTerminal;
 
 pub(crate) fn run(a: FurnishArgs) -> Result<i32> {
     let text =
@@ -20,13 +19,9 @@ pub(crate) fn run(a: FurnishArgs) -> Result<i32> {
         return Err(furnish::refuse(&bad).into());
     }
     let member = MemberSession::open(&a.home, &passphrase()?)?;
-    let pb = bar(0, std::io::stderr().is_terminal() && !a.json);
-    pb.set_prefix("furnish");
-    let report = member.furnish(rows, bad, a.skip_bad, |done, total| {
-        pb.set_length(total as u64);
-        pb.set_position(done as u64);
+    let report = with_progress("furnish", a.json, |p| {
+        member.furnish(rows, bad, a.skip_bad, p)
     })?;
-    pb.finish_and_clear();
     print_report(&report, a.json);
     Ok(0)
 }
@@ -74,13 +69,7 @@ pub(crate) fn erase(a: EraseArgs) -> Result<i32> {
             vec![id]
         }
         None => {
-            let pb = bar(0, std::io::stderr().is_terminal() && !a.json);
-            pb.set_prefix("erase");
-            let erased = member.erase_expired(|done, total| {
-                pb.set_length(total as u64);
-                pb.set_position(done as u64);
-            })?;
-            pb.finish_and_clear();
+            let erased = with_progress("erase", a.json, |p| member.erase_expired(p))?;
             if !a.json {
                 println!("{} record(s) past their retention erased", erased.len());
             }
@@ -96,13 +85,7 @@ pub(crate) fn erase(a: EraseArgs) -> Result<i32> {
 
 pub(crate) fn reseal(a: ResealArgs) -> Result<i32> {
     let member = MemberSession::open(&a.home, &passphrase()?)?;
-    let pb = bar(0, std::io::stderr().is_terminal() && !a.json);
-    pb.set_prefix("re-seal");
-    let n = member.reseal_incidents(|done, total| {
-        pb.set_length(total as u64);
-        pb.set_position(done as u64);
-    })?;
-    pb.finish_and_clear();
+    let n = with_progress("re-seal", a.json, |p| member.reseal_incidents(p))?;
     if a.json {
         println!("{}", serde_json::json!({ "resealed": n }));
     } else {

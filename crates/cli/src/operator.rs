@@ -1,7 +1,6 @@
 //! `credence operator …` (a member's staff on their own key) and
 //! `credence node operator …` (the member registering them).
 use crate::args::*;
-use crate::output::bar;
 use crate::secrets::*;
 use anyhow::{Context, Result};
 use credence_api::home::Home;
@@ -10,7 +9,6 @@ use credence_api::operator::OperatorSession;
 use credence_api::profile::Profile;
 use credence_api::{export, parse_id, ApiError, PartyId, Predicate};
 use serde_json::json;
-use std::io::IsTerminal;
 
 fn session(a: &OperatorArgs) -> Result<OperatorSession> {
     let me = unlock(&a.keys)?;
@@ -102,13 +100,8 @@ pub(crate) fn operator_cmd(cmd: OperatorCmd) -> Result<i32> {
             let text = std::fs::read_to_string(&csv)
                 .with_context(|| format!("reading {}", csv.display()))?;
             let s = session(&op)?;
-            let pb = bar(0, std::io::stderr().is_terminal() && !json);
-            pb.set_prefix("furnish");
-            let report = s.furnish(&text, skip_bad, |done, total| {
-                pb.set_length(total as u64);
-                pb.set_position(done as u64);
-            })?;
-            pb.finish_and_clear();
+            let report =
+                crate::output::with_progress("furnish", json, |p| s.furnish(&text, skip_bad, p))?;
             crate::furnish::print_report(&report, json);
             Ok(0)
         }
