@@ -11,7 +11,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Builder, By, Capabilities, until } from "selenium-webdriver";
-import { startRunningConsortium as start, stopNodes, waitPort } from "./support.mjs";
+import { startRunningConsortium as start, stopApp, stopNodes, waitPort } from "./support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const APP = process.env.CREDENCE_APP ?? path.join(ROOT, "target/debug/credence-desktop");
@@ -127,7 +127,7 @@ before(async () => {
 after(async () => {
   if (driver) await driver.quit().catch(() => {});
   await stopNodes(nodePids, 5000).catch(() => {});
-  if (tauriDriver) tauriDriver.kill();
+  await stopApp(tauriDriver, APP);
   fs.writeFileSync(path.join(OUT, "timings.json"), JSON.stringify(timings, null, 2));
 });
 

@@ -15,7 +15,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Builder, By, Capabilities, until } from "selenium-webdriver";
-import { startRunningConsortium, stopNodes, waitPort } from "./support.mjs";
+import { startRunningConsortium, stopApp, stopNodes, waitPort } from "./support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const APP = process.env.CREDENCE_APP ?? path.join(ROOT, "target/debug/credence-desktop");
@@ -106,7 +106,7 @@ before(async () => {
 after(async () => {
   fs.writeFileSync(path.join(OUT, "timings.json"), JSON.stringify(timings, null, 2));
   if (driver) await driver.quit().catch(() => {});
-  if (tauriDriver) tauriDriver.kill();
+  await stopApp(tauriDriver, APP);
   await stopNodes(nodePids, 5000).catch(() => {});
 });
 

@@ -14,6 +14,32 @@ export function alive(pid) {
   }
 }
 
+/** The processes running the program at `exe` (by /proc/PID/exe). */
+function running(exe) {
+  const real = fs.realpathSync(exe);
+  return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "") === real && alive(pid);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Stop tauri-driver and every process still running the app binary `app`.
+ *  An app whose WebDriver session ended without it exiting keeps the
+ *  driver's output pipes open, and with them this test process: the run
+ *  would never end. */
+export async function stopApp(tauriDriver, app) {
+  if (tauriDriver) {
+    tauriDriver.kill();
+    tauriDriver.stdout?.destroy();
+    tauriDriver.stderr?.destroy();
+  }
+  const left = running(app);
+  if (left.length) await stopNodes(left, 2000).catch(() => {});
+}
+
 /** SIGTERM, a bounded wait, then SIGKILL and another bounded wait. */
 export async function stopNodes(pids, ms = 20000) {
   for (const signal of ["SIGTERM", "SIGKILL"]) {

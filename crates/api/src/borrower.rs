@@ -287,14 +287,7 @@ impl BorrowerSession {
                 }
             }
             let entry = actions::reseal_record(&self.identity, opener, rec, extra, &to)?;
-            match self.submit_final(vec![entry]) {
-                Ok(_) => done += 1,
-                // Its furnisher re-sealed it meanwhile.
-                Err(e)
-                    if e.code == ErrorCode::Rejected(credence_ledger::RejectCode::NotSupported) => {
-                }
-                Err(e) => return Err(e),
-            }
+            done += actions::resealed(self.submit_final(vec![entry]))? as usize;
             progress(done, total);
         }
         Ok(done)

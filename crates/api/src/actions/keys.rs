@@ -30,6 +30,19 @@ pub fn declare_compromised_entry(current: &Identity, next: &Identity, since: u64
     )
 }
 
+/// Whether a re-seal's submission re-sealed the record (`Ok(true)`), or
+/// found it re-sealed already by the other party that may (`Ok(false)`: its
+/// furnisher and its borrower may both be at it).
+pub(crate) fn resealed(outcome: Result<u64>) -> Result<bool> {
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(e) if e.code == ErrorCode::Rejected(credence_ledger::RejectCode::NotSupported) => {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Seal a record's content again, by its furnisher or its subject (`me`),
 /// under a fresh content key, to `recipients` (the subject's current key and
 /// every party that may read it now). `me` opens it first with `opener`

@@ -26,6 +26,7 @@ mod review;
 pub use consent::*;
 pub use erasure::erase_record;
 pub use faulty::{faulty_tradeline, SealFault};
+pub(crate) use keys::resealed;
 pub use keys::{declare_compromised_entry, reseal_record, rotate_key_entry};
 pub use questions::*;
 pub use records::*;

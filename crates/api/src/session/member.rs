@@ -235,13 +235,7 @@ impl MemberSession {
             )?;
             let e =
                 crate::actions::reseal_record(&self.identity, &self.identity, &rec, &extra, &to)?;
-            match self.submit_final(e) {
-                Ok(_) => done += 1,
-                Err(e)
-                    if e.code == ErrorCode::Rejected(credence_ledger::RejectCode::NotSupported) => {
-                }
-                Err(e) => return Err(e),
-            }
+            done += crate::actions::resealed(self.submit_final(e))? as usize;
             progress(done, total);
         }
         Ok(done)
