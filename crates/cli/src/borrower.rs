@@ -316,18 +316,26 @@ pub(crate) fn freeze(a: FreezeArgs) -> Result<i32> {
     Ok(0)
 }
 
-pub(crate) fn rotate(b: BorrowerArgs, json: bool) -> Result<i32> {
+/// The keystore's own identity (key changes apply to it, never to another
+/// `--identity`), unlocked with a pending rotation settled, and its session
+/// with the retired keys.
+fn own_keystore_session(
+    b: &BorrowerArgs,
+    what: &str,
+) -> Result<(Home, credence_api::Secret<String>, BorrowerSession)> {
     if b.keys.identity.is_some() {
-        return Err(
-            ApiError::invalid("rotate the keystore's own identity: leave out --identity").into(),
-        );
+        return Err(ApiError::invalid(format!("{what}: leave out --identity")).into());
     }
     let pass = passphrase()?;
     let profile = Profile::read(&b.profile)?;
     let home = Home::new(&b.keys.home);
     let me = credence_api::own::unlock_settled(&home, &pass, &profile)?;
-    let mut s =
-        BorrowerSession::open(me.identity, profile, b.via.as_deref())?.with_retired(me.retired);
+    let s = BorrowerSession::open(me.identity, profile, b.via.as_deref())?.with_retired(me.retired);
+    Ok((home, pass, s))
+}
+
+pub(crate) fn rotate(b: BorrowerArgs, json: bool) -> Result<i32> {
+    let (home, pass, mut s) = own_keystore_session(&b, "rotate the keystore's own identity")?;
     let height = s.rotate_key(&home, &pass)?;
     let key = s.public();
     print(
@@ -351,19 +359,9 @@ pub(crate) fn incident(
     declare_only: bool,
     json: bool,
 ) -> Result<i32> {
-    if b.keys.identity.is_some() {
-        return Err(ApiError::invalid(
-            "declare the keystore's own identity compromised: leave out --identity",
-        )
-        .into());
-    }
     let since = what.since.as_deref().map(parse_since).transpose()?;
-    let pass = passphrase()?;
-    let profile = Profile::read(&b.profile)?;
-    let home = Home::new(&b.keys.home);
-    let me = credence_api::own::unlock_settled(&home, &pass, &profile)?;
-    let mut s =
-        BorrowerSession::open(me.identity, profile, b.via.as_deref())?.with_retired(me.retired);
+    let (home, pass, mut s) =
+        own_keystore_session(&b, "declare the keystore's own identity compromised")?;
     let height = match since {
         Some(since) => Some(s.declare_compromise(&home, &pass, since)?),
         None => None,
