@@ -443,6 +443,8 @@ fn operators_act_for_their_member_within_their_role() {
         sign_key: hex::encode(id.public().sign),
         enc_key: hex::encode(id.public().enc),
         added_at: 1,
+        party: None,
+        retired: Vec::new(),
     };
     let both = vec![
         op(&officer, "olga", OperatorRole::Officer),
@@ -650,6 +652,182 @@ fn operators_act_for_their_member_within_their_role() {
         other => panic!("a removed officer was served: {other:?}"),
     }
     as_(&analyst).get("/v1/queries").unwrap();
+}
+
+/// An operator rotates their own key at their member's node: the new key
+/// must sign the hand-over and be fresh (no member's, borrower's or other
+/// operator's key); afterwards the old key is refused as retired, the new
+/// one acts in the same role, and questions still name the operator's
+/// first party. A borrower cannot use the route.
+#[test]
+fn an_operator_rotates_their_key_at_their_node_and_the_old_key_is_refused() {
+    use credence_crypto::proof::Predicate;
+    use credence_ledger::types::{Entry, QueryAsked, SignedEntry};
+    use credence_ledger::{ErrorCode, RejectCode};
+    use credence_node::client::NodeClient;
+    use credence_node::operators::{
+        rotation_message, Operator, OperatorRole, Operators, OperatorsFile, ROTATE_DOMAIN,
+    };
+    use credence_node::NodeError;
+
+    let w = world();
+    let home = tempfile::tempdir().unwrap();
+    let officer = Identity::generate(&mut OsRng);
+    let analyst = Identity::generate(&mut OsRng);
+    let op = |id: &Identity, name: &str, role| Operator {
+        name: name.into(),
+        role,
+        sign_key: hex::encode(id.public().sign),
+        enc_key: hex::encode(id.public().enc),
+        added_at: 1,
+        party: None,
+        retired: Vec::new(),
+    };
+    OperatorsFile::sign(
+        &w.bank_a,
+        vec![
+            op(&officer, "olga", OperatorRole::Officer),
+            op(&analyst, "anil", OperatorRole::Analyst),
+        ],
+    )
+    .unwrap()
+    .write(home.path())
+    .unwrap();
+    let api = serve_at(
+        &w,
+        ApiLimits::default(),
+        "127.0.0.1:0",
+        None,
+        Some(client_api::Acting {
+            identity: w.bank_a.clone(),
+            operators: Operators::new(home.path(), w.bank_a.public()),
+            furnisher: None,
+        }),
+    )
+    .unwrap();
+    let as_ = |id: &Identity| NodeClient::new(api.addr, api.node, id.clone());
+    let registry = || std::fs::read(home.path().join("operators.json")).unwrap();
+    // The body `by` sends to move to `next`, the hand-over signed by `signer`.
+    let body = |by: &Identity, next: &Identity, signer: &Identity| {
+        let msg = rotation_message(
+            &w.bank_a.party_id(),
+            &by.party_id(),
+            &by.public().sign,
+            &next.public(),
+        );
+        let sig = signer.sign(ROTATE_DOMAIN, &msg);
+        serde_json::json!({"sign_key": hex::encode(next.public().sign),
+            "enc_key": hex::encode(next.public().enc), "signature": hex::encode(sig.0)})
+    };
+    let refused = |r: Result<serde_json::Value, NodeError>, code: ErrorCode, says: &str| match r {
+        Err(NodeError::Api {
+            code: c, message, ..
+        }) => {
+            assert_eq!(c, code, "{message}");
+            assert!(message.contains(says), "{message}");
+        }
+        other => panic!("expected {code:?}, got {other:?}"),
+    };
+    let before = registry();
+    let next = officer.rotated(&mut OsRng);
+
+    // The new key did not sign the hand-over (the old key forging it, or
+    // a stranger's key claimed): refused, nothing written.
+    refused(
+        as_(&officer).post("/v1/operator/rotate", &body(&officer, &next, &officer)),
+        ErrorCode::Rejected(RejectCode::BadSignature),
+        "new key's signature",
+    );
+    // Keys in use: a borrower's, another member's, a colleague's.
+    refused(
+        as_(&officer).post("/v1/operator/rotate", &body(&officer, &w.s1, &w.s1)),
+        ErrorCode::Rejected(RejectCode::AlreadyExists),
+        "borrower's key",
+    );
+    refused(
+        as_(&officer).post("/v1/operator/rotate", &body(&officer, &w.bank_b, &w.bank_b)),
+        ErrorCode::Rejected(RejectCode::AlreadyExists),
+        "member's",
+    );
+    refused(
+        as_(&officer).post("/v1/operator/rotate", &body(&officer, &analyst, &analyst)),
+        ErrorCode::Rejected(RejectCode::AlreadyExists),
+        "registered twice",
+    );
+    // Malformed, and not an operator.
+    refused(
+        as_(&officer).post(
+            "/v1/operator/rotate",
+            &serde_json::json!({"sign_key": "zz"}),
+        ),
+        ErrorCode::InvalidInput,
+        "sign_key",
+    );
+    refused(
+        as_(&w.s1).post("/v1/operator/rotate", &body(&w.s1, &next, &next)),
+        ErrorCode::NotPermitted,
+        "only an operator",
+    );
+    assert_eq!(registry(), before, "nothing refused changed the registry");
+
+    // The rotation.
+    let v = as_(&officer)
+        .post("/v1/operator/rotate", &body(&officer, &next, &next))
+        .unwrap();
+    assert_eq!(v["party"], officer.party_id().to_hex());
+    assert_eq!(v["sign_key"], hex::encode(next.public().sign));
+
+    // The old key: refused as retired, whatever it asks.
+    match as_(&officer).get("/v1/queries") {
+        Err(NodeError::Api { code, message, .. }) => {
+            assert_eq!(code, ErrorCode::Unauthenticated);
+            assert!(message.contains("retired"), "{message}");
+        }
+        other => panic!("a retired operator key was served: {other:?}"),
+    }
+    refused(
+        as_(&officer).post("/v1/operator/rotate", &body(&officer, &next, &next)),
+        ErrorCode::Unauthenticated,
+        "retired",
+    );
+    // The new key: the same operator, in the same role, under the first party.
+    let who = as_(&next).get("/v1/whoami").unwrap();
+    assert_eq!(who["party"], officer.party_id().to_hex());
+    assert_eq!(who["role"], "officer");
+    let question = |operator: PartyId| SignedEntry {
+        entry: Entry::QueryAsked(QueryAsked {
+            query_id: {
+                let mut id = [0u8; 32];
+                OsRng.fill_bytes(&mut id);
+                id
+            },
+            requester: w.bank_a.party_id(),
+            subject: w.s1.party_id(),
+            consent_id: w.consent_a,
+            predicate: Predicate::ScoreAtLeast { min: 300 },
+            responder: w.agency.party_id(),
+            target: None,
+            operator: Some(operator),
+        }),
+        signatures: vec![],
+    };
+    let r = as_(&next)
+        .operator_submit(&[question(officer.party_id())], Duration::ZERO)
+        .unwrap();
+    assert!(
+        !matches!(r[0], Some(credence_node::Receipt::Rejected(_))),
+        "asked with the new key under the first party: {r:?}"
+    );
+    match as_(&next).operator_submit(&[question(next.public().party_id())], Duration::ZERO) {
+        Err(NodeError::Api { code, .. }) => assert_eq!(code, ErrorCode::NotPermitted),
+        other => panic!("a question naming the new key's own id passed: {other:?}"),
+    }
+    // The registry is still bank-a's signed word, with the retired key listed.
+    let file = OperatorsFile::read(home.path()).unwrap().unwrap();
+    file.verify(&w.bank_a.public()).unwrap();
+    assert_eq!(file.operators[0].retired.len(), 1);
+    // The analyst is untouched.
+    assert_eq!(as_(&analyst).get("/v1/whoami").unwrap()["role"], "analyst");
 }
 
 /// A key no node knows (an operator of another member, a light client

@@ -296,6 +296,22 @@ test("the demo's analyst opens her own keystore from people/ and reads the agenc
   await shot("own-analyst-home");
   const unlocked = unlockedKeystores().slice(before);
   assert.deepEqual(unlocked, [path.join(ANALYST, "keystore.json")], "this app process unlocked the analyst's keystore alone");
+
+  // She rotates her key in the app: the agency's node registers the new key
+  // and refuses the old one; her records open as before, now with the new key.
+  await type("#rotate-pass", MEMBER_PASS);
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' }); arguments[0].click()", await $("#rotate-key"));
+  await waitFor('[data-testid="key-rotated"]', 60000);
+  const again = await driver.findElements(By.css("#own-records tr[data-record-id]"));
+  assert.equal(again.length, rows.length, "every record still opens, with her new key");
+  await shot("own-analyst-rotated");
+  const asAnalyst = (...args) => spawnSync(CLI, [...args, "--profile", PROFILE, "--member", "agency", "--json"], { env: { ...process.env, CREDENCE_PASSPHRASE: MEMBER_PASS }, encoding: "utf8", timeout: 120000 });
+  const old = asAnalyst("operator", "records", "--home", ANALYST, "--identity", "analyst.retired-1");
+  assert.equal(old.status, 2, `the retired key was refused: ${old.stdout} ${old.stderr}`);
+  assert.equal(JSON.parse(old.stdout).error.code, "unauthenticated");
+  const now = asAnalyst("operator", "records", "--home", ANALYST);
+  assert.equal(now.status, 0, now.stderr);
+  assert.equal(JSON.parse(now.stdout).records.length, rows.length);
 });
 
 test("the demo's auditor sees the questions, their alarms and the proven membership on her own key", async () => {

@@ -18,6 +18,7 @@ export interface SessionInfo { dir: string; consortium: string; members: Member[
 export interface Qr { width: number; modules: string }
 export interface NewIdentity { keystore: string; party: string; sign_key: string; enc_key: string; request_file: string | null; request: string | null; request_qr: Qr | null }
 export interface OwnInfo { party: string; role: string; consortium: string; via: string; members: Member[]; home: string }
+export interface KeyRotated { height: number | null; member: string | null; retired_at: number | null }
 export interface OwnAsk { query_id: string; predicate: string; purpose: string; status: string; holds: boolean | null; height: number; elapsed_ms: number }
 export interface OwnRecord { record: RecordRow; payload: Payload; problem: string | null }
 export interface Tenure { name: string; role: string; party: string; from_epoch: number; until_epoch: number | null }
@@ -62,7 +63,7 @@ export const api = {
   ownGrant: (grantee: string, purpose: string, kinds: string[], expiresInDays: number) => call<string>("own_grant", { grantee, purpose, kinds, expiresInDays }),
   ownRevoke: (consentId: string) => call<number>("own_revoke", { consentId }),
   ownFreeze: (frozen: boolean) => call<number>("own_freeze", { frozen }),
-  ownRotateKey: (dir: string, passphrase: string) => call<number>("own_rotate_key", { dir, passphrase }),
+  ownRotateKey: (dir: string, passphrase: string) => call<KeyRotated>("own_rotate_key", { dir, passphrase }),
   ownDispute: (recordId: string, reason: string) => call<string>("own_dispute", { recordId, reason }),
   ownAsk: (subject: string, predicate: PredicateDto, target: string | null) => call<OwnAsk>("own_ask", { subject, predicate, target }),
   ownEnrol: (requestPath: string) => call<string>("own_enrol", { requestPath }),

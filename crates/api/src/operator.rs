@@ -125,6 +125,52 @@ impl OperatorSession {
         })
     }
 
+    /// Rotate my key at my member's node: a new key for the same party,
+    /// kept in `home`'s keystore before the node is asked (so a crash cannot
+    /// lose the key the registry names), then made current once the node has
+    /// registered it. My old key is refused from then on; what I asked stays
+    /// under my party. Returns the unix time the old key was retired.
+    pub fn rotate_key(
+        &mut self,
+        home: &crate::home::Home,
+        passphrase: &credence_crypto::Secret<String>,
+    ) -> Result<u64> {
+        let next = self.identity.rotated(&mut rand::rngs::OsRng);
+        home.stage_rotation(passphrase, &next)?;
+        let key = next.public();
+        let msg = credence_node::operators::rotation_message(
+            &self.member_party,
+            &self.identity.party_id(),
+            &self.identity.public().sign,
+            &key,
+        );
+        let sig = next.sign(credence_node::operators::ROTATE_DOMAIN, &msg);
+        let body = serde_json::json!({"sign_key": hex::encode(key.sign),
+            "enc_key": hex::encode(key.enc), "signature": hex::encode(sig.0)});
+        let reply = match self.client.post("/v1/operator/rotate", &body) {
+            Ok(v) => v,
+            Err(e) => {
+                let a = ApiError::from(e);
+                // Refused: the node will never register this key. Anything
+                // else (unreachable, a timeout) may have landed: the key
+                // stays pending and the next unlock settles it.
+                if matches!(
+                    a.code,
+                    ErrorCode::Rejected(_) | ErrorCode::InvalidInput | ErrorCode::NotPermitted
+                ) {
+                    home.abandon_rotation(passphrase)?;
+                }
+                return Err(a);
+            }
+        };
+        let actor = home.finish_rotation(passphrase)?;
+        self.client = self.profile.connect(&self.member, &actor.identity)?;
+        self.identity = actor.identity;
+        reply["retired_at"]
+            .as_u64()
+            .ok_or_else(|| malformed("retired_at"))
+    }
+
     /// The consortium's members in every epoch, proven from f+1 members
     /// (each serves its membership to any key): not taken from this node's
     /// word alone.
@@ -338,6 +384,12 @@ impl OperatorSession {
 
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// My current public key (after a rotation, not the one my party is
+    /// named from).
+    pub fn public(&self) -> credence_crypto::PublicIdentity {
+        self.identity.public()
     }
 
     pub fn party(&self) -> PartyId {

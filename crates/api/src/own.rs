@@ -17,6 +17,16 @@ pub enum OwnSession {
     },
 }
 
+/// Where a key rotation took effect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rotated {
+    /// A borrower's: on the ledger, final at this block height.
+    OnLedger { height: u64 },
+    /// An operator's: in their member's registry, the old key retired at
+    /// this unix time.
+    AtNode { member: String, retired_at: u64 },
+}
+
 /// What one node takes a key for.
 enum Seen {
     Borrower,
@@ -47,8 +57,9 @@ fn whoami(profile: &Profile, member: &str, me: &Identity) -> Result<Seen> {
 
 /// Unlock `home` and settle a rotation left pending (the app or the CLI
 /// stopped between submitting it and saving its result): if a member's node
-/// knows the pending key as the borrower's, the rotation is final and the
-/// key becomes the identity; otherwise it stays pending (it may yet land).
+/// knows the pending key (as the borrower's, or as an operator's at their
+/// member's node), the rotation is final and the key becomes the identity;
+/// otherwise it stays pending (it may yet land).
 pub fn unlock_settled(
     home: &crate::home::Home,
     passphrase: &credence_crypto::Secret<String>,
@@ -59,7 +70,7 @@ pub fn unlock_settled(
         return Ok(actor);
     };
     for m in &profile.members {
-        if let Ok(Seen::Borrower) = whoami(profile, &m.name, pending) {
+        if let Ok(Seen::Borrower | Seen::Operator(_)) = whoami(profile, &m.name, pending) {
             return home.finish_rotation(passphrase);
         }
     }
@@ -67,6 +78,58 @@ pub fn unlock_settled(
 }
 
 impl OwnSession {
+    /// My party (after a rotation, still the first key's id).
+    pub fn party(&self) -> credence_crypto::PartyId {
+        match self {
+            OwnSession::Borrower(b) => b.party(),
+            OwnSession::Operator { session, .. } => session.party(),
+        }
+    }
+
+    /// My current public key.
+    pub fn public(&self) -> credence_crypto::PublicIdentity {
+        match self {
+            OwnSession::Borrower(b) => b.public(),
+            OwnSession::Operator { session, .. } => session.public(),
+        }
+    }
+
+    /// Rotate my key, the keystore in `home` being my open identity's: a
+    /// borrower on the ledger, an operator at their member's node. Either
+    /// way my party stays, the keystore keeps the old key, and only the new
+    /// one signs from now on.
+    pub fn rotate_key(
+        &mut self,
+        home: &crate::home::Home,
+        passphrase: &credence_crypto::Secret<String>,
+    ) -> Result<Rotated> {
+        match self {
+            OwnSession::Borrower(b) => Ok(Rotated::OnLedger {
+                height: b.rotate_key(home, passphrase)?,
+            }),
+            OwnSession::Operator { session, .. } => Ok(Rotated::AtNode {
+                retired_at: session.rotate_key(home, passphrase)?,
+                member: session.member().to_string(),
+            }),
+        }
+    }
+
+    /// Unlock the keystore in `home` (settling a rotation left pending) and
+    /// open its identity as `open` does; a borrower keeps the retired keys,
+    /// which open the records sealed before a rotation.
+    pub fn open_keystore(
+        home: &crate::home::Home,
+        passphrase: &credence_crypto::Secret<String>,
+        profile: Profile,
+        via: Option<&str>,
+    ) -> Result<Self> {
+        let me = unlock_settled(home, passphrase, &profile)?;
+        Ok(match OwnSession::open(me.identity, profile, via)? {
+            OwnSession::Borrower(b) => OwnSession::Borrower(b.with_retired(me.retired)),
+            other => other,
+        })
+    }
+
     /// Open `me` against the consortium: through `via` when given, else
     /// through the first member whose node knows the key.
     pub fn open(me: Identity, profile: Profile, via: Option<&str>) -> Result<Self> {

@@ -553,10 +553,12 @@ pub(crate) struct FreezeArgs {
 
 #[derive(Subcommand)]
 pub(crate) enum KeyCmd {
-    /// As a borrower: replace your key with a new one for the same identity.
-    /// The keystore keeps the old key (your older records stay readable);
-    /// from the rotation's block on, only the new key signs for you and new
-    /// records are sealed to it.
+    /// As a borrower or a member's staff: replace your key with a new one for
+    /// the same identity. The keystore keeps the old key. A borrower's
+    /// rotation is a ledger entry: from its block on only the new key signs
+    /// and new records are sealed to it (older ones stay readable). A staff
+    /// member's rotation is made at their member's node, which refuses the
+    /// old key from then on.
     Rotate {
         #[command(flatten)]
         borrower: BorrowerArgs,

@@ -8,6 +8,7 @@ use credence_api::borrower::BorrowerSession;
 use credence_api::enrolment::EnrolRequest;
 use credence_api::history::History;
 use credence_api::home::Home;
+use credence_api::own::{OwnSession, Rotated};
 use credence_api::profile::Profile;
 use credence_api::session::MemberSession;
 use credence_api::{
@@ -335,21 +336,37 @@ fn own_keystore_session(
 }
 
 pub(crate) fn rotate(b: BorrowerArgs, json: bool) -> Result<i32> {
-    let (home, pass, mut s) = own_keystore_session(&b, "rotate the keystore's own identity")?;
-    let height = s.rotate_key(&home, &pass)?;
-    let key = s.public();
-    print(
-        json,
-        json!({"party": s.party().to_hex(), "height": height,
-            "sign_key": hex::encode(key.sign), "enc_key": hex::encode(key.enc)}),
-        || {
-            format!(
-                "your key is rotated (final at height {height}); your id stays {}. The keystore \
-                 keeps the old key, so your older records still open",
-                s.party().to_hex()
-            )
-        },
-    );
+    let what = "rotate the keystore's own identity";
+    if b.keys.identity.is_some() {
+        return Err(ApiError::invalid(format!("{what}: leave out --identity")).into());
+    }
+    let pass = passphrase()?;
+    let home = Home::new(&b.keys.home);
+    let mut s =
+        OwnSession::open_keystore(&home, &pass, Profile::read(&b.profile)?, b.via.as_deref())?;
+    let done = s.rotate_key(&home, &pass)?;
+    let (party, key) = (s.party(), s.public());
+    let mut out = json!({"party": party.to_hex(), "sign_key": hex::encode(key.sign),
+        "enc_key": hex::encode(key.enc)});
+    match &done {
+        Rotated::OnLedger { height } => out["height"] = json!(height),
+        Rotated::AtNode { member, retired_at } => {
+            out["member"] = json!(member);
+            out["retired_at"] = json!(retired_at);
+        }
+    }
+    print(json, out, || match &done {
+        Rotated::OnLedger { height } => format!(
+            "your key is rotated (final at height {height}); your id stays {}. The keystore \
+             keeps the old key, so your older records still open",
+            party.to_hex()
+        ),
+        Rotated::AtNode { member, .. } => format!(
+            "your key is rotated at {member}'s node; your id stays {}. The old key is refused \
+             from now on; the keystore keeps it",
+            party.to_hex()
+        ),
+    });
     Ok(0)
 }
 

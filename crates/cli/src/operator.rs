@@ -207,7 +207,8 @@ fn members_cmd(op: &OperatorArgs, json: bool) -> Result<i32> {
 
 fn entry_json(o: &OperatorEntry) -> serde_json::Value {
     json!({"name": o.name, "role": o.role.as_str(), "party": o.party().map(|p| p.to_hex()).ok(),
-        "sign_key": o.sign_key, "enc_key": o.enc_key, "added_at": o.added_at})
+        "sign_key": o.sign_key, "enc_key": o.enc_key, "added_at": o.added_at,
+        "retired_keys": o.retired.len()})
 }
 
 pub(crate) fn node_operator_cmd(cmd: NodeOperatorCmd) -> Result<i32> {

@@ -8,6 +8,12 @@
 //! passphrase). The node re-reads the file when it changes: an operator
 //! removed is refused from the next request. A file that does not verify
 //! registers nobody (fail closed) and the node says why in its log.
+//!
+//! An operator rotates their own key at their node (`POST
+//! /v1/operator/rotate`, signed by the current key, carrying the new key's
+//! signature over the hand-over): the node rewrites the file with the new
+//! key, keeps the operator's party (the first key's id, which the audit
+//! trail names) and lists the retired key, which it refuses from then on.
 use credence_crypto::{Identity, PartyId, PublicIdentity, Signature};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -16,6 +22,8 @@ use std::time::SystemTime;
 
 pub const OPERATORS_FILE: &str = "operators.json";
 const SIG_DOMAIN: &[u8] = b"credence/operators/v1";
+/// What an operator's new key signs to take over from the current one.
+pub const ROTATE_DOMAIN: &[u8] = b"credence/operators/rotate/v1";
 /// More than any member's staff; bounds what one file can make the node hold.
 pub const MAX_OPERATORS: usize = 10_000;
 
@@ -87,6 +95,22 @@ pub struct Operator {
     /// X25519 public key (hex): records reach an analyst wrapped to it.
     pub enc_key: String,
     pub added_at: u64,
+    /// The operator's party when their key was rotated: their first key's
+    /// id, kept so the audit trail names one person across rotations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// Keys this operator signed with before, newest first: refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<RetiredKey>,
+}
+
+/// An operator's key replaced by a rotation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetiredKey {
+    pub sign_key: String,
+    /// Unix seconds of the rotation.
+    pub until: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,9 +142,44 @@ impl Operator {
         })
     }
 
+    /// The operator's party: their first key's id, whatever key they hold now.
     pub fn party(&self) -> Result<PartyId, OperatorError> {
-        Ok(self.public()?.party_id())
+        match &self.party {
+            None => Ok(self.public()?.party_id()),
+            Some(p) => PartyId::from_hex(p).map_err(|_| {
+                OperatorError::Invalid(format!("operator {}'s party is not a party id", self.name))
+            }),
+        }
     }
+
+    fn retired_keys(&self) -> Result<Vec<[u8; 32]>, OperatorError> {
+        self.retired
+            .iter()
+            .map(|r| {
+                key32(
+                    &format!("operator {}'s retired key", self.name),
+                    &r.sign_key,
+                )
+            })
+            .collect()
+    }
+}
+
+/// The bytes an operator's new key signs to take over from the current one,
+/// at the node of `member`.
+pub fn rotation_message(
+    member: &PartyId,
+    operator: &PartyId,
+    current: &[u8; 32],
+    next: &PublicIdentity,
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(32 * 5);
+    m.extend_from_slice(&member.0);
+    m.extend_from_slice(&operator.0);
+    m.extend_from_slice(current);
+    m.extend_from_slice(&next.sign);
+    m.extend_from_slice(&next.enc);
+    m
 }
 
 /// `operators.json`: the member's party, its operators, and the member's
@@ -171,6 +230,37 @@ impl OperatorsFile {
         check(&member.party_id(), &self.operators)
     }
 
+    /// The registry with `operator` (a party) moved to the key `next`, the
+    /// current one listed as retired as of `at`; signed again by `member`.
+    /// `next` must be new to the registry (never any operator's key, nor the
+    /// member's).
+    pub fn rotated(
+        &self,
+        member: &Identity,
+        operator: &PartyId,
+        next: &PublicIdentity,
+        at: u64,
+    ) -> Result<Self, OperatorError> {
+        self.verify(&member.public())?;
+        let mut ops = self.operators.clone();
+        let o = ops
+            .iter_mut()
+            .find(|o| o.party().ok() == Some(*operator))
+            .ok_or_else(|| OperatorError::Invalid("no such operator in the registry".into()))?;
+        if o.party.is_none() {
+            o.party = Some(operator.to_hex());
+        }
+        o.retired.insert(
+            0,
+            RetiredKey {
+                sign_key: std::mem::replace(&mut o.sign_key, hex::encode(next.sign)),
+                until: at,
+            },
+        );
+        o.enc_key = hex::encode(next.enc);
+        Self::sign(member, ops)
+    }
+
     /// The file in `home`, or `None` when there is none.
     pub fn read(home: &Path) -> Result<Option<Self>, OperatorError> {
         let path = home.join(OPERATORS_FILE);
@@ -209,20 +299,32 @@ fn check(member: &PartyId, operators: &[Operator]) -> Result<(), OperatorError> 
             operators.len()
         )));
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut parties = std::collections::HashSet::new();
+    // Every key, current or retired, belongs to one operator only: a key
+    // retired by one must never sign for another.
+    let mut keys = std::collections::HashSet::new();
     for o in operators {
         let p = o.party()?;
-        if p == *member {
+        let current = o.public()?;
+        if p == *member || current.party_id() == *member {
             return Err(OperatorError::Invalid(format!(
                 "operator {} holds the member's own key",
                 o.name
             )));
         }
-        if !seen.insert(p) {
+        if !parties.insert(p) {
             return Err(OperatorError::Invalid(format!(
                 "operator {}'s key is registered twice",
                 o.name
             )));
+        }
+        for k in std::iter::once(current.sign).chain(o.retired_keys()?) {
+            if !keys.insert(k) {
+                return Err(OperatorError::Invalid(format!(
+                    "operator {}'s key is registered twice",
+                    o.name
+                )));
+            }
         }
     }
     Ok(())
@@ -233,6 +335,19 @@ fn check(member: &PartyId, operators: &[Operator]) -> Result<(), OperatorError> 
 pub struct Registered {
     pub key: PublicIdentity,
     pub role: OperatorRole,
+    /// The operator's party (their first key's id).
+    pub party: PartyId,
+}
+
+/// What the registry says of a signing key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Current(Registered),
+    /// An operator's key before a rotation, retired at `until` (unix seconds).
+    Retired {
+        until: u64,
+    },
+    Unknown,
 }
 
 /// What the node consults on each request: the file, re-read whenever its
@@ -242,12 +357,14 @@ pub struct Operators {
     home: PathBuf,
     member: PublicIdentity,
     cache: Mutex<Cache>,
+    writing: Mutex<()>,
 }
 
 #[derive(Default)]
 struct Cache {
     seen: Option<(SystemTime, u64, u64)>,
-    known: Vec<(PartyId, Registered)>,
+    known: Vec<Registered>,
+    retired: Vec<([u8; 32], u64)>,
 }
 
 impl Operators {
@@ -256,45 +373,87 @@ impl Operators {
             home: home.to_path_buf(),
             member,
             cache: Mutex::new(Cache::default()),
+            writing: Mutex::new(()),
         }
     }
 
-    /// The operator whose key has this party id, if registered now.
-    pub fn lookup(&self, party: &PartyId) -> Option<Registered> {
+    /// What the registry says of the signing key `sign`, as of now.
+    pub fn lookup(&self, sign: &[u8; 32]) -> Lookup {
+        let c = self.fresh();
+        if let Some(r) = c.known.iter().find(|r| r.key.sign == *sign) {
+            return Lookup::Current(*r);
+        }
+        match c.retired.iter().find(|(k, _)| k == sign) {
+            Some((_, until)) => Lookup::Retired { until: *until },
+            None => Lookup::Unknown,
+        }
+    }
+
+    /// The operator registered with `party`, if any (whatever their key).
+    pub fn by_party(&self, party: &PartyId) -> Option<Registered> {
+        self.fresh()
+            .known
+            .iter()
+            .find(|r| r.party == *party)
+            .copied()
+    }
+
+    /// Rotate `operator`'s key to `next` in the file, signed by `member`
+    /// (the node's own key). Serialised, so two rotations cannot lose one.
+    pub fn rotate(
+        &self,
+        member: &Identity,
+        operator: &PartyId,
+        next: &PublicIdentity,
+        at: u64,
+    ) -> Result<(), OperatorError> {
+        let _held = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let file = OperatorsFile::read(&self.home)?
+            .ok_or_else(|| OperatorError::Invalid("this node registers no operators".into()))?;
+        file.rotated(member, operator, next, at)?.write(&self.home)
+    }
+
+    fn fresh(&self) -> std::sync::MutexGuard<'_, Cache> {
         let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let stamp = std::fs::metadata(self.home.join(OPERATORS_FILE))
             .ok()
             .and_then(|m| Some((m.modified().ok()?, m.len(), inode(&m))));
         if stamp != c.seen {
-            c.known = self.load();
+            (c.known, c.retired) = self.load();
             c.seen = stamp;
         }
-        c.known.iter().find(|(p, _)| p == party).map(|(_, r)| *r)
+        c
     }
 
-    fn load(&self) -> Vec<(PartyId, Registered)> {
+    fn load(&self) -> (Vec<Registered>, Vec<([u8; 32], u64)>) {
         let file = match OperatorsFile::read(&self.home) {
             Ok(Some(f)) => f,
-            Ok(None) => return Vec::new(),
+            Ok(None) => return Default::default(),
             Err(e) => {
                 tracing::error!(error = %e, "operators: none registered");
-                return Vec::new();
+                return Default::default();
             }
         };
         if let Err(e) = file.verify(&self.member) {
             tracing::error!(error = %e, "operators: none registered");
-            return Vec::new();
+            return Default::default();
         }
-        let known: Vec<_> = file
-            .operators
-            .iter()
-            .filter_map(|o| {
-                let key = o.public().ok()?;
-                Some((key.party_id(), Registered { key, role: o.role }))
-            })
-            .collect();
+        let mut known = Vec::new();
+        let mut retired = Vec::new();
+        for o in &file.operators {
+            // `verify` checked every key and party.
+            let (Ok(key), Ok(party), Ok(old)) = (o.public(), o.party(), o.retired_keys()) else {
+                continue;
+            };
+            known.push(Registered {
+                key,
+                role: o.role,
+                party,
+            });
+            retired.extend(old.into_iter().zip(o.retired.iter().map(|r| r.until)));
+        }
         tracing::info!(operators = known.len(), "operators registered");
-        known
+        (known, retired)
     }
 }
 
@@ -323,6 +482,8 @@ mod tests {
                 sign_key: hex::encode(p.sign),
                 enc_key: hex::encode(p.enc),
                 added_at: 1,
+                party: None,
+                retired: Vec::new(),
             },
         )
     }
@@ -334,19 +495,22 @@ mod tests {
         let reg = Operators::new(dir.path(), member.public());
         let (alice, a) = op("alice", OperatorRole::Officer);
         let (bob, b) = op("bob", OperatorRole::Analyst);
-        assert_eq!(reg.lookup(&alice.party_id()), None, "no file: nobody");
+        assert_eq!(
+            reg.lookup(&alice.public().sign),
+            Lookup::Unknown,
+            "no file: nobody"
+        );
 
         OperatorsFile::sign(&member, vec![a.clone(), b.clone()])
             .unwrap()
             .write(dir.path())
             .unwrap();
         assert_eq!(
-            reg.lookup(&alice.party_id()).map(|r| r.role),
+            reg.by_party(&alice.party_id()).map(|r| r.role),
             Some(OperatorRole::Officer)
         );
-        assert_eq!(
-            reg.lookup(&bob.party_id()).map(|r| r.role),
-            Some(OperatorRole::Analyst)
+        assert!(
+            matches!(reg.lookup(&bob.public().sign), Lookup::Current(r) if r.role == OperatorRole::Analyst)
         );
 
         // Removed: refused from the next lookup.
@@ -354,26 +518,95 @@ mod tests {
             .unwrap()
             .write(dir.path())
             .unwrap();
-        assert_eq!(reg.lookup(&alice.party_id()), None);
+        assert_eq!(reg.lookup(&alice.public().sign), Lookup::Unknown);
 
         // Someone with write access but not the member's key promotes bob:
         // the file no longer verifies, and nobody is registered.
         let mut forged = OperatorsFile::read(dir.path()).unwrap().unwrap();
         forged.operators[0].role = OperatorRole::Officer;
         forged.write(dir.path()).unwrap();
-        assert_eq!(reg.lookup(&bob.party_id()), None);
+        assert_eq!(reg.lookup(&bob.public().sign), Lookup::Unknown);
         // Signed by another key: the same.
         let other = Identity::generate(&mut rand::rngs::OsRng);
         let mut by_other = OperatorsFile::sign(&other, vec![b.clone()]).unwrap();
         by_other.member = member.party_id().to_hex();
         by_other.write(dir.path()).unwrap();
-        assert_eq!(reg.lookup(&bob.party_id()), None);
+        assert_eq!(reg.lookup(&bob.public().sign), Lookup::Unknown);
 
         // The member's own key, or a key twice, is refused when signing.
         let mut own = b.clone();
         own.sign_key = hex::encode(member.public().sign);
         assert!(OperatorsFile::sign(&member, vec![own]).is_err());
         assert!(OperatorsFile::sign(&member, vec![b.clone(), b]).is_err());
+    }
+
+    #[test]
+    fn an_operator_rotated_keeps_their_party_and_role_and_the_old_key_is_refused() {
+        let member = Identity::generate(&mut rand::rngs::OsRng);
+        let dir = tempfile::tempdir().unwrap();
+        let reg = Operators::new(dir.path(), member.public());
+        let (alice, a) = op("alice", OperatorRole::Officer);
+        let (bob, b) = op("bob", OperatorRole::Analyst);
+        OperatorsFile::sign(&member, vec![a, b])
+            .unwrap()
+            .write(dir.path())
+            .unwrap();
+        let next = alice.rotated(&mut rand::rngs::OsRng);
+        reg.rotate(&member, &alice.party_id(), &next.public(), 100)
+            .unwrap();
+
+        let Lookup::Current(r) = reg.lookup(&next.public().sign) else {
+            panic!("the new key is registered")
+        };
+        assert_eq!((r.party, r.role), (alice.party_id(), OperatorRole::Officer));
+        assert_eq!(
+            reg.lookup(&alice.public().sign),
+            Lookup::Retired { until: 100 }
+        );
+        assert_eq!(reg.by_party(&alice.party_id()).unwrap().key, next.public());
+        // The file is still the member's signed word, and survives a re-read.
+        let file = OperatorsFile::read(dir.path()).unwrap().unwrap();
+        file.verify(&member.public()).unwrap();
+        assert_eq!(file.operators[0].party().unwrap(), alice.party_id());
+
+        // Twice: both old keys are refused, the party stays.
+        let third = next.rotated(&mut rand::rngs::OsRng);
+        reg.rotate(&member, &alice.party_id(), &third.public(), 200)
+            .unwrap();
+        assert_eq!(
+            reg.lookup(&next.public().sign),
+            Lookup::Retired { until: 200 }
+        );
+        assert_eq!(
+            reg.lookup(&alice.public().sign),
+            Lookup::Retired { until: 100 }
+        );
+        assert_eq!(reg.by_party(&alice.party_id()).unwrap().key, third.public());
+
+        // Onto a key in use (bob's, or one alice retired): refused, file unchanged.
+        let before = std::fs::read(dir.path().join(OPERATORS_FILE)).unwrap();
+        assert!(reg
+            .rotate(&member, &alice.party_id(), &bob.public(), 300)
+            .is_err());
+        assert!(reg
+            .rotate(&member, &alice.party_id(), &alice.public(), 300)
+            .is_err());
+        assert!(reg
+            .rotate(&member, &bob.party_id(), &alice.public(), 300)
+            .is_err());
+        assert!(reg
+            .rotate(&member, &bob.party_id(), &member.public(), 300)
+            .is_err());
+        // Not by another member's key.
+        let other = Identity::generate(&mut rand::rngs::OsRng);
+        let fresh = Identity::generate(&mut rand::rngs::OsRng);
+        assert!(reg
+            .rotate(&other, &bob.party_id(), &fresh.public(), 300)
+            .is_err());
+        assert_eq!(
+            std::fs::read(dir.path().join(OPERATORS_FILE)).unwrap(),
+            before
+        );
     }
 
     #[test]

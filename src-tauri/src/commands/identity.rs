@@ -76,13 +76,8 @@ pub async fn open_identity(
     let demo = state.session.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let prof = profile(&profile_path)?;
-        let me = credence_api::own::unlock_settled(&Home::new(dir.trim()), &p, &prof)?;
         let via = Some(via.trim()).filter(|v| !v.is_empty());
-        let s = match OwnSession::open(me.identity, prof, via)? {
-            // My retired keys open my records sealed before a rotation.
-            OwnSession::Borrower(b) => OwnSession::Borrower(b.with_retired(me.retired)),
-            other => other,
-        };
+        let s = OwnSession::open_keystore(&Home::new(dir.trim()), &p, prof, via)?;
         let info = OwnInfo::new(&s, dir.trim())?;
         *lock(&demo) = None;
         *lock(&own) = Some(s);
@@ -274,32 +269,32 @@ pub async fn own_alarms(state: State<'_, AppState>) -> UiResult<Vec<AlarmDto>> {
     .await
 }
 
-/// As a borrower: rotate my key (the keystore in `dir` is the open
-/// identity's; its passphrase confirms the change). The height it took
-/// effect at.
+/// Rotate my key (the keystore in `dir` is the open identity's; its
+/// passphrase confirms the change): a borrower's on the ledger, an
+/// operator's at their member's node.
 #[tauri::command]
 pub async fn own_rotate_key(
     state: State<'_, AppState>,
     dir: String,
     passphrase: String,
-) -> UiResult<u64> {
+) -> UiResult<KeyRotatedDto> {
     let p = secret(passphrase);
     let own = state.own.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let mut g = lock(&own);
-        let Some(OwnSession::Borrower(b)) = g.as_mut() else {
+        let Some(s) = g.as_mut() else {
             return Err(UiError::new(
-                "not-permitted",
-                "only a borrower's own identity rotates its key here",
+                "no-session",
+                "no identity is open; open yours first",
             ));
         };
         let home = Home::new(dir.trim());
-        if home.unlock(&p)?.identity.party_id() != b.party() {
+        if home.unlock(&p)?.identity.party_id() != s.party() {
             return Err(UiError::bad_request(
                 "that keystore is not the open identity's",
             ));
         }
-        Ok(b.rotate_key(&home, &p)?)
+        Ok(KeyRotatedDto::from(s.rotate_key(&home, &p)?))
     })
     .await
     .map_err(|e| UiError::new("internal", e.to_string()))?

@@ -110,6 +110,33 @@ impl OwnInfo {
     }
 }
 
+/// A key rotation done: a borrower's on the ledger (`height`), or an
+/// operator's at their member's node (`member`, `retired_at`).
+#[derive(Serialize)]
+pub struct KeyRotatedDto {
+    pub height: Option<u64>,
+    pub member: Option<String>,
+    pub retired_at: Option<u64>,
+}
+
+impl From<credence_api::own::Rotated> for KeyRotatedDto {
+    fn from(r: credence_api::own::Rotated) -> Self {
+        use credence_api::own::Rotated;
+        match r {
+            Rotated::OnLedger { height } => KeyRotatedDto {
+                height: Some(height),
+                member: None,
+                retired_at: None,
+            },
+            Rotated::AtNode { member, retired_at } => KeyRotatedDto {
+                height: None,
+                member: Some(member),
+                retired_at: Some(retired_at),
+            },
+        }
+    }
+}
+
 /// An officer's question, as the member's node reports its outcome.
 #[derive(Serialize)]
 pub struct OwnAskDto {

@@ -4,6 +4,7 @@
 import { api, type BorrowerHome, type OwnInfo, type SessionInfo } from "../api";
 import { timeline } from "../charts";
 import { act, clear, errorBox, field, h, notice, select, svgBox } from "../dom";
+import { keyCard } from "./key";
 import { buildConsent, DISPUTE_REASONS, formatCents, formatTime, PREDICATE_KINDS, PURPOSES, shortId, statusText, paymentCells, type UiError } from "../logic";
 
 let current = "";
@@ -48,23 +49,6 @@ export async function ownBorrowerView(body: HTMLElement, info: OwnInfo): Promise
   refresh.addEventListener("click", () => load());
   clear(body, h("div", { class: "toolbar" }, h("h1", {}, "My credit file"), h("span", { class: "muted" }, `read through ${info.via}'s node, checked against the consortium profile`), refresh), main, keyCard(info, load));
   await load();
-}
-
-/** Rotate my key: a new key for the same identity; the keystore keeps the old one for older records. */
-function keyCard(info: OwnInfo, reload: (flash?: HTMLElement) => Promise<void>): HTMLElement {
-  const pass = h("input", { id: "rotate-pass", type: "password", autocomplete: "current-password" });
-  const btn = h("button", { id: "rotate-key", type: "submit" }, "Rotate my key");
-  const out = h("div", { class: "out", "aria-live": "polite" });
-  const form = h("form", { class: "card", id: "my-key" }, h("h3", {}, "My key"),
-    h("p", { class: "muted" }, `Replace your key with a new one; your id stays ${info.party.slice(0, 12)}…. From the rotation on only the new key signs for you and new records are sealed to it; your keystore keeps the old key, so your older records still open.`),
-    field("Keystore passphrase", pass), btn, out);
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const h2 = await act(btn, out, () => api.ownRotateKey(info.home, pass.value), "Rotating…");
-    pass.value = "";
-    if (h2 !== undefined) await reload(notice(`Your key is rotated (block ${h2}); your older records open with the key your keystore kept.`, "key-rotated"));
-  });
-  return form;
 }
 
 export async function borrowerView(body: HTMLElement, s: SessionInfo): Promise<void> {

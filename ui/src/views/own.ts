@@ -6,6 +6,7 @@ import { api, type OwnInfo, type OwnMembership, type OwnQuery } from "../api";
 import { act, clear, errorBox, field, h, notice, svgBox } from "../dom";
 import { formatCents, formatTime, predicateText, shortId, statusText } from "../logic";
 import { alarmList, kpi, tradelineCharts } from "./analyst";
+import { keyCard } from "./key";
 import { questionFields } from "./question";
 
 export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<void> {
@@ -17,6 +18,12 @@ export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<v
   if (me.role !== "officer") await alarms(main);
   await questions(main, me);
   await membership(main);
+  main.append(keyCard(me, async (flash) => {
+    await ownOperatorView(body, me);
+    if (!flash) return;
+    body.querySelector("#my-key .out")?.replaceChildren(flash);
+    flash.scrollIntoView({ block: "center" });
+  }));
 }
 
 /** Alarms over the consortium's questions, computed here from what the member's node serves. */

@@ -105,6 +105,8 @@ pub fn add(
         sign_key: hex::encode(key.sign),
         enc_key: hex::encode(key.enc),
         added_at: unix_now(),
+        party: None,
+        retired: Vec::new(),
     };
     ops.push(op.clone());
     OperatorsFile::sign(&member, ops)

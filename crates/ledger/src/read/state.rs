@@ -53,6 +53,13 @@ pub fn subject_of_sign_key(
     })
 }
 
+/// Whether `k` is, or was, the key of a member or a borrower (its signing
+/// key, its X25519 key or its party id): a key handed to anyone else must
+/// be fresh.
+pub fn key_in_use(view: &Ledger, k: &PublicIdentity) -> Result<bool, LedgerError> {
+    Ok(rules::key_in_use(view.conn(), k)?)
+}
+
 pub fn record(view: &Ledger, id: &Id) -> Result<Option<rules::RecordRow>, LedgerError> {
     Ok(rules::record(view.conn(), id)?)
 }

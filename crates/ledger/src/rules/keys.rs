@@ -195,7 +195,7 @@ fn reseal(cx: &mut Apply, entry: &Entry) -> R<()> {
 
 /// Whether any party holds or held `k` (its signing key, its X25519 key,
 /// or the party id it would make).
-fn key_in_use(conn: &Connection, k: &PublicIdentity) -> rusqlite::Result<bool> {
+pub(crate) fn key_in_use(conn: &Connection, k: &PublicIdentity) -> rusqlite::Result<bool> {
     let kid = key_id_of(&k.enc);
     let party = k.party_id();
     conn.query_row(

@@ -29,6 +29,9 @@
 //!   rows), sealed, proven and submitted by the node as the member
 //! - `GET  /v1/operator/record-key?record=HEX` — a record's key wrapped to an
 //!   analyst's own key
+//! - `POST /v1/operator/rotate` — `{"sign_key", "enc_key", "signature"}`: an
+//!   operator moves to a new key (which signs the hand-over); the old one is
+//!   refused from then on
 //!
 //! Strangers reach this port, so nothing a client does may stall it for
 //! others: connections are capped per address and in all; headers and bodies
@@ -39,6 +42,7 @@
 mod limits;
 mod quota;
 mod replay;
+mod rotate;
 pub mod routes;
 mod submit;
 
@@ -624,6 +628,10 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
         ("POST", "/v1/operator/submit") => {
             routes::params(query.as_deref(), &[])?;
             submit::operator_submit(&st, &caller, signed.key, body, in_flight).await
+        }
+        ("POST", "/v1/operator/rotate") => {
+            routes::params(query.as_deref(), &[])?;
+            rotate::operator_rotate(&st, &caller, body).await
         }
         ("POST", "/v1/operator/furnish") => {
             routes::params(query.as_deref(), &[])?;

@@ -2,7 +2,7 @@
 //! connection, run on the API's blocking pool. No waiting happens here.
 use super::Lie;
 use super::{error, Out, Reply};
-use crate::operators::{Act, Operators, Registered};
+use crate::operators::{Act, Lookup, Operators, Registered};
 use crate::Receipt;
 use credence_crypto::{Identity, PartyId, PublicIdentity};
 use credence_ledger::encode::entry_id;
@@ -105,12 +105,27 @@ pub fn caller(
         None => {}
     }
     if let Some((member, ops)) = acting {
-        if let Some(registered) = ops.lookup(&party) {
-            return Ok(Some(Caller::Operator {
-                member: *member,
-                operator: party,
-                registered,
-            }));
+        match ops.lookup(key) {
+            Lookup::Current(registered) => {
+                return Ok(Some(Caller::Operator {
+                    member: *member,
+                    operator: registered.party,
+                    registered,
+                }))
+            }
+            Lookup::Retired { until } => {
+                return Err((
+                    401,
+                    error(
+                        ErrorCode::Unauthenticated,
+                        format!(
+                            "this operator key was retired when its holder rotated to a new one \
+                             (at unix time {until}); sign with the current key"
+                        ),
+                    ),
+                ))
+            }
+            Lookup::Unknown => {}
         }
     }
     Ok(None)
