@@ -121,6 +121,8 @@ pub fn run() {
             commands::identity::own_furnish,
             commands::identity::own_portfolio,
             commands::identity::own_rotate_key,
+            commands::identity::own_declare_leaked,
+            commands::identity::own_incidents,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Credence desktop app");

@@ -332,8 +332,8 @@ test("the demo's auditor sees the questions, their alarms and the proven members
   assert.deepEqual(unlocked, [path.join(AUDITOR, "keystore.json")], "this app process unlocked the auditor's keystore alone");
 });
 
-test("the borrower rotates her key in the app and still opens her older records", async () => {
-  // A fresh app process on Alice's own keystore; Olga furnished her records earlier.
+/** A fresh app process on Alice's own keystore, at her home. */
+async function openAsAlice() {
   await driver.quit();
   await openApp();
   await type("#own-dir", ME);
@@ -342,6 +342,30 @@ test("the borrower rotates her key in the app and still opens her older records"
   await type("#own-pass", MY_PASS);
   await (await $("#own-open")).click();
   await waitFor('#borrower-main[data-own="1"] #my-records .record');
+}
+
+test("the borrower declares her key leaked in the app; the regulator's auditor sees none of her records left readable by it", async () => {
+  await openAsAlice();
+  await type("#leak-pass", MY_PASS);
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' }); arguments[0].click()", await $("#leak-declare"));
+  const done = await waitFor('[data-testid="leak-declared"]', 120000);
+  const resealed = Number(/(\d+) record\(s\) re-sealed/.exec(await done.getText())?.[1]);
+  assert.ok(resealed >= 2, `her records were re-sealed to her new key: ${await done.getText()}`);
+  assert.equal(await (await $("#own-where")).getAttribute("data-party"), party, "her id stays the same");
+  await waitFor('#borrower-main[data-own="1"] #my-records .record');
+  await shot("own-borrower-leak-declared");
+
+  // The regulator's auditor, on her own key, through the regulator's node.
+  const row = `#reg-incidents tr[data-party="${party}"]`;
+  await openAsOperator(path.join(RUNNING, "people", "auditor"), MEMBER_PASS, row);
+  assert.equal(await (await $(row)).getAttribute("data-records"), String(resealed), "every record sealed to the leaked key is listed");
+  assert.equal(await (await $(row)).getAttribute("data-remaining"), "0", "none is left readable only by the leaked key");
+  await shot("own-auditor-incident");
+});
+
+test("the borrower rotates her key in the app and still opens her older records", async () => {
+  // Olga furnished her records earlier.
+  await openAsAlice();
   const before = await driver.executeScript("return [...document.querySelectorAll('#my-records .record')].map((r) => r.dataset.recordId + ' ' + r.innerText)");
   assert.ok(before.length >= 2, `her records before the rotation: ${before}`);
   assert.ok(before.every((t) => /balance/.test(t)), "each opened with her key");

@@ -305,3 +305,21 @@ export function proposalEffect(p: VoteTally & { effective_epoch: number | null }
 export function voteCommand(proposalId: string): string {
   return `credence node vote --home DIR --proposal ${proposalId} [--reject]`;
 }
+
+/** The unix time a leak is declared from: a date (its UTC midnight) that is not in the future. */
+export function parseLeakDate(text: string, nowUnix: number): { ok: number } | { error: string } {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (!m) return { error: "Give the date the key may have leaked, as YYYY-MM-DD." };
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 1000;
+  const back = new Date(t * 1000);
+  if (Number.isNaN(t) || back.getUTCFullYear() !== Number(m[1]) || back.getUTCMonth() + 1 !== Number(m[2]) || back.getUTCDate() !== Number(m[3])) return { error: `${text.trim()} is not a date.` };
+  if (t > nowUnix) return { error: "The leak date is in the future: give the day it may have leaked, today or earlier." };
+  return { ok: t };
+}
+
+/** A list of kinds as counts, in first-seen order: "consent-granted ×3, file-frozen". */
+export function countKinds(kinds: string[]): string {
+  const n = new Map<string, number>();
+  for (const k of kinds) n.set(k, (n.get(k) ?? 0) + 1);
+  return [...n].map(([k, c]) => (c > 1 ? `${k} ×${c}` : k)).join(", ");
+}

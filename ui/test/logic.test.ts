@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adviceFor, answerText, asUiError, buildConsent, buildPredicate, demoFraction, formatCents, formatTime, parseAmount, parseWhole, paymentCells, predicateText, responderNote, sessionMode, statusText } from "../src/logic";
+import { adviceFor, answerText, asUiError, buildConsent, buildPredicate, countKinds, demoFraction, formatCents, formatTime, parseAmount, parseLeakDate, parseWhole, paymentCells, predicateText, responderNote, sessionMode, statusText } from "../src/logic";
 
 describe("amounts", () => {
   it("formats cents with separators", () => {
@@ -118,5 +118,26 @@ describe("records and progress", () => {
       last = f;
     }
     expect(last).toBeCloseTo(1);
+  });
+});
+
+describe("parseLeakDate", () => {
+  const now = Date.UTC(2026, 11, 6, 15, 0) / 1000;
+  it("takes a past or present day as its UTC midnight", () => {
+    expect(parseLeakDate("2026-12-01", now)).toEqual({ ok: Date.UTC(2026, 11, 1) / 1000 });
+    expect(parseLeakDate(" 2026-12-06 ", now)).toEqual({ ok: Date.UTC(2026, 11, 6) / 1000 });
+  });
+  it("refuses a future day, a date that does not exist, and anything else", () => {
+    expect(parseLeakDate("2026-12-07", now)).toHaveProperty("error");
+    expect(parseLeakDate("2026-02-30", now)).toHaveProperty("error");
+    expect(parseLeakDate("1/12/2026", now)).toHaveProperty("error");
+    expect(parseLeakDate("", now)).toHaveProperty("error");
+  });
+});
+
+describe("countKinds", () => {
+  it("counts each kind once, in first-seen order", () => {
+    expect(countKinds(["a", "b", "a", "c", "a"])).toBe("a ×3, b, c");
+    expect(countKinds([])).toBe("");
   });
 });

@@ -171,6 +171,13 @@ impl OperatorSession {
             .ok_or_else(|| malformed("retired_at"))
     }
 
+    /// Keys declared compromised and how far their records are re-sealed,
+    /// as the member's node reports them (an auditor's view of incidents).
+    pub fn incidents(&self) -> Result<Vec<credence_ledger::read::IncidentSummary>> {
+        let v = self.get("/v1/incidents")?;
+        serde_json::from_value(v["incidents"].clone()).map_err(|e| malformed(&e.to_string()))
+    }
+
     /// The consortium's members in every epoch, proven from f+1 members
     /// (each serves its membership to any key): not taken from this node's
     /// word alone.

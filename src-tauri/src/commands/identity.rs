@@ -269,6 +269,16 @@ pub async fn own_alarms(state: State<'_, AppState>) -> UiResult<Vec<AlarmDto>> {
     .await
 }
 
+/// Keys declared compromised and how far each is re-sealed, through my
+/// member's node (an auditor at the regulator watches these).
+#[tauri::command]
+pub async fn own_incidents(state: State<'_, AppState>) -> UiResult<Vec<IncidentDto>> {
+    as_operator(&state, |s| {
+        Ok(s.incidents()?.into_iter().map(IncidentDto::from).collect())
+    })
+    .await
+}
+
 /// Rotate my key (the keystore in `dir` is the open identity's; its
 /// passphrase confirms the change): a borrower's on the ledger, an
 /// operator's at their member's node.
@@ -295,6 +305,42 @@ pub async fn own_rotate_key(
             ));
         }
         Ok(KeyRotatedDto::from(s.rotate_key(&home, &p)?))
+    })
+    .await
+    .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+/// As a borrower whose key leaked: rotate to a new key declaring the old
+/// one compromised as of `since` (unix seconds, not in the future), which
+/// revokes the consents granted since; then re-seal every record still
+/// sealed only to the leaked key. The height of the declaration and how
+/// many records were re-sealed.
+#[tauri::command]
+pub async fn own_declare_leaked(
+    state: State<'_, AppState>,
+    dir: String,
+    passphrase: String,
+    since: u64,
+) -> UiResult<LeakDeclaredDto> {
+    let p = secret(passphrase);
+    let own = state.own.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut g = lock(&own);
+        let Some(OwnSession::Borrower(b)) = g.as_mut() else {
+            return Err(UiError::new(
+                "not-permitted",
+                "only a borrower's own identity declares its key leaked here",
+            ));
+        };
+        let home = Home::new(dir.trim());
+        if home.unlock(&p)?.identity.party_id() != b.party() {
+            return Err(UiError::bad_request(
+                "that keystore is not the open identity's",
+            ));
+        }
+        let height = b.declare_compromise(&home, &p, since)?;
+        let resealed = b.reseal_leaked(|_, _| {})?;
+        Ok(LeakDeclaredDto { height, resealed })
     })
     .await
     .map_err(|e| UiError::new("internal", e.to_string()))?

@@ -43,7 +43,7 @@ pub async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiRes
                             .iter()
                             .find(|(_, p)| *p == i.party)
                             .map(|(l, _)| l.clone()),
-                        ..IncidentDto::from(i)
+                        summary: i.into(),
                     })
                     .collect()
             },

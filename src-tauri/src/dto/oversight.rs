@@ -229,42 +229,17 @@ impl From<(AccessEvent, String)> for AccessDto {
 /// A key declared compromised and where its remediation stands.
 #[derive(Serialize, Clone, Debug)]
 pub struct IncidentDto {
-    pub party: String,
     /// The demo's label of the borrower, where the session knows it.
     pub subject_label: Option<String>,
-    pub key_id: String,
-    pub since: u64,
-    pub declared_at: u64,
-    pub height: u64,
-    pub revoked_consents: u64,
-    /// Entries the key signed from `since` until the declaration, by kind.
-    pub suspect_entries: Vec<String>,
-    pub records: usize,
-    pub resealed: usize,
-    pub erased: usize,
-    /// Records still readable only by the leaked key.
-    pub remaining: usize,
+    #[serde(flatten)]
+    pub summary: credence_api::read::IncidentSummary,
 }
 
-impl From<&credence_api::read::KeyIncident> for IncidentDto {
-    fn from(i: &credence_api::read::KeyIncident) -> Self {
+impl From<credence_api::read::IncidentSummary> for IncidentDto {
+    fn from(summary: credence_api::read::IncidentSummary) -> Self {
         IncidentDto {
-            party: i.party.to_hex(),
             subject_label: None,
-            key_id: hex::encode(i.key_id.0),
-            since: i.since,
-            declared_at: i.at,
-            height: i.height,
-            revoked_consents: i.revoked_consents,
-            suspect_entries: i.suspect_entries.iter().map(|e| e.kind.clone()).collect(),
-            records: i.records.len(),
-            resealed: i
-                .records
-                .iter()
-                .filter(|r| r.resealed_height.is_some())
-                .count(),
-            erased: i.records.iter().filter(|r| r.erased).count(),
-            remaining: i.remaining(),
+            summary,
         }
     }
 }

@@ -137,6 +137,14 @@ impl From<credence_api::own::Rotated> for KeyRotatedDto {
     }
 }
 
+/// A leaked key declared: the block of the declaration, and how many of my
+/// records were re-sealed to my new key.
+#[derive(Serialize)]
+pub struct LeakDeclaredDto {
+    pub height: u64,
+    pub resealed: usize,
+}
+
 /// An officer's question, as the member's node reports its outcome.
 #[derive(Serialize)]
 pub struct OwnAskDto {

@@ -4,7 +4,7 @@
 import { api, type BorrowerHome, type OwnInfo, type SessionInfo } from "../api";
 import { timeline } from "../charts";
 import { act, clear, errorBox, field, h, notice, select, svgBox } from "../dom";
-import { keyCard } from "./key";
+import { keyCard, leakCard } from "./key";
 import { buildConsent, DISPUTE_REASONS, formatCents, formatTime, PREDICATE_KINDS, PURPOSES, shortId, statusText, paymentCells, type UiError } from "../logic";
 
 let current = "";
@@ -47,7 +47,7 @@ export async function ownBorrowerView(body: HTMLElement, info: OwnInfo): Promise
   }
   const refresh = h("button", { id: "own-refresh", class: "ghost" }, "Refresh");
   refresh.addEventListener("click", () => load());
-  clear(body, h("div", { class: "toolbar" }, h("h1", {}, "My credit file"), h("span", { class: "muted" }, `read through ${info.via}'s node, checked against the consortium profile`), refresh), main, keyCard(info, load));
+  clear(body, h("div", { class: "toolbar" }, h("h1", {}, "My credit file"), h("span", { class: "muted" }, `read through ${info.via}'s node, checked against the consortium profile`), refresh), main, keyCard(info, load), leakCard(info, load));
   await load();
 }
 

@@ -7,6 +7,7 @@ import { act, clear, errorBox, field, h, notice, svgBox } from "../dom";
 import { formatCents, formatTime, predicateText, shortId, statusText } from "../logic";
 import { alarmList, kpi, tradelineCharts } from "./analyst";
 import { keyCard } from "./key";
+import { incidentsPanel } from "./regulator";
 import { questionFields } from "./question";
 
 export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<void> {
@@ -16,6 +17,7 @@ export async function ownOperatorView(body: HTMLElement, me: OwnInfo): Promise<v
   if (me.role === "officer") officer(main, me);
   else if (me.role === "analyst") await analyst(main, me);
   if (me.role !== "officer") await alarms(main);
+  if (me.role === "auditor") await incidents(main);
   await questions(main, me);
   await membership(main);
   main.append(keyCard(me, async (flash) => {
@@ -34,6 +36,15 @@ async function alarms(main: HTMLElement): Promise<void> {
     box.append(alarmList(await api.ownAlarms(), "own-alarms"));
   } catch (e) {
     box.append(errorBox(e as { code: string; message: string }));
+  }
+}
+
+/** Keys declared compromised, and how many records each leaves readable only by the leaked key. */
+async function incidents(main: HTMLElement): Promise<void> {
+  try {
+    main.append(incidentsPanel(await api.ownIncidents()));
+  } catch (e) {
+    main.append(h("div", { class: "card" }, h("h3", {}, "Key incidents"), errorBox(e as { code: string; message: string })));
   }
 }
 

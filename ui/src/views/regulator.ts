@@ -4,7 +4,7 @@
 import { api, type AuditEvent, type Incident, type Member, type Membership, type Proposal, type SessionInfo } from "../api";
 import { lineChart, timeline } from "../charts";
 import { act, clear, field, h, select, svgBox } from "../dom";
-import { formatTime, predicateText, proposalEffect, PURPOSES, shortId, voteCommand, voteProgress } from "../logic";
+import { countKinds, formatTime, predicateText, proposalEffect, PURPOSES, shortId, voteCommand, voteProgress } from "../logic";
 import { alarmList } from "./analyst";
 
 export const AUDIT_KINDS = [
@@ -88,13 +88,13 @@ export function incidentsPanel(incidents: Incident[]): HTMLElement {
           h("td", { class: "mono", title: i.party }, i.subject_label ?? shortId(i.party)),
           h("td", {}, formatTime(i.since)),
           h("td", {}, `${formatTime(i.declared_at)} (block ${i.height})`),
-          h("td", {}, i.suspect_entries.length ? `${i.suspect_entries.join(", ")}; ${i.revoked_consents} consent${i.revoked_consents === 1 ? "" : "s"} revoked` : "nothing"),
+          h("td", {}, i.suspect_entries.length ? `${countKinds(i.suspect_entries)}; ${i.revoked_consents} consent${i.revoked_consents === 1 ? "" : "s"} revoked` : "nothing"),
           h("td", {}, `${i.resealed} of ${i.records}${i.erased ? ` (${i.erased} erased)` : ""}`),
           h("td", { class: i.remaining ? "bad" : "good" }, h("strong", {}, String(i.remaining))))))))
     : h("div", { class: "empty", id: "reg-incidents-empty" },
       h("p", {}, "No key has been declared compromised."),
-      h("p", {}, "A borrower whose key leaked runs ", h("code", {}, "credence key incident --since DATE"),
-        ": a new key, the consents granted since revoked, and every record re-sealed to the new key. Each incident shows here with the count of records still readable only by the leaked key."));
+      h("p", {}, "A borrower whose key leaked presses \u201cMy key leaked\u201d in her app (or runs ", h("code", {}, "credence key incident --since DATE"),
+        "): a new key, the consents granted since revoked, and every record re-sealed to the new key. Each incident shows here with the count of records still readable only by the leaked key."));
   return h("div", { class: "card", id: "reg-incident-card" }, h("h3", {}, "Key incidents"), body);
 }
 

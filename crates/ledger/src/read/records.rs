@@ -398,6 +398,47 @@ impl KeyIncident {
     }
 }
 
+/// An incident as people read it (the regulator's home, an auditor through
+/// the regulator's node): where the remediation stands, in counts.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IncidentSummary {
+    pub party: String,
+    pub key_id: String,
+    pub since: u64,
+    pub declared_at: u64,
+    pub height: u64,
+    pub revoked_consents: u64,
+    /// Entries the key signed from `since` until the declaration, by kind.
+    pub suspect_entries: Vec<String>,
+    pub records: usize,
+    pub resealed: usize,
+    pub erased: usize,
+    /// Records still readable only by the leaked key.
+    pub remaining: usize,
+}
+
+impl From<&KeyIncident> for IncidentSummary {
+    fn from(i: &KeyIncident) -> Self {
+        IncidentSummary {
+            party: i.party.to_hex(),
+            key_id: hex::encode(i.key_id.0),
+            since: i.since,
+            declared_at: i.at,
+            height: i.height,
+            revoked_consents: i.revoked_consents,
+            suspect_entries: i.suspect_entries.iter().map(|e| e.kind.clone()).collect(),
+            records: i.records.len(),
+            resealed: i
+                .records
+                .iter()
+                .filter(|r| r.resealed_height.is_some())
+                .count(),
+            erased: i.records.iter().filter(|r| r.erased).count(),
+            remaining: i.remaining(),
+        }
+    }
+}
+
 /// What a subject signs (so what a leaked key could have signed for them).
 const SUBJECT_SIGNED: &str =
     "('consent-granted', 'consent-revoked', 'dispute-opened', 'file-frozen', 'record-resealed')";

@@ -9,6 +9,8 @@
 //! - `GET  /v1/me/access-log` — a borrower's access log
 //! - `GET  /v1/me/consents` — consents given (borrower) or received (member)
 //! - `GET  /v1/queries?subject=HEX` — queries and answers; borrowers only their own
+//! - `GET  /v1/incidents` — keys declared compromised and how far their
+//!   records are re-sealed (a borrower: their own)
 //! - `GET  /v1/me/entries` — the ids of the entries about a borrower (and of
 //!   the answers about them), for a light client to prove
 //! - `GET  /v1/proof?entry=HEX` — an accepted entry with its Merkle path and
@@ -698,6 +700,11 @@ async fn route(st: Arc<State>, req: Request<Incoming>) -> Out {
             routes::params(query.as_deref(), &[])?;
             caller.may(Act::ReadConsents)?;
             st.blocking(move |l| routes::consents(l, &caller)).await
+        }
+        ("GET", "/v1/incidents") => {
+            routes::params(query.as_deref(), &[])?;
+            caller.may(Act::ReadQueries)?;
+            st.blocking(move |l| routes::incidents(l, &caller)).await
         }
         ("GET", "/v1/queries") => {
             let p = routes::params(query.as_deref(), &["subject"])?;

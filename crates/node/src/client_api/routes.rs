@@ -567,6 +567,21 @@ pub fn my_entries(l: &Ledger, caller: &Caller, lie: Option<(Lie, &Identity)>) ->
     ))
 }
 
+/// Key incidents: every one for members and their operators, a borrower's
+/// own for a borrower.
+pub fn incidents(l: &Ledger, caller: &Caller) -> Out {
+    let only = match caller {
+        Caller::Subject(p) => Some(*p),
+        Caller::Member(_) | Caller::Operator { .. } => None,
+    };
+    let list: Vec<read::IncidentSummary> = read::key_incidents(l, only.as_ref())
+        .map_err(storage)?
+        .iter()
+        .map(Into::into)
+        .collect();
+    Ok((200, json!({ "incidents": list })))
+}
+
 /// What the node takes the caller for.
 pub fn whoami(caller: &Caller) -> Value {
     match caller {
