@@ -553,15 +553,22 @@ pub(crate) struct FreezeArgs {
 
 #[derive(Subcommand)]
 pub(crate) enum KeyCmd {
-    /// As a borrower or a member's staff: replace your key with a new one for
-    /// the same identity. The keystore keeps the old key. A borrower's
-    /// rotation is a ledger entry: from its block on only the new key signs
-    /// and new records are sealed to it (older ones stay readable). A staff
-    /// member's rotation is made at their member's node, which refuses the
-    /// old key from then on.
+    /// Replace your key with a new one for the same identity; the keystore
+    /// keeps the old key. A borrower's rotation is a ledger entry: from its
+    /// block on only the new key signs and new records are sealed to it
+    /// (older ones stay readable). A member's (--home of a member node, no
+    /// --profile) takes effect at the next epoch, when the running node
+    /// restarts with the new key by itself. A staff member's is made at
+    /// their member's node, which refuses the old key from then on.
     Rotate {
         #[command(flatten)]
-        borrower: BorrowerArgs,
+        keys: KeystoreArgs,
+        /// The consortium profile (profile.json); not for a member's home.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// The member whose node to go through (default: the first that answers).
+        #[arg(long)]
+        via: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -335,15 +335,34 @@ fn own_keystore_session(
     Ok((home, pass, s))
 }
 
-pub(crate) fn rotate(b: BorrowerArgs, json: bool) -> Result<i32> {
+pub(crate) fn rotate(
+    keys: KeystoreArgs,
+    profile: Option<std::path::PathBuf>,
+    via: Option<String>,
+    json: bool,
+) -> Result<i32> {
     let what = "rotate the keystore's own identity";
-    if b.keys.identity.is_some() {
+    if keys.identity.is_some() {
         return Err(ApiError::invalid(format!("{what}: leave out --identity")).into());
     }
+    let home = Home::new(&keys.home);
+    if home.dir.join(credence_api::member::NODE_FILE).exists() {
+        if profile.is_some() || via.is_some() {
+            return Err(ApiError::invalid(
+                "a member's home rotates through its own node: leave out --profile and --via",
+            )
+            .into());
+        }
+        return rotate_member(&home, json);
+    }
+    let Some(profile) = profile else {
+        return Err(ApiError::invalid(
+            "--profile: the consortium profile is needed to reach the members' nodes",
+        )
+        .into());
+    };
     let pass = passphrase()?;
-    let home = Home::new(&b.keys.home);
-    let mut s =
-        OwnSession::open_keystore(&home, &pass, Profile::read(&b.profile)?, b.via.as_deref())?;
+    let mut s = OwnSession::open_keystore(&home, &pass, Profile::read(&profile)?, via.as_deref())?;
     let done = s.rotate_key(&home, &pass)?;
     let (party, key) = (s.party(), s.public());
     let mut out = json!({"party": party.to_hex(), "sign_key": hex::encode(key.sign),
@@ -367,6 +386,27 @@ pub(crate) fn rotate(b: BorrowerArgs, json: bool) -> Result<i32> {
             party.to_hex()
         ),
     });
+    Ok(0)
+}
+
+/// A member's rotation, through its own node: final now, in force from the
+/// next epoch.
+fn rotate_member(home: &Home, json: bool) -> Result<i32> {
+    let pass = passphrase()?;
+    let mut s = MemberSession::open(&home.dir, &pass)?;
+    let (height, epoch) = s.rotate_key(&pass)?;
+    let name = s.info().name.clone();
+    print(
+        json,
+        json!({"member": name, "height": height, "effective_epoch": epoch}),
+        || {
+            format!(
+                "{name}'s key rotation is final (height {height}) and takes effect at epoch \
+                 {epoch}: until then the old key signs; then the running node restarts with the \
+                 new key by itself. The keystore keeps the old key"
+            )
+        },
+    );
     Ok(0)
 }
 

@@ -151,7 +151,12 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::AccessLog(a) => borrower::access_log(a),
         Cmd::Dispute(c) => borrower::dispute_cmd(c),
         Cmd::Freeze(a) => borrower::freeze(a),
-        Cmd::Key(KeyCmd::Rotate { borrower, json }) => borrower::rotate(borrower, json),
+        Cmd::Key(KeyCmd::Rotate {
+            keys,
+            profile,
+            via,
+            json,
+        }) => borrower::rotate(keys, profile, via, json),
         Cmd::Key(KeyCmd::Incident {
             borrower,
             what,

@@ -171,6 +171,9 @@ pub struct Identity {
     /// The party these keys act for: the one their first signing key made.
     /// After a rotation the keys change and the party stays.
     party: PartyId,
+    /// Keys this party held before a rotation, newest first: they sign
+    /// nothing more, but what was sealed to them still opens.
+    earlier: Vec<Identity>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -221,6 +224,7 @@ impl Identity {
             enc,
             party: public.party_id(),
             public,
+            earlier: Vec::new(),
         }
     }
 
@@ -233,6 +237,24 @@ impl Identity {
     pub fn for_party(mut self, party: PartyId) -> Self {
         self.party = party;
         self
+    }
+
+    /// These keys, also holding `earlier` (retired keys of the same party,
+    /// newest first) to open what was sealed to them.
+    pub fn with_earlier(mut self, earlier: Vec<Identity>) -> Self {
+        self.earlier = earlier
+            .into_iter()
+            .map(|mut e| {
+                e.earlier.clear();
+                e
+            })
+            .collect();
+        self
+    }
+
+    /// The retired keys this identity holds (see `with_earlier`).
+    pub fn earlier(&self) -> &[Identity] {
+        &self.earlier
     }
 
     /// Whether these keys replaced the party's first ones.

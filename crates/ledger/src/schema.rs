@@ -266,6 +266,24 @@ const MIGRATIONS: &[&str] = &[
         at        INTEGER NOT NULL
     );
     "#,
+    // v12: a member's keys by epoch. A member's key is also its consensus
+    // key, so a rotation takes effect at the next epoch: the row waits
+    // (`applied` 0) until the first block of `from_epoch`, when `members`
+    // takes the new key and the old one is retired. The member's key before
+    // its first rotation is noted with it, so every epoch's set is known.
+    r#"
+    CREATE TABLE member_keys (
+        party      BLOB NOT NULL,
+        from_epoch INTEGER NOT NULL,
+        sign_pk    BLOB NOT NULL UNIQUE,
+        enc_pk     BLOB NOT NULL,
+        key_id     BLOB NOT NULL UNIQUE,
+        entry_id   BLOB,
+        height     INTEGER NOT NULL,
+        applied    INTEGER NOT NULL,
+        PRIMARY KEY (party, from_epoch)
+    );
+    "#,
 ];
 
 /// The derived-state tables `verify` compares, with a stable row order.
@@ -288,6 +306,7 @@ pub const STATE_TABLES: &[(&str, &str)] = &[
     ("key_incidents", "key_id"),
     ("incident_records", "key_id, record_id"),
     ("reseals", "record_id"),
+    ("member_keys", "party, from_epoch"),
     ("rejected_entries", "height, idx"),
 ];
 

@@ -469,7 +469,8 @@ fn set_epoch(tx: &rusqlite::Transaction<'_>, height: u64) -> rusqlite::Result<()
         "UPDATE chain SET epoch = ?1 / epoch_length",
         [height as i64],
     )?;
-    Ok(())
+    // Member keys rotated during the previous epoch take over now.
+    crate::rules::apply_due_member_keys(tx, height)
 }
 
 fn settle(

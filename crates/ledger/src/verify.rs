@@ -6,6 +6,7 @@ use crate::schema::STATE_TABLES;
 use crate::store::{Head, Ledger};
 use crate::types::{Block, Certificate, Entry};
 use crate::LedgerError;
+use credence_crypto::PartyId;
 use rusqlite::types::Value;
 use rusqlite::OptionalExtension;
 use std::path::Path;
@@ -52,12 +53,12 @@ impl VerifyFailure {
 
 /// Checks consensus certificates (the ledger crate knows no consensus engine):
 /// given the block, its certificate and the previous block's certificate, and
-/// the public keys of the members in force in the block's epoch.
+/// the members in force in the block's epoch with the keys they held then.
 pub type ConsensusCheck<'a> = &'a dyn Fn(
     &Block,
     &Certificate,
     Option<&Certificate>,
-    &[credence_crypto::PublicIdentity],
+    &[(PartyId, credence_crypto::PublicIdentity)],
 ) -> Result<(), String>;
 
 /// Verify the ledger at `path`; `progress` is called with (height, total blocks).
@@ -179,7 +180,7 @@ pub fn verify_open(
                     .ok_or_else(|| bad("no genesis before this block".into()))?;
                 let keys: Vec<_> = crate::read::members_at_epoch(&replay, height / epoch_length)?
                     .into_iter()
-                    .map(|m| m.member.key)
+                    .map(|m| (m.member.party, m.member.key))
                     .collect();
                 check(&block, &cert, prev_cert.as_ref(), &keys)
                     .map_err(|e| bad(format!("consensus certificate: {e}")))?;

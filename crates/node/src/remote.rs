@@ -113,13 +113,14 @@ pub fn verify_ledger(
         _ => String::new(),
     };
     let ns = crate::consensus::namespace(&consortium);
-    let check = move |b: &credence_ledger::Block,
-                      c: &credence_ledger::Certificate,
-                      prev: Option<&credence_ledger::Certificate>,
-                      keys: &[credence_crypto::PublicIdentity]| {
-        let ks: Vec<[u8; 32]> = keys.iter().map(|k| k.sign).collect();
-        crate::consensus::check_certificate(&ns, b, c, prev, &ks)
-    };
+    let check =
+        move |b: &credence_ledger::Block,
+              c: &credence_ledger::Certificate,
+              prev: Option<&credence_ledger::Certificate>,
+              keys: &[(credence_crypto::PartyId, credence_crypto::PublicIdentity)]| {
+            let ks: Vec<_> = keys.iter().map(|(p, k)| (*p, k.sign)).collect();
+            crate::consensus::check_certificate(&ns, b, c, prev, &ks)
+        };
     let mut report = verify_open(&file, Some(&check), progress)?;
     report.wal = wal;
     Ok(report)

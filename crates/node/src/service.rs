@@ -96,9 +96,21 @@ pub fn check_ledger(ledger: &Ledger, genesis: &Block) -> Result<(), NodeError> {
     Ok(())
 }
 
-/// Run until stopped (Ctrl-C, SIGTERM, or the stop flag). Returns an error
-/// if any part of the node failed.
-pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
+/// Why a node that did not fail stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// Ctrl-C, SIGTERM or the stop flag.
+    Asked,
+    /// The member's key rotation takes effect at `epoch`, whose first block
+    /// is next: the node must run again with the new key (its consensus and
+    /// p2p identity), which whoever runs it holds in the keystore.
+    KeyRotated { epoch: u64 },
+}
+
+/// Run until stopped (Ctrl-C, SIGTERM, or the stop flag), or until the
+/// member's own key changes at an epoch boundary. Returns an error if any
+/// part of the node failed.
+pub fn run(cfg: ServiceConfig) -> Result<Stopped, NodeError> {
     let ledger_path = cfg.home.join("ledger.db");
     let genesis = genesis_ledger_block(&cfg.genesis, cfg.created_at)?;
     let mut node = Node::new(
@@ -139,9 +151,17 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
             furnisher: cfg.furnisher.clone(),
         }),
         tls: match &cfg.tls_cert {
+            // The certificate was made from the member's key at `node
+            // init`; after a rotation that key is among the earlier ones.
             Some(c) => Some(
-                crate::tls::server_config(&cfg.identity, c)
-                    .map_err(|e| NodeError::Io(e.to_string()))?,
+                crate::tls::server_config(
+                    std::iter::once(&cfg.identity)
+                        .chain(cfg.identity.earlier())
+                        .find(|i| crate::tls::is_ours(i, c).unwrap_or(false))
+                        .unwrap_or(&cfg.identity),
+                    c,
+                )
+                .map_err(|e| NodeError::Io(e.to_string()))?,
             ),
             None => None,
         },
@@ -178,6 +198,7 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
 
     let mut recheck = Instant::now();
     let mut result = Ok(());
+    let mut stopped = Stopped::Asked;
     loop {
         let f = match out_rx.recv_timeout(Duration::from_millis(200)) {
             Ok(f) => f,
@@ -198,6 +219,21 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
             tracing::error!(error = %e, "cannot apply a finalized block; stopping");
             result = Err(e);
             break;
+        }
+        match key_for_next_block(node.ledger(), &cfg.identity) {
+            Ok(Some(epoch)) => {
+                tracing::info!(
+                    epoch,
+                    "this member's key rotation takes effect now: stopping to run again with the new key"
+                );
+                stopped = Stopped::KeyRotated { epoch };
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
         }
         // Entries waiting a while are judged again: the state may have moved
         // on (a consent revoked, a query answered); what fails now is told so.
@@ -235,10 +271,34 @@ pub fn run(cfg: ServiceConfig) -> Result<(), NodeError> {
     result?;
     let problems = health.problems();
     if problems.is_empty() {
-        Ok(())
+        Ok(stopped)
     } else {
         Err(NodeError::Failed(problems.join("; ")))
     }
+}
+
+/// When the block after the head starts an epoch in which this member signs
+/// with a key other than `me`'s: that epoch. The key a member runs with is
+/// the one the ledger names for the epoch of its next block.
+pub fn key_for_next_block(l: &Ledger, me: &Identity) -> Result<Option<u64>, NodeError> {
+    let Some(head) = l.head()? else {
+        return Ok(None);
+    };
+    let Some((_, epoch_length, _)) = credence_ledger::read::chain(l)? else {
+        return Ok(None);
+    };
+    let next = head.height + 1;
+    if next % epoch_length.max(1) != 0 {
+        return Ok(None);
+    }
+    let epoch = next / epoch_length.max(1);
+    let mine = credence_ledger::read::members_at_epoch(l, epoch)?
+        .into_iter()
+        .find(|m| m.member.party == me.party_id());
+    Ok(match mine {
+        Some(m) if m.member.key.sign != me.public().sign => Some(epoch),
+        _ => None,
+    })
 }
 
 fn apply_finalized(node: &mut Node, mempool: &Mempool, f: Finalized) -> Result<(), NodeError> {
@@ -254,12 +314,27 @@ fn apply_finalized(node: &mut Node, mempool: &Mempool, f: Finalized) -> Result<(
     }
     let entries: Vec<SignedEntry> = consensus::app::decode_entries(&f.block.entries)
         .ok_or_else(|| NodeError::Io(format!("finalized block {height} does not decode")))?;
+    // The proposer's party: the member signing with its key in the block's
+    // epoch (after a rotation, not the key's own id).
+    let proposer = {
+        let l = node.ledger();
+        let epoch_length = credence_ledger::read::chain(l)?
+            .map(|c| c.1)
+            .unwrap_or(1)
+            .max(1);
+        credence_ledger::read::member_with_key_at_epoch(
+            l,
+            &f.block.proposer,
+            height / epoch_length,
+        )?
+        .unwrap_or_else(|| party_id_of(&f.block.proposer))
+    };
     let block = Block {
         header: BlockHeader {
             height,
             parent: head.hash,
             timestamp: f.block.timestamp.max(head.timestamp),
-            proposer: party_id_of(&f.block.proposer),
+            proposer,
             entries_root: entries_root(&entries),
         },
         entries,

@@ -35,13 +35,13 @@ pub fn open(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<DemoCo
                 dir.display()
             )));
         }
-        let actor = home.unlock(passphrase)?;
+        let identity = crate::member::keys::member_identity(&home, passphrase)?;
         nodes.push(Node::new(
             name,
-            actor.identity.clone(),
+            identity.clone(),
             Ledger::open(&home.ledger())?,
         ));
-        members.push((name.to_string(), role, actor.identity));
+        members.push((name.to_string(), role, identity));
     }
     let borrowers = crate::home::unlock_all(
         &dir.join("borrowers").join(crate::home::KEYSTORE_FILE),
@@ -108,8 +108,9 @@ pub fn connect(dir: &std::path::Path, passphrase: &Secret<String>) -> Result<Dem
     }
     let mut members = Vec::new();
     for (name, role) in MEMBERS {
-        let actor = Home::new(dir.join(name)).unlock(passphrase)?;
-        members.push((name.to_string(), role, actor.identity));
+        let identity =
+            crate::member::keys::member_identity(&Home::new(dir.join(name)), passphrase)?;
+        members.push((name.to_string(), role, identity));
     }
     let borrowers = crate::home::unlock_all(
         &dir.join("borrowers").join(crate::home::KEYSTORE_FILE),

@@ -10,6 +10,10 @@
 //! vote, a voter out of office) changes nothing here either. What the
 //! replay cannot see is a candidate's key already used by a borrower, a
 //! refusal honest members make before they would vote for it.
+//!
+//! A member's key rotation (signed by its current and its new key) takes
+//! effect at the next epoch, as on the ledger: the certificates of later
+//! epochs are checked against the new key.
 use credence_crypto::keys::verify;
 use credence_crypto::{PartyId, PublicIdentity};
 use credence_ledger::encode::{entry_bytes, join_request_bytes, ENTRY_SIG_DOMAIN, JOIN_SIG_DOMAIN};
@@ -24,7 +28,11 @@ use std::collections::BTreeMap;
 pub struct Tenure {
     pub name: String,
     pub role: Role,
+    pub party: PartyId,
+    /// The key it joined with.
     pub key: PublicIdentity,
+    /// Its rotations: from which epoch each later key holds.
+    pub rotations: Vec<(u64, PublicIdentity)>,
     pub from: u64,
     pub until: Option<u64>,
 }
@@ -32,6 +40,34 @@ pub struct Tenure {
 impl Tenure {
     fn in_force(&self, epoch: u64) -> bool {
         self.from <= epoch && self.until.is_none_or(|u| u > epoch)
+    }
+
+    fn joined(name: &str, role: Role, key: PublicIdentity, from: u64) -> Self {
+        Tenure {
+            name: name.to_string(),
+            role,
+            party: key.party_id(),
+            key,
+            rotations: Vec::new(),
+            from,
+            until: None,
+        }
+    }
+
+    /// The key the member signs with in `epoch`.
+    pub fn key_at(&self, epoch: u64) -> PublicIdentity {
+        self.rotations
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= epoch)
+            .map(|(_, k)| *k)
+            .unwrap_or(self.key)
+    }
+
+    fn holds_or_held(&self, k: &PublicIdentity) -> bool {
+        std::iter::once(&self.key)
+            .chain(self.rotations.iter().map(|(_, k)| k))
+            .any(|x| x.sign == k.sign || x.key_id() == k.key_id() || x.party_id() == k.party_id())
     }
 }
 
@@ -70,13 +106,7 @@ impl MemberSets {
             tenures: g
                 .members
                 .iter()
-                .map(|m| Tenure {
-                    name: m.name.clone(),
-                    role: m.role,
-                    key: m.key,
-                    from: 0,
-                    until: None,
-                })
+                .map(|m| Tenure::joined(&m.name, m.role, m.key, 0))
                 .collect(),
             changes: Vec::new(),
         }
@@ -91,11 +121,13 @@ impl MemberSets {
         self.tenures.iter().filter(|t| t.in_force(epoch)).collect()
     }
 
-    /// The signing keys that certify the block at `height`.
-    pub fn keys_at(&self, height: u64) -> Vec<[u8; 32]> {
-        self.at_epoch(self.epoch_of(height))
+    /// The members, with the signing keys, that certify the block at
+    /// `height`.
+    pub fn keys_at(&self, height: u64) -> Vec<(PartyId, [u8; 32])> {
+        let epoch = self.epoch_of(height);
+        self.at_epoch(epoch)
             .iter()
-            .map(|t| t.key.sign)
+            .map(|t| (t.party, t.key_at(epoch).sign))
             .collect()
     }
 
@@ -107,7 +139,7 @@ impl MemberSets {
     fn in_force(&self, party: &PartyId, epoch: u64) -> Option<&Tenure> {
         self.tenures
             .iter()
-            .find(|t| t.key.party_id() == *party && t.in_force(epoch))
+            .find(|t| t.party == *party && t.in_force(epoch))
     }
 
     /// Replay the membership entries after the genesis, in ledger order
@@ -118,6 +150,15 @@ impl MemberSets {
         let mut decided: Vec<Id> = Vec::new();
         for (height, se) in entries {
             let epoch = self.epoch_of(height);
+            if let Entry::KeyRotated {
+                party,
+                new_key,
+                compromised_since: None,
+            } = &se.entry
+            {
+                self.rotate(epoch, party, new_key, se);
+                continue;
+            }
             let signed_by = |key: &[u8; 32]| {
                 se.signatures.len() == 1
                     && verify(
@@ -137,7 +178,7 @@ impl MemberSets {
                     let Some(p) = self.in_force(proposer, epoch) else {
                         continue;
                     };
-                    if !signed_by(&p.key.sign)
+                    if !signed_by(&p.key_at(epoch).sign)
                         || open.contains_key(proposal_id)
                         || decided.contains(proposal_id)
                     {
@@ -147,11 +188,10 @@ impl MemberSets {
                         MembershipChange::Admit(req) => {
                             let m = &req.member;
                             let party = m.key.party_id();
-                            let known = self.tenures.iter().any(|t| {
-                                t.key.party_id() == party
-                                    || t.key.key_id() == m.key.key_id()
-                                    || t.name == m.name
-                            });
+                            let known = self
+                                .tenures
+                                .iter()
+                                .any(|t| t.holds_or_held(&m.key) || t.name == m.name);
                             let signed = verify(
                                 &m.key.sign,
                                 JOIN_SIG_DOMAIN,
@@ -174,7 +214,7 @@ impl MemberSets {
                             let scheduled = self
                                 .tenures
                                 .iter()
-                                .any(|t| t.key.party_id() == *party && t.until.is_some());
+                                .any(|t| t.party == *party && t.until.is_some());
                             if self.in_force(party, epoch).is_none() || scheduled {
                                 continue;
                             }
@@ -205,7 +245,7 @@ impl MemberSets {
                     let voted = open
                         .get(proposal_id)
                         .is_none_or(|o| o.votes.contains_key(voter));
-                    if !signed_by(&v.key.sign) || voted {
+                    if !signed_by(&v.key_at(epoch).sign) || voted {
                         continue;
                     }
                     self.cast(
@@ -219,6 +259,32 @@ impl MemberSets {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A member's rotation in `epoch`, signed by its key then and the new
+    /// one: the new key holds from the next epoch. Ignored as the rules
+    /// would refuse it: not a member in force, a rotation already waiting,
+    /// a removal decided, a key some member holds or held.
+    fn rotate(&mut self, epoch: u64, party: &PartyId, new_key: &PublicIdentity, se: &SignedEntry) {
+        let Some(t) = self.in_force(party, epoch) else {
+            return;
+        };
+        let current = t.key_at(epoch);
+        let bytes = entry_bytes(&se.entry);
+        let signed = se.signatures.len() == 2
+            && verify(&current.sign, ENTRY_SIG_DOMAIN, &bytes, &se.signatures[0]).is_ok()
+            && verify(&new_key.sign, ENTRY_SIG_DOMAIN, &bytes, &se.signatures[1]).is_ok();
+        let waiting = t.rotations.iter().any(|(from, _)| *from > epoch);
+        if !signed
+            || waiting
+            || t.until.is_some()
+            || self.tenures.iter().any(|o| o.holds_or_held(new_key))
+        {
+            return;
+        }
+        if let Some(t) = self.tenures.iter_mut().find(|t| t.party == *party) {
+            t.rotations.push((epoch + 1, *new_key));
         }
     }
 
@@ -236,11 +302,7 @@ impl MemberSets {
             return;
         };
         o.votes.insert(*voter, approve);
-        let in_force: Vec<PartyId> = self
-            .at_epoch(epoch)
-            .iter()
-            .map(|t| t.key.party_id())
-            .collect();
+        let in_force: Vec<PartyId> = self.at_epoch(epoch).iter().map(|t| t.party).collect();
         let count = |want: bool| {
             o.votes
                 .iter()
@@ -254,13 +316,12 @@ impl MemberSets {
             ProposalStatus::Refused => {}
             ProposalStatus::Approved => match &o.change {
                 MembershipChange::Admit(req) => {
-                    self.tenures.push(Tenure {
-                        name: req.member.name.clone(),
-                        role: req.member.role,
-                        key: req.member.key,
-                        from: effective,
-                        until: None,
-                    });
+                    self.tenures.push(Tenure::joined(
+                        &req.member.name,
+                        req.member.role,
+                        req.member.key,
+                        effective,
+                    ));
                     self.changes.push(Change {
                         name: req.member.name.clone(),
                         admitted: true,
@@ -275,7 +336,7 @@ impl MemberSets {
                         o.votes.remove(voter);
                         return;
                     }
-                    if let Some(t) = self.tenures.iter_mut().find(|t| t.key.party_id() == *party) {
+                    if let Some(t) = self.tenures.iter_mut().find(|t| t.party == *party) {
                         t.until = Some(effective);
                         self.changes.push(Change {
                             name: t.name.clone(),
@@ -304,24 +365,8 @@ mod tests {
 
     fn founders(n: usize) -> (Vec<Identity>, MemberSets) {
         let ids: Vec<Identity> = (0..n).map(|_| Identity::generate(&mut OsRng)).collect();
-        let g = Genesis {
-            consortium: "c".into(),
-            created_at: 0,
-            members: ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| Member {
-                    name: format!("m{i}"),
-                    role: Role::Lender,
-                    key: id.public(),
-                })
-                .collect(),
-            policy: Policy {
-                epoch_length: LEN,
-                ..Policy::default()
-            },
-        };
-        (ids, MemberSets::from_genesis(&g))
+        let sets = founders_like(&ids);
+        (ids, sets)
     }
 
     fn admit(by: &Identity, who: &Identity, name: &str, pid: u8) -> SignedEntry {
@@ -356,6 +401,102 @@ mod tests {
         )
     }
 
+    /// The sets of founders `ids` (as `founders` makes them).
+    fn founders_like(ids: &[Identity]) -> MemberSets {
+        let g = Genesis {
+            consortium: "c".into(),
+            created_at: 0,
+            members: ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| Member {
+                    name: format!("m{i}"),
+                    role: Role::Lender,
+                    key: id.public(),
+                })
+                .collect(),
+            policy: Policy {
+                epoch_length: LEN,
+                ..Policy::default()
+            },
+        };
+        MemberSets::from_genesis(&g)
+    }
+
+    fn rotation(current: &Identity, next: &Identity, new_signs: &Identity) -> SignedEntry {
+        sign_entry(
+            Entry::KeyRotated {
+                party: current.party_id(),
+                new_key: next.public(),
+                compromised_since: None,
+            },
+            &[current, new_signs],
+        )
+    }
+
+    #[test]
+    fn a_members_rotation_holds_from_the_next_epoch_and_its_votes_follow_the_key() {
+        let (ids, mut sets) = founders(4);
+        let next = ids[0].rotated(&mut OsRng);
+        let other = Identity::generate(&mut OsRng);
+        let entries = [
+            // Not signed by the new key: ignored.
+            (2, rotation(&ids[0], &next, &other)),
+            // Onto another member's key: ignored.
+            (2, rotation(&ids[1], &ids[2], &ids[2])),
+            (3, rotation(&ids[0], &next, &next)),
+            // A second one while the first waits: ignored.
+            (4, rotation(&ids[0], &other, &other)),
+        ];
+        sets.replay(entries.iter().map(|(h, e)| (*h, e)));
+        let me = ids[0].party_id();
+        assert!(
+            sets.keys_at(7).contains(&(me, ids[0].public().sign)),
+            "epoch 0: the old key"
+        );
+        assert!(
+            sets.keys_at(8).contains(&(me, next.public().sign)),
+            "epoch 1: the new key"
+        );
+        assert!(!sets
+            .keys_at(8)
+            .iter()
+            .any(|(_, k)| *k == ids[0].public().sign));
+        assert!(!sets
+            .keys_at(8)
+            .iter()
+            .any(|(_, k)| *k == other.public().sign));
+        assert_eq!(sets.keys_at(8).len(), 4);
+        assert_eq!(sets.tenures[1].rotations.len(), 0);
+
+        // In epoch 1 the member votes with its new key; the old one counts
+        // for nothing. Admitting m4 takes m0's vote (3 of 4).
+        let new = Identity::generate(&mut OsRng);
+        let later = [
+            (9, admit(&ids[1], &new, "m4", 1)),
+            (10, vote(&ids[2], 1, true)),
+            (11, vote(&ids[0], 1, true)),
+        ];
+        let replayed = |extra: &[(u64, SignedEntry)]| {
+            let mut sets = founders_like(&ids);
+            sets.replay(
+                entries
+                    .iter()
+                    .chain(&later)
+                    .chain(extra)
+                    .map(|(h, e)| (*h, e)),
+            );
+            sets
+        };
+        assert_eq!(
+            replayed(&[]).keys_at(16).len(),
+            4,
+            "the retired key's vote did not count"
+        );
+        let sets = replayed(&[(12, vote(&next, 1, true))]);
+        assert_eq!(sets.keys_at(16).len(), 5, "the new key's vote did");
+    }
+
     #[test]
     fn an_admission_holds_from_the_epoch_after_two_thirds_approve() {
         let (ids, mut sets) = founders(4);
@@ -375,7 +516,9 @@ mod tests {
         );
         assert_eq!(sets.keys_at(15).len(), 4);
         assert_eq!(sets.keys_at(16).len(), 5);
-        assert!(sets.keys_at(16).contains(&new.public().sign));
+        assert!(sets
+            .keys_at(16)
+            .contains(&(new.party_id(), new.public().sign)));
     }
 
     #[test]
@@ -441,6 +584,8 @@ mod tests {
         assert!(!sets.changes[0].admitted);
         assert_eq!(sets.keys_at(15).len(), 4);
         assert_eq!(sets.keys_at(16).len(), 3);
-        assert!(!sets.keys_at(16).contains(&ids[3].public().sign));
+        assert!(!sets
+            .keys_at(16)
+            .contains(&(ids[3].party_id(), ids[3].public().sign)));
     }
 }

@@ -153,13 +153,14 @@ pub fn check_proof(sets: &MemberSets, want: &Id, v: &Value) -> Result<Proven> {
     if proven.height == 0 {
         return Err(bad("block 0 is checked by its hash, not a certificate"));
     }
-    let keys_at = |h: u64| -> std::result::Result<Vec<[u8; 32]>, String> {
-        let keys = sets.keys_at(h);
-        if keys.is_empty() {
-            return Err(format!("no members are known for block {h}"));
-        }
-        Ok(keys)
-    };
+    let keys_at =
+        |h: u64| -> std::result::Result<Vec<credence_node::consensus::MemberKey>, String> {
+            let keys = sets.keys_at(h);
+            if keys.is_empty() {
+                return Err(format!("no members are known for block {h}"));
+            }
+            Ok(keys)
+        };
     credence_node::consensus::check_header_chain(
         &credence_node::consensus::namespace(&sets.consortium),
         &chain,

@@ -7,6 +7,7 @@
 //! every founding member's public `node.json` and collects each one's
 //! signature over the genesis entry; a node runs only a fully signed genesis.
 mod furnishing;
+pub mod keys;
 pub mod operators;
 mod run;
 pub use credence_node::client_api::Lie;

@@ -1,6 +1,10 @@
 //! `credence node run`: a member's node with, for an agency that asks for
 //! it, the responder beside it, both under one health record so that a
 //! responder that fails stops the node rather than leave it healthy but mute.
+//!
+//! When the member's key rotation takes effect (the first block of the
+//! next epoch), the node stops and runs again with the new key, which is
+//! also its consensus and p2p identity (`super::keys::member_identity`).
 use super::{read_info, GenesisFile, NodeInfo};
 use crate::error::{ApiError, Result};
 use crate::home::Home;
@@ -39,8 +43,26 @@ pub fn run(
     opts: RunOptions,
     starting: impl FnOnce(&Starting<'_>),
 ) -> Result<()> {
+    let mut starting = Some(starting);
+    loop {
+        match run_once(home, genesis, passphrase, opts, &mut starting)? {
+            service::Stopped::Asked => return Ok(()),
+            service::Stopped::KeyRotated { epoch } => {
+                tracing::info!(epoch, "running again with the member's new key");
+            }
+        }
+    }
+}
+
+fn run_once(
+    home: &Path,
+    genesis: &Path,
+    passphrase: &Secret<String>,
+    opts: RunOptions,
+    starting: &mut Option<impl FnOnce(&Starting<'_>)>,
+) -> Result<service::Stopped> {
     let h = Home::new(home);
-    let me = h.unlock(passphrase)?;
+    let identity = super::keys::member_identity(&h, passphrase)?;
     let info = read_info(&h)?;
     let g = GenesisFile::read(genesis)?;
     let signed = g.signed_entry()?;
@@ -57,7 +79,7 @@ pub fn run(
     let stop = Arc::new(AtomicBool::new(false));
     let health = Health::new(stop.clone());
     let responder = if opts.auto_answer {
-        let (identity, stop, file) = (me.identity.clone(), stop.clone(), h.ledger());
+        let (identity, stop, file) = (identity.clone(), stop.clone(), h.ledger());
         let client = info.client(&identity)?;
         Some(health.spawn("responder", move || {
             crate::responder::run(&file, &identity, &client, &stop);
@@ -65,17 +87,19 @@ pub fn run(
     } else {
         None
     };
-    starting(&Starting {
-        info: &info,
-        founding: g.members.iter().any(|m| m.sign_key == info.sign_key),
-    });
+    if let Some(f) = starting.take() {
+        f(&Starting {
+            info: &info,
+            founding: g.members.iter().any(|m| m.sign_key == info.sign_key),
+        });
+    }
     // A lender's node furnishes what its officers send, as the member.
     let furnisher: Option<Arc<dyn credence_node::client_api::Furnisher>> = if info.role == "lender"
     {
         Some(Arc::new(super::furnishing::OfficerFurnishing {
             home: home.to_path_buf(),
-            identity: me.identity.clone(),
-            client: info.client(&me.identity)?,
+            identity: identity.clone(),
+            client: info.client(&identity)?,
         }))
     } else {
         None
@@ -83,7 +107,7 @@ pub fn run(
     let cfg = service::ServiceConfig {
         name: info.name.clone(),
         role: info.role.clone(),
-        identity: me.identity.clone(),
+        identity,
         home: home.to_path_buf(),
         consortium: g.consortium.clone(),
         created_at: g.created_at,

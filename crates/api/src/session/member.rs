@@ -51,17 +51,51 @@ impl MemberSession {
     /// Unlock the member's keystore in `home` and open its node's ledger.
     pub fn open(home: &Path, passphrase: &Secret<String>) -> Result<Self> {
         let h = Home::new(home);
-        let me = h.unlock(passphrase)?;
+        let identity = member::keys::member_identity(&h, passphrase)?;
         let info = member::read_info(&h)?;
-        let client = info.client(&me.identity)?;
+        let client = info.client(&identity)?;
         let view = LedgerView::open(&h.ledger())?;
         Ok(MemberSession {
             home: home.to_path_buf(),
             info,
-            identity: me.identity,
+            identity,
             client,
             view,
         })
+    }
+
+    /// Rotate the member's key: the new key is kept in the keystore before
+    /// the rotation is submitted (signed by the key in force and the new
+    /// one), and made current once final. It takes over at the next epoch,
+    /// when the running node restarts with it; until then the old key
+    /// signs. Returns the rotation's height and the epoch it takes effect.
+    pub fn rotate_key(&mut self, passphrase: &Secret<String>) -> Result<(u64, u64)> {
+        let h = Home::new(&self.home);
+        let a = h.unlock(passphrase)?;
+        if a.identity.public() != self.identity.public() || a.pending.is_some() {
+            return Err(member::keys::waiting());
+        }
+        let next = self.identity.rotated(&mut rand::rngs::OsRng);
+        h.stage_rotation(passphrase, &next)?;
+        let entry = crate::actions::rotate_key_entry(&self.identity, &next);
+        let height = match self.submit_final(entry) {
+            Ok(h) => h,
+            Err(e) => {
+                if matches!(e.code, ErrorCode::Rejected(_)) {
+                    h.abandon_rotation(passphrase)?;
+                }
+                return Err(e);
+            }
+        };
+        h.finish_rotation(passphrase)?;
+        let epoch =
+            read::member_key_from_epoch(&self.view, &next.public().sign)?.ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "the rotation is final but this member's ledger does not hold it",
+                )
+            })?;
+        Ok((height, epoch))
     }
 
     pub fn info(&self) -> &NodeInfo {

@@ -423,25 +423,31 @@ impl SealedRecord {
         if self.recipients.is_empty() {
             return Err(no_recipients());
         }
-        let mine = me.key_id();
-        let mut candidates = self
-            .recipients
+        // My current key first, then the keys I held before a rotation.
+        let keys: Vec<&Identity> = std::iter::once(me).chain(me.earlier()).collect();
+        let mut candidates = keys
             .iter()
-            .chain(extra)
-            .filter(|w| w.key_id == mine)
+            .flat_map(|k| {
+                let id = k.key_id();
+                self.recipients
+                    .iter()
+                    .chain(extra)
+                    .filter(move |w| w.key_id == id)
+                    .map(move |w| (*k, w))
+            })
             .peekable();
         if candidates.peek().is_none() {
             return Err(CryptoError::NotARecipient);
         }
-        let sk = Secret::new(me.x25519_secret().to_bytes());
         let info = self.header.wrap_info();
         // Normally exactly one wrap names me; if a later-shared one also does,
         // a damaged wrap must not hide a good one, so try each in order.
-        for w in candidates {
+        for (holder, w) in candidates {
             // A wrong-length wrap cannot hold a content key; skip the X25519.
             if w.ciphertext.len() != WRAP_CT_LEN {
                 continue;
             }
+            let sk = Secret::new(holder.x25519_secret().to_bytes());
             if let Ok(pt) = hpke_open(&sk, &w.enc, &info, &w.key_id.0, &w.ciphertext) {
                 if let Ok(mut k) = <[u8; 32]>::try_from(pt.expose().as_slice()) {
                     let key = ContentKey(Secret::new(k));

@@ -485,3 +485,51 @@ fn an_erased_record_still_verifies_never_opens_and_pins_its_digest() {
         Err(CryptoError::BadSignature { .. })
     ));
 }
+
+#[test]
+fn a_rotated_identity_opens_what_was_sealed_to_its_earlier_keys_and_nothing_else() {
+    let author = Identity::generate(&mut OsRng);
+    let first = Identity::generate(&mut OsRng);
+    let second = first.rotated(&mut OsRng);
+    let third = second.rotated(&mut OsRng);
+    let stranger = Identity::generate(&mut OsRng);
+    let pt = b"sealed before the rotations".to_vec();
+    let (old, _) = seal(&author, [1u8; 32], &pt, &[first.public()], &mut OsRng).unwrap();
+    let (mid, _) = seal(&author, [2u8; 32], &pt, &[second.public()], &mut OsRng).unwrap();
+    let (new, _) = seal(&author, [3u8; 32], &pt, &[third.public()], &mut OsRng).unwrap();
+
+    // Without its earlier keys, the current key opens only what names it.
+    assert_eq!(
+        third.clone().open_all(&[&old, &mid, &new]),
+        [false, false, true]
+    );
+    let holding = third
+        .clone()
+        .with_earlier(vec![second.clone(), first.clone()]);
+    assert_eq!(holding.party_id(), first.party_id());
+    for rec in [&old, &mid, &new] {
+        assert_eq!(rec.open(&holding, &[]).unwrap().expose(), &pt);
+    }
+    // Earlier keys are for opening only: they never make another party's
+    // record open.
+    let (theirs, _) = seal(&author, [4u8; 32], &pt, &[stranger.public()], &mut OsRng).unwrap();
+    assert!(matches!(
+        theirs.open(&holding, &[]),
+        Err(CryptoError::NotARecipient)
+    ));
+    // Earlier keys do not nest: an earlier key's own earlier keys are dropped.
+    let nested = third.with_earlier(vec![second.with_earlier(vec![first])]);
+    assert_eq!(nested.earlier().len(), 1);
+    assert!(nested.earlier()[0].earlier().is_empty());
+    assert!(old.open(&nested, &[]).is_err());
+}
+
+trait OpenAll {
+    fn open_all(self, recs: &[&SealedRecord]) -> Vec<bool>;
+}
+
+impl OpenAll for Identity {
+    fn open_all(self, recs: &[&SealedRecord]) -> Vec<bool> {
+        recs.iter().map(|r| r.open(&self, &[]).is_ok()).collect()
+    }
+}

@@ -14,9 +14,15 @@ pub struct EpochMember {
 pub fn members_at_epoch(view: &Ledger, epoch: u64) -> Result<Vec<EpochMember>, LedgerError> {
     let conn = view.conn();
     let mut st = conn.prepare(
-        "SELECT party, name, role, sign_pk, enc_pk, address FROM members
-         WHERE from_epoch <= ?1 AND (until_epoch IS NULL OR until_epoch > ?1)
-         ORDER BY since, name",
+        // A member's key in `epoch`: the latest rotation in force by then
+        // (`member_keys`), else the key it joined with.
+        "SELECT m.party, m.name, m.role,
+                COALESCE(k.sign_pk, m.sign_pk), COALESCE(k.enc_pk, m.enc_pk), m.address
+         FROM members m
+         LEFT JOIN member_keys k ON k.party = m.party AND k.from_epoch =
+             (SELECT MAX(from_epoch) FROM member_keys WHERE party = m.party AND from_epoch <= ?1)
+         WHERE m.from_epoch <= ?1 AND (m.until_epoch IS NULL OR m.until_epoch > ?1)
+         ORDER BY m.since, m.name",
     )?;
     let rows = st.query_map([epoch as i64], |r| {
         let role: String = r.get(2)?;
@@ -37,24 +43,28 @@ pub fn members_at_epoch(view: &Ledger, epoch: u64) -> Result<Vec<EpochMember>, L
 }
 
 /// The accepted entries that found the consortium and change its members
-/// (genesis, proposals, votes) by id and height, in ledger order: what a
+/// (genesis, proposals, votes, members' key rotations) by id and height, in ledger order: what a
 /// light client replays to learn each epoch's members.
 pub fn membership_entries(view: &Ledger) -> Result<Vec<(Id, u64)>, LedgerError> {
     let mut st = view.conn().prepare(
         "SELECT entry_id, height FROM entries
          WHERE kind IN ('genesis', 'member-proposed', 'member-vote')
+            OR entry_id IN (SELECT entry_id FROM member_keys WHERE entry_id IS NOT NULL)
          ORDER BY height, idx",
     )?;
     let rows = st.query_map([], |r| Ok((id32(r.get(0)?)?, r.get::<_, i64>(1)? as u64)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Whether an approved membership change waits for a later epoch.
+/// Whether an approved membership change, or a member's key rotation,
+/// waits for a later epoch (so leaders fill the epoch's remaining heights
+/// even with nothing to order).
 pub fn membership_change_pending(view: &Ledger) -> Result<bool, LedgerError> {
     let conn = view.conn();
     Ok(conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM membership_proposals, chain
-         WHERE status = 'approved' AND effective_epoch > chain.epoch)",
+         WHERE status = 'approved' AND effective_epoch > chain.epoch)
+         OR EXISTS(SELECT 1 FROM member_keys WHERE applied = 0)",
         [],
         |r| r.get(0),
     )?)

@@ -10,6 +10,58 @@ pub fn member(view: &Ledger, p: &PartyId) -> Result<Option<MemberRow>, LedgerErr
     Ok(rules::member(view.conn(), p)?)
 }
 
+/// The member whose current signing key `key` is (after a rotation, its
+/// party is not the key's own id).
+pub fn member_of_sign_key(view: &Ledger, key: &[u8; 32]) -> Result<Option<MemberRow>, LedgerError> {
+    let party: Option<Vec<u8>> = view
+        .conn()
+        .query_row(
+            "SELECT party FROM members WHERE sign_pk = ?1",
+            [&key[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match party {
+        None => Ok(None),
+        Some(p) => member(view, &PartyId(id32(p)?)),
+    }
+}
+
+/// Whether `p` is or was a member (admitted, in force or removed).
+pub fn was_member(view: &Ledger, p: &PartyId) -> Result<bool, LedgerError> {
+    Ok(view.conn().query_row(
+        "SELECT EXISTS(SELECT 1 FROM members WHERE party = ?1)",
+        [&p.0[..]],
+        |r| r.get(0),
+    )?)
+}
+
+/// The epoch from which a member's rotation makes `key` its key, if a
+/// rotation (final, waiting or in force) names it.
+pub fn member_key_from_epoch(view: &Ledger, key: &[u8; 32]) -> Result<Option<u64>, LedgerError> {
+    Ok(view
+        .conn()
+        .query_row(
+            "SELECT from_epoch FROM member_keys WHERE sign_pk = ?1 AND entry_id IS NOT NULL",
+            [&key[..]],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .map(|e| e as u64))
+}
+
+/// The member that signs with `key` in `epoch` (a block's proposer).
+pub fn member_with_key_at_epoch(
+    view: &Ledger,
+    key: &[u8; 32],
+    epoch: u64,
+) -> Result<Option<PartyId>, LedgerError> {
+    Ok(super::members_at_epoch(view, epoch)?
+        .into_iter()
+        .find(|m| m.member.key.sign == *key)
+        .map(|m| m.member.party))
+}
+
 pub fn subject_key(view: &Ledger, p: &PartyId) -> Result<Option<PublicIdentity>, LedgerError> {
     Ok(rules::subject_key(view.conn(), p)?)
 }

@@ -1,4 +1,4 @@
-//! A borrower's key rotation: the entry is signed by the current key and by
+//! Key rotation. A borrower's: the entry is signed by the current key and by
 //! the new one (so nobody rotates a key they do not hold, nor to a key they
 //! do not hold); from its block on, only the new key signs for the borrower
 //! and new records are sealed to it. The retired key is kept
@@ -31,12 +31,8 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
             );
         }
     }
-    if member(conn, party)?.is_some() {
-        return reject(
-            C::NotSupported,
-            "a member's key is also its consensus key, whose rotation is not supported yet: \
-             remove the member and admit its new key",
-        );
+    if let Some(m) = member(conn, party)? {
+        return rotate_member(cx, &m, new_key, compromised_since.is_some());
     }
     let current = need_subject(conn, party)?;
     cx.sign(&[(&current.sign, "current key"), (&new_key.sign, "new key")])?;
@@ -61,6 +57,113 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
     )?;
     if let Some(since) = compromised_since {
         declare_compromised(cx, party, &current, *since)?;
+    }
+    Ok(())
+}
+
+/// A member's rotation. Its key is also its consensus and p2p key, which
+/// every member must agree on for a whole epoch, so the new key takes over
+/// at the next epoch (`apply_due_member_keys`); until then the old key
+/// signs and votes. One rotation waits at a time.
+fn rotate_member(cx: &mut Apply, m: &MemberRow, new_key: &PublicIdentity, leaked: bool) -> R<()> {
+    let (conn, h) = (cx.conn, cx.h);
+    if leaked {
+        return reject(
+            C::NotSupported,
+            "a member's leaked key is declared by 2/3 of the members, which is not supported \
+             yet; rotate it, and propose the member's removal if its key signed for an attacker",
+        );
+    }
+    cx.sign(&[(&m.key.sign, "current key"), (&new_key.sign, "new key")])?;
+    let leaving: bool = conn.query_row(
+        "SELECT until_epoch IS NOT NULL FROM members WHERE party = ?1",
+        [&m.party.0[..]],
+        |r| r.get(0),
+    )?;
+    if leaving {
+        return reject(
+            C::NotSupported,
+            "a member whose removal is decided does not rotate",
+        );
+    }
+    let waiting: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM member_keys WHERE party = ?1 AND applied = 0)",
+        [&m.party.0[..]],
+        |r| r.get(0),
+    )?;
+    if waiting {
+        return reject(
+            C::AlreadyExists,
+            "a rotation of this member's key already waits for the next epoch",
+        );
+    }
+    if key_in_use(conn, new_key)? || member_key_known(conn, new_key)? {
+        return reject(
+            C::AlreadyExists,
+            "the new key is, or was, already some party's key: make a fresh one",
+        );
+    }
+    let epoch: i64 = conn.query_row("SELECT epoch FROM chain", [], |r| r.get(0))?;
+    // The key in force until now, noted once, so every epoch's set is known.
+    conn.execute(
+        "INSERT OR IGNORE INTO member_keys (party, from_epoch, sign_pk, enc_pk, key_id, entry_id, height, applied)
+         SELECT party, from_epoch, sign_pk, enc_pk, key_id, NULL, ?2, 1 FROM members WHERE party = ?1",
+        params![&m.party.0[..], h],
+    )?;
+    conn.execute(
+        "INSERT INTO member_keys (party, from_epoch, sign_pk, enc_pk, key_id, entry_id, height, applied)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+        params![
+            &m.party.0[..],
+            epoch + 1,
+            &new_key.sign[..],
+            &new_key.enc[..],
+            &key_id_of(&new_key.enc).0[..],
+            &cx.eid[..],
+            h
+        ],
+    )?;
+    Ok(())
+}
+
+fn member_key_known(conn: &Connection, k: &PublicIdentity) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM member_keys WHERE sign_pk = ?1 OR key_id = ?2)",
+        params![&k.sign[..], &key_id_of(&k.enc).0[..]],
+        |r| r.get(0),
+    )
+}
+
+/// At the first block of an epoch: members whose rotation takes effect now
+/// sign with the new key from this block on, and the old key is retired
+/// (refused as a signer, never anyone's key again).
+pub(crate) fn apply_due_member_keys(conn: &Connection, height: u64) -> rusqlite::Result<()> {
+    let due: Vec<(Vec<u8>, i64)> = {
+        let mut st = conn.prepare(
+            "SELECT party, from_epoch FROM member_keys
+             WHERE applied = 0 AND from_epoch <= (SELECT epoch FROM chain) ORDER BY party",
+        )?;
+        let v = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        v
+    };
+    for (party, from) in due {
+        conn.execute(
+            "INSERT INTO retired_keys (party, sign_pk, enc_pk, key_id, until_height)
+             SELECT party, sign_pk, enc_pk, key_id, ?2 FROM members WHERE party = ?1",
+            params![&party[..], height as i64],
+        )?;
+        conn.execute(
+            "UPDATE members SET (sign_pk, enc_pk, key_id) =
+               (SELECT sign_pk, enc_pk, key_id FROM member_keys WHERE party = ?1 AND from_epoch = ?2)
+             WHERE party = ?1",
+            params![&party[..], from],
+        )?;
+        conn.execute(
+            "UPDATE member_keys SET applied = 1 WHERE party = ?1 AND from_epoch = ?2",
+            params![&party[..], from],
+        )?;
     }
     Ok(())
 }

@@ -27,7 +27,7 @@ mod state;
 pub(crate) use deferred::Deferred;
 pub use inputs::{check_target, derive_inputs, inputs_from_ids};
 pub(crate) use inputs::{predicate_inputs, target_tradeline};
-pub(crate) use keys::key_in_use;
+pub(crate) use keys::{apply_due_member_keys, key_in_use};
 use state::*;
 pub use state::{
     chain, frozen_since, has_live_consent, latest_score, live_records, member, overdue_dispute,

@@ -79,12 +79,10 @@ pub fn caller(
     acting: Option<(&PartyId, &Operators)>,
 ) -> Result<Option<Caller>, Reply> {
     let sql = storage;
-    let party = credence_crypto::keys::party_id_of(key);
-    if read::member(l, &party)
-        .map_err(sql)?
-        .is_some_and(|m| m.key.sign == *key)
-    {
-        return Ok(Some(Caller::Member(party)));
+    // A member signs with its current key, which after a rotation is not
+    // the key its party id was made from.
+    if let Some(m) = read::member_of_sign_key(l, key).map_err(sql)? {
+        return Ok(Some(Caller::Member(m.party)));
     }
     // A borrower signs with their current key, which after a rotation is
     // not the key their party id was made from.
@@ -331,7 +329,7 @@ pub const MAX_PROOFS: usize = 256;
 
 /// Entry kinds every caller may have proven: the consortium's founding and
 /// its membership changes, which a light client replays to learn the
-/// members of each epoch.
+/// members of each epoch (with the members' key rotations, below).
 const PUBLIC_KINDS: [&str; 3] = ["genesis", "member-proposed", "member-vote"];
 
 /// An accepted entry with what proves its place: the Merkle path to its
@@ -419,7 +417,14 @@ fn proof_of(
         .ok_or_else(not_found)?;
     let (block, _) = l.block(height).map_err(storage)?.ok_or_else(not_found)?;
     let signed = block.entries.get(index).ok_or_else(not_found)?;
-    let public = PUBLIC_KINDS.contains(&signed.entry.kind());
+    let public = PUBLIC_KINDS.contains(&signed.entry.kind())
+        || match &signed.entry {
+            // A member's key rotation changes who certifies later epochs.
+            credence_ledger::Entry::KeyRotated { party, .. } => {
+                read::was_member(l, party).map_err(storage)?
+            }
+            _ => false,
+        };
     let shown = public
         || match caller {
             None => false,

@@ -2,6 +2,11 @@
 //! a block's digest, its link to the previous block, and the finalization's
 //! signatures against the members of its epoch.
 use super::*;
+use credence_crypto::PartyId;
+
+/// A member of a block's epoch: its party and the key it signs with in that
+/// epoch (after a rotation, not the key the party id was made from).
+pub type MemberKey = (PartyId, [u8; 32]);
 
 /// The verifier of finalization certificates for a validator set.
 pub fn verifier(namespace: &[u8], keys: &[[u8; 32]]) -> Option<Scheme> {
@@ -22,7 +27,7 @@ pub fn check_certificate(
     block: &credence_ledger::Block,
     cert: &credence_ledger::Certificate,
     prev: Option<&credence_ledger::Certificate>,
-    keys: &[[u8; 32]],
+    keys: &[MemberKey],
 ) -> Result<(), String> {
     // The header's root must be the entries' (a ledger file's block could
     // carry entries other than those its header commits to).
@@ -40,7 +45,7 @@ pub fn check_header_certificate(
     header: &credence_ledger::BlockHeader,
     cert: &credence_ledger::Certificate,
     prev: Option<&credence_ledger::Certificate>,
-    keys: &[[u8; 32]],
+    keys: &[MemberKey],
 ) -> Result<(), String> {
     let Digested {
         parent: parent_digest,
@@ -71,7 +76,7 @@ struct Digested<'c> {
 fn header_digest<'c>(
     header: &credence_ledger::BlockHeader,
     cert: &'c credence_ledger::Certificate,
-    keys: &[[u8; 32]],
+    keys: &[MemberKey],
 ) -> Result<Digested<'c>, String> {
     let credence_ledger::Certificate::Consensus {
         parent_digest,
@@ -85,9 +90,9 @@ fn header_digest<'c>(
             header.height
         ));
     };
-    let proposer = keys
+    let (_, proposer) = keys
         .iter()
-        .find(|k| credence_crypto::keys::party_id_of(k) == header.proposer)
+        .find(|(party, _)| *party == header.proposer)
         .ok_or_else(|| format!("block {}: the proposer is not a member", header.height))?;
     let d = block::block_digest(
         parent_digest,
@@ -112,14 +117,14 @@ fn header_digest<'c>(
 /// A finalization over `digest` carrying 2f+1 valid signatures of `keys`.
 fn check_finalization(
     namespace: &[u8],
-    keys: &[[u8; 32]],
+    keys: &[MemberKey],
     bytes: &[u8],
     digest: &[u8; 32],
 ) -> Result<(), String> {
     use commonware_codec::Decode as _;
     use commonware_cryptography::certificate::Verifier as _;
-    let scheme =
-        verifier(namespace, keys).ok_or("the member keys are not a valid validator set")?;
+    let scheme = verifier(namespace, &keys.iter().map(|(_, k)| *k).collect::<Vec<_>>())
+        .ok_or("the member keys are not a valid validator set")?;
     let f = simplex::types::Finalization::<Scheme, commonware_cryptography::sha256::Digest>::decode_cfg(
         Bytes::copy_from_slice(bytes),
         &scheme.certificate_codec_config(),
@@ -147,7 +152,7 @@ pub const MAX_CHAIN: usize = 64;
 pub fn check_header_chain(
     namespace: &[u8],
     chain: &[(credence_ledger::BlockHeader, credence_ledger::Certificate)],
-    keys_at: &dyn Fn(u64) -> Result<Vec<[u8; 32]>, String>,
+    keys_at: &dyn Fn(u64) -> Result<Vec<MemberKey>, String>,
 ) -> Result<[u8; 32], String> {
     if chain.is_empty() || chain.len() > MAX_CHAIN {
         return Err(format!(

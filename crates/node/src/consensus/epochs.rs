@@ -96,7 +96,14 @@ pub fn epoch_validators(
                 .address
                 .as_deref()
                 .and_then(|a| a.parse().ok())
-                .or_else(|| founders.iter().find(|f| f.key == key).map(|f| f.p2p))
+                // A founder keeps its address through key rotations: found
+                // by its party (its founding key's id).
+                .or_else(|| {
+                    founders
+                        .iter()
+                        .find(|f| credence_crypto::keys::party_id_of(&f.key) == m.member.party)
+                        .map(|f| f.p2p)
+                })
                 .unwrap_or_else(|| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
             Validator { key, p2p }
         })

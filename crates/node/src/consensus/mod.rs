@@ -13,7 +13,7 @@ mod certificate;
 pub mod epochs;
 
 pub use certificate::{
-    check_certificate, check_header_certificate, check_header_chain, verifier, MAX_CHAIN,
+    check_certificate, check_header_certificate, check_header_chain, verifier, MemberKey, MAX_CHAIN,
 };
 use epochs::initial_epochs;
 
