@@ -748,6 +748,7 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
         head(&dir, "agency").0,
         restarted.elapsed().as_secs_f64()
     );
+    a_founder_rotates_its_key(&dir);
     let members = run_json(&["node", "members", "--home", &homes[0], "--json"]);
     let mut names: Vec<&str> = members["members"]
         .as_array()
@@ -771,6 +772,77 @@ fn members_are_admitted_and_removed_by_two_thirds_at_epoch_boundaries() {
     }
     drop(children);
     drop(f);
+}
+
+/// bank-a rotates its key while the consortium runs: final at once, in force
+/// from the next epoch, when its node restarts itself with the new key
+/// (consensus and p2p included) and goes on proposing and certifying; its
+/// node then refuses the old key, and a borrower's light client proves an
+/// entry of the new epoch against bank-a's new key.
+fn a_founder_rotates_its_key(dir: &Path) {
+    use credence_api::history::history;
+    use credence_api::profile::Profile;
+    let old = identity(dir, "bank-a");
+    let r = run_json(&[
+        "key",
+        "rotate",
+        "--home",
+        dir.join("bank-a").to_str().unwrap(),
+        "--json",
+    ]);
+    let from = r["effective_epoch"].as_u64().unwrap();
+    let new = identity(dir, "bank-a");
+    assert_eq!(new.party_id(), old.party_id());
+    assert_ne!(new.public(), old.public(), "the keystore holds the new key");
+    wait_until("the rotation's epoch at every member", 120, || {
+        ["regulator", "agency", "bank-a", "bank-c"]
+            .iter()
+            .all(|n| height(dir, n) >= from * EPOCH)
+    });
+    // Blocks bank-a proposes in the new epoch carry its party; bank-a's
+    // node signs them with the new key, or no member would certify them.
+    let lender = client_for(dir, "bank-a", new.clone());
+    let mut enrolled = None;
+    wait_until("a block bank-a proposes with its new key", 120, || {
+        let s = Identity::generate(&mut rand::rngs::OsRng);
+        if let Ok(mut r) = lender.submit(&[actions::enrol(&s, &new)], Duration::from_secs(20)) {
+            if let Some(Some(Receipt::Final { entry_id, .. })) = r.pop() {
+                enrolled.get_or_insert((s, entry_id));
+            }
+        }
+        let l = Ledger::open_read_only(&dir.join("regulator").join("ledger.db")).unwrap();
+        let top = l.head().unwrap().unwrap().height;
+        (from * EPOCH..=top)
+            .any(|h| l.block(h).unwrap().unwrap().0.header.proposer == new.party_id())
+    });
+    match client_for(dir, "bank-a", old).get("/v1/me/consents") {
+        Err(NodeError::Api { code, message, .. }) => {
+            assert_eq!(
+                code,
+                credence_ledger::ErrorCode::Unauthenticated,
+                "{message}"
+            );
+            assert!(message.contains("retired"), "{message}");
+        }
+        other => panic!("the retired key was served: {other:?}"),
+    }
+    let (s, entry) = enrolled.expect("an enrolment in the new epoch");
+    let profile = Profile::read(&dir.join("profile.json")).unwrap();
+    let h = history(&s, &profile).unwrap();
+    let p = h
+        .entries
+        .iter()
+        .find(|p| p.entry_id == entry)
+        .expect("the enrolment is proven");
+    assert!(p.height >= from * EPOCH, "{}", p.height);
+    assert!(h
+        .sets
+        .keys_at(p.height)
+        .contains(&(new.party_id(), new.public().sign)));
+    assert!(h
+        .members
+        .iter()
+        .all(|m| m.missing.is_empty() && m.refused.is_empty()));
 }
 
 /// A borrower with a profile of the founders only proves an entry final in
