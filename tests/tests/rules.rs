@@ -1379,8 +1379,22 @@ fn an_erased_record_leaves_every_answer_and_store_and_the_chain_still_verifies()
     );
 
     // Seven years on, any member may erase on retention (here bank-b, which
-    // neither furnished the income nor can read it).
+    // neither furnished the income nor can read it). A node's own sweep
+    // takes the records its member furnished, and the regulator's every one.
     w.advance(2557 * DAY);
+    let now = w.now();
+    let swept = |who: &Identity| credence_api::retention::due_for(w.view(who), who, now).unwrap();
+    let all = read::records_past_retention(w.view(&a), now, 10_000).unwrap();
+    assert!(!all.is_empty());
+    assert!(swept(&a).iter().all(|r| r.furnisher == a.party_id()));
+    assert!(!swept(&a).is_empty());
+    assert!(swept(&b).iter().all(|r| r.furnisher == b.party_id()));
+    assert_eq!(
+        swept(&reg).len(),
+        all.len(),
+        "the regulator's node sweeps every record due"
+    );
+    assert!(swept(&reg).iter().any(|r| r.record_id == w.income));
     w.ok(erase(&w, &b, &w.income.clone(), ErasureGrounds::Retention));
 
     for n in ["regulator", "agency", "bank-a", "bank-b"] {

@@ -24,6 +24,7 @@ pub mod own;
 pub mod profile;
 pub mod reads;
 pub mod responder;
+pub mod retention;
 pub mod scoring;
 pub mod session;
 #[cfg(test)]

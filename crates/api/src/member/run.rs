@@ -1,5 +1,6 @@
 //! `credence node run`: a member's node with, for an agency that asks for
-//! it, the responder beside it, both under one health record so that a
+//! it, the responder beside it, and the retention sweep (`crate::retention`),
+//! all under one health record so that a
 //! responder that fails stops the node rather than leave it healthy but mute.
 //!
 //! When the member's key rotation takes effect (the first block of the
@@ -87,6 +88,20 @@ fn run_once(
     } else {
         None
     };
+    // Records past retention are erased without anyone running a command.
+    let sweeper = {
+        let (identity, stop, file) = (identity.clone(), stop.clone(), h.ledger());
+        let client = info.client(&identity)?;
+        health.spawn("retention", move || {
+            crate::retention::run(
+                &file,
+                &identity,
+                &client,
+                &stop,
+                crate::retention::SWEEP_EVERY,
+            );
+        })?
+    };
     if let Some(f) = starting.take() {
         f(&Starting {
             info: &info,
@@ -126,5 +141,6 @@ fn run_once(
     if let Some(t) = responder {
         let _ = t.join();
     }
+    let _ = sweeper.join();
     Ok(r?)
 }

@@ -23,9 +23,6 @@ use std::time::Duration;
 /// How long a membership entry may take to become final.
 const FINAL_WAIT: Duration = Duration::from_secs(60);
 
-/// Most records one retention sweep erases (run it again for more).
-const MAX_SWEEP: usize = 10_000;
-
 pub struct MemberSession {
     home: PathBuf,
     info: NodeInfo,
@@ -201,46 +198,10 @@ impl MemberSession {
     /// Erase every record past the genesis policy's retention, in parts of
     /// 64 with `progress(done, total)`; the records erased. Records another
     /// member erased meanwhile are skipped, not counted as failures.
-    pub fn erase_expired(&self, mut progress: impl FnMut(usize, usize)) -> Result<Vec<Id>> {
-        let due = read::records_past_retention(&self.view, unix_now(), MAX_SWEEP)?;
-        let total = due.len();
-        progress(0, total);
-        let mut erased = Vec::with_capacity(total);
-        for part in due.chunks(64) {
-            let entries = part
-                .iter()
-                .map(|r| {
-                    crate::actions::erase_record(
-                        &self.view,
-                        &self.identity,
-                        &r.record_id,
-                        ErasureGrounds::Retention,
-                    )
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let receipts = self.client.submit(&entries, FINAL_WAIT)?;
-            for (receipt, rec) in receipts.into_iter().zip(part) {
-                let Some(receipt) = receipt else {
-                    return Err(ApiError::new(
-                        ErrorCode::Timeout,
-                        format!(
-                            "{} of {total} records erased; the rest were not final within {} s (run it again: nothing is erased twice)",
-                            erased.len(),
-                            FINAL_WAIT.as_secs()
-                        ),
-                    ));
-                };
-                match desk::settled(receipt) {
-                    Ok(_) => erased.push(rec.record_id),
-                    Err(e)
-                        if e.code
-                            == ErrorCode::Rejected(credence_ledger::RejectCode::AlreadyExists) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            progress(erased.len(), total);
-        }
-        Ok(erased)
+    pub fn erase_expired(&self, progress: impl FnMut(usize, usize)) -> Result<Vec<Id>> {
+        let due =
+            read::records_past_retention(&self.view, unix_now(), crate::retention::MAX_SWEEP)?;
+        crate::retention::erase_due(&self.view, &self.identity, &self.client, &due, progress)
     }
 
     /// Re-seal, as their furnisher, every record of this member's that a
