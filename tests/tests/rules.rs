@@ -1069,7 +1069,7 @@ fn membership_entries_are_checked_like_any_other() {
             .code,
         RejectCode::UnknownMember
     );
-    // Key rotation stays refused as not supported.
+    // A member's rotation signed by its current key alone (not the new one).
     let e = sign_entry(
         Entry::KeyRotated {
             party: reg.party_id(),
@@ -1078,7 +1078,7 @@ fn membership_entries_are_checked_like_any_other() {
         },
         &[&reg],
     );
-    assert_eq!(w.rejected(e).code, RejectCode::NotSupported);
+    assert_eq!(w.rejected(e).code, RejectCode::BadSignature);
 }
 
 #[test]
@@ -1581,6 +1581,27 @@ fn a_compromised_keys_records_are_resealed_by_furnisher_or_borrower_until_none_i
         actions::open_furnished(&next, &rec, &extra).unwrap();
         actions::open_furnished(&a, &rec, &extra).unwrap();
         assert!(actions::open_furnished(&s1, &rec, &extra).is_err());
+    }
+    // The superseded ciphertexts, which the leaked key opens, are gone from
+    // every member's file (entries and block bodies); only their digests stay.
+    for n in ["regulator", "agency", "bank-a", "bank-b"] {
+        let l =
+            credence_ledger::Ledger::open_read_only(&w.dir.path().join(format!("{n}.db"))).unwrap();
+        let top = l.head().unwrap().unwrap().height;
+        let stored: Vec<RecordFurnished> = (0..=top)
+            .flat_map(|h| l.block(h).unwrap().unwrap().0.entries)
+            .filter_map(|se| match se.entry {
+                Entry::RecordFurnished(r) if r.record_id == tl || r.record_id == inc => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stored.len(), 2);
+        for r in stored {
+            assert!(
+                matches!(r.sealed.ciphertext, Ciphertext::Erased { .. }),
+                "{n} keeps the ciphertext the leaked key opens"
+            );
+        }
     }
     for n in ["regulator", "agency", "bank-a", "bank-b"] {
         let path = w.dir.path().join(format!("{n}.db"));

@@ -385,8 +385,16 @@ impl Ledger {
             ],
         )?;
         for (se, v) in block.entries.iter().zip(&verdicts) {
-            if let (Entry::RecordErased { record_id, .. }, Ok(())) = (&se.entry, v) {
-                erase_stored_payload(&tx, record_id)?;
+            match (&se.entry, v) {
+                (Entry::RecordErased { record_id, .. }, Ok(())) => {
+                    erase_stored_payload(&tx, record_id, None)?;
+                }
+                // A re-seal supersedes the record's earlier ciphertexts, which
+                // a leaked key may open: only the new one is kept.
+                (Entry::RecordResealed { record_id, .. }, Ok(())) => {
+                    erase_stored_payload(&tx, record_id, Some(&entry_id(&se.entry)))?;
+                }
+                _ => {}
             }
         }
         tx.commit()?;
@@ -530,11 +538,16 @@ fn settle(
         .collect())
 }
 
-/// Replace the stored entries of an erased record (the furnished one and
-/// any re-seal, in `entries` and in their blocks' bodies) by the same
-/// entries with their ciphertext erased. The blocks' hashes and Merkle roots
-/// are unchanged: both commit to the digest that stays.
-fn erase_stored_payload(tx: &rusqlite::Transaction<'_>, record_id: &Id) -> Result<(), LedgerError> {
+/// Replace the stored entries of a record (the furnished one and any
+/// re-seal, in `entries` and in their blocks' bodies; all but `keep`) by the
+/// same entries with their ciphertext erased: every one when the record is
+/// erased, the superseded ones when it is re-sealed. The blocks' hashes and
+/// Merkle roots are unchanged: both commit to the digest that stays.
+fn erase_stored_payload(
+    tx: &rusqlite::Transaction<'_>,
+    record_id: &Id,
+    keep: Option<&Id>,
+) -> Result<(), LedgerError> {
     let mut stored: Vec<(Vec<u8>, i64, i64, Vec<u8>)> = Vec::new();
     {
         let mut st = tx.prepare(
@@ -552,6 +565,9 @@ fn erase_stored_payload(tx: &rusqlite::Transaction<'_>, record_id: &Id) -> Resul
         }
     }
     for (eid, height, idx, body) in stored {
+        if keep.is_some_and(|k| k[..] == eid[..]) {
+            continue;
+        }
         let se: SignedEntry = from_bytes("entry", &body)?;
         let of_record = match &se.entry {
             Entry::RecordFurnished(r) => r.record_id == *record_id,

@@ -213,8 +213,15 @@ pub fn verify_open(
     let stray: Option<(i64, i64)> = replay
         .conn()
         .query_row(
-            "SELECT height, idx FROM temp.erased_payloads
-             WHERE record_id NOT IN (SELECT record_id FROM erasures) ORDER BY height, idx LIMIT 1",
+            // Content may be missing where the chain erased the record, or
+            // where a later re-seal of it superseded it.
+            "SELECT p.height, p.idx FROM temp.erased_payloads p
+             WHERE p.record_id NOT IN (SELECT record_id FROM erasures)
+               AND NOT EXISTS (
+                 SELECT 1 FROM reseals s JOIN entries e ON e.entry_id = s.entry_id
+                 WHERE s.record_id = p.record_id
+                   AND (e.height > p.height OR (e.height = p.height AND e.idx > p.idx)))
+             ORDER BY p.height, p.idx LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -225,7 +232,7 @@ pub fn verify_open(
             height: height as u64,
             index: index as usize,
             kind: "record-furnished".into(),
-            why: "its sealed content is missing but the chain never erased the record".into(),
+            why: "its sealed content is missing but the chain never erased the record nor re-sealed it since".into(),
         });
     }
     for (table, key) in STATE_TABLES {
