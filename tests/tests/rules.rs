@@ -371,6 +371,101 @@ fn a_members_rotation_takes_effect_at_the_next_epoch_and_then_the_old_key_signs_
     }
 }
 
+/// A member's key leaked, and whoever holds it rotated the member to a key
+/// of their own. The member's people cannot outvote a key the attacker holds
+/// too, so 2/3 of the members replace it with a new key the member's people
+/// made (the request signed by that key): the waiting rotation is cancelled,
+/// from the decision the leaked key signs nothing, from the next epoch the
+/// new key is the member's, and every record sealed to the leaked key is
+/// listed for re-sealing.
+#[test]
+fn a_members_leaked_key_is_replaced_by_two_thirds_and_the_attackers_rotation_is_cancelled() {
+    use credence_ledger::encode::sign_rekey_request;
+    let mut w = world();
+    let (a, reg, ag, b) = (
+        w.bank_a.clone(),
+        w.regulator.clone(),
+        w.agency.clone(),
+        w.bank_b.clone(),
+    );
+    let party = a.party_id();
+    let consortium = read::chain(w.view(&reg)).unwrap().unwrap().0;
+    let attackers = a.rotated(&mut OsRng);
+    w.ok(actions::rotate_key_entry(&a, &attackers));
+    let mine = a.rotated(&mut OsRng);
+    let since = w.now() - 3_600;
+    let req = sign_rekey_request(&mine, &consortium, since);
+
+    // Refused: not signed by the new key; a key in use; a time to come; a
+    // request for another consortium.
+    let mut forged = req.clone();
+    forged.signature =
+        sign_rekey_request(&w.s2.clone().for_party(party), &consortium, since).signature;
+    let (_, e) = actions::propose_rekey(&reg, forged);
+    assert_eq!(w.rejected(e).code, RejectCode::BadSignature);
+    let taken = sign_rekey_request(&b.clone().for_party(party), &consortium, since);
+    let (_, e) = actions::propose_rekey(&reg, taken);
+    assert_eq!(w.rejected(e).code, RejectCode::AlreadyExists);
+    let (_, e) = actions::propose_rekey(
+        &reg,
+        sign_rekey_request(&mine, &consortium, w.now() + 3_600),
+    );
+    assert_eq!(w.rejected(e).code, RejectCode::Malformed);
+    let (_, e) = actions::propose_rekey(&reg, sign_rekey_request(&mine, "another", since));
+    assert_eq!(w.rejected(e).code, RejectCode::Malformed);
+
+    let (pid, e) = actions::propose_rekey(&reg, req);
+    w.ok(e);
+    w.ok(actions::vote_membership(&ag, &pid, true));
+    let decided = w.ok(actions::vote_membership(&b, &pid, true));
+    let epoch = decided / EPOCH;
+    let p = read::membership_proposals(w.view(&reg))
+        .unwrap()
+        .into_iter()
+        .find(|p| p.proposal_id == pid)
+        .unwrap();
+    assert_eq!(p.status, ProposalStatus::Approved);
+
+    // From the decision the leaked key signs nothing, not even a rotation.
+    let r = w.rejected(actions::vote_membership(&a, &[7; 32], true));
+    assert_eq!(r.code, RejectCode::BadSignature, "{r}");
+    assert!(r.message.contains("compromised"), "{r}");
+    let again = a.rotated(&mut OsRng);
+    assert_eq!(
+        w.rejected(actions::rotate_key_entry(&a, &again)).code,
+        RejectCode::BadSignature
+    );
+    // Every record sealed to the leaked key is listed.
+    let incidents = read::key_incidents(w.view(&reg), Some(&party)).unwrap();
+    assert_eq!(incidents.len(), 1);
+    assert!(!incidents[0].records.is_empty());
+    assert_eq!(incidents[0].remaining(), incidents[0].records.len());
+
+    // The next epoch: the new key is the member's, not the attacker's.
+    w.run_to_epoch_by(epoch + 1, &b);
+    let key_in = |w: &World, e: u64| {
+        read::members_at_epoch(w.view(&reg), e)
+            .unwrap()
+            .into_iter()
+            .find(|m| m.member.party == party)
+            .unwrap()
+            .member
+            .key
+    };
+    assert_eq!(key_in(&w, epoch), a.public());
+    assert_eq!(key_in(&w, epoch + 1), mine.public());
+    let (_, e) = actions::propose_removal(&attackers, &b.party_id());
+    let r = w.rejected(e);
+    assert_eq!(r.code, RejectCode::BadSignature, "{r}");
+    // The member signs with its new key (a proposal of its own).
+    let (_, e) = actions::propose_removal(&mine, &b.party_id());
+    w.ok(e);
+    for n in ["regulator", "agency", "bank-a", "bank-b"] {
+        let path = w.dir.path().join(format!("{n}.db"));
+        credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
+    }
+}
+
 /// A borrower's key rotation: both keys sign it; from its block on only the
 /// new key signs for the borrower and records are sealed to it; the retired
 /// key can still open what was sealed to it before.

@@ -7,12 +7,13 @@
 use crate::types::{Block, BlockHeader, Certificate, Entry, Id, JoinRequest, Member, SignedEntry};
 use crate::LedgerError;
 use credence_crypto::hash::digest;
-use credence_crypto::{Identity, PublicIdentity};
+use credence_crypto::{Identity, PartyId, PublicIdentity};
 use serde::{de::DeserializeOwned, Serialize};
 
 pub const ENTRY_SIG_DOMAIN: &[u8] = b"credence.entry.sig.v1";
 pub const BLOCK_SIG_DOMAIN: &[u8] = b"credence.block.sig.v1";
 pub const JOIN_SIG_DOMAIN: &[u8] = b"credence.join-request.sig.v1";
+pub const REKEY_SIG_DOMAIN: &[u8] = b"credence.rekey-request.sig.v1";
 const ENTRY_ID_DOMAIN: &[u8] = b"credence.entry.id.v1";
 const BLOCK_HASH_DOMAIN: &[u8] = b"credence.block.v1";
 
@@ -102,6 +103,36 @@ pub fn erased_entry(se: &SignedEntry) -> Option<SignedEntry> {
 /// What a candidate signs to ask to join: consortium, member, address.
 pub fn join_request_bytes(consortium: &str, member: &Member, address: &str) -> Vec<u8> {
     to_bytes(&(consortium, member, address))
+}
+
+/// What a member's new key signs to ask for it after a leak.
+pub fn rekey_request_bytes(
+    consortium: &str,
+    party: &PartyId,
+    new_key: &PublicIdentity,
+    compromised_since: u64,
+) -> Vec<u8> {
+    to_bytes(&(consortium, party, new_key, compromised_since))
+}
+
+/// A rekey request signed by the member's new key (`next`, an identity
+/// rotated from the member's: its party is the member's).
+pub fn sign_rekey_request(
+    next: &Identity,
+    consortium: &str,
+    compromised_since: u64,
+) -> crate::types::RekeyRequest {
+    let (party, new_key) = (next.party_id(), next.public());
+    crate::types::RekeyRequest {
+        consortium: consortium.to_string(),
+        party,
+        new_key,
+        compromised_since,
+        signature: next.sign(
+            REKEY_SIG_DOMAIN,
+            &rekey_request_bytes(consortium, &party, &new_key, compromised_since),
+        ),
+    }
 }
 
 /// A join request signed by the candidate's own key.

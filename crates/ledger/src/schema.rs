@@ -283,6 +283,10 @@ const MIGRATIONS: &[&str] = &[
         applied    INTEGER NOT NULL,
         PRIMARY KEY (party, from_epoch)
     );
+    -- A key declared compromised signs no entry from the declaration on
+    -- (a member's stays its consensus key until the next epoch).
+    ALTER TABLE key_incidents ADD COLUMN sign_pk BLOB;
+    CREATE INDEX key_incidents_sign ON key_incidents(sign_pk);
     "#,
 ];
 

@@ -357,6 +357,23 @@ pub enum MembershipChange {
     Remove {
         party: PartyId,
     },
+    /// A member's key leaked as of `compromised_since`: 2/3 of the members
+    /// replace it with the new key of the request (signed by that key, which
+    /// the member's own people generated), from the next epoch. Appended, so
+    /// the earlier variants keep their tags.
+    Rekey(RekeyRequest),
+}
+
+/// A member's request for a new key after its key leaked, signed by the new
+/// key (see `encode::rekey_request_bytes`); any member in force proposes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RekeyRequest {
+    pub consortium: String,
+    pub party: PartyId,
+    pub new_key: PublicIdentity,
+    /// Unix seconds: from when the old key may have signed for an attacker.
+    pub compromised_since: u64,
+    pub signature: Signature,
 }
 
 /// A candidate's request to join: who, in which role, where its node listens

@@ -60,13 +60,17 @@ impl World {
     pub fn height(&self) -> u64 {
         self.view(&self.regulator).head().unwrap().unwrap().height
     }
-    /// Submit filler entries (new borrowers enrolled by bank-b) until the
+    /// Submit filler entries (new borrowers enrolled by bank-a) until the
     /// next block is the first of `epoch`.
     pub fn run_to_epoch(&mut self, epoch: u64) {
         let lender = self.bank_a.clone();
+        self.run_to_epoch_by(epoch, &lender);
+    }
+    /// The same, the borrowers enrolled by `lender`.
+    pub fn run_to_epoch_by(&mut self, epoch: u64, lender: &Identity) {
         while self.height() + 1 < epoch * EPOCH {
             let s = Identity::generate(&mut OsRng);
-            self.ok(actions::enrol(&s, &lender));
+            self.ok(actions::enrol(&s, lender));
         }
     }
     pub fn view(&self, who: &Identity) -> &Ledger {

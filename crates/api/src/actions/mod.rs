@@ -120,6 +120,21 @@ pub fn propose_removal(proposer: &Identity, party: &PartyId) -> (Id, SignedEntry
     (proposal_id, e)
 }
 
+/// Propose replacing a member's leaked key with the new key of `request`
+/// (which that key signed); 2/3 of the members decide, as for an admission.
+pub fn propose_rekey(proposer: &Identity, request: RekeyRequest) -> (Id, SignedEntry) {
+    let proposal_id = new_id();
+    let e = sign_entry(
+        Entry::MemberProposed {
+            proposal_id,
+            proposer: proposer.party_id(),
+            change: MembershipChange::Rekey(request),
+        },
+        &[proposer],
+    );
+    (proposal_id, e)
+}
+
 /// A member's vote on a membership proposal.
 pub fn vote_membership(voter: &Identity, proposal_id: &Id, approve: bool) -> SignedEntry {
     sign_entry(

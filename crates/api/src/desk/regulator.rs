@@ -42,6 +42,11 @@ pub fn change_text(view: &Ledger, change: &credence_ledger::types::MembershipCha
             r.address
         ),
         MembershipChange::Remove { party } => format!("remove {}", party_name(view, party)),
+        MembershipChange::Rekey(r) => format!(
+            "replace {}'s key, leaked since {}",
+            party_name(view, &r.party),
+            crate::demo::civil_date(r.compromised_since).0
+        ),
     }
 }
 

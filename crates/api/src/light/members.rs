@@ -16,7 +16,10 @@
 //! epochs are checked against the new key.
 use credence_crypto::keys::verify;
 use credence_crypto::{PartyId, PublicIdentity};
-use credence_ledger::encode::{entry_bytes, join_request_bytes, ENTRY_SIG_DOMAIN, JOIN_SIG_DOMAIN};
+use credence_ledger::encode::{
+    entry_bytes, join_request_bytes, rekey_request_bytes, ENTRY_SIG_DOMAIN, JOIN_SIG_DOMAIN,
+    REKEY_SIG_DOMAIN,
+};
 use credence_ledger::types::{
     Entry, Genesis, Id, MembershipChange, ProposalStatus, Role, SignedEntry,
 };
@@ -220,6 +223,28 @@ impl MemberSets {
                             }
                             *party
                         }
+                        MembershipChange::Rekey(req) => {
+                            let signed = verify(
+                                &req.new_key.sign,
+                                REKEY_SIG_DOMAIN,
+                                &rekey_request_bytes(
+                                    &req.consortium,
+                                    &req.party,
+                                    &req.new_key,
+                                    req.compromised_since,
+                                ),
+                                &req.signature,
+                            )
+                            .is_ok();
+                            if req.consortium != self.consortium
+                                || self.in_force(&req.party, epoch).is_none()
+                                || self.tenures.iter().any(|t| t.holds_or_held(&req.new_key))
+                                || !signed
+                            {
+                                continue;
+                            }
+                            req.party
+                        }
                     };
                     if open.values().any(|o| o.party == party) {
                         continue;
@@ -328,6 +353,14 @@ impl MemberSets {
                         epoch: effective,
                         height,
                     });
+                }
+                MembershipChange::Rekey(req) => {
+                    // A rotation the leaked key made that still waits is
+                    // cancelled; the request's key holds from the next epoch.
+                    if let Some(t) = self.tenures.iter_mut().find(|t| t.party == req.party) {
+                        t.rotations.retain(|(from, _)| *from <= epoch);
+                        t.rotations.push((effective, req.new_key));
+                    }
                 }
                 MembershipChange::Remove { party } => {
                     if in_force.iter().all(|p| p == party) {
@@ -495,6 +528,56 @@ mod tests {
         );
         let sets = replayed(&[(12, vote(&next, 1, true))]);
         assert_eq!(sets.keys_at(16).len(), 5, "the new key's vote did");
+    }
+
+    #[test]
+    fn a_leaked_members_key_replaced_by_two_thirds_cancels_the_attackers_rotation() {
+        let ids: Vec<Identity> = (0..4).map(|_| Identity::generate(&mut OsRng)).collect();
+        let attackers = ids[0].rotated(&mut OsRng);
+        let mine = ids[0].rotated(&mut OsRng);
+        let req = credence_ledger::encode::sign_rekey_request(&mine, "c", 0);
+        let rekey = |by: &Identity, req: credence_ledger::types::RekeyRequest| {
+            sign_entry(
+                Entry::MemberProposed {
+                    proposal_id: [9; 32],
+                    proposer: by.party_id(),
+                    change: MembershipChange::Rekey(req),
+                },
+                &[by],
+            )
+        };
+        let mut forged = req.clone();
+        forged.signature = ids[1].sign(REKEY_SIG_DOMAIN, b"not the request");
+        let entries = [
+            (2, rotation(&ids[0], &attackers, &attackers)),
+            // Not signed by the new key: ignored, so the votes count for nothing.
+            (3, rekey(&ids[1], forged)),
+            (4, vote(&ids[2], 9, true)),
+            (5, vote(&ids[3], 9, true)),
+        ];
+        let mut sets = founders_like(&ids);
+        sets.replay(entries.iter().map(|(h, e)| (*h, e)));
+        assert!(sets
+            .keys_at(8)
+            .contains(&(ids[0].party_id(), attackers.public().sign)));
+
+        let entries = [
+            (2, rotation(&ids[0], &attackers, &attackers)),
+            (3, rekey(&ids[1], req)),
+            (4, vote(&ids[2], 9, true)),
+            (5, vote(&ids[3], 9, true)),
+        ];
+        let mut sets = founders_like(&ids);
+        sets.replay(entries.iter().map(|(h, e)| (*h, e)));
+        let at_8 = sets.keys_at(8);
+        assert!(
+            at_8.contains(&(ids[0].party_id(), mine.public().sign)),
+            "the request's key"
+        );
+        assert!(!at_8.iter().any(|(_, k)| *k == attackers.public().sign));
+        assert!(sets
+            .keys_at(7)
+            .contains(&(ids[0].party_id(), ids[0].public().sign)));
     }
 
     #[test]

@@ -179,15 +179,71 @@ fn declare_compromised(cx: &mut Apply, party: &PartyId, old: &PublicIdentity, si
         params![&party.0[..], h, ts, since as i64],
     )?;
     conn.execute(
-        "INSERT INTO key_incidents (party, key_id, since, entry_id, height, at, revoked_consents) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-        params![&party.0[..], &kid.0[..], since as i64, &cx.eid[..], h, ts, revoked as i64],
+        "INSERT INTO key_incidents (party, key_id, since, entry_id, height, at, revoked_consents, sign_pk) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+        params![&party.0[..], &kid.0[..], since as i64, &cx.eid[..], h, ts, revoked as i64, &old.sign[..]],
     )?;
+    list_records_sealed_to(conn, &kid, Some(party))
+}
+
+/// A member's key declared compromised by 2/3 of the members (`MembershipChange::Rekey`,
+/// approved by the vote `decided_by`): from now on the key signs no entry,
+/// a rotation it made that still waits is cancelled, the request's new key
+/// takes over at `effective` (the next epoch), and every record still
+/// sealed to the old key is listed for re-sealing by its furnisher.
+pub(crate) fn declare_member_compromised(
+    conn: &Connection,
+    req: &crate::types::RekeyRequest,
+    decided_by: &Id,
+    (h, ts, effective): (i64, i64, i64),
+) -> R<()> {
+    let party = &req.party;
+    let m = member(conn, party)?
+        .ok_or_else(|| Rejection::new(C::UnknownMember, "the member to re-key is not in force"))?;
+    if key_in_use(conn, &req.new_key)? || member_key_known(conn, &req.new_key)? {
+        return reject(
+            C::AlreadyExists,
+            "the new key is, or was, already some party's key",
+        );
+    }
+    conn.execute(
+        "DELETE FROM member_keys WHERE party = ?1 AND applied = 0",
+        [&party.0[..]],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO member_keys (party, from_epoch, sign_pk, enc_pk, key_id, entry_id, height, applied)
+         SELECT party, from_epoch, sign_pk, enc_pk, key_id, NULL, ?2, 1 FROM members WHERE party = ?1",
+        params![&party.0[..], h],
+    )?;
+    conn.execute(
+        "INSERT INTO member_keys (party, from_epoch, sign_pk, enc_pk, key_id, entry_id, height, applied)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+        params![
+            &party.0[..],
+            effective,
+            &req.new_key.sign[..],
+            &req.new_key.enc[..],
+            &key_id_of(&req.new_key.enc).0[..],
+            &decided_by[..],
+            h
+        ],
+    )?;
+    let kid = key_id_of(&m.key.enc);
+    conn.execute(
+        "INSERT INTO key_incidents (party, key_id, since, entry_id, height, at, revoked_consents, sign_pk) VALUES (?1,?2,?3,?4,?5,?6,0,?7)",
+        params![&party.0[..], &kid.0[..], req.compromised_since as i64, &decided_by[..], h, ts, &m.key.sign[..]],
+    )?;
+    list_records_sealed_to(conn, &kid, None)
+}
+
+/// List in `incident_records` every live record (of `subject`, or of all)
+/// whose current seal wraps the key `kid`.
+fn list_records_sealed_to(conn: &Connection, kid: &KeyId, subject: Option<&PartyId>) -> R<()> {
     let ids: Vec<Vec<u8>> = {
         let mut st = conn.prepare(
-            "SELECT record_id FROM records WHERE subject = ?1 AND status != 'erased' ORDER BY record_id",
+            "SELECT record_id FROM records WHERE (?1 IS NULL OR subject = ?1) AND status != 'erased' ORDER BY record_id",
         )?;
         let v = st
-            .query_map([&party.0[..]], |r| r.get(0))?
+            .query_map([subject.map(|p| p.0.to_vec())], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         v
     };
@@ -196,7 +252,7 @@ fn declare_compromised(cx: &mut Apply, party: &PartyId, old: &PublicIdentity, si
         let Some(seal) = current_seal(conn, &rid)? else {
             continue;
         };
-        if seal.recipients.iter().any(|w| w.key_id == kid) {
+        if seal.recipients.iter().any(|w| w.key_id == *kid) {
             conn.execute(
                 "INSERT INTO incident_records (key_id, record_id, resealed_height) VALUES (?1, ?2, NULL)",
                 params![&kid.0[..], &rid[..]],

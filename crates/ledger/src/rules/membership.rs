@@ -1,5 +1,6 @@
 //! The consortium itself: genesis, admitting and removing members by
-//! 2/3 vote at epoch boundaries, and key rotation (refused for now).
+//! 2/3 vote at epoch boundaries, and replacing a member's leaked key by the
+//! same vote (`Rekey`; the effect lives with the other key rules).
 use super::*;
 
 pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
@@ -125,6 +126,41 @@ pub(super) fn apply(cx: &mut Apply, entry: &Entry) -> R<()> {
                     }
                     ("remove", *party)
                 }
+                MembershipChange::Rekey(req) => {
+                    let (consortium, _, _) = chain(conn)?;
+                    if req.consortium != consortium {
+                        return reject(
+                            C::Malformed,
+                            format!("the rekey request is for consortium {:?}", req.consortium),
+                        );
+                    }
+                    if req.compromised_since > ctx.timestamp {
+                        return reject(
+                            C::Malformed,
+                            "a key cannot be declared compromised as of a time after the proposal's block",
+                        );
+                    }
+                    need_member(conn, &req.party, "member to re-key")?;
+                    if super::keys::key_in_use(conn, &req.new_key)? {
+                        return reject(
+                            C::AlreadyExists,
+                            "the new key is, or was, already some party's key: make a fresh one",
+                        );
+                    }
+                    candidate_sig = Some(Deferred::Signature {
+                        signer: req.new_key.sign,
+                        domain: crate::encode::REKEY_SIG_DOMAIN,
+                        msg: Arc::new(crate::encode::rekey_request_bytes(
+                            &req.consortium,
+                            &req.party,
+                            &req.new_key,
+                            req.compromised_since,
+                        )),
+                        sig: req.signature,
+                        who: "member's new key",
+                    });
+                    ("rekey", req.party)
+                }
             };
             cx.sign(&[(&p.key.sign, "proposer")])?;
             cx.deferred.extend(candidate_sig);
@@ -237,6 +273,14 @@ pub(super) fn cast_vote(
                 )
                 .map_err(|_| Rejection::new(C::AlreadyExists, format!("{} is already a member", m.name)))?;
             }
+            MembershipChange::Rekey(req) => {
+                super::keys::declare_member_compromised(
+                    conn,
+                    &req,
+                    proposal_id,
+                    (ctx.height as i64, ctx.timestamp as i64, effective),
+                )?;
+            }
             MembershipChange::Remove { party } => {
                 let left: i64 = conn.query_row(
                     &format!("SELECT COUNT(*) FROM {in_force} WHERE party != ?1"),
@@ -252,7 +296,7 @@ pub(super) fn cast_vote(
                 )?;
             }
         }
-        debug_assert!(kind == "admit" || kind == "remove");
+        debug_assert!(kind == "admit" || kind == "remove" || kind == "rekey");
         conn.execute(
             "UPDATE membership_proposals SET status = 'approved', decided_height = ?2, effective_epoch = ?3 WHERE proposal_id = ?1",
             params![&proposal_id[..], ctx.height as i64, effective],

@@ -138,6 +138,16 @@ impl Apply<'_> {
             );
         }
         for ((pk, who), sig) in signers.iter().zip(sigs) {
+            let leaked: bool = self
+                .conn
+                .prepare_cached("SELECT EXISTS(SELECT 1 FROM key_incidents WHERE sign_pk = ?1)")?
+                .query_row([&pk[..]], |r| r.get(0))?;
+            if leaked {
+                return reject(
+                    C::BadSignature,
+                    format!("the {who}'s key was declared compromised: it signs nothing more"),
+                );
+            }
             self.deferred.push(Deferred::Signature {
                 signer: **pk,
                 domain: ENTRY_SIG_DOMAIN,
