@@ -63,17 +63,35 @@ pub(crate) enum NodeCmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Propose admitting a candidate (its join request) or removing a member;
-    /// it takes effect at the next epoch once 2/3 of the members approve.
+    /// As a member whose key leaked: make a new key (kept in the keystore
+    /// as pending) and sign a request for it; give the file to another
+    /// member, who proposes it (`propose --rekey`). Once 2/3 approve, the
+    /// leaked key signs nothing, and from the next epoch the node runs with
+    /// the new key.
+    RekeyRequest {
+        #[arg(long)]
+        home: PathBuf,
+        /// Leaked as of: unix seconds, or a UTC date YYYY-MM-DD.
+        #[arg(long)]
+        since: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Propose admitting a candidate (its join request), removing a member,
+    /// or replacing a member's leaked key (its rekey request); it takes
+    /// effect at the next epoch once 2/3 of the members approve.
     Propose {
         #[arg(long)]
         home: PathBuf,
         /// A candidate's join request file.
-        #[arg(long, conflicts_with = "remove", required_unless_present = "remove")]
+        #[arg(long, conflicts_with_all = ["remove", "rekey"], required_unless_present_any = ["remove", "rekey"])]
         admit: Option<PathBuf>,
         /// The name of the member to remove.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "rekey")]
         remove: Option<String>,
+        /// A member's rekey request file (its key leaked).
+        #[arg(long)]
+        rekey: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },

@@ -451,7 +451,7 @@ pub(crate) fn incident(
 }
 
 /// `--since`: unix seconds, or a UTC date `YYYY-MM-DD` (its midnight).
-fn parse_since(s: &str) -> Result<u64> {
+pub(crate) fn parse_since(s: &str) -> Result<u64> {
     let s = s.trim();
     if let Ok(t) = s.parse::<u64>() {
         return Ok(t);

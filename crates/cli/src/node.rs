@@ -168,23 +168,46 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             );
             Ok(0)
         }
+        NodeCmd::RekeyRequest { home, since, out } => {
+            let since = crate::borrower::parse_since(&since)?;
+            let req =
+                member::keys::RekeyRequestFile::create(&Home::new(&home), &passphrase()?, since)?;
+            std::fs::write(&out, serde_json::to_string_pretty(&req)? + "\n")
+                .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!(
+                "wrote {}; the new key waits in the keystore. Another member proposes it with \
+                 `credence node propose --rekey {}`; once 2/3 approve, the leaked key signs \
+                 nothing, and from the next epoch this node runs with the new key",
+                out.display(),
+                out.display()
+            );
+            Ok(0)
+        }
         NodeCmd::Propose {
             home,
             admit,
             remove,
+            rekey,
             json,
         } => {
             let me = MemberSession::open(&home, &passphrase()?)?;
-            let outcome = match (admit, remove) {
-                (Some(file), None) => {
+            let outcome = match (admit, remove, rekey) {
+                (None, None, Some(file)) => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let req: member::keys::RekeyRequestFile = serde_json::from_str(&text)
+                        .with_context(|| format!("{} is not a rekey request", file.display()))?;
+                    me.propose_rekey(&req)?
+                }
+                (Some(file), None, None) => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("reading {}", file.display()))?;
                     let req: member::JoinRequestFile = serde_json::from_str(&text)
                         .with_context(|| format!("{} is not a join request", file.display()))?;
                     me.propose_admission(&req)?
                 }
-                (None, Some(name)) => me.propose_removal(&name)?,
-                _ => bail!("give --admit FILE or --remove NAME"),
+                (None, Some(name), None) => me.propose_removal(&name)?,
+                _ => bail!("give --admit FILE, --remove NAME or --rekey FILE"),
             };
             report_membership(&outcome, json)
         }

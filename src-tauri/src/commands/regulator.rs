@@ -39,10 +39,14 @@ pub async fn regulator_home(state: State<'_, AppState>, buckets: usize) -> UiRes
                     .map_err(credence_api::ApiError::from)?
                     .iter()
                     .map(|i| IncidentDto {
+                        // A borrower's demo label, or a member's name.
                         subject_label: book
                             .iter()
                             .find(|(_, p)| *p == i.party)
-                            .map(|(l, _)| l.clone()),
+                            .map(|(l, _)| l.clone())
+                            .or_else(|| {
+                                read::member(view, &i.party).ok().flatten().map(|m| m.name)
+                            }),
                         summary: i.into(),
                     })
                     .collect()

@@ -83,7 +83,7 @@ export function incidentsPanel(incidents: Incident[]): HTMLElement {
   const body = incidents.length
     ? h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": "Key incidents" },
       h("table", { class: "table", id: "reg-incidents" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Borrower"), h("th", {}, "Leaked since"), h("th", {}, "Declared"), h("th", {}, "Signed since"), h("th", {}, "Records re-sealed"), h("th", {}, "Readable only by the leaked key"))),
+        h("thead", {}, h("tr", {}, h("th", {}, "Whose key"), h("th", {}, "Leaked since"), h("th", {}, "Declared"), h("th", {}, "Signed since"), h("th", {}, "Records re-sealed"), h("th", {}, "Readable only by the leaked key"))),
         h("tbody", {}, ...incidents.map((i) => h("tr", { "data-party": i.party, "data-remaining": String(i.remaining), "data-records": String(i.records) },
           h("td", { class: "mono", title: i.party }, i.subject_label ?? shortId(i.party)),
           h("td", {}, formatTime(i.since)),

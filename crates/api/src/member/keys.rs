@@ -54,6 +54,73 @@ fn key_in_force(l: &Ledger, me: &Identity) -> Result<Option<[u8; 32]>> {
         .map(|m| m.member.key.sign))
 }
 
+/// A member's request for a new key after its key leaked (`credence node
+/// rekey-request`), as a file: the readable fields and the signed request.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RekeyRequestFile {
+    pub consortium: String,
+    pub member: String,
+    pub party: String,
+    pub compromised_since: u64,
+    /// The canonical encoding of the signed request (hex); what the ledger checks.
+    pub request: String,
+}
+
+impl RekeyRequestFile {
+    /// Make a new key for the member in `home`, keep it in the keystore as
+    /// pending (it becomes the member's key once 2/3 approve and the next
+    /// epoch starts; the node then runs with it), and sign the request.
+    pub fn create(
+        home: &Home,
+        passphrase: &Secret<String>,
+        compromised_since: u64,
+    ) -> Result<Self> {
+        if compromised_since > credence_ledger::clock::unix_now() {
+            return Err(ApiError::invalid(
+                "--since is in the future: a key is declared leaked as of a time already past",
+            ));
+        }
+        let a = home.unlock(passphrase)?;
+        if a.pending.is_some() {
+            return Err(waiting());
+        }
+        let info = super::read_info(home)?;
+        let path = home.ledger();
+        let consortium = read::chain(&Ledger::open_read_only(&path)?)?
+            .ok_or_else(|| ApiError::not_found("this member's ledger holds no genesis yet"))?
+            .0;
+        let next = a.identity.rotated(&mut rand::rngs::OsRng);
+        home.stage_rotation(passphrase, &next)?;
+        let req =
+            credence_ledger::encode::sign_rekey_request(&next, &consortium, compromised_since);
+        Ok(RekeyRequestFile {
+            consortium,
+            member: info.name,
+            party: req.party.to_hex(),
+            compromised_since,
+            request: hex::encode(credence_ledger::encode::to_bytes(&req)),
+        })
+    }
+
+    /// The request itself; the readable fields must agree with it.
+    pub fn request(&self) -> Result<credence_ledger::types::RekeyRequest> {
+        let bytes = hex::decode(&self.request)
+            .map_err(|_| ApiError::invalid("the rekey request's `request` is not hex"))?;
+        let req: credence_ledger::types::RekeyRequest =
+            credence_ledger::encode::from_bytes("rekey request", &bytes)?;
+        if req.consortium != self.consortium
+            || req.party.to_hex() != self.party
+            || req.compromised_since != self.compromised_since
+        {
+            return Err(ApiError::invalid(
+                "the rekey request's readable fields do not match what it signs",
+            ));
+        }
+        Ok(req)
+    }
+}
+
 /// The refusal when a rotation already waits.
 pub(crate) fn waiting() -> ApiError {
     ApiError::new(

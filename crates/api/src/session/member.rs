@@ -127,6 +127,19 @@ impl MemberSession {
         self.outcome(pid, action, height)
     }
 
+    /// Propose replacing a member's leaked key with the new key its request
+    /// carries (2/3 decide; from the decision the leaked key signs nothing).
+    pub fn propose_rekey(
+        &self,
+        file: &member::keys::RekeyRequestFile,
+    ) -> Result<MembershipOutcome> {
+        let req = file.request()?;
+        let action = format!("replace {}'s leaked key", file.member);
+        let (pid, e) = crate::actions::propose_rekey(&self.identity, req);
+        let height = self.submit_final(e)?;
+        self.outcome(pid, action, height)
+    }
+
     /// Propose removing the member in force named `name`.
     pub fn propose_removal(&self, name: &str) -> Result<MembershipOutcome> {
         let m = read::members(&self.view)?
