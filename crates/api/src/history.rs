@@ -115,6 +115,11 @@ fn proofs(client: &NodeClient, ids: &[Id], bytes: &mut usize) -> Vec<(Id, Result
     out
 }
 
+/// How often, and how long apart, members that did not know the key yet
+/// are asked again while too few answered.
+const BEHIND_RETRIES: usize = 8;
+const BEHIND_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Ask f+1 members (in the profile's order, skipping those that do not
 /// answer, until f+1 did) for their lists: the membership entries, and with
 /// `mine` the entries about the caller.
@@ -131,15 +136,11 @@ fn ask_quorum(
     // enrolled or rotated it) is passed over like an unreachable one; only
     // when no member knows it is that the answer.
     let mut unknown: Option<ApiError> = None;
-    for m in &profile.members {
-        if answered.len() == want {
-            break;
-        }
-        let mut check = MemberCheck {
-            name: m.name.clone(),
-            ..Default::default()
-        };
-        let asked = profile.connect(&m.name, me).and_then(|c| {
+    // Members passed over as not knowing the key yet: asked again, a few
+    // times, while too few answered (one block behind is a moment).
+    let mut behind: Vec<usize> = Vec::new();
+    let ask = |m: &crate::profile::ProfileMember| {
+        profile.connect(&m.name, me).and_then(|c| {
             let listed = if mine {
                 Some(c.get("/v1/me/entries").map_err(ApiError::from)?)
             } else {
@@ -147,32 +148,65 @@ fn ask_quorum(
             };
             let membership = c.get("/v1/membership").map_err(ApiError::from)?;
             Ok((listed, membership, c))
-        });
-        match asked {
-            Ok((listed, membership, client)) => {
-                bytes += membership.to_string().len();
-                let ids = match listed {
-                    Some(v) => {
-                        bytes += v.to_string().len();
-                        entry_ids(&v)?
-                    }
-                    None => Vec::new(),
-                };
-                check.listed = ids.len();
-                answered.push(Answered {
-                    at: members.len(),
-                    client,
-                    listed: ids.into_iter().collect(),
-                    membership: entry_ids(&membership)?.into_iter().collect(),
-                });
+        })
+    };
+    for (round, pass) in std::iter::once(None)
+        .chain((0..BEHIND_RETRIES).map(Some))
+        .enumerate()
+    {
+        let todo: Vec<usize> = match pass {
+            None => (0..profile.members.len()).collect(),
+            Some(_) => std::mem::take(&mut behind),
+        };
+        if round > 0 {
+            if todo.is_empty() || answered.len() == want {
+                break;
             }
-            Err(e) if e.code == ErrorCode::NotAMember => {
-                check.unreachable = Some(format!("does not know this key yet: {}", e.message));
-                unknown.get_or_insert(e);
-            }
-            Err(e) => check.unreachable = Some(e.message),
+            std::thread::sleep(BEHIND_WAIT);
         }
-        members.push(check);
+        for i in todo {
+            if answered.len() == want {
+                break;
+            }
+            let m = &profile.members[i];
+            let mut check = MemberCheck {
+                name: m.name.clone(),
+                ..Default::default()
+            };
+            match ask(m) {
+                Ok((listed, membership, client)) => {
+                    bytes += membership.to_string().len();
+                    let ids = match listed {
+                        Some(v) => {
+                            bytes += v.to_string().len();
+                            entry_ids(&v)?
+                        }
+                        None => Vec::new(),
+                    };
+                    check.listed = ids.len();
+                    let at = members
+                        .iter()
+                        .position(|c| c.name == m.name)
+                        .unwrap_or(members.len());
+                    answered.push(Answered {
+                        at,
+                        client,
+                        listed: ids.into_iter().collect(),
+                        membership: entry_ids(&membership)?.into_iter().collect(),
+                    });
+                }
+                Err(e) if e.code == ErrorCode::NotAMember => {
+                    check.unreachable = Some(format!("does not know this key yet: {}", e.message));
+                    unknown.get_or_insert(e);
+                    behind.push(i);
+                }
+                Err(e) => check.unreachable = Some(e.message),
+            }
+            match members.iter_mut().find(|c| c.name == m.name) {
+                Some(c) => *c = check,
+                None => members.push(check),
+            }
+        }
     }
     if answered.is_empty() {
         if let Some(e) = unknown {
