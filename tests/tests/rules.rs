@@ -335,17 +335,8 @@ fn a_members_rotation_takes_effect_at_the_next_epoch_and_then_the_old_key_signs_
         next.public()
     );
     // Each epoch's set keeps its key.
-    let key_in = |w: &World, e: u64| {
-        read::members_at_epoch(w.view(&a), e)
-            .unwrap()
-            .into_iter()
-            .find(|m| m.member.party == party)
-            .unwrap()
-            .member
-            .key
-    };
-    assert_eq!(key_in(&w, epoch), a.public());
-    assert_eq!(key_in(&w, epoch + 1), next.public());
+    assert_eq!(w.member_key_at(&party, epoch), a.public());
+    assert_eq!(w.member_key_at(&party, epoch + 1), next.public());
     // Never a key again, for anyone.
     assert_eq!(
         w.rejected(actions::rotate_key_entry(
@@ -365,10 +356,7 @@ fn a_members_rotation_takes_effect_at_the_next_epoch_and_then_the_old_key_signs_
         opened.1 += actions::open_furnished(&next, &rec, &extra).is_ok() as usize;
     }
     assert!(opened.0 > opened.1 && opened.1 >= 1, "{opened:?}");
-    for n in ["regulator", "agency", "bank-a", "bank-b"] {
-        let path = w.dir.path().join(format!("{n}.db"));
-        credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
-    }
+    w.verify_all();
 }
 
 /// A member's key leaked, and whoever holds it rotated the member to a key
@@ -443,27 +431,15 @@ fn a_members_leaked_key_is_replaced_by_two_thirds_and_the_attackers_rotation_is_
 
     // The next epoch: the new key is the member's, not the attacker's.
     w.run_to_epoch_by(epoch + 1, &b);
-    let key_in = |w: &World, e: u64| {
-        read::members_at_epoch(w.view(&reg), e)
-            .unwrap()
-            .into_iter()
-            .find(|m| m.member.party == party)
-            .unwrap()
-            .member
-            .key
-    };
-    assert_eq!(key_in(&w, epoch), a.public());
-    assert_eq!(key_in(&w, epoch + 1), mine.public());
+    assert_eq!(w.member_key_at(&party, epoch), a.public());
+    assert_eq!(w.member_key_at(&party, epoch + 1), mine.public());
     let (_, e) = actions::propose_removal(&attackers, &b.party_id());
     let r = w.rejected(e);
     assert_eq!(r.code, RejectCode::BadSignature, "{r}");
     // The member signs with its new key (a proposal of its own).
     let (_, e) = actions::propose_removal(&mine, &b.party_id());
     w.ok(e);
-    for n in ["regulator", "agency", "bank-a", "bank-b"] {
-        let path = w.dir.path().join(format!("{n}.db"));
-        credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
-    }
+    w.verify_all();
 }
 
 /// A borrower's key rotation: both keys sign it; from its block on only the
@@ -1359,10 +1335,7 @@ fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() 
             .len(),
         1
     );
-    for n in ["regulator", "agency", "bank-a", "bank-b"] {
-        let path = w.dir.path().join(format!("{n}.db"));
-        credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
-    }
+    w.verify_all();
 }
 
 /// Erasure (GDPR Art. 17, FCRA §605): a lawful request the regulator
@@ -1698,8 +1671,5 @@ fn a_compromised_keys_records_are_resealed_by_furnisher_or_borrower_until_none_i
             );
         }
     }
-    for n in ["regulator", "agency", "bank-a", "bank-b"] {
-        let path = w.dir.path().join(format!("{n}.db"));
-        credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
-    }
+    w.verify_all();
 }

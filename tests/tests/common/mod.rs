@@ -1,11 +1,11 @@
 //! A small consortium in a temporary folder, with a clock the test controls.
 #![allow(dead_code)]
 use credence_api::actions::{self, TradelineInput};
-use credence_crypto::{Identity, PartyId};
+use credence_crypto::{Identity, PartyId, PublicIdentity};
 use credence_ledger::clock::{Clock, ManualClock};
 use credence_ledger::encode::sign_entry;
 use credence_ledger::types::*;
-use credence_ledger::{Ledger, Rejection, SignedEntry};
+use credence_ledger::{read, Ledger, Rejection, SignedEntry};
 use credence_node::{LocalConsortium, Node, Receipt};
 use rand::rngs::OsRng;
 use std::sync::Arc;
@@ -72,6 +72,24 @@ impl World {
             let s = Identity::generate(&mut OsRng);
             self.ok(actions::enrol(&s, lender));
         }
+    }
+    /// Every member's file verifies from genesis.
+    pub fn verify_all(&self) {
+        for n in ["regulator", "agency", "bank-a", "bank-b"] {
+            let path = self.dir.path().join(format!("{n}.db"));
+            credence_ledger::verify::verify_file(&path, |_, _| {})
+                .unwrap_or_else(|e| panic!("{n}'s file: {e}"));
+        }
+    }
+    /// The key `party` (a member) signs with in `epoch`.
+    pub fn member_key_at(&self, party: &PartyId, epoch: u64) -> PublicIdentity {
+        read::members_at_epoch(self.view(&self.regulator), epoch)
+            .unwrap()
+            .into_iter()
+            .find(|m| m.member.party == *party)
+            .expect("a member in that epoch")
+            .member
+            .key
     }
     pub fn view(&self, who: &Identity) -> &Ledger {
         self.c.node(&who.party_id()).expect("a member").ledger()
