@@ -279,6 +279,22 @@ pub async fn own_incidents(state: State<'_, AppState>) -> UiResult<Vec<IncidentD
     .await
 }
 
+/// The keystore in `dir`, if it holds `party` (the open identity): its
+/// passphrase confirms a change to the key.
+fn keystore_of(
+    dir: &str,
+    p: &credence_api::Secret<String>,
+    party: credence_api::PartyId,
+) -> UiResult<Home> {
+    let home = Home::new(dir.trim());
+    if home.unlock(p)?.identity.party_id() != party {
+        return Err(UiError::bad_request(
+            "that keystore is not the open identity's",
+        ));
+    }
+    Ok(home)
+}
+
 /// Rotate my key (the keystore in `dir` is the open identity's; its
 /// passphrase confirms the change): a borrower's on the ledger, an
 /// operator's at their member's node.
@@ -298,12 +314,7 @@ pub async fn own_rotate_key(
                 "no identity is open; open yours first",
             ));
         };
-        let home = Home::new(dir.trim());
-        if home.unlock(&p)?.identity.party_id() != s.party() {
-            return Err(UiError::bad_request(
-                "that keystore is not the open identity's",
-            ));
-        }
+        let home = keystore_of(&dir, &p, s.party())?;
         Ok(KeyRotatedDto::from(s.rotate_key(&home, &p)?))
     })
     .await
@@ -332,12 +343,7 @@ pub async fn own_declare_leaked(
                 "only a borrower's own identity declares its key leaked here",
             ));
         };
-        let home = Home::new(dir.trim());
-        if home.unlock(&p)?.identity.party_id() != b.party() {
-            return Err(UiError::bad_request(
-                "that keystore is not the open identity's",
-            ));
-        }
+        let home = keystore_of(&dir, &p, b.party())?;
         let height = b.declare_compromise(&home, &p, since)?;
         let resealed = b.reseal_leaked(|_, _| {})?;
         Ok(LeakDeclaredDto { height, resealed })
