@@ -144,6 +144,11 @@ pub(crate) enum NodeCmd {
         /// Agencies: answer questions addressed to this member automatically.
         #[arg(long)]
         auto_answer: bool,
+        /// How many recent blocks the consensus store keeps (at least 32).
+        /// Older blocks stay in the ledger; a member further behind catches
+        /// up from the other members' ledgers.
+        #[arg(long, env = "CREDENCE_KEEP_BLOCKS", default_value_t = credence_api::member::DEFAULT_KEEP_BLOCKS)]
+        keep_blocks: u64,
         /// Test only: propose pending entries without the rules' filter (a faulty member).
         #[arg(long, hide = true)]
         unfiltered: bool,

@@ -118,6 +118,7 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
             home,
             genesis,
             auto_answer,
+            keep_blocks,
             unfiltered,
             lie,
         } => {
@@ -127,8 +128,16 @@ pub(crate) fn node_cmd(cmd: NodeCmd) -> Result<i32> {
                         .ok_or_else(|| ApiError::invalid("--lie must be hide, forge or fork"))
                 })
                 .transpose()?;
+            if keep_blocks < member::MIN_KEEP_BLOCKS {
+                return Err(ApiError::invalid(format!(
+                    "--keep-blocks must be at least {}: a member a little behind backfills from the blocks its peers keep",
+                    member::MIN_KEEP_BLOCKS
+                ))
+                .into());
+            }
             let opts = member::RunOptions {
                 auto_answer,
+                keep_blocks,
                 unfiltered,
                 lie,
             };

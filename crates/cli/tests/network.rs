@@ -88,6 +88,7 @@ fn start(dir: &Path, name: &str, extra: &[&str]) -> Member {
         .open(home.join("node.log"))
         .unwrap();
     bin()
+        .env("RUST_LOG", "warn,credence_node::consensus=info")
         .args(["node", "run", "--home"])
         .arg(&home)
         .arg("--genesis")
@@ -388,6 +389,8 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
     // 850 borrowers: over 2,000 records, each with its validity proof checked by every member.
+    // Each consensus store keeps only 32 recent blocks: a member away
+    // longer catches up from the others' ledgers.
     let demo = bin()
         .args([
             "demo",
@@ -397,6 +400,7 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
             "850",
             "--json",
         ])
+        .env("CREDENCE_KEEP_BLOCKS", "32")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -422,22 +426,28 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let extra: Vec<_> = (0..5)
-        .map(|i| {
-            actions::furnish_income(&view, &bank_a, &s1, 100_000 + i, "test", now)
-                .unwrap()
-                .1
-        })
-        .collect();
+    // One entry at a time (each waits to be final, so each takes a block),
+    // until the others hold none of the blocks bank-b lacks in their
+    // consensus stores: not in the 32 blocks kept, nor in marshal's cache of
+    // the current epoch (64 blocks here).
     let reg = client_for(&dir, "regulator", identity(&dir, "regulator"));
-    let r = reg.submit(&extra, Duration::from_secs(60)).unwrap();
-    assert!(
-        r.iter().all(|r| matches!(r, Some(Receipt::Final { .. }))),
-        "{r:?}"
-    );
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut extra = 0;
+    while extra < 5 || height(&dir, "regulator") < down + 160 {
+        assert!(
+            Instant::now() < deadline,
+            "the others did not move 160 blocks on: {} after {down}",
+            height(&dir, "regulator")
+        );
+        let e = actions::furnish_income(&view, &bank_a, &s1, 100_000 + extra, "test", now)
+            .unwrap()
+            .1;
+        let r = reg.submit(&[e], Duration::from_secs(60)).unwrap();
+        assert!(matches!(r[0], Some(Receipt::Final { .. })), "{r:?}");
+        extra += 1;
+    }
     assert!(height(&dir, "regulator") > at_kill);
-    // Let the demo's load run on a little longer, so bank-b restarts further behind.
-    std::thread::sleep(Duration::from_secs(2));
+    sync_refuses_forged_runs(&dir);
     let behind = height(&dir, "regulator") - down;
     let restarted = Instant::now();
     let _b = start(&dir, "bank-b", &[]);
@@ -446,6 +456,11 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
     });
     let secs = restarted.elapsed().as_secs_f64();
     eprintln!("bank-b caught up {behind} blocks in {secs:.1} s after restart");
+    let log = std::fs::read_to_string(dir.join("bank-b/node.log")).unwrap();
+    assert!(
+        log.contains("catching up from another member's ledger"),
+        "bank-b caught up through marshal, not the others' ledgers"
+    );
     let out = demo.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -455,7 +470,7 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["all_heads_equal"], true);
-    assert!(report["counts"]["records"].as_u64().unwrap() >= 2000 + 5);
+    assert!(report["counts"]["records"].as_u64().unwrap() >= 2000 + extra);
     assert_eq!(report["counts"]["answers"], 850);
     let heads: Vec<_> = MEMBERS.iter().map(|m| head(&dir, m)).collect();
     assert!(heads.windows(2).all(|w| w[0] == w[1]), "{heads:?}");
@@ -481,7 +496,114 @@ fn a_member_killed_under_load_catches_up_and_nothing_final_is_lost() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    consensus_stores_keep_only_recent_blocks(&dir);
     drop(c);
+}
+
+/// What a member catching up checks before applying blocks another member
+/// sent: bank-b's ledger (stopped, behind) against the regulator's blocks.
+fn sync_refuses_forged_runs(dir: &Path) {
+    use credence_node::consensus::{namespace, sync::check_run};
+    let mine = Ledger::open_read_only(&dir.join("bank-b/ledger.db")).unwrap();
+    let theirs = Ledger::open_read_only(&dir.join("regulator/ledger.db")).unwrap();
+    let head = mine.head().unwrap().unwrap().height;
+    let run: Vec<_> = (head + 1..=head + 40)
+        .map(|h| theirs.block(h).unwrap().unwrap())
+        .collect();
+    let ns = namespace("credence-demo");
+    let n = check_run(&mine, &ns, [0; 32], &run).unwrap();
+    assert!(n >= 1 && n <= run.len());
+    let refused = |bad: &[(Block, Certificate)], why: &str| {
+        let e = check_run(&mine, &ns, [0; 32], bad).unwrap_err();
+        assert!(e.contains(why), "{why}: {e}");
+    };
+    // A block's time changed: no longer the block the members finalized.
+    let mut bad = run.clone();
+    bad[0].0.header.timestamp += 1;
+    refused(&bad, "does not hash to its consensus digest");
+    // An entry left out.
+    let mut bad = run.clone();
+    match bad[0].0.entries.pop() {
+        Some(_) => {}
+        None => {
+            bad[0].0.entries = run
+                .iter()
+                .find(|b| !b.0.entries.is_empty())
+                .unwrap()
+                .0
+                .entries
+                .clone()
+        }
+    }
+    refused(&bad, "entries are not those its header commits to");
+    // A forged finalization.
+    let mut bad = run.clone();
+    let forged = bad.iter_mut().find_map(|(_, c)| match c {
+        Certificate::Consensus {
+            finalization: Some(f),
+            ..
+        } => Some(f),
+        _ => None,
+    });
+    let f = forged.unwrap();
+    let last = f.len() - 1;
+    f[last] ^= 1;
+    refused(&bad, "finalization");
+    // A gap, and a run nobody finalized.
+    refused(&run[1..], "does not follow");
+    let mut bad = run[..n].to_vec();
+    for (_, c) in &mut bad {
+        if let Certificate::Consensus { finalization, .. } = c {
+            *finalization = None;
+        }
+    }
+    refused(&bad, "no block in the run carries a finalization");
+}
+
+/// The consensus store keeps only the last blocks (32 here, in sections of
+/// 16): an early record's sealed content is in the ledger file, but no
+/// longer in any file of the consensus store.
+fn consensus_stores_keep_only_recent_blocks(dir: &Path) {
+    let home = dir.join("regulator");
+    let sections = std::fs::read_dir(home.join("consensus/marshal-finalized-blocks-values"))
+        .unwrap()
+        .count();
+    assert!(sections <= 5, "{sections} sections of blocks kept");
+    let l = Ledger::open_read_only(&home.join("ledger.db")).unwrap();
+    let head = l.head().unwrap().unwrap().height;
+    let (at, ct) = (1..=head)
+        .find_map(|h| {
+            let (b, _) = l.block(h).unwrap().unwrap();
+            b.entries.into_iter().find_map(|se| match se.entry {
+                Entry::RecordFurnished(r) => match r.sealed.ciphertext {
+                    credence_crypto::seal::Ciphertext::Kept(ct) => Some((h, ct)),
+                    _ => None,
+                },
+                _ => None,
+            })
+        })
+        .unwrap();
+    assert!(
+        at + 64 < head,
+        "the first record is at {at}, the head at {head}"
+    );
+    let needle = &ct[..ct.len().min(64)];
+    fn holds(path: &Path, needle: &[u8]) -> bool {
+        if path.is_dir() {
+            return std::fs::read_dir(path)
+                .unwrap()
+                .flatten()
+                .any(|e| holds(&e.path(), needle));
+        }
+        std::fs::read(path)
+            .map(|b| b.windows(needle.len()).any(|w| w == needle))
+            .unwrap_or(false)
+    }
+    assert!(holds(&home.join("ledger.db"), needle) || holds(&home.join("ledger.db-wal"), needle));
+    assert!(
+        !holds(&home.join("consensus"), needle),
+        "block {at}'s sealed content is still in the consensus store"
+    );
 }
 
 fn free_port() -> u16 {

@@ -29,8 +29,9 @@ pub enum Applied {
 pub struct Ledger {
     conn: Connection,
     path: Option<PathBuf>,
-    /// Re-applying a stored chain (`verify`): entries of erased records come
-    /// with their sealed content erased, which a new block may never carry.
+    /// Re-applying a stored chain (`verify`, or blocks synced from another
+    /// member): entries of erased records come with their sealed content
+    /// erased, which a new block may never carry.
     replaying: bool,
     /// A private copy this ledger was opened from (`open_snapshot`), removed
     /// when the ledger is dropped. Declared last: dropped after `conn`.
@@ -262,6 +263,26 @@ impl Ledger {
                 from_bytes("certificate", &c)?,
             ))),
         }
+    }
+
+    /// Store a block fetched from another member's ledger (a member catching
+    /// up past what its peers' consensus stores keep): `apply_block`, except
+    /// that an entry may carry its payload erased, as a later erasure or
+    /// re-seal left it at that member. The erased form commits to the same
+    /// digest, so the block checks the same; `credence verify` replays the
+    /// file and fails if a payload is missing that the chain never erased.
+    pub fn apply_synced_block(
+        &mut self,
+        block: &Block,
+        cert: &Certificate,
+    ) -> Result<Applied, LedgerError> {
+        self.conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS erased_payloads (record_id BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL)",
+        )?;
+        let was = std::mem::replace(&mut self.replaying, true);
+        let r = self.apply_block(block, cert);
+        self.replaying = was;
+        r
     }
 
     /// Store a finalized block with its certificate, in one transaction.

@@ -178,4 +178,21 @@ impl Node {
         }
         Ok(self.ledger.apply_block(block, cert)?)
     }
+
+    /// Store a block fetched from another member's ledger while catching up
+    /// (`consensus::sync`, which checked its certificate chain against the
+    /// members of its epoch): its entries are judged by the rules as any
+    /// finalized block's; erased payloads are accepted as the chain left them.
+    pub fn on_synced(&mut self, block: &Block, cert: &Certificate) -> Result<Applied, NodeError> {
+        let height = block.header.height;
+        if height == 0 || !matches!(cert, Certificate::Consensus { .. }) {
+            return Err(NodeError::Refused {
+                member: self.name.clone(),
+                height,
+                why: "a synced block must be above the genesis, with a consensus certificate"
+                    .into(),
+            });
+        }
+        Ok(self.ledger.apply_synced_block(block, cert)?)
+    }
 }

@@ -6,7 +6,12 @@
 //! transaction each, idempotent — and only then acknowledges them, so a crash
 //! at any point loses nothing and applies nothing twice.
 use crate::client_api::{self, ApiContext, ApiLimits};
-use crate::consensus::{self, app::Finalized, block::from_digest, ConsensusConfig, Validator};
+use crate::consensus::{
+    self,
+    app::{Delivery, Finalized},
+    block::from_digest,
+    ConsensusConfig, Validator,
+};
 use crate::health::Health;
 use crate::mempool::Mempool;
 use crate::{Node, NodeError, Receipt};
@@ -45,6 +50,9 @@ pub struct ServiceConfig {
     pub health: Arc<Health>,
     /// Furnishing for the member's officers (a lender's node).
     pub furnisher: Option<Arc<dyn client_api::Furnisher>>,
+    /// How many recent blocks the consensus store keeps
+    /// (`consensus::DEFAULT_KEEP_BLOCKS` unless the operator chose).
+    pub keep_blocks: u64,
 }
 
 /// Ledger block 0: the genesis entry, at the consortium's creation time.
@@ -177,7 +185,7 @@ pub fn run(cfg: ServiceConfig) -> Result<Stopped, NodeError> {
     };
     let genesis_block =
         consensus::genesis_block(&cfg.consortium, cfg.created_at, proposer_key, &cfg.genesis);
-    let (out_tx, out_rx) = std::sync::mpsc::channel::<Finalized>();
+    let (out_tx, out_rx) = std::sync::mpsc::channel::<Delivery>();
     let ccfg = ConsensusConfig {
         namespace: consensus::namespace(&cfg.consortium),
         seed: cfg.identity.signing_seed(),
@@ -187,6 +195,8 @@ pub fn run(cfg: ServiceConfig) -> Result<Stopped, NodeError> {
         genesis: genesis_block,
         mempool: mempool.clone(),
         ledger: Arc::new(Mutex::new(Ledger::open(&ledger_path)?)),
+        ledger_path: ledger_path.clone(),
+        keep_blocks: cfg.keep_blocks,
         gossip_out: gossip_rx,
         unfiltered: cfg.unfiltered,
         stop: stop.clone(),
@@ -215,10 +225,15 @@ pub fn run(cfg: ServiceConfig) -> Result<Stopped, NodeError> {
                 break;
             }
         };
-        if let Err(e) = apply_finalized(&mut node, &mempool, f) {
-            tracing::error!(error = %e, "cannot apply a finalized block; stopping");
-            result = Err(e);
-            break;
+        match f {
+            Delivery::Finalized(f) => {
+                if let Err(e) = apply_finalized(&mut node, &mempool, f) {
+                    tracing::error!(error = %e, "cannot apply a finalized block; stopping");
+                    result = Err(e);
+                    break;
+                }
+            }
+            Delivery::Synced(blocks) => apply_synced(&mut node, &mempool, blocks),
         }
         match key_for_next_block(node.ledger(), &cfg.identity) {
             Ok(Some(epoch)) => {
@@ -345,8 +360,36 @@ fn apply_finalized(node: &mut Node, mempool: &Mempool, f: Finalized) -> Result<(
         view: f.view,
         finalization: f.finalization,
     };
-    let applied = node.on_finalized(&block, &cert)?;
-    if applied == Applied::Stored {
+    if node.on_finalized(&block, &cert)? == Applied::Stored {
+        decide(node, mempool, &block)?;
+    }
+    f.ack.acknowledge();
+    Ok(())
+}
+
+/// Blocks from another member's ledger, their chain already checked
+/// (`consensus::sync`). One that does not apply ends the run: the node asks
+/// again, and marshal is unaffected.
+fn apply_synced(node: &mut Node, mempool: &Mempool, blocks: Vec<(Block, Certificate)>) {
+    for (block, cert) in blocks {
+        let height = block.header.height;
+        let applied = node.on_synced(&block, &cert).and_then(|a| {
+            if a == Applied::Stored {
+                decide(node, mempool, &block)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = applied {
+            tracing::warn!(height, error = %e, "a block synced from another member does not apply");
+            return;
+        }
+    }
+}
+
+/// Tell the clients waiting on a stored block's entries how each ended.
+fn decide(node: &Node, mempool: &Mempool, block: &Block) -> Result<(), NodeError> {
+    let height = block.header.height;
+    {
         let rejected: std::collections::HashMap<usize, credence_ledger::Rejection> = node
             .ledger()
             .rejected_entries_at(height)?
@@ -376,6 +419,5 @@ fn apply_finalized(node: &mut Node, mempool: &Mempool, f: Finalized) -> Result<(
             "block applied"
         );
     }
-    f.ack.acknowledge();
     Ok(())
 }

@@ -11,7 +11,7 @@ pub mod keys;
 pub mod operators;
 mod run;
 pub use credence_node::client_api::Lie;
-pub use run::{run, RunOptions, Starting};
+pub use run::{run, RunOptions, Starting, DEFAULT_KEEP_BLOCKS, MIN_KEEP_BLOCKS};
 
 use crate::error::{ApiError, ErrorCode, Result};
 use crate::home::{check_name, Home};

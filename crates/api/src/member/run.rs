@@ -17,15 +17,30 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct RunOptions {
     /// An agency answers open questions addressed to it by itself.
     pub auto_answer: bool,
+    /// How many recent blocks the consensus store keeps.
+    pub keep_blocks: u64,
     /// Test mode: propose pending entries without the rules' filter.
     pub unfiltered: bool,
     /// Test mode: lie to borrowers' light clients (hide, forge or fork).
     pub lie: Option<credence_node::client_api::Lie>,
 }
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            auto_answer: false,
+            keep_blocks: DEFAULT_KEEP_BLOCKS,
+            unfiltered: false,
+            lie: None,
+        }
+    }
+}
+
+pub use credence_node::consensus::{DEFAULT_KEEP_BLOCKS, MIN_KEEP_BLOCKS};
 
 /// What a node is about to run as.
 pub struct Starting<'a> {
@@ -135,6 +150,7 @@ fn run_once(
         lie: opts.lie,
         health: health.clone(),
         furnisher,
+        keep_blocks: opts.keep_blocks,
     };
     let r = service::run(cfg);
     stop.store(true, Ordering::SeqCst);

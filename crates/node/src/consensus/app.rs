@@ -189,6 +189,15 @@ pub struct Finalized {
     pub ack: Exact,
 }
 
+/// What consensus hands the service to apply, in height order.
+pub enum Delivery {
+    /// A block marshal delivered (acknowledge once applied).
+    Finalized(Finalized),
+    /// Blocks fetched from another member's ledger, their chain checked
+    /// (`super::sync`).
+    Synced(Vec<(credence_ledger::Block, credence_ledger::Certificate)>),
+}
+
 pub enum Delivered {
     Block(Digested<ConsensusBlock>, Exact),
     Tip(u64),

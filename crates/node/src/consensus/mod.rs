@@ -11,13 +11,14 @@ pub mod app;
 pub mod block;
 mod certificate;
 pub mod epochs;
+pub mod sync;
 
 pub use certificate::{
     check_certificate, check_header_certificate, check_header_chain, verifier, MemberKey, MAX_CHAIN,
 };
 use epochs::initial_epochs;
 
-use app::{Delivered, Finalized, FinalizedReporter, LedgerApp, Scheme};
+use app::{Delivered, Delivery, Finalized, FinalizedReporter, LedgerApp, Scheme};
 use block::{from_digest, to_digest, ConsensusBlock};
 use bytes::Bytes;
 use commonware_broadcast::buffered;
@@ -44,7 +45,7 @@ use commonware_parallel::Sequential;
 use commonware_runtime::{
     buffer::paged::CacheRef, tokio as cw_tokio, Quota, Runner as _, Spawner, Supervisor as _,
 };
-use commonware_storage::archive::immutable;
+use commonware_storage::{archive::prunable, translator::EightCap};
 use commonware_stream::{
     cups::{self, Cups},
     sake::{self, Sake},
@@ -68,6 +69,17 @@ const CH_SIMPLEX_RESOLVER: u64 = 2;
 const CH_BACKFILL: u64 = 3;
 const CH_BLOCKS: u64 = 4;
 const CH_MEMPOOL: u64 = 5;
+const CH_SYNC: u64 = 6;
+
+/// How many recent blocks the consensus store keeps by default. Older ones
+/// are pruned (a whole section at a time): the ledger holds them, and a
+/// member further behind catches up from other members' ledgers (`sync`).
+pub const DEFAULT_KEEP_BLOCKS: u64 = 1024;
+/// The fewest it may keep: a member a little behind backfills through
+/// marshal, which holds up to 16 blocks unacknowledged.
+pub const MIN_KEEP_BLOCKS: u64 = 32;
+/// Blocks per section of the consensus store (pruning's granularity).
+const SECTION: u64 = 16;
 
 /// Most members a consortium may have (sizes p2p buffers and messages).
 pub const MAX_MEMBERS: usize = 32;
@@ -91,6 +103,11 @@ pub struct ConsensusConfig {
     pub genesis: ConsensusBlock,
     pub mempool: Arc<crate::mempool::Mempool>,
     pub ledger: Arc<Mutex<Ledger>>,
+    /// The ledger's file (answers to members catching up read it).
+    pub ledger_path: PathBuf,
+    /// How many recent blocks the consensus store keeps (at least
+    /// `MIN_KEEP_BLOCKS`).
+    pub keep_blocks: u64,
     /// Entries accepted by the client API, to gossip to the other members.
     pub gossip_out: tokio::sync::mpsc::UnboundedReceiver<SignedEntry>,
     pub unfiltered: bool,
@@ -114,7 +131,9 @@ const EPOCH_GRACE: Duration = Duration::from_secs(10);
 
 /// Run consensus on the calling thread until `stop` is set, a signal, or a
 /// core actor exits. Finalized blocks go to `out` in height order.
-pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
+pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Delivery>) {
+    remove_unprunable_store(&cfg.storage);
+    let keep_blocks = cfg.keep_blocks.max(MIN_KEEP_BLOCKS);
     let runtime_cfg = cw_tokio::Config::new()
         .with_worker_threads(2)
         .with_storage_directory(cfg.storage.clone())
@@ -178,6 +197,7 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         let backfill = network.register(CH_BACKFILL, quota);
         let blocks = network.register(CH_BLOCKS, quota);
         let (mut gossip_tx, mut gossip_rx) = network.register(CH_MEMPOOL, quota);
+        let (sync_tx, sync_rx) = network.register(CH_SYNC, quota);
         let network_handle = network.start();
 
         // Each epoch's engine talks on its own sub-channel; a message for a
@@ -249,41 +269,35 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             name: &str,
             page_cache: &CacheRef,
             codec_config: C,
-        ) -> immutable::Config<C> {
-            immutable::Config {
-                metadata_partition: format!("marshal-{name}-metadata"),
-                freezer_table_partition: format!("marshal-{name}-freezer-table"),
-                freezer_table_initial_size: 1024,
-                freezer_table_resize_frequency: 10,
-                freezer_table_resize_chunk_size: 256,
-                freezer_key_partition: format!("marshal-{name}-freezer-key"),
-                freezer_key_page_cache: page_cache.clone(),
-                freezer_value_partition: format!("marshal-{name}-freezer-value"),
-                freezer_value_target_size: 1 << 20,
-                freezer_value_compression: None,
-                ordinal_partition: format!("marshal-{name}-ordinal"),
-                items_per_section: NZU64!(1024),
+        ) -> prunable::Config<EightCap, C> {
+            prunable::Config {
+                translator: EightCap,
+                metadata_partition: format!("marshal-{name}-sections"),
+                key_partition: format!("marshal-{name}-keys"),
+                key_page_cache: page_cache.clone(),
+                value_partition: format!("marshal-{name}-values"),
+                compression: None,
                 codec_config,
+                items_per_section: NZU64!(SECTION),
+                key_write_buffer: NZUsize!(1 << 14),
+                value_write_buffer: NZUsize!(1 << 14),
                 replay_buffer: NZUsize!(1 << 20),
-                freezer_key_write_buffer: NZUsize!(1 << 14),
-                freezer_value_write_buffer: NZUsize!(1 << 14),
-                ordinal_write_buffer: NZUsize!(1 << 14),
             }
         }
         use commonware_cryptography::certificate::Verifier as _;
-        let finalizations = immutable::Archive::init(
+        let finalizations = prunable::Archive::init(
             context.child("finalizations_by_height"),
             archive_cfg(
-                "finalizations",
+                "finalizations-by-height",
                 &page_cache,
                 Scheme::certificate_codec_config_unbounded(),
             ),
         )
         .await
         .expect("finalizations archive");
-        let finalized_blocks = immutable::Archive::init(
+        let finalized_blocks = prunable::Archive::init(
             context.child("finalized_blocks"),
-            archive_cfg("blocks", &page_cache, ()),
+            archive_cfg("finalized-blocks", &page_cache, ()),
         )
         .await
         .expect("blocks archive");
@@ -303,9 +317,15 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         // node; after the last block of an epoch, learn the next epoch's
         // members from the ledger once the node has applied it.
         let (epoch_tx, mut epoch_rx) = tokio::sync::mpsc::unbounded_channel::<EpochStart>();
-        for s in &starts {
-            let _ = epoch_tx.send(s.clone());
+        // Only the epoch of the next block runs an engine: the earlier ones
+        // are over (their last block is applied) and their journals gone.
+        if let Some(current) = starts.last() {
+            remove_finished_epochs(&cfg.storage, current.epoch);
+            let _ = epoch_tx.send(current.clone());
         }
+        let sync_epochs = epoch_tx.clone();
+        let sync_schemes = schemes.clone();
+        let sync_out = out.clone();
         let bridge_mailbox = marshal_mailbox.clone();
         let bridge_ledger = cfg.ledger.clone();
         let founders = cfg.validators.clone();
@@ -333,8 +353,12 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                     view,
                     ack,
                 };
-                if out.send(item).is_err() {
+                if out.send(Delivery::Finalized(item)).is_err() {
                     break;
+                }
+                // Marshal ignores a prune above what the node acknowledged.
+                if height.get() % SECTION == 0 && height.get() > keep_blocks {
+                    bridge_mailbox.prune(Height::new(height.get() - keep_blocks));
                 }
                 let Some(info) = bridge_epocher.containing(height) else {
                     continue;
@@ -405,6 +429,126 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
             }
         });
 
+        // Catching up from other members' ledgers, past what their
+        // consensus stores keep (see `sync`).
+        {
+            let ledger = cfg.ledger.clone();
+            let path = cfg.ledger_path.clone();
+            let namespace = cfg.namespace.clone();
+            let founders = cfg.validators.clone();
+            let stop = cfg.stop.clone();
+            let mailbox = marshal_mailbox.clone();
+            let genesis = from_digest(&genesis_digest);
+            let max_bytes = max_msg as usize - 1024;
+            let (mut sync_tx, mut sync_rx) = (sync_tx, sync_rx);
+            context.child("sync").spawn(move |_| async move {
+                use sync::SyncMessage;
+                use credence_ledger::encode::to_bytes;
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                let mut still: Option<(u64, std::time::Instant)> = None;
+                let mut answered: std::collections::HashMap<ed25519::PublicKey, std::time::Instant> =
+                    std::collections::HashMap::new();
+                let head_of = |l: &Mutex<Ledger>| {
+                    l.lock().ok().and_then(|l| l.head().ok().flatten()).map(|h| h.height)
+                };
+                loop {
+                    select! {
+                        _ = tick.tick() => {
+                            if stop.load(Ordering::SeqCst) {
+                                break;
+                            }
+                            let Some(head) = head_of(&ledger) else { continue };
+                            let now = std::time::Instant::now();
+                            match still {
+                                Some((h, since)) if h == head => {
+                                    if now.duration_since(since) >= sync::STALL {
+                                        let want = to_bytes(&SyncMessage::Want { after: head });
+                                        let _ = sync_tx.send(Recipients::All, want, false);
+                                        still = Some((head, now));
+                                    }
+                                }
+                                _ => still = Some((head, now)),
+                            }
+                        },
+                        msg = sync_rx.recv() => {
+                            let Ok((from, msg)) = msg else { break };
+                            match from_bytes::<SyncMessage>("sync message", msg.as_ref()) {
+                                Ok(SyncMessage::Want { after }) => {
+                                    let now = std::time::Instant::now();
+                                    if answered.get(&from).is_some_and(|t| now.duration_since(*t) < sync::ANSWER_EVERY) {
+                                        continue;
+                                    }
+                                    answered.insert(from.clone(), now);
+                                    let path = path.clone();
+                                    let reply = tokio::task::spawn_blocking(move || sync::answer(&path, after, max_bytes))
+                                        .await
+                                        .ok()
+                                        .flatten();
+                                    if let Some(bytes) = reply {
+                                        let _ = sync_tx.send(Recipients::One(from), bytes, false);
+                                    }
+                                }
+                                Ok(SyncMessage::Blocks { head: theirs, mut blocks }) => {
+                                    let Some(head) = head_of(&ledger) else { continue };
+                                    // Other members' answers to the same request, or late.
+                                    if blocks.first().map(|b| b.0.header.height) != Some(head + 1) {
+                                        continue;
+                                    }
+                                    let (l, ns) = (ledger.clone(), namespace.clone());
+                                    let (checked, returned) = tokio::task::spawn_blocking(move || {
+                                        let r = match l.lock() {
+                                            Ok(l) => sync::check_run(&l, &ns, genesis, &blocks),
+                                            Err(_) => Err("ledger lock poisoned".into()),
+                                        };
+                                        (r, blocks)
+                                    })
+                                    .await
+                                    .unwrap_or_else(|_| (Err("the check failed".into()), Vec::new()));
+                                    blocks = returned;
+                                    let n = match checked {
+                                        Ok(n) => n,
+                                        Err(e) => {
+                                            tracing::warn!(member = %hex::encode(&from.as_ref()[..4]), error = %e, "refused blocks another member sent to catch up");
+                                            continue;
+                                        }
+                                    };
+                                    blocks.truncate(n);
+                                    let (last, last_cert) = {
+                                        let (b, c) = &blocks[n - 1];
+                                        (b.header.height, c.clone())
+                                    };
+                                    tracing::info!(from = head + 1, to = last, their_head = theirs, "catching up from another member's ledger");
+                                    if sync_out.send(Delivery::Synced(blocks)).is_err() {
+                                        break;
+                                    }
+                                    if !sync::applied(&ledger, last, &stop).await {
+                                        continue;
+                                    }
+                                    still = None;
+                                    if last < theirs {
+                                        // The peer answers each member at most this often.
+                                        tokio::time::sleep(sync::ANSWER_EVERY).await;
+                                        let want = to_bytes(&SyncMessage::Want { after: last });
+                                        let _ = sync_tx.send(Recipients::One(from), want, false);
+                                        continue;
+                                    }
+                                    match sync::resume_point(&ledger, &last_cert, &founders, genesis, &sync_schemes) {
+                                        Ok((finalization, start)) => {
+                                            let _ = sync_epochs.send(start);
+                                            mailbox.set_floor(finalization);
+                                            tracing::info!(height = last, "caught up with the other members; consensus resumes from here");
+                                        }
+                                        Err(e) => tracing::warn!(error = %e, "caught up, but cannot resume consensus from the new head"),
+                                    }
+                                }
+                                Err(e) => tracing::debug!(error = %e, "dropping an undecodable sync message"),
+                            }
+                        },
+                    }
+                }
+            });
+        }
+
         let app = LedgerApp {
             me: from_digest_key(&me),
             mempool: cfg.mempool.clone(),
@@ -423,6 +567,7 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         // already in a later epoch, ask marshal to fetch the blocks up to the
         // end of the newest epoch this member knows.
         let controller_ctx = context.child("epochs");
+        let storage = cfg.storage.clone();
         let mut oracle_ctl = oracle.clone();
         let hint_mailbox = marshal_mailbox.clone();
         let ctl_health = cfg.health.clone();
@@ -537,6 +682,7 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
                             }
                             if let Some(i) = engines.iter().position(|(x, _)| x == e) {
                                 engines.remove(i).1.abort();
+                                remove_finished_epochs(&storage, *e + 1);
                                 tracing::info!(epoch = e, "previous epoch's engine stopped");
                             }
                             false
@@ -565,6 +711,66 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Finalized>) {
         cfg.stop.store(true, Ordering::SeqCst);
         let _ = context.stop(0, Some(Duration::from_secs(5))).await;
     });
+}
+
+/// The partitions of the consensus store before it became prunable (an
+/// append-only archive that kept every block, erased content included).
+/// Removed at start: the ledger holds every block, and marshal fetches what
+/// it lacks from the other members, or the node catches up from their
+/// ledgers (`sync`).
+fn remove_unprunable_store(storage: &std::path::Path) {
+    let mut removed = 0;
+    for name in ["finalizations", "blocks"] {
+        for part in [
+            "metadata",
+            "freezer-table",
+            "freezer-key",
+            "freezer-value",
+            "ordinal",
+        ] {
+            let dir = storage.join(format!("marshal-{name}-{part}"));
+            if !dir.is_dir() {
+                continue;
+            }
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => removed += 1,
+                Err(e) => {
+                    tracing::warn!(partition = %dir.display(), error = %e, "could not remove the old consensus block store")
+                }
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!(
+            partitions = removed,
+            "removed the old consensus block store, which kept every block"
+        );
+    }
+}
+
+/// Remove the vote journals of epochs before `current`. An epoch's journal
+/// keeps its engine from voting twice in a view after a restart; once the
+/// epoch's last block is applied no engine runs for it again, and each
+/// journal is a few MB.
+fn remove_finished_epochs(storage: &std::path::Path, current: u64) {
+    let Ok(dir) = std::fs::read_dir(storage) else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name();
+        let Some(epoch) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("simplex-epoch-"))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if epoch < current {
+            if let Err(err) = std::fs::remove_dir_all(e.path()) {
+                tracing::warn!(epoch, error = %err, "could not remove a finished epoch's vote journal");
+            }
+        }
+    }
 }
 
 fn from_digest_key(k: &ed25519::PublicKey) -> [u8; 32] {
