@@ -1471,6 +1471,34 @@ fn an_erased_record_leaves_every_answer_and_store_and_the_chain_still_verifies()
         assert!(report.entries > 0);
     }
 
+    // A member catching up from another's ledger gets the erased records in
+    // their erased form: a synced block takes them (and ends in the same
+    // state and file that verifies), a new block never does.
+    let from = w.view(&reg);
+    let head = from.head().unwrap().unwrap().height;
+    let path = w.dir.path().join("synced.db");
+    let mut synced = credence_ledger::Ledger::open(&path).unwrap();
+    let mut plain = credence_ledger::Ledger::in_memory().unwrap();
+    for h in 0..=head {
+        let (block, cert) = from.block(h).unwrap().unwrap();
+        if h == 0 {
+            synced.apply_block(&block, &cert).unwrap();
+        } else {
+            synced.apply_synced_block(&block, &cert).unwrap();
+        }
+        if h <= height {
+            plain.apply_block(&block, &cert).unwrap();
+        }
+    }
+    assert_eq!(synced.head().unwrap(), from.head().unwrap());
+    assert_eq!(read::counts(&synced).unwrap(), read::counts(from).unwrap());
+    credence_ledger::verify::verify_file(&path, |_, _| {}).unwrap();
+    let refused = plain.rejected_entries_at(height).unwrap();
+    assert!(
+        refused.iter().any(|(_, r)| r.code == RejectCode::BadSeal),
+        "{refused:?}"
+    );
+
     // Another record, never erased, for the last tampering below.
     let (other, e) = actions::furnish_tradeline(
         w.view(&a),
