@@ -357,7 +357,7 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Delivery>) {
                     break;
                 }
                 // Marshal ignores a prune above what the node acknowledged.
-                if height.get() % SECTION == 0 && height.get() > keep_blocks {
+                if height.get().is_multiple_of(SECTION) && height.get() > keep_blocks {
                     bridge_mailbox.prune(Height::new(height.get() - keep_blocks));
                 }
                 let Some(info) = bridge_epocher.containing(height) else {
