@@ -17,6 +17,7 @@ pub mod furnish;
 pub mod history;
 pub mod history_load;
 pub mod home;
+pub mod ingest_load;
 pub mod light;
 pub mod member;
 pub mod operator;

@@ -200,6 +200,24 @@ pub(crate) enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Sustained furnishing into a running demo consortium: bank-a proves
+    /// and seals the records first (timed on its own, on every core), then
+    /// submits them in chunks to all four nodes at once; reports finalized
+    /// records/s, submit-to-final p50/p99, and each member's CPU and disk
+    /// per record and peak memory, beside the raw library cost.
+    Ingest {
+        /// The demo folder (member homes and genesis.json).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Records to furnish.
+        #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        records: u64,
+        /// Records per submission (each waits for its receipts).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=200))]
+        chunk: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -64,3 +64,63 @@ pub(crate) fn history(dir: &Path, blocks: u64, every: u64, runs: usize, json: bo
     }
     Ok(0)
 }
+
+pub(crate) fn ingest(dir: &Path, records: usize, chunk: usize, json: bool) -> Result<i32> {
+    let bar = crate::output::bar(records as u64, !json);
+    let r = credence_api::ingest_load::against_demo(
+        dir,
+        &demo_passphrase(),
+        records,
+        chunk,
+        |stage, done, _| {
+            bar.set_prefix(stage.to_string());
+            bar.set_position(done)
+        },
+    )?;
+    bar.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(0);
+    }
+    println!(
+        "proved {} records in {:.1} s on {} threads: {:.1} records/s, {:.1} per core \
+         (raw validity proof {:.1} ms, so at most {:.0} per core)",
+        r.records,
+        r.prove.seconds,
+        r.prove.threads,
+        r.prove.records_per_s,
+        r.prove.records_per_s_per_core,
+        r.prove.raw_prove_ms,
+        1000.0 / r.prove.raw_prove_ms
+    );
+    println!(
+        "finalized {} records in {:.1} s over {} blocks: {:.1} records/s; {} refused; \
+         submit-to-final per chunk of {}: p50 {:.0} ms, p99 {:.0} ms; {} bytes an entry",
+        r.records - r.refused,
+        r.seconds,
+        r.blocks,
+        r.finalized_per_s,
+        r.refused,
+        r.chunk,
+        r.submit_to_final_p50_ms,
+        r.submit_to_final_p99_ms,
+        r.entry_bytes
+    );
+    println!(
+        "raw cost a member pays per record (validity proof + 2 signatures): {:.2} ms",
+        r.raw_verify_ms
+    );
+    for m in &r.members {
+        println!(
+            "  {:<10} CPU {:.2} ms/record ({:.1}× raw), disk {:.0} B/record (ledger {:.0}, consensus {:.0}), peak {:.0} MiB",
+            m.name,
+            m.cpu_ms_per_record,
+            m.cpu_ms_per_record / r.raw_verify_ms,
+            m.disk_bytes_per_record,
+            m.ledger_bytes_per_record,
+            m.consensus_bytes_per_record,
+            m.peak_rss_mib
+        );
+    }
+    Ok(0)
+}

@@ -31,6 +31,7 @@ fn main() {
     let json = matches!(
         &cli.cmd,
         Cmd::Demo(DemoArgs { json: true, .. })
+            | Cmd::Bench(BenchCmd::Ingest { json: true, .. })
             | Cmd::Query(QueryArgs { json: true, .. })
             | Cmd::Verify(VerifyArgs { json: true, .. })
             | Cmd::VerifyProof(VerifyProofArgs { json: true, .. })
@@ -118,6 +119,12 @@ fn run(cli: Cli) -> Result<i32> {
             runs,
             json,
         }) => bench::history(&dir, blocks, every, runs as usize, json),
+        Cmd::Bench(BenchCmd::Ingest {
+            dir,
+            records,
+            chunk,
+            json,
+        }) => bench::ingest(&dir, records as usize, chunk as usize, json),
         Cmd::Query(QueryArgs {
             home,
             subject,
