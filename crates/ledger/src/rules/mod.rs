@@ -19,6 +19,7 @@ mod erasure;
 mod inputs;
 mod keys;
 mod membership;
+mod passed;
 mod questions;
 mod records;
 mod reviews;
