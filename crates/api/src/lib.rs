@@ -23,6 +23,7 @@ pub mod member;
 pub mod operator;
 pub mod own;
 pub mod profile;
+pub mod question_load;
 pub mod reads;
 pub mod responder;
 pub mod retention;

@@ -218,6 +218,23 @@ pub(crate) enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// A bank's question round trip against a running demo consortium:
+    /// asked through bank-a's node, answered by the agency with a proof,
+    /// final, and verified on bank-a's ledger; p50/p99 with every member up,
+    /// and with --down, again with that member stopped (started again after).
+    Questions {
+        /// The demo folder (member homes, borrowers, profile.json).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Questions per run.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        count: u64,
+        /// Also time them with this member stopped: regulator or bank-b.
+        #[arg(long)]
+        down: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -124,3 +124,43 @@ pub(crate) fn ingest(dir: &Path, records: usize, chunk: usize, json: bool) -> Re
     }
     Ok(0)
 }
+
+pub(crate) fn questions(dir: &Path, count: usize, down: Option<&str>, json: bool) -> Result<i32> {
+    let bar = crate::output::bar(count as u64, !json);
+    let r = credence_api::question_load::against_demo(
+        dir,
+        &demo_passphrase(),
+        count,
+        down,
+        |run, done, _| {
+            bar.set_prefix(if run == 0 { "all up" } else { "one down" });
+            if done == 1 {
+                bar.reset();
+            }
+            bar.set_position(done)
+        },
+    )?;
+    bar.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(0);
+    }
+    for run in &r.runs {
+        println!(
+            "{} questions, {}: asked -> answered -> verified p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+            run.questions,
+            match &run.down {
+                None => "every member up".to_string(),
+                Some(d) => format!("{d} down"),
+            },
+            run.p50_ms,
+            run.p99_ms,
+            run.max_ms
+        );
+    }
+    println!(
+        "raw score proof: prove {:.1} ms, verify {:.1} ms",
+        r.raw_prove_ms, r.raw_verify_ms
+    );
+    Ok(0)
+}

@@ -31,7 +31,9 @@ fn main() {
     let json = matches!(
         &cli.cmd,
         Cmd::Demo(DemoArgs { json: true, .. })
-            | Cmd::Bench(BenchCmd::Ingest { json: true, .. })
+            | Cmd::Bench(
+                BenchCmd::Ingest { json: true, .. } | BenchCmd::Questions { json: true, .. }
+            )
             | Cmd::Query(QueryArgs { json: true, .. })
             | Cmd::Verify(VerifyArgs { json: true, .. })
             | Cmd::VerifyProof(VerifyProofArgs { json: true, .. })
@@ -125,6 +127,12 @@ fn run(cli: Cli) -> Result<i32> {
             chunk,
             json,
         }) => bench::ingest(&dir, records as usize, chunk as usize, json),
+        Cmd::Bench(BenchCmd::Questions {
+            dir,
+            count,
+            down,
+            json,
+        }) => bench::questions(&dir, count as usize, down.as_deref(), json),
         Cmd::Query(QueryArgs {
             home,
             subject,
