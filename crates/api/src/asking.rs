@@ -153,7 +153,7 @@ pub fn ask_once(
     let answer =
         credence_ledger::clock::poll(
             left,
-            Duration::from_millis(50),
+            Duration::from_millis(10),
             || match reads::verify_answer(view, &qid) {
                 Ok(answer) => Ok(Some(answer)),
                 Err(e) if e.code == ErrorCode::NotFound => Ok(None),

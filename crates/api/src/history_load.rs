@@ -4,16 +4,13 @@
 //! asks a question about the measured borrower every `every` blocks), then
 //! times the borrower's light client: f+1 members asked, every entry
 //! proven (`history::history`), and one proof's header chain checked alone.
-use crate::borrower::BorrowerSession;
 use crate::enrolment::EnrolRequest;
 use crate::error::Result;
 use crate::history::history;
 use crate::light::check_proof;
-use crate::profile::Profile;
-use crate::session::MemberSession;
+use crate::load::pct;
 use credence_crypto::proof::Predicate;
 use credence_crypto::{Identity, Secret};
-use credence_ledger::types::{AllowedPredicates, Purpose};
 use serde::Serialize;
 use serde_json::json;
 use std::path::Path;
@@ -42,10 +39,6 @@ pub struct HistoryReport {
     pub headers_per_proof: f64,
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 /// Run the load against the demo in `dir`; `progress(done, of)` while the
 /// chain grows.
 pub fn against_demo(
@@ -56,15 +49,7 @@ pub fn against_demo(
     runs: usize,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<HistoryReport> {
-    let profile = Profile::read(&dir.join(crate::profile::PROFILE_FILE))?;
-    let bank = MemberSession::open(&dir.join("bank-a"), passphrase)?;
-    let me = crate::home::unlock_labelled(
-        &dir.join("borrowers").join("keystore.json"),
-        passphrase,
-        Some("borrower-0001"),
-    )?;
-    let borrower = BorrowerSession::open(me.clone(), profile.clone(), Some("bank-a"))?;
-    borrower.grant("bank-a", Purpose::AccountReview, AllowedPredicates::Any, 30)?;
+    let (profile, bank, me) = crate::load::bank_and_borrower(dir, passphrase)?;
     let start = bank.view().head()?.map(|h| h.height).unwrap_or(0);
     let mut questions = 0;
     let mut head = start;

@@ -14,6 +14,7 @@
 use crate::actions::{self, TradelineInput};
 use crate::error::{ApiError, ErrorCode, Result};
 use crate::home::Home;
+use crate::load::{node_process, pct};
 use credence_crypto::{PublicIdentity, Secret};
 use credence_ledger::types::Entry;
 use credence_ledger::{read, SignedEntry};
@@ -70,25 +71,6 @@ pub struct IngestReport {
     /// Bytes of one encoded furnished entry.
     pub entry_bytes: usize,
     pub blocks: u64,
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-/// The `credence node run` process serving `home`.
-fn pid_of(home: &Path) -> Option<u32> {
-    let needle = format!("run\0--home\0{}\0", home.display());
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
-        String::from_utf8_lossy(&cmd)
-            .contains(&needle)
-            .then_some(pid)
-    })
 }
 
 /// CPU seconds (user + system) a process has spent; Linux clock ticks are
@@ -168,7 +150,7 @@ pub fn against_demo(
     let pids: Vec<u32> = homes
         .iter()
         .map(|h| {
-            pid_of(h).ok_or_else(|| {
+            node_process(h).map(|(pid, _)| pid).ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::Unreachable,
                     format!(

@@ -19,6 +19,7 @@ pub mod history_load;
 pub mod home;
 pub mod ingest_load;
 pub mod light;
+mod load;
 pub mod member;
 pub mod operator;
 pub mod own;

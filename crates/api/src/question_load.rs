@@ -4,13 +4,11 @@
 //! and verified on bank-a's ledger (`MemberSession::ask`, what `credence
 //! query` does). Timed with every member up, then, if asked, with one member
 //! stopped (it is started again afterwards with its own command line).
-use crate::borrower::BorrowerSession;
 use crate::error::{ApiError, ErrorCode, Result};
-use crate::profile::Profile;
+use crate::load::{node_process, pct};
 use crate::session::MemberSession;
 use credence_crypto::proof::Predicate;
 use credence_crypto::Secret;
-use credence_ledger::types::{AllowedPredicates, Purpose};
 use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -32,10 +30,6 @@ pub struct QuestionReport {
     /// `score ≥ t` range proof (1 × 64 bits), measured in the same run.
     pub raw_prove_ms: f64,
     pub raw_verify_ms: f64,
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 /// Time `count` questions about borrower-0001, each with a threshold of its
@@ -68,25 +62,6 @@ fn round_trips(
         p50_ms: pct(&times, 0.5),
         p99_ms: pct(&times, 0.99),
         max_ms: times.last().copied().unwrap_or(0.0),
-    })
-}
-
-/// A member's running node: its process id, and its command line.
-fn node_process(home: &Path) -> Option<(u32, Vec<String>)> {
-    let needle = format!("run\0--home\0{}\0", home.display());
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
-        let text = String::from_utf8_lossy(&cmd);
-        text.contains(&needle).then(|| {
-            (
-                pid,
-                text.split('\0')
-                    .filter(|a| !a.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            )
-        })
     })
 }
 
@@ -149,15 +124,7 @@ pub fn against_demo(
             )));
         }
     }
-    let profile = Profile::read(&dir.join(crate::profile::PROFILE_FILE))?;
-    let bank = MemberSession::open(&dir.join("bank-a"), passphrase)?;
-    let me = crate::home::unlock_labelled(
-        &dir.join("borrowers").join("keystore.json"),
-        passphrase,
-        Some("borrower-0001"),
-    )?;
-    let borrower = BorrowerSession::open(me.clone(), profile, Some("bank-a"))?;
-    borrower.grant("bank-a", Purpose::AccountReview, AllowedPredicates::Any, 30)?;
+    let (_, bank, me) = crate::load::bank_and_borrower(dir, passphrase)?;
     let subject = me.party_id();
     let salt = credence_ledger::clock::unix_now();
     let mut runs = vec![round_trips(

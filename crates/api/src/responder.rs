@@ -15,6 +15,10 @@ use std::time::Duration;
 
 /// How long an open question waits before it is tried again.
 const RETRY: Duration = Duration::from_secs(3);
+/// How often the agency looks at its ledger's head (a cheap read).
+const HEAD_EVERY: Duration = Duration::from_millis(10);
+/// How often it reads the open questions when no block landed.
+const RESCAN: Duration = Duration::from_millis(500);
 
 /// Do `me`'s duties (by its role on the ledger) until `stop` is set.
 pub fn run(ledger_file: &Path, me: &Identity, client: &NodeClient, stop: &AtomicBool) {
@@ -87,12 +91,20 @@ fn answer(ledger_file: &Path, agency: &Identity, client: &NodeClient, stop: &Ato
     let mut tried: std::collections::HashMap<Id, std::time::Instant> = Default::default();
     let me = agency.party_id();
     let mut view: Option<Ledger> = None;
+    // The questions are read again as soon as a block lands (the head is
+    // checked every `HEAD_EVERY`), and every `RESCAN` anyway (retries).
+    let mut seen: Option<(u64, std::time::Instant)> = None;
     while !stop.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(HEAD_EVERY);
         if view.is_none() {
             view = Ledger::open_read_only(ledger_file).ok();
         }
         let Some(v) = view.as_ref() else { continue };
+        let head = v.head().ok().flatten().map(|h| h.height).unwrap_or(0);
+        if seen.is_some_and(|(h, at)| h == head && at.elapsed() < RESCAN) {
+            continue;
+        }
+        seen = Some((head, std::time::Instant::now()));
         let open = match read::queries(
             v,
             &read::QueryFilter {
