@@ -682,7 +682,10 @@ pub fn run(mut cfg: ConsensusConfig, out: std::sync::mpsc::Sender<Delivery>) {
                             }
                             if let Some(i) = engines.iter().position(|(x, _)| x == e) {
                                 engines.remove(i).1.abort();
-                                remove_finished_epochs(&storage, *e + 1);
+                                // An aborted engine's tasks stop at their next
+                                // await: its own journal goes at the next
+                                // retirement, the older ones now.
+                                remove_finished_epochs(&storage, *e);
                                 tracing::info!(epoch = e, "previous epoch's engine stopped");
                             }
                             false
