@@ -267,10 +267,11 @@ pub fn against_demo(
     let failure: Mutex<Option<ApiError>> = Mutex::new(None);
     let started = Instant::now();
     std::thread::scope(|s| {
+        let mut submitters = Vec::new();
         for client in &clients {
             let (queue, latencies, refused, finals, failure) =
                 (&queue, &latencies, &refused, &finals, &failure);
-            s.spawn(move || loop {
+            submitters.push(s.spawn(move || loop {
                 let Some(batch) = queue.lock().expect("queue").pop_front() else {
                     return;
                 };
@@ -295,14 +296,14 @@ pub fn against_demo(
                         return;
                     }
                 }
-            });
+            }));
         }
-        // Progress from this thread while the submitters work.
+        // Progress from this thread until every submitter is done.
         loop {
             let f = finals.load(std::sync::atomic::Ordering::Relaxed)
                 + refused.load(std::sync::atomic::Ordering::Relaxed) as u64;
             progress("final", f, records as u64);
-            if f >= records as u64 || failure.lock().expect("failure").is_some() {
+            if submitters.iter().all(|t| t.is_finished()) {
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -314,12 +315,13 @@ pub fn against_demo(
     }
     // Every member applied the last block before it is measured.
     let end_height = view.head()?.map(|h| h.height).unwrap_or(0);
-    let deadline = Instant::now() + Duration::from_secs(60);
     for h in &homes {
         let l = credence_ledger::Ledger::open_read_only(&h.join("ledger.db"))?;
-        while l.head()?.map(|h| h.height).unwrap_or(0) < end_height && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        credence_ledger::clock::poll(Duration::from_secs(60), Duration::from_millis(50), || {
+            Ok::<_, ApiError>(
+                (l.head()?.map(|h| h.height).unwrap_or(0) >= end_height).then_some(()),
+            )
+        })?;
     }
     let n = records.max(1) as f64;
     let members = MEMBERS

@@ -71,11 +71,11 @@ fn stop(pid: u32) -> Result<()> {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if !ok || Path::new(&format!("/proc/{pid}")).exists() {
+    let gone =
+        credence_ledger::clock::poll(Duration::from_secs(30), Duration::from_millis(50), || {
+            Ok::<_, ApiError>((!Path::new(&format!("/proc/{pid}")).exists()).then_some(()))
+        })?;
+    if !ok || gone.is_none() {
         return Err(ApiError::new(
             ErrorCode::Io,
             format!("could not stop process {pid}"),
