@@ -1230,6 +1230,81 @@ fn blocks_are_idempotent_and_conflicts_are_refused() {
     assert_eq!(w.view(&w.regulator.clone()).head().unwrap().unwrap(), head);
 }
 
+/// Validity proofs are verified in batches; a batch holding one bad proof
+/// must not sink the good ones beside it, nor let the bad one through.
+#[test]
+fn a_block_mixing_valid_and_invalid_validity_proofs_is_judged_entry_by_entry() {
+    let mut w = world();
+    let a = w.bank_a.clone();
+    let s1 = w.s1.party_id();
+    let now = w.now();
+    let records: Vec<SignedEntry> = (0..12u64)
+        .map(|i| {
+            actions::furnish_tradeline(
+                w.view(&a),
+                &a,
+                &s1,
+                &tradeline(100 + i, 1000, 1, i % 2 == 0),
+                None,
+                now,
+            )
+            .unwrap()
+            .1
+        })
+        .collect();
+    let resign = |r: RecordFurnished| sign_entry(Entry::RecordFurnished(r), &[&a]);
+    let mut entries = records.clone();
+    // 3: one byte of its proof flipped; 7: record 8's proof; 10: a proof of
+    // a size neither form has.
+    let mut r = record_entry(&records[3]);
+    let at = r.validity.0.len() / 2;
+    r.validity.0[at] ^= 1;
+    entries[3] = resign(r);
+    let mut r = record_entry(&records[7]);
+    r.validity = record_entry(&records[8]).validity;
+    entries[7] = resign(r);
+    let mut r = record_entry(&records[10]);
+    r.validity.0.pop();
+    entries[10] = resign(r);
+
+    let before = read::records_of_subject(w.view(&a), &s1).unwrap().len();
+    let head = w.view(&a).head().unwrap().unwrap();
+    let header = BlockHeader {
+        height: head.height + 1,
+        parent: head.hash,
+        timestamp: now,
+        proposer: w.regulator.party_id(),
+        entries_root: entries_root(&entries),
+    };
+    let block = Block { header, entries };
+    let cert = certify(&block_hash(&block), &w.regulator);
+    w.c.deliver(&block, &cert).unwrap();
+
+    for n in w.c.nodes() {
+        let rej: Vec<(usize, RejectCode)> = n
+            .ledger()
+            .rejected_entries()
+            .unwrap()
+            .into_iter()
+            .filter(|(h, ..)| *h == head.height + 1)
+            .map(|(_, i, _, r)| (i, r.code))
+            .collect();
+        assert_eq!(
+            rej,
+            vec![
+                (3, RejectCode::BadProof),
+                (7, RejectCode::BadProof),
+                (10, RejectCode::BadProof)
+            ]
+        );
+    }
+    assert_eq!(
+        read::records_of_subject(w.view(&a), &s1).unwrap().len(),
+        before + 9
+    );
+    w.verify_all();
+}
+
 #[test]
 fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() {
     let mut w = world();

@@ -1,4 +1,4 @@
-//! Property tests: predicate text, keystore files and range-proof bytes from
+//! Property tests: predicate text, keystore files, range-proof and validity-proof bytes from
 //! a hostile source never panic, and predicates have one canonical text.
 use credence_crypto::keystore;
 use credence_crypto::proof::{Predicate, PredicateInputs, PredicateProof, ProofContext};
@@ -63,6 +63,42 @@ proptest! {
         let pred = Predicate::ScoreAtLeast { min: 650 };
         let verdict = credence_crypto::proof::verify_predicate(&ctx, &pred, &inputs, &proof);
         prop_assert!(verdict.is_err());
+    }
+}
+
+proptest! {
+    // Validity proofs of exactly the sizes either form takes (so the bytes
+    // reach the parsers and verifiers, not only the size check), alone and
+    // in a batch behind a valid proof.
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_validity_proofs_are_refused_not_panicked_on(
+        fields in 1usize..=8,
+        plus in any::<bool>(),
+        seed in proptest::collection::vec(any::<u8>(), 32..64),
+        first in any::<u8>(),
+    ) {
+        use credence_crypto::proof::{
+            commit, prove_validity, verify_validity, verify_validity_batch, ValidityCheck,
+            ValidityProof,
+        };
+        let m = fields.next_power_of_two();
+        let lg = (32 * m).trailing_zeros() as usize;
+        let len = if plus { 1 + (2 * lg + 6) * 32 } else { (2 * lg + 9) * 32 };
+        let mut bytes: Vec<u8> = seed.iter().cycle().take(len).copied().collect();
+        bytes[0] = first;
+        let proof = ValidityProof(bytes);
+        let (cs, os): (Vec<_>, Vec<_>) =
+            (0..fields as u64).map(|v| commit(v, &mut rand::rngs::OsRng)).unzip();
+        prop_assert!(verify_validity(b"ctx", &cs, &proof).is_err());
+        let good = prove_validity(b"good", &os).unwrap();
+        let checks = [
+            ValidityCheck { context: b"good", commitments: &cs, proof: &good },
+            ValidityCheck { context: b"ctx", commitments: &cs, proof: &proof },
+        ];
+        prop_assert!(verify_validity_batch(&checks).is_err());
+        prop_assert!(verify_validity_batch(&checks[..1]).is_ok());
     }
 }
 

@@ -486,12 +486,6 @@ impl Ledger {
     }
 }
 
-/// Judge `entries` in order against the state in `tx`, leaving the effects of
-/// the accepted ones applied. Stateful checks run with a savepoint per entry;
-/// the deferred signature and proof checks then run in parallel; entries whose
-/// deferred checks fail are refused and the pass is redone without them, so
-/// nothing accepted leans on a refused entry. Deterministic: the result
-/// depends only on the state and the entries.
 /// Membership is judged at the epoch of the block being applied.
 fn set_epoch(tx: &rusqlite::Transaction<'_>, height: u64) -> rusqlite::Result<()> {
     tx.execute(
@@ -502,6 +496,13 @@ fn set_epoch(tx: &rusqlite::Transaction<'_>, height: u64) -> rusqlite::Result<()
     crate::rules::apply_due_member_keys(tx, height)
 }
 
+/// Judge `entries` in order against the state in `tx`, leaving the effects of
+/// the accepted ones applied. Stateful checks run with a savepoint per entry;
+/// the deferred signature and proof checks then run in parallel, validity
+/// proofs first in batches (a failed batch only means each is checked
+/// alone); entries whose deferred checks fail are refused and the pass is
+/// redone without them, so nothing accepted leans on a refused entry.
+/// Deterministic: the result depends only on the state and the entries.
 fn settle(
     tx: &rusqlite::Transaction<'_>,
     height: u64,
@@ -538,6 +539,7 @@ fn settle(
                 }
             }
         }
+        crate::rules::verify_validity_batches(deferred.iter().map(|(_, d)| d));
         let failed: Vec<(usize, Rejection)> = deferred
             .par_iter()
             .filter_map(|(i, d)| d.run().err().map(|r| (*i, r)))

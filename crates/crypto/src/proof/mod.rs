@@ -7,7 +7,7 @@
 //! [0, 2^64). A false predicate is answered by proving its complement.
 //!
 //! `commitment`: commitments and their openings; `validity`: a record's
-//! validity proof; `predicate`: the questions, their claims and proofs;
+//! validity proof (`plus`: its Bulletproofs+ form, verified in batches); `predicate`: the questions, their claims and proofs;
 //! `syntax`: the one text form of a predicate.
 use crate::CryptoError;
 use bulletproofs::{BulletproofGens, PedersenGens, ProofError, RangeProof};
@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use zeroize::Zeroize;
 
 mod commitment;
+mod plus;
 mod predicate;
 mod syntax;
 #[cfg(test)]

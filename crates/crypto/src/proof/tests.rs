@@ -829,8 +829,16 @@ fn proof_validity_for_one_to_eight_fields() {
             .collect();
         let (cs, os) = committed(&values);
         let proof = prove_validity(b"record-1", &os).unwrap();
-        assert_eq!(proof.0.len(), range_proof_len(32, n.next_power_of_two()));
+        assert_eq!(
+            proof.0.len(),
+            plus::plus_proof_len(32, n.next_power_of_two())
+        );
         verify_validity(b"record-1", &cs, &proof).unwrap();
+        // The `bulletproofs` form of earlier ledgers still verifies.
+        let legacy = prove_validity_bulletproofs(b"record-1", &os).unwrap();
+        assert_eq!(legacy.0.len(), range_proof_len(32, n.next_power_of_two()));
+        verify_validity(b"record-1", &cs, &legacy).unwrap();
+        assert_rejected(verify_validity(b"record-2", &cs, &legacy));
         assert_rejected(verify_validity(b"record-2", &cs, &proof));
         // Another commitment in place of the last field.
         let mut other = cs.clone();
@@ -858,7 +866,7 @@ fn proof_validity_rejects_bad_inputs() {
     assert!(matches!(
         verify_validity(b"r", &cs[..2], &proof),
         Err(CryptoError::Malformed {
-            what: "range proof",
+            what: "validity proof",
             ..
         })
     ));
@@ -910,7 +918,58 @@ fn proof_sizes() {
     let (_, proof) = prove_ok(Predicate::ScoreInRange { min: 1, max: 9 }, &[5], &[], YES);
     assert_eq!(proof.proof.len(), 736);
     let (_, os) = committed(&[1; 8]);
-    assert_eq!(prove_validity(b"r", &os).unwrap().0.len(), 800);
-    assert_eq!(prove_validity(b"r", &os[..6]).unwrap().0.len(), 800);
-    assert_eq!(prove_validity(b"r", &os[..1]).unwrap().0.len(), 608);
+    assert_eq!(prove_validity(b"r", &os).unwrap().0.len(), 705);
+    assert_eq!(prove_validity(b"r", &os[..6]).unwrap().0.len(), 705);
+    assert_eq!(prove_validity(b"r", &os[..1]).unwrap().0.len(), 513);
+    assert_eq!(prove_validity_bulletproofs(b"r", &os).unwrap().0.len(), 800);
+}
+
+#[test]
+fn validity_batches_pass_only_when_every_proof_does() {
+    let records: Vec<(Vec<u8>, Vec<Commitment>, ValidityProof)> = (0..9u64)
+        .map(|i| {
+            let n = 1 + (i as usize % MAX_VALIDITY_FIELDS);
+            let values: Vec<u64> = (0..n as u64).map(|j| i * 100 + j).collect();
+            let (cs, os) = committed(&values);
+            let ctx = format!("record-{i}").into_bytes();
+            // One record in the form of earlier ledgers: a batch mixes both.
+            let proof = if i == 4 {
+                prove_validity_bulletproofs(&ctx, &os).unwrap()
+            } else {
+                prove_validity(&ctx, &os).unwrap()
+            };
+            (ctx, cs, proof)
+        })
+        .collect();
+    let batch = |rs: &[(Vec<u8>, Vec<Commitment>, ValidityProof)]| {
+        let cs: Vec<ValidityCheck<'_>> = rs
+            .iter()
+            .map(|(ctx, cs, p)| ValidityCheck {
+                context: ctx,
+                commitments: cs,
+                proof: p,
+            })
+            .collect();
+        verify_validity_batch(&cs)
+    };
+    batch(&records).unwrap();
+    assert!(batch(&[]).is_ok());
+    // Any one wrong record fails the batch: another record's context, a
+    // commitment swapped in from elsewhere, a flipped byte, a proof moved.
+    for i in [0usize, 4, 8] {
+        let mut rs = records.clone();
+        rs[i].0 = b"someone-else".to_vec();
+        assert!(batch(&rs).is_err(), "context of {i}");
+        let mut rs = records.clone();
+        rs[i].1[0] = commit(7, &mut OsRng).0;
+        assert!(batch(&rs).is_err(), "commitment of {i}");
+        let mut rs = records.clone();
+        let last = rs[i].2 .0.len() - 40;
+        rs[i].2 .0[last] ^= 1;
+        assert!(batch(&rs).is_err(), "byte of {i}");
+    }
+    // Records 0 and 8 both have one field: 0's proof under 8's commitment.
+    let mut rs = records.clone();
+    rs[8].2 = rs[0].2.clone();
+    assert!(batch(&rs).is_err());
 }

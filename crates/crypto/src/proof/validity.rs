@@ -1,4 +1,10 @@
 //! A record's validity proof: every committed field in [0, 2^FIELD_BITS).
+//!
+//! Two forms, told apart by size: Bulletproofs+ (`plus`), which furnishers
+//! make and members verify in batches, and the `bulletproofs` form of
+//! ledgers written before it, still verified one by one so that those
+//! files keep verifying. Both are sound range proofs over the same
+//! commitments; accepting either weakens nothing.
 use super::*;
 
 /// One aggregated proof that every committed field of a record is in
@@ -10,6 +16,14 @@ impl std::fmt::Debug for ValidityProof {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ValidityProof({} bytes)", self.0.len())
     }
+}
+
+/// One validity proof to check, with what it is checked against.
+#[derive(Clone, Copy, Debug)]
+pub struct ValidityCheck<'a> {
+    pub context: &'a [u8],
+    pub commitments: &'a [Commitment],
+    pub proof: &'a ValidityProof,
 }
 
 pub(super) fn validity_transcript(context: &[u8], n: usize) -> Transcript {
@@ -30,12 +44,11 @@ pub(super) fn check_field_count(n: usize) -> Result<(), CryptoError> {
     }
 }
 
-/// Prove that every opening's value is in [0, 2^FIELD_BITS). Errors:
-/// `Malformed` for 0 or more than 8 fields or a non-canonical blinding,
-/// `OutOfRange` for a value ≥ 2^FIELD_BITS (checked before proving).
+/// Prove that every opening's value is in [0, 2^FIELD_BITS) (Bulletproofs+).
+/// Errors: `Malformed` for 0 or more than 8 fields or a non-canonical
+/// blinding, `OutOfRange` for a value ≥ 2^FIELD_BITS (checked before proving).
 pub fn prove_validity(context: &[u8], openings: &[Opening]) -> Result<ValidityProof, CryptoError> {
     check_field_count(openings.len())?;
-    // bulletproofs would return a proof that merely fails to verify; say why instead.
     for o in openings {
         if o.value >> FIELD_BITS != 0 {
             return Err(CryptoError::OutOfRange {
@@ -53,6 +66,103 @@ pub fn prove_validity(context: &[u8], openings: &[Opening]) -> Result<ValidityPr
     // Padding (0, 0) commits to the identity point, which the verifier adds on its own.
     values.resize(m, 0);
     blindings.resize(m, Scalar::ZERO);
+    let pc = &gens().pc;
+    let commitments: Vec<CompressedRistretto> = values
+        .iter()
+        .zip(&blindings)
+        .map(|(v, b)| pc.commit(Scalar::from(*v), *b).compress())
+        .collect();
+    let result = plus::prove(context, openings.len(), &commitments, &values, &blindings);
+    values.zeroize();
+    blindings.zeroize();
+    Ok(ValidityProof(result?))
+}
+
+/// The record's commitments padded with the identity to a power of two.
+fn padded(commitments: &[Commitment]) -> Result<Vec<CompressedRistretto>, CryptoError> {
+    check_field_count(commitments.len())?;
+    for (i, c) in commitments.iter().enumerate() {
+        decompress(c, || format!("field {i}"))?;
+    }
+    let mut vs: Vec<CompressedRistretto> = commitments
+        .iter()
+        .map(|c| CompressedRistretto(c.0))
+        .collect();
+    vs.resize(
+        commitments.len().next_power_of_two(),
+        CompressedRistretto::identity(),
+    );
+    Ok(vs)
+}
+
+/// Check a validity proof against the record's commitments, in field order.
+/// `Malformed` for a bad field count, an undecodable commitment or proof bytes
+/// of neither form's size; `ProofRejected` when the proof does not verify.
+pub fn verify_validity(
+    context: &[u8],
+    commitments: &[Commitment],
+    proof: &ValidityProof,
+) -> Result<(), CryptoError> {
+    verify_validity_batch(&[ValidityCheck {
+        context,
+        commitments,
+        proof,
+    }])
+}
+
+/// Check many validity proofs at once: the Bulletproofs+ ones in one batch
+/// (several times cheaper per proof than one by one), earlier ones singly.
+/// Ok only when every proof verifies; an error does not say which failed,
+/// so a caller that must judge each record checks them one by one then.
+pub fn verify_validity_batch(checks: &[ValidityCheck<'_>]) -> Result<(), CryptoError> {
+    let mut batch = Vec::with_capacity(checks.len());
+    for c in checks {
+        let vs = padded(c.commitments)?;
+        let m = vs.len();
+        if c.proof.0.len() == range_proof_len(FIELD_BITS, m) {
+            verify_bulletproofs(c.context, c.commitments.len(), &vs, &c.proof.0)?;
+        } else {
+            batch.push(plus::prepare(
+                c.context,
+                c.commitments.len(),
+                &vs,
+                &c.proof.0,
+            )?);
+        }
+    }
+    plus::verify_batch(batch)
+}
+
+/// The form ledgers written before Bulletproofs+ carry.
+fn verify_bulletproofs(
+    context: &[u8],
+    fields: usize,
+    vs: &[CompressedRistretto],
+    proof: &[u8],
+) -> Result<(), CryptoError> {
+    let rp = parse_range_proof(proof, FIELD_BITS, vs.len())?;
+    let g = gens();
+    let mut t = validity_transcript(context, fields);
+    rp.verify_multiple_with_rng(&g.bp, &g.pc, &mut t, vs, FIELD_BITS, &mut OsRng)
+        .map_err(rejected)
+}
+
+/// A validity proof in the `bulletproofs` form, as ledgers written before
+/// Bulletproofs+ carry; for tests that those still verify.
+#[doc(hidden)]
+pub fn prove_validity_bulletproofs(
+    context: &[u8],
+    openings: &[Opening],
+) -> Result<ValidityProof, CryptoError> {
+    check_field_count(openings.len())?;
+    let m = openings.len().next_power_of_two();
+    let mut values: Vec<u64> = openings.iter().map(|o| o.value).collect();
+    let mut blindings = openings
+        .iter()
+        .map(blinding_scalar)
+        .collect::<Result<Vec<_>, _>>()?;
+    values.resize(m, 0);
+    blindings.resize(m, Scalar::ZERO);
     let g = gens();
     let mut t = validity_transcript(context, openings.len());
     let result = RangeProof::prove_multiple_with_rng(
@@ -65,29 +175,4 @@ pub fn prove_validity(context: &[u8], openings: &[Opening]) -> Result<ValidityPr
         why: e.to_string(),
     })?;
     Ok(ValidityProof(proof.to_bytes()))
-}
-
-/// Check a validity proof against the record's commitments, in field order.
-/// `Malformed` for a bad field count, an undecodable commitment or proof bytes
-/// of the wrong size; `ProofRejected` when the proof does not verify.
-pub fn verify_validity(
-    context: &[u8],
-    commitments: &[Commitment],
-    proof: &ValidityProof,
-) -> Result<(), CryptoError> {
-    check_field_count(commitments.len())?;
-    for (i, c) in commitments.iter().enumerate() {
-        decompress(c, || format!("field {i}"))?;
-    }
-    let m = commitments.len().next_power_of_two();
-    let rp = parse_range_proof(&proof.0, FIELD_BITS, m)?;
-    let mut vs: Vec<CompressedRistretto> = commitments
-        .iter()
-        .map(|c| CompressedRistretto(c.0))
-        .collect();
-    vs.resize(m, CompressedRistretto::identity());
-    let g = gens();
-    let mut t = validity_transcript(context, commitments.len());
-    rp.verify_multiple_with_rng(&g.bp, &g.pc, &mut t, &vs, FIELD_BITS, &mut OsRng)
-        .map_err(rejected)
 }

@@ -111,6 +111,54 @@ impl Deferred {
     }
 }
 
+/// Fewest validity proofs worth a batch on one thread: below this the
+/// fixed cost of a batch outweighs what it saves.
+const MIN_BATCH: usize = 8;
+
+/// Verify the validity proofs among `deferred` that have not passed before,
+/// in Bulletproofs+ batches spread over the pool's threads, and remember
+/// every proof of each batch that passes. A batch that fails remembers
+/// nothing, so `run` then checks each of its proofs on its own: an entry is
+/// still refused or accepted for its own proof, whatever shares its block.
+pub(crate) fn verify_validity_batches<'a>(deferred: impl Iterator<Item = &'a Deferred>) {
+    use credence_crypto::proof::{verify_validity_batch, ValidityCheck};
+    use rayon::prelude::*;
+    let todo: Vec<([u8; 32], ValidityCheck<'_>)> = deferred
+        .filter_map(|d| match d {
+            Deferred::Validity {
+                context,
+                commitments,
+                proof,
+            } => d.key().filter(|k| !passed::contains(k)).map(|k| {
+                (
+                    k,
+                    ValidityCheck {
+                        context,
+                        commitments,
+                        proof,
+                    },
+                )
+            }),
+            _ => None,
+        })
+        .collect();
+    if todo.len() < 2 {
+        return;
+    }
+    let per_thread = todo
+        .len()
+        .div_ceil(rayon::current_num_threads())
+        .max(MIN_BATCH);
+    todo.par_chunks(per_thread).for_each(|chunk| {
+        let checks: Vec<ValidityCheck<'_>> = chunk.iter().map(|(_, c)| *c).collect();
+        if verify_validity_batch(&checks).is_ok() {
+            for (k, _) in chunk {
+                passed::insert(*k);
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +196,46 @@ mod tests {
         assert!(tampered.run().is_err());
         assert!(!passed::contains(&tampered.key().unwrap()));
         assert!(!passed::contains(&other.key().unwrap()));
+    }
+
+    fn validity(ctx: &[u8], values: &[u64]) -> Deferred {
+        let (commitments, openings): (Vec<_>, Vec<_>) = values
+            .iter()
+            .map(|v| commit(*v, &mut rand::rngs::OsRng))
+            .unzip();
+        Deferred::Validity {
+            context: ctx.to_vec(),
+            proof: prove_validity(ctx, &openings).unwrap(),
+            commitments,
+        }
+    }
+
+    #[test]
+    fn a_batch_with_one_bad_proof_remembers_none_and_each_is_judged_alone() {
+        let mut ds: Vec<Deferred> = (0..12u64)
+            .map(|i| validity(format!("batch-a-{i}").as_bytes(), &[i, i + 1, i + 2]))
+            .collect();
+        // Entry 5 carries entry 6's proof: well-formed, but not its own.
+        let Deferred::Validity { proof: p6, .. } = &ds[6] else {
+            unreachable!()
+        };
+        let p6 = p6.clone();
+        if let Deferred::Validity { proof, .. } = &mut ds[5] {
+            *proof = p6;
+        }
+        verify_validity_batches(ds.iter());
+        // The failing batch remembered nothing...
+        assert!(!passed::contains(&ds[5].key().unwrap()));
+        // ...and one by one, only entry 5 is refused.
+        let verdicts: Vec<bool> = ds.iter().map(|d| d.run().is_ok()).collect();
+        let expected: Vec<bool> = (0..12).map(|i| i != 5).collect();
+        assert_eq!(verdicts, expected);
+
+        // A batch of good proofs is remembered whole: `run` verifies nothing again.
+        let good: Vec<Deferred> = (0..12u64)
+            .map(|i| validity(format!("batch-b-{i}").as_bytes(), &[i; 6]))
+            .collect();
+        verify_validity_batches(good.iter());
+        assert!(good.iter().all(|d| passed::contains(&d.key().unwrap())));
     }
 }

@@ -25,7 +25,7 @@ mod records;
 mod reviews;
 mod state;
 
-pub(crate) use deferred::Deferred;
+pub(crate) use deferred::{verify_validity_batches, Deferred};
 pub use inputs::{check_target, derive_inputs, inputs_from_ids};
 pub(crate) use inputs::{predicate_inputs, target_tradeline};
 pub(crate) use keys::{apply_due_member_keys, key_in_use};
