@@ -1230,6 +1230,25 @@ fn blocks_are_idempotent_and_conflicts_are_refused() {
     assert_eq!(w.view(&w.regulator.clone()).head().unwrap().unwrap(), head);
 }
 
+/// Deliver `entries` as the next block, proposed and certified by the
+/// regulator, to every member (a faulty proposer's block, entries unjudged);
+/// its height.
+fn deliver_from_regulator(w: &mut World, entries: Vec<SignedEntry>, now: u64) -> u64 {
+    let regulator = w.regulator.clone();
+    let head = w.view(&regulator).head().unwrap().unwrap();
+    let header = BlockHeader {
+        height: head.height + 1,
+        parent: head.hash,
+        timestamp: now,
+        proposer: regulator.party_id(),
+        entries_root: entries_root(&entries),
+    };
+    let block = Block { header, entries };
+    let cert = certify(&block_hash(&block), &regulator);
+    w.c.deliver(&block, &cert).unwrap();
+    head.height + 1
+}
+
 /// Validity proofs are verified in batches; a batch holding one bad proof
 /// must not sink the good ones beside it, nor let the bad one through.
 #[test]
@@ -1268,17 +1287,7 @@ fn a_block_mixing_valid_and_invalid_validity_proofs_is_judged_entry_by_entry() {
     entries[10] = resign(r);
 
     let before = read::records_of_subject(w.view(&a), &s1).unwrap().len();
-    let head = w.view(&a).head().unwrap().unwrap();
-    let header = BlockHeader {
-        height: head.height + 1,
-        parent: head.hash,
-        timestamp: now,
-        proposer: w.regulator.party_id(),
-        entries_root: entries_root(&entries),
-    };
-    let block = Block { header, entries };
-    let cert = certify(&block_hash(&block), &w.regulator);
-    w.c.deliver(&block, &cert).unwrap();
+    let height = deliver_from_regulator(&mut w, entries, now);
 
     for n in w.c.nodes() {
         let rej: Vec<(usize, RejectCode)> = n
@@ -1286,7 +1295,7 @@ fn a_block_mixing_valid_and_invalid_validity_proofs_is_judged_entry_by_entry() {
             .rejected_entries()
             .unwrap()
             .into_iter()
-            .filter(|(h, ..)| *h == head.height + 1)
+            .filter(|(h, ..)| *h == height)
             .map(|(_, i, _, r)| (i, r.code))
             .collect();
         assert_eq!(
@@ -1361,17 +1370,7 @@ fn a_faulty_proposers_invalid_entries_are_refused_identically_by_every_member() 
     let good = r2.clone();
     let entries = vec![forged_consent, bad_record, orphan, good.clone(), good];
 
-    let head = w.view(&a).head().unwrap().unwrap();
-    let header = BlockHeader {
-        height: head.height + 1,
-        parent: head.hash,
-        timestamp: now,
-        proposer: w.regulator.party_id(),
-        entries_root: entries_root(&entries),
-    };
-    let block = Block { header, entries };
-    let cert = certify(&block_hash(&block), &w.regulator);
-    w.c.deliver(&block, &cert).unwrap();
+    deliver_from_regulator(&mut w, entries, now);
 
     let mut seen = Vec::new();
     for n in w.c.nodes() {

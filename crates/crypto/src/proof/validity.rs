@@ -57,15 +57,7 @@ pub fn prove_validity(context: &[u8], openings: &[Opening]) -> Result<ValidityPr
             });
         }
     }
-    let m = openings.len().next_power_of_two();
-    let mut values: Vec<u64> = openings.iter().map(|o| o.value).collect();
-    let mut blindings = openings
-        .iter()
-        .map(blinding_scalar)
-        .collect::<Result<Vec<_>, _>>()?;
-    // Padding (0, 0) commits to the identity point, which the verifier adds on its own.
-    values.resize(m, 0);
-    blindings.resize(m, Scalar::ZERO);
+    let (mut values, mut blindings) = padded_openings(openings)?;
     let pc = &gens().pc;
     let commitments: Vec<CompressedRistretto> = values
         .iter()
@@ -76,6 +68,20 @@ pub fn prove_validity(context: &[u8], openings: &[Opening]) -> Result<ValidityPr
     values.zeroize();
     blindings.zeroize();
     Ok(ValidityProof(result?))
+}
+
+/// The openings' values and blindings, padded to a power of two with
+/// (0, 0), which commits to the identity point the verifier adds on its own.
+fn padded_openings(openings: &[Opening]) -> Result<(Vec<u64>, Vec<Scalar>), CryptoError> {
+    let m = openings.len().next_power_of_two();
+    let mut values: Vec<u64> = openings.iter().map(|o| o.value).collect();
+    let mut blindings = openings
+        .iter()
+        .map(blinding_scalar)
+        .collect::<Result<Vec<_>, _>>()?;
+    values.resize(m, 0);
+    blindings.resize(m, Scalar::ZERO);
+    Ok((values, blindings))
 }
 
 /// The record's commitments padded with the identity to a power of two.
@@ -155,14 +161,7 @@ pub fn prove_validity_bulletproofs(
     openings: &[Opening],
 ) -> Result<ValidityProof, CryptoError> {
     check_field_count(openings.len())?;
-    let m = openings.len().next_power_of_two();
-    let mut values: Vec<u64> = openings.iter().map(|o| o.value).collect();
-    let mut blindings = openings
-        .iter()
-        .map(blinding_scalar)
-        .collect::<Result<Vec<_>, _>>()?;
-    values.resize(m, 0);
-    blindings.resize(m, Scalar::ZERO);
+    let (mut values, mut blindings) = padded_openings(openings)?;
     let g = gens();
     let mut t = validity_transcript(context, openings.len());
     let result = RangeProof::prove_multiple_with_rng(
