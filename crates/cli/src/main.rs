@@ -20,6 +20,7 @@ use clap::Parser;
 use credence_api::ApiError;
 
 fn main() {
+    exit_quietly_when_the_reader_is_gone();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -180,4 +181,23 @@ fn run(cli: Cli) -> Result<i32> {
         }) => borrower::incident(borrower, what, declare_only, json),
         Cmd::Operator(c) => operator::operator_cmd(c),
     }
+}
+
+/// A reader that went away (`credence … | head`) ends the output as it does
+/// for any Unix tool: exit 141 (128 + SIGPIPE), not a panic message. Rust
+/// ignores SIGPIPE, so `println!` panics on the broken pipe instead.
+fn exit_quietly_when_the_reader_is_gone() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
 }

@@ -893,3 +893,22 @@ fn the_documented_example_bundle_verifies() {
         .iter()
         .any(|i| i["item"] == "answered_at"));
 }
+
+/// `credence … | head`: the reader is gone before the first line. The
+/// command ends as Unix tools do (141 = 128 + SIGPIPE), without a panic.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let bundle =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/proof-bundle.json");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = bin()
+        .args(["verify-proof", "--bundle", bundle.to_str().unwrap()])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
