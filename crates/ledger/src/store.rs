@@ -226,23 +226,25 @@ impl Ledger {
         &self.conn
     }
 
+    /// The last block. Read every few milliseconds by those who wait for a
+    /// block (the agency's responder, the client API's waits), so the
+    /// statement is prepared once per connection, not parsed on every read.
     pub fn head(&self) -> Result<Option<Head>, LedgerError> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT height, hash, timestamp FROM blocks ORDER BY height DESC LIMIT 1",
-                [],
-                |r| {
-                    let hash: Vec<u8> = r.get(1)?;
-                    let mut h = [0u8; 32];
-                    h.copy_from_slice(&hash);
-                    Ok(Head {
-                        height: r.get::<_, i64>(0)? as u64,
-                        hash: h,
-                        timestamp: r.get::<_, i64>(2)? as u64,
-                    })
-                },
-            )
+            )?
+            .query_row([], |r| {
+                let hash: Vec<u8> = r.get(1)?;
+                let mut h = [0u8; 32];
+                h.copy_from_slice(&hash);
+                Ok(Head {
+                    height: r.get::<_, i64>(0)? as u64,
+                    hash: h,
+                    timestamp: r.get::<_, i64>(2)? as u64,
+                })
+            })
             .optional()?)
     }
 

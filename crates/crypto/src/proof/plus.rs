@@ -109,6 +109,9 @@ pub(super) fn prepare(
     commitments: &[CompressedRistretto],
     proof: &[u8],
 ) -> Result<Prepared, CryptoError> {
+    // The commitments first, as for the other form: an undecodable one is
+    // named before the proof's size is judged.
+    let statement = statement(commitments)?;
     let m = commitments.len();
     let expected = plus_proof_len(FIELD_BITS, m);
     if proof.len() != expected {
@@ -127,7 +130,7 @@ pub(super) fn prepare(
     Ok(Prepared {
         context: context.to_vec(),
         fields,
-        statement: statement(commitments)?,
+        statement,
         proof,
     })
 }

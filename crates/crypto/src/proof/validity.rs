@@ -85,11 +85,10 @@ fn padded_openings(openings: &[Opening]) -> Result<(Vec<u64>, Vec<Scalar>), Cryp
 }
 
 /// The record's commitments padded with the identity to a power of two.
+/// Not decoded here: each form's verifier decodes them once, and refuses an
+/// undecodable one by its field.
 fn padded(commitments: &[Commitment]) -> Result<Vec<CompressedRistretto>, CryptoError> {
     check_field_count(commitments.len())?;
-    for (i, c) in commitments.iter().enumerate() {
-        decompress(c, || format!("field {i}"))?;
-    }
     let mut vs: Vec<CompressedRistretto> = commitments
         .iter()
         .map(|c| CompressedRistretto(c.0))
@@ -126,7 +125,7 @@ pub fn verify_validity_batch(checks: &[ValidityCheck<'_>]) -> Result<(), CryptoE
         let vs = padded(c.commitments)?;
         let m = vs.len();
         if c.proof.0.len() == range_proof_len(FIELD_BITS, m) {
-            verify_bulletproofs(c.context, c.commitments.len(), &vs, &c.proof.0)?;
+            verify_bulletproofs(c.context, c.commitments, &vs, &c.proof.0)?;
         } else {
             batch.push(plus::prepare(
                 c.context,
@@ -142,13 +141,16 @@ pub fn verify_validity_batch(checks: &[ValidityCheck<'_>]) -> Result<(), CryptoE
 /// The form ledgers written before Bulletproofs+ carry.
 fn verify_bulletproofs(
     context: &[u8],
-    fields: usize,
+    commitments: &[Commitment],
     vs: &[CompressedRistretto],
     proof: &[u8],
 ) -> Result<(), CryptoError> {
+    for (i, c) in commitments.iter().enumerate() {
+        decompress(c, || format!("field {i}"))?;
+    }
     let rp = parse_range_proof(proof, FIELD_BITS, vs.len())?;
     let g = gens();
-    let mut t = validity_transcript(context, fields);
+    let mut t = validity_transcript(context, commitments.len());
     rp.verify_multiple_with_rng(&g.bp, &g.pc, &mut t, vs, FIELD_BITS, &mut OsRng)
         .map_err(rejected)
 }
